@@ -1,0 +1,177 @@
+import {
+  type Capability,
+  type Change,
+  type CloudFormationClient,
+  CreateChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  paginateDescribeStackEvents,
+  waitUntilChangeSetCreateComplete,
+  waitUntilStackUpdateComplete,
+} from '@aws-sdk/client-cloudformation';
+import { AwsCallError, call, isAwsError, toAwsCallError } from './errors.js';
+import type { ChangeSet, Stack, StackEvent, StackPort, WaitTiming } from './ports.js';
+
+export function createStackPort(client: CloudFormationClient, timing: WaitTiming): StackPort {
+  const waiter = (maxWaitTime: number) => ({
+    client,
+    maxWaitTime,
+    minDelay: timing.minDelaySeconds,
+    maxDelay: timing.maxDelaySeconds,
+  });
+
+  async function describeStack(name: string): Promise<Stack> {
+    const r = await call('DescribeStacks', () => client.send(new DescribeStacksCommand({ StackName: name })));
+    const s = r.Stacks?.[0];
+    if (!s)
+      throw new AwsCallError('DescribeStacks', 'ValidationError', `Stack with id ${name} does not exist`);
+    return {
+      id: s.StackId ?? name,
+      name: s.StackName ?? name,
+      status: s.StackStatus ?? 'UNKNOWN',
+      statusReason: s.StackStatusReason,
+      lastUpdatedAt: s.LastUpdatedTime,
+      parameters: (s.Parameters ?? []).map((p) => ({
+        key: p.ParameterKey ?? '',
+        value: p.ParameterValue ?? '',
+      })),
+      capabilities: [...(s.Capabilities ?? [])],
+    };
+  }
+
+  async function describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSet | undefined> {
+    try {
+      const r = await client.send(
+        new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }),
+      );
+      return {
+        id: r.ChangeSetId ?? '',
+        name: r.ChangeSetName ?? changeSetName,
+        status: r.Status ?? 'UNKNOWN',
+        statusReason: r.StatusReason,
+        executionStatus: r.ExecutionStatus ?? 'UNAVAILABLE',
+        changes: (r.Changes ?? []).map(toChange),
+      };
+    } catch (error) {
+      if (isAwsError(error, 'ChangeSetNotFound', 'ChangeSetNotFoundException')) return undefined;
+      throw toAwsCallError('DescribeChangeSet', error);
+    }
+  }
+
+  return {
+    describeStack,
+    describeChangeSet,
+
+    async getTemplate(name) {
+      const r = await call('GetTemplate', () =>
+        client.send(new GetTemplateCommand({ StackName: name, TemplateStage: 'Original' })),
+      );
+      if (r.TemplateBody === undefined)
+        throw new AwsCallError('GetTemplate', 'ValidationError', 'No template body');
+      return r.TemplateBody;
+    },
+
+    async listResources(name) {
+      const r = await call('DescribeStackResources', () =>
+        client.send(new DescribeStackResourcesCommand({ StackName: name })),
+      );
+      return (r.StackResources ?? []).map((res) => ({
+        logicalId: res.LogicalResourceId ?? '',
+        physicalId: res.PhysicalResourceId ?? '',
+        type: res.ResourceType ?? '',
+        status: res.ResourceStatus ?? '',
+      }));
+    },
+
+    async createChangeSet({ stackName, changeSetName, templateBody, description }) {
+      // A resumed session may find its change set already there: the name is derived from the
+      // session id, so "already exists" means our own earlier attempt, which we then wait for.
+      const existing = await describeChangeSet(stackName, changeSetName);
+      if (!existing) {
+        const stack = await describeStack(stackName);
+        await call('CreateChangeSet', () =>
+          client.send(
+            new CreateChangeSetCommand({
+              StackName: stackName,
+              ChangeSetName: changeSetName,
+              ChangeSetType: 'UPDATE',
+              TemplateBody: templateBody,
+              Description: description,
+              Parameters: stack.parameters.map((p) => ({ ParameterKey: p.key, UsePreviousValue: true })),
+              Capabilities: stack.capabilities as Capability[],
+            }),
+          ),
+        );
+      }
+      try {
+        await waitUntilChangeSetCreateComplete(waiter(600), {
+          StackName: stackName,
+          ChangeSetName: changeSetName,
+        });
+      } catch {
+        // The waiter throws on FAILED as well as on timeouts; the change set itself says which.
+      }
+      const cs = await describeChangeSet(stackName, changeSetName);
+      if (!cs) {
+        throw new AwsCallError(
+          'DescribeChangeSet',
+          'ChangeSetNotFound',
+          `ChangeSet [${changeSetName}] does not exist`,
+        );
+      }
+      return cs;
+    },
+
+    async executeChangeSet(stackName, changeSetName) {
+      await call('ExecuteChangeSet', () =>
+        client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })),
+      );
+    },
+
+    async stackEvents(name, since) {
+      const events: StackEvent[] = [];
+      try {
+        for await (const page of paginateDescribeStackEvents({ client }, { StackName: name })) {
+          for (const e of page.StackEvents ?? []) {
+            const at = e.Timestamp ?? new Date(0);
+            if (since && at < since) return events;
+            events.push({
+              id: e.EventId ?? '',
+              at,
+              logicalId: e.LogicalResourceId ?? '',
+              status: e.ResourceStatus ?? '',
+              reason: e.ResourceStatusReason,
+            });
+          }
+        }
+      } catch (error) {
+        throw toAwsCallError('DescribeStackEvents', error);
+      }
+      return events;
+    },
+
+    async waitStackUpdate(name, maxWaitSeconds) {
+      try {
+        await waitUntilStackUpdateComplete(waiter(maxWaitSeconds), { StackName: name });
+      } catch (error) {
+        // FAILURE (a rollback) is an outcome the caller reports; a timeout is not.
+        if ((error as Error).name === 'TimeoutError')
+          throw toAwsCallError('waitUntilStackUpdateComplete', error);
+      }
+      return describeStack(name);
+    },
+  };
+}
+
+function toChange(c: Change): ChangeSet['changes'][number] {
+  const rc = c.ResourceChange;
+  return {
+    logicalId: rc?.LogicalResourceId ?? '',
+    action: rc?.Action ?? '',
+    resourceType: rc?.ResourceType ?? '',
+    replacement: rc?.Replacement,
+  };
+}
