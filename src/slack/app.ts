@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import type { SlackMode } from '../config.js';
+import { boltLogger } from '../log.js';
+import type { SlackDeps } from './deps.js';
+import { healthHandler } from './health.js';
+import { register } from './index.js';
+
+export const EVENTS_PATH = '/slack/events';
+export const HEALTH_PATH = '/healthz';
+
+export type SlackStartErrorCode = 'slack_auth_failed' | 'listen_failed' | 'socket_failed';
+
+export class SlackStartError extends Error {
+  readonly code: SlackStartErrorCode;
+
+  constructor(code: SlackStartErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SlackStartError';
+    this.code = code;
+  }
+}
+
+export interface SlackAppHandle {
+  app: App;
+  /** Verifies the bot token (auth.test), then listens; resolves with the port actually bound. */
+  start(): Promise<{ mode: SlackMode; port: number }>;
+  stop(): Promise<void>;
+}
+
+export function createSlackApp(deps: SlackDeps): SlackAppHandle {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const health = healthHandler(now(), now);
+  const log = boltLogger(logger);
+  const clientOptions = { slackApiUrl: config.slack.apiUrl };
+  const listen = {
+    port: config.slack.port,
+    ...(config.slack.host === undefined ? {} : { host: config.slack.host }),
+  };
+  let healthServer: Server | undefined;
+
+  // deferInitialization: Bolt would otherwise fire auth.test from the constructor and a bad token
+  // would surface as an unhandled rejection; start() awaits it and reports it plainly instead.
+  let app: App;
+  if (config.slack.mode === 'http') {
+    const signingSecret = config.slack.signingSecret?.reveal();
+    if (signingSecret === undefined)
+      throw new Error('HTTP mode without a signing secret: loadConfig prevents this');
+    const healthRoute: CustomRoute = { path: HEALTH_PATH, method: ['GET'], handler: health };
+    const receiver = new HTTPReceiver({
+      signingSecret,
+      endpoints: EVENTS_PATH,
+      customRoutes: [healthRoute],
+      logger: log,
+    });
+    app = new App({
+      token: config.slack.botToken.reveal(),
+      receiver,
+      logger: log,
+      clientOptions,
+      deferInitialization: true,
+    });
+  } else {
+    app = new App({
+      token: config.slack.botToken.reveal(),
+      appToken: config.slack.appToken?.reveal(),
+      socketMode: true,
+      logger: log,
+      clientOptions,
+      deferInitialization: true,
+    });
+  }
+
+  app.error(async (error) => {
+    logger.error({ err: error, code: error.code }, 'unhandled error in a Slack listener');
+  });
+  register(app, deps);
+
+  return {
+    app,
+    async start() {
+      try {
+        await app.init();
+      } catch (error) {
+        const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+        throw new SlackStartError(
+          'slack_auth_failed',
+          `Slack did not accept the bot token (auth.test: ${reason}); check SLACK_BOT_TOKEN and SLACK_API_URL`,
+          { cause: error },
+        );
+      }
+
+      if (config.slack.mode === 'http') {
+        let server: Server;
+        try {
+          server = (await app.start(listen)) as Server;
+        } catch (error) {
+          throw new SlackStartError(
+            'listen_failed',
+            `cannot listen on port ${listen.port}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        return { mode: 'http', port: (server.address() as AddressInfo).port };
+      }
+
+      // Socket Mode needs no inbound HTTP, but containers and load balancers still probe /healthz.
+      const server = createServer((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        if (req.method === 'GET' && path === HEALTH_PATH) health(req, res);
+        else res.writeHead(404).end();
+      });
+      healthServer = server;
+      const port = await new Promise<number>((resolve, reject) => {
+        server.once('error', (error) =>
+          reject(
+            new SlackStartError('listen_failed', `cannot listen on port ${listen.port}: ${error.message}`),
+          ),
+        );
+        server.listen(listen, () => resolve((server.address() as AddressInfo).port));
+      });
+      try {
+        await app.start();
+      } catch (error) {
+        server.close();
+        healthServer = undefined;
+        throw new SlackStartError(
+          'socket_failed',
+          `cannot open the Socket Mode connection: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      return { mode: 'socket', port };
+    },
+    async stop() {
+      await app.stop().catch((error: unknown) => {
+        logger.debug({ err: error }, 'Slack receiver was not running');
+      });
+      const server = healthServer;
+      healthServer = undefined;
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { App } from '@slack/bolt';
+import { requestLogger } from '../log.js';
+import { cancelCommand } from './commands/cancel.js';
+import { cleanupCommand } from './commands/cleanup.js';
+import { helpCommand } from './commands/help.js';
+import { listCommand } from './commands/list.js';
+import { rollbackCommand } from './commands/rollback.js';
+import { startCommand } from './commands/start.js';
+import { statusCommand } from './commands/status.js';
+import { type CommandContext, type CommandHandler, type CommandOf, ephemeral } from './commands/types.js';
+import type { SlackDeps } from './deps.js';
+import { quoteUserText, userMessage } from './errors.js';
+import { COMMAND } from './ids.js';
+import { type ParsedCommand, ParseError, parseCommand } from './parse-command.js';
+import { usageText } from './views/help.js';
+
+type Handlers = { [K in ParsedCommand['kind']]: CommandHandler<CommandOf<K>> };
+
+const COMMANDS: Handlers = {
+  help: helpCommand,
+  list: listCommand,
+  start: startCommand,
+  status: statusCommand,
+  cancel: cancelCommand,
+  rollback: rollbackCommand,
+  cleanup: cleanupCommand,
+};
+
+/** Registers every listener of the bot on a Bolt app. Listeners hold no business logic. */
+export function register(app: App, deps: SlackDeps): void {
+  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+    const log = requestLogger(deps.logger, { user: command.user_id, channel: command.channel_id });
+    const commandName = command.command || COMMAND;
+    const parsed = parseCommand(command.text ?? '');
+
+    if (parsed instanceof ParseError) {
+      log.info({ code: parsed.code, text: quoteUserText(command.text ?? '', 100) }, 'command refused');
+      const text = userMessage(parsed, commandName);
+      await ack(
+        ephemeral(parsed.code === 'unknown_subcommand' ? `${text}\n\n${usageText(commandName)}` : text),
+      );
+      return;
+    }
+
+    log.info({ subcommand: parsed.kind }, 'command');
+    // The map's keys and kinds match by construction; TypeScript cannot follow the correlation.
+    const handler = COMMANDS[parsed.kind] as CommandHandler;
+    const ctx: CommandContext = {
+      command: parsed,
+      commandName,
+      user: command.user_id,
+      channel: command.channel_id,
+      respond,
+      client,
+      log,
+      deps,
+    };
+    await ack(handler.ack(ctx));
+    if (!handler.run) return;
+    try {
+      await handler.run(ctx);
+    } catch (error) {
+      log.error({ err: error, subcommand: parsed.kind }, 'command failed');
+      await respond(ephemeral(userMessage(error, commandName))).catch((respondError: unknown) => {
+        log.warn({ err: respondError }, 'could not tell the user that the command failed');
+      });
+    }
+  });
+}

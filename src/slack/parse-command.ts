@@ -1,0 +1,192 @@
+import { parseDuration } from '../config.js';
+
+/** Slack sends at most 4,000 characters; nothing this command takes needs more than a few dozen. */
+export const MAX_COMMAND_TEXT = 500;
+export const LIST_DEFAULT = 10;
+/** One list message: a section with a Start button per point, within Slack's 50 blocks. */
+export const LIST_MAX = 40;
+export const INDEX_MAX = 999;
+
+export const SUBCOMMANDS = ['list', 'start', 'status', 'cancel', 'rollback', 'cleanup', 'help'] as const;
+export type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** An AWS Backup recovery point id as it ends an ARN (a UUID for EFS). */
+export const RECOVERY_POINT_ID = /^[A-Za-z0-9][A-Za-z0-9-]{7,127}$/;
+export const RECOVERY_POINT_ARN =
+  /^arn:aws(?:-[a-z]+)*:backup:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):recovery-point:([A-Za-z0-9][A-Za-z0-9-]{7,127})$/;
+const INDEX = /^[1-9]\d{0,2}$/;
+const RELATIVE = /^(\d{1,4})(m|h|d)$/;
+// A date, optionally a time (minutes, seconds, fractions) and a zone; no zone means UTC.
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+// Characters that mean someone is trying a shell, a path or markup rather than naming a point.
+const UNSAFE = /[$`;|&<>(){}[\]\\'"*?!~#%^=,@]|\.\.|\/|\p{Cc}/u;
+
+export type PointRef =
+  /** 1 = the newest recovery point. */
+  | { kind: 'index'; index: number }
+  | { kind: 'id'; id: string }
+  | { kind: 'arn'; arn: string; id: string; region: string; account: string }
+  | { kind: 'latest' }
+  /** The newest point taken strictly before a time: absolute, or `ms` before now. */
+  | { kind: 'before'; at: Date }
+  | { kind: 'before'; agoMs: number; text: string };
+
+export type ParsedCommand =
+  | { kind: 'help' }
+  | { kind: 'list'; limit: number }
+  | { kind: 'start'; point: PointRef }
+  | { kind: 'status' }
+  | { kind: 'cancel' }
+  | { kind: 'rollback' }
+  | { kind: 'cleanup' };
+
+export type ParseErrorCode =
+  | 'too_long'
+  | 'unknown_subcommand'
+  | 'missing_argument'
+  | 'unexpected_argument'
+  | 'invalid_argument'
+  | 'unsafe_argument';
+
+export class ParseError extends Error {
+  readonly kind = 'error';
+  readonly code: ParseErrorCode;
+  readonly subcommand: Subcommand | undefined;
+  /** The offending word as typed (for display, escaped where it is shown). */
+  readonly argument: string | undefined;
+
+  constructor(
+    code: ParseErrorCode,
+    opts: { subcommand?: Subcommand; argument?: string; message?: string } = {},
+  ) {
+    super(opts.message ?? code);
+    this.name = 'ParseError';
+    this.code = code;
+    this.subcommand = opts.subcommand;
+    this.argument = opts.argument;
+  }
+}
+
+/**
+ * The one parser for `/chatdb-restore` text. Pure: it executes nothing, and every argument either
+ * matches a strict pattern or becomes a ParseError that names it.
+ */
+export function parseCommand(text: string): ParsedCommand | ParseError {
+  if (text.length > MAX_COMMAND_TEXT) return new ParseError('too_long');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  const [first, ...args] = words;
+  if (first === undefined) return { kind: 'help' };
+  const name = first.toLowerCase();
+  if (!isSubcommand(name)) return new ParseError('unknown_subcommand', { argument: first });
+
+  switch (name) {
+    case 'help':
+      // `help anything` is still a request for help.
+      return { kind: 'help' };
+    case 'list':
+      return parseList(args);
+    case 'start':
+      return parseStart(args);
+    case 'status':
+    case 'cancel':
+    case 'rollback':
+    case 'cleanup': {
+      const extra = args[0];
+      if (extra !== undefined) return argumentError(name, extra, 'unexpected_argument');
+      return { kind: name };
+    }
+  }
+}
+
+function isSubcommand(word: string): word is Subcommand {
+  return (SUBCOMMANDS as readonly string[]).includes(word);
+}
+
+function parseList(args: string[]): ParsedCommand | ParseError {
+  const [n, extra] = args;
+  if (extra !== undefined) return argumentError('list', extra, 'unexpected_argument');
+  if (n === undefined) return { kind: 'list', limit: LIST_DEFAULT };
+  if (!INDEX.test(n) || Number(n) > LIST_MAX) return argumentError('list', n, 'invalid_argument');
+  return { kind: 'list', limit: Number(n) };
+}
+
+function parseStart(args: string[]): ParsedCommand | ParseError {
+  const [word, ...rest] = args;
+  if (word === undefined) return new ParseError('missing_argument', { subcommand: 'start' });
+  const unsafe = args.find((a) => UNSAFE.test(a));
+  if (unsafe !== undefined) return argumentError('start', unsafe, 'unsafe_argument');
+
+  const keyword = word.toLowerCase();
+  if (keyword === 'before') return parseBefore(rest);
+  const extra = rest[0];
+  if (extra !== undefined) return argumentError('start', extra, 'unexpected_argument');
+  if (keyword === 'latest') return { kind: 'start', point: { kind: 'latest' } };
+  if (INDEX.test(word)) return { kind: 'start', point: { kind: 'index', index: Number(word) } };
+  const arn = RECOVERY_POINT_ARN.exec(word);
+  if (arn) {
+    const [, region, account, id] = arn as unknown as [string, string, string, string];
+    return { kind: 'start', point: { kind: 'arn', arn: word, id, region, account } };
+  }
+  // A bare number out of the index range is a typo for an index, never an id.
+  if (RECOVERY_POINT_ID.test(word) && !/^\d+$/.test(word)) {
+    return { kind: 'start', point: { kind: 'id', id: word } };
+  }
+  return argumentError('start', word, 'invalid_argument');
+}
+
+function parseBefore(args: string[]): ParsedCommand | ParseError {
+  // `before 2h ago` reads naturally; `ago` adds nothing.
+  const words = args.at(-1)?.toLowerCase() === 'ago' ? args.slice(0, -1) : args;
+  const [first, second, extra] = words;
+  if (first === undefined)
+    return new ParseError('missing_argument', { subcommand: 'start', argument: 'before' });
+  if (extra !== undefined) return argumentError('start', extra, 'unexpected_argument');
+
+  const relative = second === undefined ? RELATIVE.exec(first.toLowerCase()) : null;
+  if (relative) {
+    const agoMs = parseDuration(first.toLowerCase()) ?? 0;
+    if (agoMs <= 0) return argumentError('start', first, 'invalid_argument');
+    return { kind: 'start', point: { kind: 'before', agoMs, text: first.toLowerCase() } };
+  }
+  // `before 2026-05-14 08:00` arrives as two words.
+  const text = second === undefined ? first : `${first}T${second}`;
+  const at = parseIsoTime(text);
+  if (at === undefined)
+    return argumentError('start', second === undefined ? first : `${first} ${second}`, 'invalid_argument');
+  return { kind: 'start', point: { kind: 'before', at } };
+}
+
+/** A strict ISO 8601 time; calendar-checked (no 30 February), UTC where no zone is given. */
+export function parseIsoTime(text: string): Date | undefined {
+  const m = ISO_TIME.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = Number(frac.padEnd(3, '0').slice(0, 3));
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const check = new Date(utc);
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined;
+  let offsetMin = 0;
+  if (zone.toUpperCase() !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+    if (!z) return undefined;
+    const [, sign, zh, zm] = z as unknown as [string, string, string, string];
+    if (Number(zh) > 14 || Number(zm) > 59) return undefined;
+    offsetMin = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
+  }
+  return new Date(utc - offsetMin * 60_000);
+}
+
+function argumentError(subcommand: Subcommand, argument: string, code: ParseErrorCode): ParseError {
+  return new ParseError(code, { subcommand, argument });
+}

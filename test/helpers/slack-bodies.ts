@@ -1,0 +1,100 @@
+// Request bodies exactly as Slack sends them to a bot's request URL: form-encoded strings.
+
+export interface SlashCommandFields {
+  command?: string;
+  text?: string;
+  user_id?: string;
+  user_name?: string;
+  channel_id?: string;
+  channel_name?: string;
+  team_id?: string;
+  team_domain?: string;
+  response_url?: string;
+  trigger_id?: string;
+  api_app_id?: string;
+  [extra: string]: string | undefined;
+}
+
+export const DEFAULT_USER = 'U0REQUESTER';
+export const SECOND_USER = 'U0CONFIRMER';
+export const DEFAULT_CHANNEL = 'C0INCIDENT';
+export const DEFAULT_TEAM = 'T0FAKETEAM';
+
+let triggerCounter = 0;
+
+function nextTrigger(): string {
+  triggerCounter += 1;
+  return `${Date.now()}.${triggerCounter}.fake-trigger`;
+}
+
+export function slashCommandBody(fields: SlashCommandFields = {}): string {
+  const all: Record<string, string> = {
+    token: 'legacy-verification-token-unused',
+    team_id: DEFAULT_TEAM,
+    team_domain: 'fake-team',
+    channel_id: DEFAULT_CHANNEL,
+    channel_name: 'incident',
+    user_id: DEFAULT_USER,
+    user_name: 'requester',
+    command: '/chatdb-restore',
+    text: '',
+    api_app_id: 'A0CHATDBRESTORE',
+    is_enterprise_install: 'false',
+    response_url: 'https://hooks.slack.invalid/commands/unused',
+    trigger_id: nextTrigger(),
+  };
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) all[key] = value;
+  return new URLSearchParams(all).toString();
+}
+
+export interface BlockActionFields {
+  action_id: string;
+  value?: string;
+  block_id?: string;
+  user_id?: string;
+  user_name?: string;
+  channel_id?: string;
+  /** The message the button sits on; its ts is what the bot later updates. */
+  message_ts?: string;
+  message?: Record<string, unknown>;
+  response_url?: string;
+  trigger_id?: string;
+  team_id?: string;
+  /** Anything else to merge into the payload object. */
+  extra?: Record<string, unknown>;
+}
+
+/** A `block_actions` interaction: `payload=<JSON>` form-encoded, as Slack posts a button click. */
+export function blockActionBody(fields: BlockActionFields): string {
+  const channel = fields.channel_id ?? DEFAULT_CHANNEL;
+  const messageTs = fields.message_ts ?? '1700000000.000100';
+  const payload: Record<string, unknown> = {
+    type: 'block_actions',
+    api_app_id: 'A0CHATDBRESTORE',
+    token: 'legacy-verification-token-unused',
+    trigger_id: fields.trigger_id ?? nextTrigger(),
+    team: { id: fields.team_id ?? DEFAULT_TEAM, domain: 'fake-team' },
+    user: {
+      id: fields.user_id ?? DEFAULT_USER,
+      username: fields.user_name ?? 'requester',
+      name: fields.user_name ?? 'requester',
+      team_id: fields.team_id ?? DEFAULT_TEAM,
+    },
+    channel: { id: channel, name: 'incident' },
+    container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
+    message: fields.message ?? { type: 'message', ts: messageTs, text: '', blocks: [] },
+    response_url: fields.response_url ?? 'https://hooks.slack.invalid/actions/unused',
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.action_id,
+        block_id: fields.block_id ?? 'block-1',
+        value: fields.value ?? '',
+        text: { type: 'plain_text', text: 'button' },
+        action_ts: `${Math.floor(Date.now() / 1000)}.000001`,
+      },
+    ],
+    ...fields.extra,
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
