@@ -1,0 +1,435 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration, parseInstant } from './duration.js';
+import { validateFaultPatch } from './faults.js';
+import type { FaultSpec } from './kernel.js';
+
+/**
+ * What a file system holds, as directories of generated content:
+ * - `db`: where the live MongoDB data dir sits (`/` or `/aws-backup-restore_…`);
+ * - `stale`: older copies of a data dir left behind by earlier restores;
+ * - `dumps`: how many dump archives under `/dumps`;
+ * - `files`: any extra files, path → text.
+ */
+export interface TreeSpec {
+  db?: string;
+  stale?: string[];
+  dumps?: number;
+  files?: Record<string, string>;
+}
+
+export interface FileSystemSpec {
+  id: string;
+  name: string;
+  /** The tree the file system holds when the simulator starts. */
+  tree: TreeSpec;
+}
+
+export interface RecoveryPointSpec {
+  /** The last segment of the recovery point ARN (an upper-case UUID for EFS). */
+  id: string;
+  /** Logical id of the file system it was taken from (`DbStorage`, `DumpStorage`). */
+  fileSystem: string;
+  /** Epoch ms; in a scenario file an ISO timestamp or `now-26h`. */
+  createdAt: number;
+  status: 'COMPLETED' | 'PARTIAL' | 'CREATING' | 'DELETING' | 'EXPIRED';
+  statusMessage?: string;
+  /** What the file system held when the point was taken. */
+  tree: TreeSpec;
+}
+
+export interface Durations {
+  restoreJobMs: number;
+  changeSetMs: number;
+  stackStepMs: number;
+  taskStartMs: number;
+  taskStopMs: number;
+  ssmCommandMs: number;
+  /** How long after SendCommand GetCommandInvocation still answers InvocationDoesNotExist. */
+  ssmInvocationDelayMs: number;
+}
+
+export interface PageSizes {
+  recoveryPoints: number;
+  restoreJobs: number;
+  fileSystems: number;
+  commandInvocations: number;
+}
+
+export interface Scenario {
+  region: string;
+  accountId: string;
+  stackName: string;
+  /** The stack's template; absent means the stack world's default template. */
+  templateBody?: string;
+  backupVault: string;
+  restoreRoleArn: string;
+  /** Keyed by the template's logical id. */
+  fileSystems: Record<string, FileSystemSpec>;
+  inspector: { instanceId: string; fileSystem: string };
+  recoveryPoints: RecoveryPointSpec[];
+  /** Simulated milliseconds; a scenario file may write `40m`, `20s`, `250ms`. */
+  durations: Durations;
+  speed: number;
+  /** Real milliseconds added to every AWS call. */
+  latencyMs: number;
+  pageSizes: PageSizes;
+  /** Seed of the random draws behind throttling, so a run can be repeated. */
+  seed: number;
+  faults: FaultSpec;
+}
+
+export class ScenarioError extends Error {
+  readonly code = 'InvalidScenario';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+export const LIVE_DB_DIR = '/aws-backup-restore_2026-05-14T17-27-00-417720408Z';
+const STALE_DIR = '/aws-backup-restore_2026-02-03T09-12-44-120Z';
+
+/**
+ * The default world. The DB lived at the volume root until a whole-volume restore on 2026-05-14
+ * moved it into LIVE_DB_DIR, carrying along the stale February restore that was at the root then;
+ * backups after that hold the DB one level down. Recent points are relative to now.
+ */
+export function defaultScenarioInput(): Record<string, unknown> {
+  const rootLayout: TreeSpec = { db: '/', stale: [STALE_DIR] };
+  const nestedLayout: TreeSpec = { db: LIVE_DB_DIR, stale: [STALE_DIR, `${LIVE_DB_DIR}${STALE_DIR}`] };
+  return {
+    region: 'eu-central-1',
+    accountId: '123456789012',
+    stackName: 'rocket-chat',
+    backupVault: 'chat-backups',
+    restoreRoleArn: 'arn:aws:iam::123456789012:role/chatdb-restore',
+    fileSystems: {
+      DbStorage: { id: 'fs-0db0c4a7e1', name: 'rocket-chat-db', tree: nestedLayout },
+      DumpStorage: { id: 'fs-0d0d0d0d01', name: 'rocket-chat-dump', tree: { dumps: 3 } },
+    },
+    inspector: { instanceId: 'i-0a1b2c3d4e5f60718', fileSystem: 'DbStorage' },
+    recoveryPoints: [
+      { id: '3C1F6E2A-8B4D-4F0E-9A7C-1D2E3F405161', createdAt: '2026-05-11T03:05:12Z', tree: rootLayout },
+      { id: '7A9E0B3C-2D4F-4A6B-8C1D-2E3F40516273', createdAt: '2026-05-12T03:04:48Z', tree: rootLayout },
+      { id: 'B5D2C8E1-4F6A-4B3C-9D2E-3F4051627384', createdAt: '2026-05-13T03:06:01Z', tree: rootLayout },
+      {
+        id: 'E2A4F6B8-6C1D-4E5F-8A3B-405162738495',
+        createdAt: 'now-98h',
+        status: 'PARTIAL',
+        statusMessage: 'Backup job completed with partial data: some files could not be read.',
+        tree: nestedLayout,
+      },
+      { id: '1F3B5D7E-9A2C-4D6E-B8F1-5162738495A6', createdAt: 'now-74h', tree: nestedLayout },
+      { id: '4C6E8A1B-3D5F-4B7A-9C2E-62738495A6B7', createdAt: 'now-50h', tree: nestedLayout },
+      { id: '8E1A3C5F-7B9D-4F2A-A4C6-738495A6B7C8', createdAt: 'now-26h', tree: nestedLayout },
+      { id: 'C9B7D5F3-1E2A-4C4B-8D6F-8495A6B7C8D9', createdAt: 'now-2h', tree: nestedLayout },
+      {
+        id: 'D4F2B6A8-5C3E-4A1F-9B7D-95A6B7C8D9EA',
+        fileSystem: 'DumpStorage',
+        createdAt: 'now-26h',
+        tree: { dumps: 2 },
+      },
+    ],
+    durations: {
+      restoreJobMs: '40m',
+      changeSetMs: '20s',
+      stackStepMs: '30s',
+      taskStartMs: '60s',
+      taskStopMs: '30s',
+      ssmCommandMs: '2s',
+      ssmInvocationDelayMs: '1s',
+    },
+    speed: 1,
+    latencyMs: 0,
+    pageSizes: { recoveryPoints: 3, restoreJobs: 3, fileSystems: 1, commandInvocations: 3 },
+    seed: 1,
+    faults: {},
+  };
+}
+
+/**
+ * The scenario: the built-in default, deep-merged with `input` (a file path to JSON or YAML, or an
+ * object). Objects merge key by key; arrays (recovery points, stale dirs) replace the default's.
+ */
+export function loadScenario(input?: string | Record<string, unknown>, now = Date.now()): Scenario {
+  let override: unknown = {};
+  let baseDir = process.cwd();
+  if (typeof input === 'string') {
+    let text: string;
+    try {
+      text = readFileSync(input, 'utf8');
+    } catch (error) {
+      throw new ScenarioError(`cannot read scenario file ${input}: ${(error as Error).message}`);
+    }
+    try {
+      override = /\.json$/i.test(input) ? JSON.parse(text) : parseYaml(text);
+    } catch (error) {
+      throw new ScenarioError(`scenario file ${input} is not valid JSON/YAML: ${(error as Error).message}`);
+    }
+    baseDir = dirname(resolve(input));
+  } else if (input !== undefined) {
+    override = input;
+  }
+  if (override === null || override === undefined) override = {};
+  if (!isRecord(override)) throw new ScenarioError('a scenario must be an object');
+  const merged = deepMerge(defaultScenarioInput(), override);
+  if (typeof merged.templateFile === 'string') {
+    try {
+      merged.templateBody = readFileSync(resolve(baseDir, merged.templateFile), 'utf8');
+    } catch (error) {
+      throw new ScenarioError(`cannot read templateFile ${merged.templateFile}: ${(error as Error).message}`);
+    }
+    delete merged.templateFile;
+  }
+  return validateScenario(merged, now);
+}
+
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isRecord(current) && isRecord(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+const KNOWN_KEYS = new Set([
+  'region',
+  'accountId',
+  'stackName',
+  'templateBody',
+  'backupVault',
+  'restoreRoleArn',
+  'fileSystems',
+  'inspector',
+  'recoveryPoints',
+  'durations',
+  'speed',
+  'latencyMs',
+  'pageSizes',
+  'seed',
+  'faults',
+]);
+
+function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_KEYS.has(key)) throw new ScenarioError(`unknown scenario key "${key}"`);
+  }
+  const region = str(raw, 'region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-central-1');
+  const accountId = str(raw, 'accountId', /^\d{12}$/, 'twelve digits');
+  const stackName = str(raw, 'stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name');
+  const backupVault = str(raw, 'backupVault', /^[a-zA-Z0-9\-_]{2,50}$/, 'a backup vault name');
+  const restoreRoleArn = str(
+    raw,
+    'restoreRoleArn',
+    /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    'an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  );
+  let templateBody: string | undefined;
+  if (raw.templateBody !== undefined) {
+    if (typeof raw.templateBody !== 'string' || raw.templateBody.trim() === '') {
+      throw new ScenarioError('templateBody must be a non-empty string');
+    }
+    templateBody = raw.templateBody;
+  }
+
+  if (!isRecord(raw.fileSystems) || Object.keys(raw.fileSystems).length === 0) {
+    throw new ScenarioError('fileSystems must map logical ids to { id, name, tree }');
+  }
+  const fileSystems: Record<string, FileSystemSpec> = {};
+  const fsIds = new Set<string>();
+  for (const [logicalId, value] of Object.entries(raw.fileSystems)) {
+    const where = `fileSystems.${logicalId}`;
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(logicalId)) throw new ScenarioError(`${where}: not a logical id`);
+    if (!isRecord(value)) throw new ScenarioError(`${where} must be an object`);
+    const id = str(value, 'id', /^fs-[0-9a-f]{8,40}$/, 'an EFS id (fs- and 8 to 40 hex digits)', where);
+    if (fsIds.has(id)) throw new ScenarioError(`${where}.id ${id} is used twice`);
+    fsIds.add(id);
+    const name = value.name === undefined ? logicalId : str(value, 'name', /^.{1,256}$/, 'a name', where);
+    fileSystems[logicalId] = { id, name, tree: treeSpec(value.tree ?? {}, `${where}.tree`) };
+  }
+
+  if (!isRecord(raw.inspector)) throw new ScenarioError('inspector must be { instanceId, fileSystem }');
+  const inspector = {
+    instanceId: str(
+      raw.inspector,
+      'instanceId',
+      /^i-[0-9a-f]{8,17}$/,
+      'an instance id (i- and 8 to 17 hex digits)',
+      'inspector',
+    ),
+    fileSystem: str(raw.inspector, 'fileSystem', /^\w+$/, 'a file system logical id', 'inspector'),
+  };
+  if (!fileSystems[inspector.fileSystem]) {
+    throw new ScenarioError(`inspector.fileSystem "${inspector.fileSystem}" is not one of fileSystems`);
+  }
+
+  if (!Array.isArray(raw.recoveryPoints)) throw new ScenarioError('recoveryPoints must be a list');
+  const pointIds = new Set<string>();
+  const recoveryPoints = raw.recoveryPoints.map((value, i): RecoveryPointSpec => {
+    const where = `recoveryPoints[${i}]`;
+    if (!isRecord(value)) throw new ScenarioError(`${where} must be an object`);
+    const id = str(
+      value,
+      'id',
+      /^[A-Za-z0-9-]{8,64}$/,
+      'a recovery point id (letters, digits, dashes)',
+      where,
+    );
+    if (pointIds.has(id)) throw new ScenarioError(`${where}.id ${id} is used twice`);
+    pointIds.add(id);
+    const fileSystem = value.fileSystem === undefined ? 'DbStorage' : value.fileSystem;
+    if (typeof fileSystem !== 'string' || !fileSystems[fileSystem]) {
+      throw new ScenarioError(`${where}.fileSystem must be one of ${Object.keys(fileSystems).join(', ')}`);
+    }
+    const createdAt = parseInstant(value.createdAt, now);
+    if (createdAt === undefined) {
+      throw new ScenarioError(`${where}.createdAt must be an ISO timestamp or now-<duration> (e.g. now-26h)`);
+    }
+    const status = value.status ?? 'COMPLETED';
+    if (!['COMPLETED', 'PARTIAL', 'CREATING', 'DELETING', 'EXPIRED'].includes(status as string)) {
+      throw new ScenarioError(`${where}.status must be COMPLETED, PARTIAL, CREATING, DELETING or EXPIRED`);
+    }
+    if (value.statusMessage !== undefined && typeof value.statusMessage !== 'string') {
+      throw new ScenarioError(`${where}.statusMessage must be a string`);
+    }
+    return {
+      id,
+      fileSystem,
+      createdAt,
+      status: status as RecoveryPointSpec['status'],
+      ...(value.statusMessage !== undefined ? { statusMessage: value.statusMessage as string } : {}),
+      tree: treeSpec(value.tree ?? {}, `${where}.tree`),
+    };
+  });
+
+  if (!isRecord(raw.durations)) throw new ScenarioError('durations must be an object');
+  const durationKeys: (keyof Durations)[] = [
+    'restoreJobMs',
+    'changeSetMs',
+    'stackStepMs',
+    'taskStartMs',
+    'taskStopMs',
+    'ssmCommandMs',
+    'ssmInvocationDelayMs',
+  ];
+  const durations = {} as Durations;
+  for (const key of Object.keys(raw.durations)) {
+    if (!durationKeys.includes(key as keyof Durations))
+      throw new ScenarioError(`unknown duration "durations.${key}"`);
+  }
+  for (const key of durationKeys) {
+    const ms = parseDuration(raw.durations[key]);
+    if (ms === undefined)
+      throw new ScenarioError(`durations.${key} must be milliseconds or a duration like 40m, 20s, 250ms`);
+    durations[key] = ms;
+  }
+
+  const speed = raw.speed;
+  if (typeof speed !== 'number' || !Number.isFinite(speed) || speed <= 0) {
+    throw new ScenarioError('speed must be a positive number');
+  }
+  const latencyMs = parseDuration(raw.latencyMs);
+  if (latencyMs === undefined)
+    throw new ScenarioError('latencyMs must be a non-negative number of milliseconds');
+
+  if (!isRecord(raw.pageSizes)) throw new ScenarioError('pageSizes must be an object');
+  const pageSizes = {} as PageSizes;
+  for (const key of ['recoveryPoints', 'restoreJobs', 'fileSystems', 'commandInvocations'] as const) {
+    const n = raw.pageSizes[key];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1000) {
+      throw new ScenarioError(`pageSizes.${key} must be a whole number from 1 to 1000`);
+    }
+    pageSizes[key] = n;
+  }
+  const seed = raw.seed;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new ScenarioError('seed must be an integer');
+
+  let faults: FaultSpec;
+  try {
+    faults = validateFaultPatch(raw.faults) as FaultSpec;
+  } catch (error) {
+    throw new ScenarioError((error as Error).message);
+  }
+
+  return {
+    region,
+    accountId,
+    stackName,
+    ...(templateBody !== undefined ? { templateBody } : {}),
+    backupVault,
+    restoreRoleArn,
+    fileSystems,
+    inspector,
+    recoveryPoints,
+    durations,
+    speed,
+    latencyMs,
+    pageSizes,
+    seed,
+    faults,
+  };
+}
+
+const PATH_RE = /^\/([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/;
+
+function treeSpec(value: unknown, where: string): TreeSpec {
+  if (!isRecord(value)) throw new ScenarioError(`${where} must be an object`);
+  const out: TreeSpec = {};
+  for (const key of Object.keys(value)) {
+    if (!['db', 'stale', 'dumps', 'files'].includes(key))
+      throw new ScenarioError(`${where}: unknown key "${key}"`);
+  }
+  const checkPath = (p: unknown, at: string): string => {
+    if (typeof p !== 'string' || !PATH_RE.test(p) || p.split('/').some((s) => s === '..' || s === '.')) {
+      throw new ScenarioError(`${at} must be an absolute path without . or .. (e.g. /aws-backup-restore_X)`);
+    }
+    return p;
+  };
+  if (value.db !== undefined) out.db = checkPath(value.db, `${where}.db`);
+  if (value.stale !== undefined) {
+    if (!Array.isArray(value.stale)) throw new ScenarioError(`${where}.stale must be a list of paths`);
+    out.stale = value.stale.map((p, i) => checkPath(p, `${where}.stale[${i}]`));
+  }
+  if (value.dumps !== undefined) {
+    if (
+      typeof value.dumps !== 'number' ||
+      !Number.isInteger(value.dumps) ||
+      value.dumps < 0 ||
+      value.dumps > 100
+    ) {
+      throw new ScenarioError(`${where}.dumps must be a whole number from 0 to 100`);
+    }
+    out.dumps = value.dumps;
+  }
+  if (value.files !== undefined) {
+    if (!isRecord(value.files)) throw new ScenarioError(`${where}.files must map paths to text`);
+    const files: Record<string, string> = {};
+    for (const [p, text] of Object.entries(value.files)) {
+      checkPath(p, `${where}.files key`);
+      if (p === '/') throw new ScenarioError(`${where}.files: "/" is not a file path`);
+      if (typeof text !== 'string') throw new ScenarioError(`${where}.files["${p}"] must be text`);
+      files[p] = text;
+    }
+    out.files = files;
+  }
+  return out;
+}
+
+function str(obj: Record<string, unknown>, key: string, re: RegExp, what: string, where?: string): string {
+  const value = obj[key];
+  const name = where ? `${where}.${key}` : key;
+  if (typeof value !== 'string' || !re.test(value)) {
+    throw new ScenarioError(`${name} must be ${what}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
