@@ -136,3 +136,32 @@ export async function startBotProcess(
     kill,
   };
 }
+
+export interface BotRun extends BotExit {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the bot expecting it to exit by itself (bad configuration, failed start); kills it after `timeoutMs`. */
+export function runBotToExit(env: Record<string, string>, opts: { timeoutMs?: number; entry?: string } = {}) {
+  return new Promise<BotRun>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? 'src/main.ts'], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { attachSocketMode, type FakeSocketMode } from './fake-socket-mode.js';
 import { type WaitOptions, waitFor } from './wait.js';
 
 /**
@@ -73,6 +74,8 @@ export interface FakeSlack {
   readonly responses: FakeResponsePost[];
   readonly uploads: FakeUpload[];
   readonly ephemerals: FakeEphemeral[];
+  /** Socket Mode: apps.connections.open hands out a ws:// URL to this. */
+  socket: FakeSocketMode;
   callsTo(method: string): FakeSlackCall[];
   /** Every call except the auth.test Bolt makes at start. */
   callsExceptAuth(): FakeSlackCall[];
@@ -268,6 +271,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         }
         return { ok: true, files: done };
       }
+      case 'apps.connections.open':
+        return { ok: true, url: `${url.replace(/^http/, 'ws')}${socket.path}?ticket=${nextTs()}` };
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -354,6 +359,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       send(res, { status: 500, body: { ok: false, error: 'fake_slack_failure', detail: String(error) } });
     });
   });
+  const socket = attachSocketMode(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -375,6 +381,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responses,
     uploads,
     ephemerals,
+    socket,
     callsTo: (method) => calls.filter((c) => c.method === method),
     callsExceptAuth: () => calls.filter((c) => c.method !== 'auth.test'),
     responseUrl(id) {
@@ -425,6 +432,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        socket.dropAll();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

@@ -27,7 +27,8 @@ function nextTrigger(): string {
   return `${Date.now()}.${triggerCounter}.fake-trigger`;
 }
 
-export function slashCommandBody(fields: SlashCommandFields = {}): string {
+/** A slash command's fields as an object: what a Socket Mode `slash_commands` envelope carries. */
+export function slashCommandPayload(fields: SlashCommandFields = {}): Record<string, string> {
   const all: Record<string, string> = {
     token: 'legacy-verification-token-unused',
     team_id: DEFAULT_TEAM,
@@ -44,7 +45,12 @@ export function slashCommandBody(fields: SlashCommandFields = {}): string {
     trigger_id: nextTrigger(),
   };
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) all[key] = value;
-  return new URLSearchParams(all).toString();
+  return all;
+}
+
+/** A slash command as Slack POSTs it to the request URL: form-encoded. */
+export function slashCommandBody(fields: SlashCommandFields = {}): string {
+  return new URLSearchParams(slashCommandPayload(fields)).toString();
 }
 
 export interface BlockActionFields {
