@@ -1,0 +1,117 @@
+// Strict patterns for every value that reaches an SSM shell script. A value either matches one of
+// these, made only of letters, digits, '.', '_', '-' and '/', or no script is built at all. Single
+// quotes around it in the script are a second wall, not the first.
+
+export class ScriptValueError extends Error {
+  readonly code = 'invalid_script_value';
+  constructor(
+    /** Which argument was refused, e.g. `restoreDir`. */
+    readonly field: string,
+    /** What the value must look like. */
+    readonly expected: string,
+    value: unknown,
+    /** Why a well-formed value is refused anyway (e.g. it is the live root). */
+    reason?: string,
+  ) {
+    super(
+      reason === undefined
+        ? `${field} ${describe(value)} is not ${expected}; no script was built.`
+        : `Refusing ${field} ${describe(value)}: ${reason}; no script was built.`,
+    );
+    this.name = 'ScriptValueError';
+  }
+}
+
+/** One path component that can never be read as an option, '.', '..' or shell syntax. */
+const COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
+const MOUNT_COMPONENT = /^[A-Za-z0-9._-]{1,255}$/;
+export const RESTORE_DIR_NAME = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+export const FLAT_DIR_NAME = /^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+const MAX_PATH = 1024;
+
+/** The inspection host's mount point of the chat-db file system: an absolute directory path. */
+export function checkMount(value: unknown): string {
+  const expected = 'an absolute path of letters, digits, ., _ and - (no . or .. components)';
+  if (typeof value !== 'string' || value.length > MAX_PATH || !value.startsWith('/')) {
+    throw new ScriptValueError('mount', expected, value);
+  }
+  const parts = value.slice(1).split('/');
+  const ok = parts.every(
+    (part) => MOUNT_COMPONENT.test(part) && part !== '.' && part !== '..' && !part.startsWith('-'),
+  );
+  if (!ok) throw new ScriptValueError('mount', expected, value);
+  return value;
+}
+
+/** A top-level `aws-backup-restore_<timestamp>` directory name. */
+export function checkRestoreDirName(value: unknown, field = 'restoreDir'): string {
+  if (typeof value !== 'string' || !RESTORE_DIR_NAME.test(value)) {
+    throw new ScriptValueError(field, 'an aws-backup-restore_<timestamp> directory name', value);
+  }
+  return value;
+}
+
+/** A flat `chatdb-restore_…` directory name; a leading '/' (as in a RootDirectory) is dropped. */
+export function checkFlatDirName(value: unknown, field = 'toName'): string {
+  const name = typeof value === 'string' && value.startsWith('/') ? value.slice(1) : value;
+  if (typeof name !== 'string' || !FLAT_DIR_NAME.test(name)) {
+    throw new ScriptValueError(field, 'a chatdb-restore_<…> directory name', value);
+  }
+  return name;
+}
+
+/** A directory the bot may delete: a top-level restore or retired flat directory name. */
+export function checkDeletableName(value: unknown, field = 'name'): string {
+  if (typeof value === 'string' && (RESTORE_DIR_NAME.test(value) || FLAT_DIR_NAME.test(value))) return value;
+  throw new ScriptValueError(field, 'an aws-backup-restore_… or chatdb-restore_… directory name', value);
+}
+
+/**
+ * A path relative to the volume root or to a restore directory, as `a/b/c`; a leading '/' is
+ * dropped. '' stands for the directory itself when `allowEmpty`, and so do '/' and '.'.
+ */
+export function checkRelPath(value: unknown, field: string, { allowEmpty = false } = {}): string {
+  const expected = allowEmpty
+    ? "'' or a relative path of letters, digits, ., _ and - components"
+    : 'a relative path of letters, digits, ., _ and - components';
+  if (typeof value !== 'string' || value.length > MAX_PATH)
+    throw new ScriptValueError(field, expected, value);
+  const trimmed = value.startsWith('/') ? value.slice(1) : value;
+  if (trimmed === '' || trimmed === '.') {
+    if (allowEmpty) return '';
+    throw new ScriptValueError(field, expected, value);
+  }
+  if (!trimmed.split('/').every((part) => COMPONENT.test(part)))
+    throw new ScriptValueError(field, expected, value);
+  return trimmed;
+}
+
+/**
+ * The chat-db volume's live RootDirectory ('/' or an absolute path), returned relative to the
+ * volume root: '' when the database lives at the root itself.
+ */
+export function checkLiveRoot(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/')) {
+    throw new ScriptValueError('liveRoot', "'/' or an absolute path", value);
+  }
+  return checkRelPath(value, 'liveRoot', { allowEmpty: true });
+}
+
+/** Single-quotes a value that a check above accepted. */
+export function shellQuote(value: string): string {
+  // Every pattern above excludes quotes, so this never fires for a checked value; it keeps a
+  // future unchecked caller from producing a script at all.
+  if (!/^[A-Za-z0-9._/-]*$/.test(value)) throw new ScriptValueError('value', 'a checked value', value);
+  return `'${value}'`;
+}
+
+/** True when `path` is `base` or lies inside it (both relative, '' being the volume root). */
+export function isWithin(path: string, base: string): boolean {
+  return base === '' || path === base || path.startsWith(`${base}/`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value !== 'string') return `(a ${value === null ? 'null' : typeof value})`;
+  const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  return shown;
+}

@@ -1,0 +1,858 @@
+// The shell scripts the bot runs on the inspection host through SSM (AWS-RunShellScript: bash,
+// as root, GNU coreutils and findutils), and the parsers that turn their output into data.
+//
+// Every value is checked against a strict pattern (script-values.ts) before a script is built and
+// appears once, single-quoted, in a `readonly` assignment at the top; the script bodies are
+// constants. Names read from the disk are re-checked inside the script and, when they fail, only
+// ever printed through `printf %q`. Machine output is one record a line, `CHATDB\t<key>\t<fields>`,
+// framed by `begin` and `end`; failures print `CHATDB_ERROR\t<code>\t<message>` and exit non-zero.
+// Any other output (a login banner, a tool's chatter) is ignored.
+
+import {
+  checkDeletableName,
+  checkFlatDirName,
+  checkLiveRoot,
+  checkMount,
+  checkRelPath,
+  checkRestoreDirName,
+  FLAT_DIR_NAME,
+  isWithin,
+  RESTORE_DIR_NAME,
+  ScriptValueError,
+  shellQuote,
+} from './script-values.js';
+
+export type ScriptName =
+  | 'list-restore-dirs'
+  | 'locate-data-dir'
+  | 'flatten'
+  | 'cleanup-candidates'
+  | 'delete-dirs'
+  | 'verify-data-dir';
+
+/** Codes the scripts report themselves. */
+const REPORTED_CODES = [
+  'mount_missing',
+  'mount_unreadable',
+  'restore_dir_missing',
+  'not_a_directory',
+  'symlink_in_path',
+  'source_missing',
+  'not_a_data_dir',
+  'target_exists',
+  'touches_live_root',
+  'delete_incomplete',
+  'data_dir_missing',
+  'incomplete_data_dir',
+  'script_failed',
+] as const;
+
+export type ScriptErrorCode =
+  | (typeof REPORTED_CODES)[number]
+  /** The output stopped before its end marker: killed, timed out, or cut by SSM's 24 000 characters. */
+  | 'incomplete_output'
+  | 'malformed_output'
+  | 'wrong_script'
+  | 'no_new_restore_dir'
+  | 'several_new_restore_dirs'
+  | 'no_data_dir'
+  | 'ambiguous_data_dir'
+  | 'expected_data_dir_missing';
+
+export class ScriptError extends Error {
+  constructor(
+    readonly code: ScriptErrorCode,
+    message: string,
+    readonly details: {
+      script?: ScriptName;
+      /** The code as the script printed it, when it is not one this build knows. */
+      reportedCode?: string;
+      /** Paths (relative to the volume root) of the data dirs or restore dirs involved. */
+      paths?: readonly string[];
+    } = {},
+  ) {
+    super(message);
+    this.name = 'ScriptError';
+  }
+}
+
+export { ScriptValueError };
+
+export interface BuiltScript {
+  script: string;
+}
+
+export interface ScriptWarning {
+  code: string;
+  message: string;
+}
+
+const PROTOCOL = '1';
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+
+/** The top-level `aws-backup-restore_*` directories, with their mtimes. */
+export function listRestoreDirs(mount: string): BuiltScript {
+  return build('list-restore-dirs', checkMount(mount), {}, LIST_RESTORE_DIRS);
+}
+
+/** Every MongoDB data dir candidate inside `<mount>/<restoreDir>`, at any depth. */
+export function locateDataDir(mount: string, restoreDir: string): BuiltScript {
+  return build(
+    'locate-data-dir',
+    checkMount(mount),
+    { RESTORE: checkRestoreDirName(restoreDir) },
+    LOCATE_DATA_DIR,
+  );
+}
+
+/**
+ * Renames the data dir at `fromRelPath` (relative to the volume root, inside a top-level restore
+ * dir) to the top-level `toName`, moves any stale chains it carried back into the restore dir,
+ * and removes the restore dir's empty shells. Safe to run again after a crash.
+ */
+export function flatten(mount: string, fromRelPath: string, toName: string, liveRoot: string): BuiltScript {
+  const checkedMount = checkMount(mount);
+  const from = checkRelPath(fromRelPath, 'fromRelPath');
+  const restore = checkRestoreDirName(from.split('/')[0], 'fromRelPath');
+  const to = checkFlatDirName(toName);
+  const live = checkLiveRoot(liveRoot);
+  // The database at the volume root ('') shares no name with restore or flat directories.
+  if (live !== '') {
+    if (isWithin(from, live) || isWithin(live, restore)) {
+      throw new ScriptValueError(
+        'fromRelPath',
+        '',
+        fromRelPath,
+        `${restore} holds the live root ${liveRoot}`,
+      );
+    }
+    if (isWithin(live, to))
+      throw new ScriptValueError('toName', '', toName, `it is the live root ${liveRoot}`);
+  }
+  return build('flatten', checkedMount, { FROM: from, RESTORE: restore, TO: to, LIVE: live }, FLATTEN);
+}
+
+/** Top-level restore and retired flat directories with sizes; the one holding the live root is marked. */
+export function cleanupCandidates(mount: string, liveRoot: string): BuiltScript {
+  const live = checkLiveRoot(liveRoot);
+  return build(
+    'cleanup-candidates',
+    checkMount(mount),
+    { LIVE_TOP: live.split('/')[0] ?? '' },
+    CLEANUP_CANDIDATES,
+  );
+}
+
+/**
+ * `rm -rf` of exact top-level restore or flat directory names; never the one holding the live
+ * root, nor any name in `protect` (e.g. a root retired less than a day ago).
+ */
+export function deleteDirs(
+  mount: string,
+  names: readonly string[],
+  liveRoot: string,
+  opts: { protect?: readonly string[] } = {},
+): BuiltScript {
+  const checkedMount = checkMount(mount);
+  const liveTop = checkLiveRoot(liveRoot).split('/')[0] ?? '';
+  if (!Array.isArray(names) || names.length === 0 || names.length > 100) {
+    throw new ScriptValueError('names', 'a list of 1 to 100 directory names', names);
+  }
+  const protect = new Set((opts.protect ?? []).map((name, i) => checkDeletableName(name, `protect[${i}]`)));
+  const checked = names.map((name, i) => checkDeletableName(name, `names[${i}]`));
+  checked.forEach((name, i) => {
+    if (name === liveTop) {
+      throw new ScriptValueError(`names[${i}]`, '', name, `it holds the live root ${liveRoot}`);
+    }
+    if (protect.has(name)) throw new ScriptValueError(`names[${i}]`, '', name, 'it is protected');
+    if (checked.indexOf(name) !== i)
+      throw new ScriptValueError(`names[${i}]`, '', name, 'it is listed twice');
+  });
+  const calls = checked.map((name) => `delete_one ${shellQuote(name)}`).join('\n');
+  const precheck = checked.map((name) => `precheck ${shellQuote(name)}`).join('\n');
+  return build(
+    'delete-dirs',
+    checkedMount,
+    { LIVE_TOP: liveTop },
+    `${DELETE_DIRS}\n${precheck}\n${calls}\nemit end`,
+  );
+}
+
+/** Confirms that `relPath` ('' or '/' for the volume root) holds a complete MongoDB data dir. */
+export function verifyDataDir(mount: string, relPath: string): BuiltScript {
+  const rel = checkRelPath(relPath, 'relPath', { allowEmpty: true });
+  return build('verify-data-dir', checkMount(mount), { REL: rel }, VERIFY_DATA_DIR);
+}
+
+function build(name: ScriptName, mount: string, values: Record<string, string>, body: string): BuiltScript {
+  const assignments = Object.entries(values).map(([key, value]) => `readonly ${key}=${shellQuote(value)}`);
+  const script = [
+    '#!/bin/bash',
+    `# chatdb-restore ${name}: every value below was checked against a strict pattern.`,
+    PRELUDE,
+    `readonly MOUNT=${shellQuote(mount)}`,
+    ...assignments,
+    `emit begin ${name} ${PROTOCOL}`,
+    ENTER_MOUNT,
+    body,
+    '',
+  ].join('\n');
+  return { script };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Script bodies. Template literals: `\${` is bash's `${`, `\\` is one backslash.
+
+const PRELUDE = `set -Eeuo pipefail
+export LC_ALL=C
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+trap 'printf "CHATDB_ERROR\\tscript_failed\\tcommand failed with status %s at line %s\\n" "$?" "$LINENO"; exit 70' ERR
+emit() { local IFS=$'\\t'; printf 'CHATDB\\t%s\\n' "$*"; }
+fail() { printf 'CHATDB_ERROR\\t%s\\t%s\\n' "$1" "$2"; exit 3; }
+# A name from the disk that fails our patterns is only ever printed %q-quoted, on one line.
+odd() { printf 'CHATDB\\t%s\\t%s\\t%q\\n' "$1" "$2" "$3"; }
+readonly RESTORE_RE='^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
+readonly FLAT_RE='^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
+readonly NAME_RE='^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$'
+readonly REL_RE='^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,254})*$'
+# files, bytes, WiredTiger files and the newest WiredTiger mtime of a data dir, leaving out any
+# restore chains nested in it; no file names are printed, so odd names cannot skew the counts.
+stats() {
+  ( cd -- "$1" && find . -mindepth 1 \\( -path './aws-backup-restore_*' -o -path './chatdb-restore_*' \\) -prune \\
+      -o -type f \\( \\( -name '*.wt' -o -name 'WiredTiger*' \\) -printf 'w\\t%s\\t%T@\\n' -o -printf 'f\\t%s\\t%T@\\n' \\) ) |
+    awk -F'\\t' 'BEGIN { n = 0; s = 0; w = 0; m = "0" } { n++; s += $2; if ($1 == "w") { w++; if ($3 + 0 > m + 0) m = $3 } } END { printf "%d\\t%.0f\\t%d\\t%s\\n", n, s, w, m }'
+}
+# 1 when a regular file (not a symlink) exists, else 0.
+has_file() { if [ -f "$1" ] && [ ! -L "$1" ]; then echo 1; else echo 0; fi; }
+# Refuses to follow a symbolic link anywhere along a relative path.
+check_real() {
+  local path=. rest=$1 part
+  while [ -n "$rest" ]; do
+    part=\${rest%%/*}
+    if [ "$part" = "$rest" ]; then rest=; else rest=\${rest#*/}; fi
+    path=$path/$part
+    if [ -L "$path" ]; then fail symlink_in_path "$path is a symbolic link; refusing to follow it"; fi
+  done
+}`;
+
+const ENTER_MOUNT = `[ -d "$MOUNT" ] || fail mount_missing "$MOUNT is not a directory on the inspection host"
+cd -P -- "$MOUNT" 2>/dev/null || fail mount_unreadable "cannot enter $MOUNT"
+[ -r . ] && [ -x . ] || fail mount_unreadable "$MOUNT is not readable"
+# The simulator maps the mount onto a plain directory, so a missing mount point only warns.
+if command -v mountpoint >/dev/null 2>&1 && ! mountpoint -q -- "$MOUNT"; then
+  emit warning not_a_mountpoint "$MOUNT is not a mount point"
+fi`;
+
+const LIST_RESTORE_DIRS = `find . -mindepth 1 -maxdepth 1 -name 'aws-backup-restore_*' -printf '%y\\t%T@\\t%f\\0' |
+  while IFS= read -r -d '' entry; do
+    type=\${entry%%$'\\t'*}; rest=\${entry#*$'\\t'}; mtime=\${rest%%$'\\t'*}; name=\${rest#*$'\\t'}
+    if ! [[ $name =~ $RESTORE_RE ]]; then odd unexpected odd_name "$name"; continue; fi
+    if [ "$type" != d ]; then emit unexpected "not_a_directory:$type" "$name"; continue; fi
+    emit dir "$name" "$mtime"
+  done
+emit end`;
+
+const LOCATE_DATA_DIR = `[ -e "./$RESTORE" ] || [ -L "./$RESTORE" ] || fail restore_dir_missing "$RESTORE does not exist under $MOUNT"
+check_real "$RESTORE"
+[ -d "./$RESTORE" ] || fail not_a_directory "$RESTORE is not a directory"
+cd -- "./$RESTORE"
+entries=$(find . -mindepth 1 -maxdepth 1 -printf x | wc -c)
+emit restore_dir "$RESTORE" "$entries"
+find . -type f \\( -name WiredTiger -o -name storage.bson -o -name WiredTiger.wt \\) -printf '%h\\0' | sort -zu |
+  while IFS= read -r -d '' dir; do
+    if [ "$dir" = . ]; then
+      rel=.; depth=0
+    else
+      rel=\${dir#./}; slashes=\${rel//[!\\/]/}; depth=$(( \${#slashes} + 1 ))
+      if ! [[ $rel =~ $REL_RE ]]; then odd unexpected_candidate "$depth" "$rel"; continue; fi
+    fi
+    wt=$(has_file "$dir/WiredTiger"); bson=$(has_file "$dir/storage.bson"); wtwt=$(has_file "$dir/WiredTiger.wt")
+    wtwt_bytes=0
+    if [ "$wtwt" = 1 ]; then wtwt_bytes=$(stat -c %s -- "$dir/WiredTiger.wt"); fi
+    journal=0
+    if [ -d "$dir/journal" ] && [ ! -L "$dir/journal" ]; then journal=1; fi
+    counts=$(stats "$dir")
+    emit candidate "$rel" "$depth" "$wt" "$bson" "$wtwt" "$wtwt_bytes" "$journal" "$counts"
+  done
+emit end`;
+
+const FLATTEN = `within() { [ "$1" = "$2" ] || [[ $1 == "$2"/* ]]; }
+if [ -n "$LIVE" ] && { within "$FROM" "$LIVE" || within "$LIVE" "$RESTORE" || within "$LIVE" "$TO"; }; then
+  fail touches_live_root "refusing: $FROM or $TO touches the live root /$LIVE"
+fi
+if [ -e "./$TO" ] || [ -L "./$TO" ]; then
+  # The source counts as gone once it holds no database files: after a whole-volume restore its
+  # shell can come back holding only the stale chains moved aside.
+  if [ -e "./$FROM/WiredTiger" ] || [ -e "./$FROM/storage.bson" ] || [ -L "./$FROM" ]; then
+    fail target_exists "$TO already exists and $FROM still holds a data dir; refusing to overwrite either"
+  fi
+  check_real "$TO"
+  [ -d "./$TO" ] || fail not_a_directory "$TO exists and is not a directory"
+  if [ "$(has_file "./$TO/WiredTiger")$(has_file "./$TO/storage.bson")" != 11 ]; then
+    fail target_exists "$TO already exists and holds no MongoDB data dir"
+  fi
+  already=1
+else
+  [ -e "./$FROM" ] || [ -L "./$FROM" ] || fail source_missing "$FROM does not exist under $MOUNT"
+  check_real "$FROM"
+  [ -d "./$FROM" ] || fail not_a_directory "$FROM is not a directory"
+  if [ "$(has_file "./$FROM/WiredTiger")$(has_file "./$FROM/storage.bson")" != 11 ]; then
+    fail not_a_data_dir "$FROM has no WiredTiger and storage.bson"
+  fi
+  # Same file system: a rename, instant whatever the size.
+  mv -T -- "./$FROM" "./$TO"
+  already=0
+fi
+emit moved "$FROM" "$TO" "$already"
+# Stale chains the data dir carried (a whole-volume restore of a point taken while the database
+# lived at the volume root) go back into the restore dir, left there for cleanup.
+find "./$TO" -mindepth 1 -maxdepth 1 \\( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' \\) -printf '%f\\0' |
+  while IFS= read -r -d '' name; do
+    if ! [[ $name =~ $NAME_RE ]]; then odd aside_skipped odd_name "$name"; continue; fi
+    if [ -L "./$TO/$name" ] || [ ! -d "./$TO/$name" ]; then emit aside_skipped not_a_directory "$name"; continue; fi
+    # A whole-volume restore can hold the same chain twice (beside the data dir and inside it).
+    dest=$RESTORE
+    if [ -e "./$RESTORE/$name" ] || [ -L "./$RESTORE/$name" ]; then dest=$RESTORE/$TO; fi
+    if [ -e "./$dest/$name" ] || [ -L "./$dest/$name" ]; then emit aside_skipped exists "$name"; continue; fi
+    mkdir -p -- "./$dest"
+    mv -T -- "./$TO/$name" "./$dest/$name"
+    emit moved_aside "$dest/$name"
+  done
+removed=0
+if [ -d "./$RESTORE" ] && [ ! -L "./$RESTORE" ]; then
+  removed=$(find "./$RESTORE" -depth -type d -empty -printf x -delete | wc -c)
+fi
+emit shells_removed "$removed"
+if [ -d "./$RESTORE" ] && [ ! -L "./$RESTORE" ]; then
+  find "./$RESTORE" -mindepth 1 -maxdepth 1 -printf '%f\\0' |
+    while IFS= read -r -d '' name; do
+      if [[ $name =~ $NAME_RE ]]; then emit leftover "$RESTORE/$name"; else odd leftover_odd "$RESTORE" "$name"; fi
+    done
+fi
+counts=$(stats "./$TO")
+emit target "$TO" "$counts"
+emit end`;
+
+const CLEANUP_CANDIDATES = `find . -mindepth 1 -maxdepth 1 \\( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' \\) -printf '%y\\t%T@\\t%f\\0' |
+  while IFS= read -r -d '' entry; do
+    type=\${entry%%$'\\t'*}; rest=\${entry#*$'\\t'}; mtime=\${rest%%$'\\t'*}; name=\${rest#*$'\\t'}
+    if [[ $name =~ $RESTORE_RE ]]; then kind=restore
+    elif [[ $name =~ $FLAT_RE ]]; then kind=retired
+    else odd unexpected odd_name "$name"; continue
+    fi
+    if [ "$type" != d ]; then emit unexpected "not_a_directory:$type" "$name"; continue; fi
+    usage=$(du -sb -- "./$name"); bytes=\${usage%%$'\\t'*}
+    live=0
+    if [ -n "$LIVE_TOP" ] && [ "$name" = "$LIVE_TOP" ]; then live=1; fi
+    emit dir "$kind" "$name" "$mtime" "$bytes" "$live"
+  done
+emit end`;
+
+const DELETE_DIRS = `precheck() {
+  if [ -n "$LIVE_TOP" ] && [ "$1" = "$LIVE_TOP" ]; then fail touches_live_root "refusing to delete $1: it holds the live root"; fi
+  if [ -L "./$1" ]; then fail not_a_directory "$1 is a symbolic link; nothing was deleted"; fi
+  if [ -e "./$1" ] && [ ! -d "./$1" ]; then fail not_a_directory "$1 is not a directory; nothing was deleted"; fi
+}
+delete_one() {
+  if [ ! -e "./$1" ]; then emit absent "$1"; return; fi
+  rm -rf -- "./$1"
+  if [ -e "./$1" ]; then fail delete_incomplete "$1 still exists after rm -rf"; fi
+  emit deleted "$1"
+}`;
+
+const VERIFY_DATA_DIR = `if [ -z "$REL" ]; then dir=.; shown=/; else dir=./$REL; shown=/$REL; fi
+if [ -n "$REL" ]; then
+  [ -e "$dir" ] || fail data_dir_missing "$shown does not exist under $MOUNT"
+  check_real "$REL"
+fi
+[ -d "$dir" ] || fail data_dir_missing "$shown is not a directory"
+missing=
+for f in WiredTiger storage.bson WiredTiger.wt; do
+  if [ "$(has_file "$dir/$f")" != 1 ]; then missing="$missing $f"; fi
+done
+if [ -n "$missing" ]; then fail incomplete_data_dir "$shown lacks$missing"; fi
+if [ ! -s "$dir/WiredTiger.wt" ]; then fail incomplete_data_dir "$shown has an empty WiredTiger.wt"; fi
+counts=$(stats "$dir")
+emit data_dir "$shown" "$counts"
+emit end`;
+
+// ---------------------------------------------------------------------------------------------
+// Output protocol
+
+interface Line {
+  key: string;
+  fields: string[];
+}
+
+function readOutput(script: ScriptName, stdout: string): { records: Line[]; warnings: ScriptWarning[] } {
+  const lines = String(stdout)
+    .split('\n')
+    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  const error = lines.find((line) => line.startsWith('CHATDB_ERROR\t'));
+  if (error !== undefined) {
+    const [, reported = '', ...message] = error.split('\t');
+    const known = (REPORTED_CODES as readonly string[]).includes(reported);
+    throw new ScriptError(
+      known ? (reported as ScriptErrorCode) : 'script_failed',
+      message.join(' ') || `the ${script} script failed (${reported})`,
+      known ? { script } : { script, reportedCode: reported },
+    );
+  }
+  const records: Line[] = lines
+    .filter((line) => line.startsWith('CHATDB\t'))
+    .map((line) => {
+      const [, key = '', ...fields] = line.split('\t');
+      return { key, fields };
+    });
+  const begin = records[0];
+  if (begin === undefined) {
+    throw new ScriptError('incomplete_output', `The ${script} script printed nothing the bot can read.`, {
+      script,
+    });
+  }
+  if (begin.key !== 'begin' || begin.fields[0] !== script || begin.fields[1] !== PROTOCOL) {
+    throw new ScriptError(
+      'wrong_script',
+      `Expected output of ${script} (protocol ${PROTOCOL}), got ${[begin.key, ...begin.fields].join(' ').slice(0, 120)}.`,
+      { script },
+    );
+  }
+  const end = records.findIndex((record) => record.key === 'end');
+  if (end === -1) {
+    throw new ScriptError(
+      'incomplete_output',
+      `The ${script} script's output stops before its end marker: it was killed, timed out or cut short.`,
+      { script },
+    );
+  }
+  if (end !== records.length - 1) {
+    throw new ScriptError('malformed_output', `The ${script} script printed records after its end marker.`, {
+      script,
+    });
+  }
+  const body = records.slice(1, end);
+  const warnings = body
+    .filter((record) => record.key === 'warning')
+    .map((record) => ({ code: record.fields[0] ?? '', message: record.fields.slice(1).join(' ') }));
+  return { records: body.filter((record) => record.key !== 'warning'), warnings };
+}
+
+function malformed(script: ScriptName, record: Line, why: string): ScriptError {
+  const shown = [record.key, ...record.fields].join(' ').slice(0, 200);
+  return new ScriptError('malformed_output', `Unexpected ${script} output (${why}): ${shown}`, { script });
+}
+
+function fieldsOf(script: ScriptName, record: Line, count: number): string[] {
+  if (record.fields.length !== count) throw malformed(script, record, `expected ${count} fields`);
+  return record.fields;
+}
+
+function epoch(script: ScriptName, record: Line, value: string): Date {
+  if (!/^\d{1,12}(\.\d+)?$/.test(value)) throw malformed(script, record, 'bad time');
+  return new Date(Math.round(Number(value) * 1000));
+}
+
+function count(script: ScriptName, record: Line, value: string): number {
+  if (!/^\d{1,18}$/.test(value)) throw malformed(script, record, 'bad number');
+  return Number(value);
+}
+
+function flag(script: ScriptName, record: Line, value: string): boolean {
+  if (value !== '0' && value !== '1') throw malformed(script, record, 'bad flag');
+  return value === '1';
+}
+
+function name(script: ScriptName, record: Line, value: string, pattern: RegExp): string {
+  if (!pattern.test(value)) throw malformed(script, record, 'bad name');
+  return value;
+}
+
+function unknown(script: ScriptName, record: Line): never {
+  throw malformed(script, record, `unknown record ${record.key}`);
+}
+
+interface DirStats {
+  fileCount: number;
+  sizeBytes: number;
+  /** Files named *.wt or WiredTiger*. */
+  wiredTigerFileCount: number;
+  /** The newest mtime among those; undefined when there are none. */
+  newestWiredTigerMtime?: Date;
+}
+
+function stats(script: ScriptName, record: Line, fields: string[]): DirStats {
+  const [files = '', bytes = '', wtFiles = '', newest = ''] = fields;
+  const wiredTigerFileCount = count(script, record, wtFiles);
+  const mtime = epoch(script, record, newest);
+  return {
+    fileCount: count(script, record, files),
+    sizeBytes: count(script, record, bytes),
+    wiredTigerFileCount,
+    ...(wiredTigerFileCount > 0 ? { newestWiredTigerMtime: mtime } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsers
+
+export interface RestoreDirListing {
+  dirs: { name: string; mtime: Date }[];
+  /** Entries that look like restore dirs but are not usable: odd names (%q-quoted), symlinks, files. */
+  unexpected: string[];
+  warnings: ScriptWarning[];
+}
+
+export function parseListRestoreDirs(stdout: string): RestoreDirListing {
+  const script = 'list-restore-dirs';
+  const { records, warnings } = readOutput(script, stdout);
+  const listing: RestoreDirListing = { dirs: [], unexpected: [], warnings };
+  for (const record of records) {
+    if (record.key === 'dir') {
+      const [dir = '', mtime = ''] = fieldsOf(script, record, 2);
+      listing.dirs.push({
+        name: name(script, record, dir, RESTORE_DIR_NAME),
+        mtime: epoch(script, record, mtime),
+      });
+    } else if (record.key === 'unexpected') {
+      const [why = '', shown = ''] = fieldsOf(script, record, 2);
+      listing.unexpected.push(`${shown} (${why})`);
+    } else {
+      unknown(script, record);
+    }
+  }
+  listing.dirs.sort((a, b) => a.name.localeCompare(b.name));
+  return listing;
+}
+
+/** The one restore dir that appeared between two listings; anything else fails loudly. */
+export function pickNewRestoreDir(before: readonly string[], after: readonly string[]): string {
+  const known = new Set(before);
+  const fresh = after.filter((dir) => !known.has(dir));
+  if (fresh.length === 0) {
+    throw new ScriptError(
+      'no_new_restore_dir',
+      `The restore job finished but no new aws-backup-restore_* directory appeared (${after.length} present, all there before).`,
+    );
+  }
+  if (fresh.length > 1) {
+    throw new ScriptError(
+      'several_new_restore_dirs',
+      `${fresh.length} new aws-backup-restore_* directories appeared (${fresh.join(', ')}); another restore may be running. Refusing to guess.`,
+      { paths: fresh },
+    );
+  }
+  return fresh[0] as string;
+}
+
+export interface DataDirCandidate extends DirStats {
+  /** Relative to the restore dir; '' for the restore dir itself. */
+  relPath: string;
+  /** Relative to the volume root: what flatten takes as `fromRelPath`. */
+  path: string;
+  /** 0 for the restore dir itself. */
+  depth: number;
+  hasWiredTiger: boolean;
+  hasStorageBson: boolean;
+  hasWiredTigerWt: boolean;
+  wiredTigerWtBytes: number;
+  hasJournal: boolean;
+}
+
+export interface DataDirReport {
+  restoreDir: string;
+  /** Entries directly inside the restore dir. */
+  entries: number;
+  candidates: DataDirCandidate[];
+  /** Data-dir-like directories whose paths fail our patterns, %q-quoted, with their depth. */
+  unexpected: { shown: string; depth: number }[];
+  warnings: ScriptWarning[];
+}
+
+export function parseLocateDataDir(stdout: string): DataDirReport {
+  const script = 'locate-data-dir';
+  const { records, warnings } = readOutput(script, stdout);
+  const head = records[0];
+  if (head?.key !== 'restore_dir') {
+    throw new ScriptError('malformed_output', 'The locate-data-dir output does not name its restore dir.', {
+      script,
+    });
+  }
+  const [restoreDir = '', entries = ''] = fieldsOf(script, head, 2);
+  const report: DataDirReport = {
+    restoreDir: name(script, head, restoreDir, RESTORE_DIR_NAME),
+    entries: count(script, head, entries),
+    candidates: [],
+    unexpected: [],
+    warnings,
+  };
+  for (const record of records.slice(1)) {
+    if (record.key === 'candidate') {
+      const [rel = '', depth = '', wt = '', bson = '', wtwt = '', wtwtBytes = '', journal = '', ...rest] =
+        fieldsOf(script, record, 11);
+      const relPath = rel === '.' ? '' : name(script, record, rel, /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/);
+      report.candidates.push({
+        relPath,
+        path: relPath === '' ? report.restoreDir : `${report.restoreDir}/${relPath}`,
+        depth: count(script, record, depth),
+        hasWiredTiger: flag(script, record, wt),
+        hasStorageBson: flag(script, record, bson),
+        hasWiredTigerWt: flag(script, record, wtwt),
+        wiredTigerWtBytes: count(script, record, wtwtBytes),
+        hasJournal: flag(script, record, journal),
+        ...stats(script, record, rest),
+      });
+    } else if (record.key === 'unexpected_candidate') {
+      const [depth = '', shown = ''] = fieldsOf(script, record, 2);
+      report.unexpected.push({ shown, depth: count(script, record, depth) });
+    } else {
+      unknown(script, record);
+    }
+  }
+  return report;
+}
+
+/** Why a candidate cannot be the database, or undefined when it looks complete. */
+export function dataDirProblem(candidate: DataDirCandidate): string | undefined {
+  const missing = [
+    candidate.hasWiredTiger ? undefined : 'WiredTiger',
+    candidate.hasStorageBson ? undefined : 'storage.bson',
+    candidate.hasWiredTigerWt ? undefined : 'WiredTiger.wt',
+  ].filter((file) => file !== undefined);
+  if (missing.length > 0) return `it lacks ${missing.join(', ')}`;
+  if (candidate.wiredTigerWtBytes === 0) return 'its WiredTiger.wt is empty';
+  return undefined;
+}
+
+export interface ChosenDataDir {
+  chosen: DataDirCandidate;
+  /** How it was chosen. */
+  rule: 'expected' | 'only' | 'shallowest';
+  /** Other candidates: stale chains, left for cleanup. */
+  others: DataDirCandidate[];
+}
+
+/**
+ * Picks the database among the candidates: the one at `expectedRelPath` (relative to the restore
+ * dir, '' for the restore dir itself) when the caller knows where the DB lived when the point was
+ * taken, else the only or the shallowest one. Anything unclear fails loudly.
+ */
+export function chooseDataDir(report: DataDirReport, opts: { expectedRelPath?: string } = {}): ChosenDataDir {
+  const { candidates, restoreDir } = report;
+  const paths = candidates.map((c) => `/${c.path}`);
+  const odd = report.unexpected.map((u) => u.shown);
+  if (candidates.length === 0) {
+    throw new ScriptError(
+      'no_data_dir',
+      `No MongoDB data dir (WiredTiger, storage.bson) in /${restoreDir}` +
+        (odd.length > 0 ? `; directories with unusable names: ${odd.join(', ')}` : '.'),
+      { paths: [] },
+    );
+  }
+  let chosen: DataDirCandidate;
+  let rule: ChosenDataDir['rule'];
+  if (opts.expectedRelPath !== undefined) {
+    const expected = checkRelPath(opts.expectedRelPath, 'expectedRelPath', { allowEmpty: true });
+    const match = candidates.find((c) => c.relPath === expected);
+    if (match === undefined) {
+      throw new ScriptError(
+        'expected_data_dir_missing',
+        `The database was expected at /${expected === '' ? restoreDir : `${restoreDir}/${expected}`}, but the data dirs found are ${paths.join(', ')}.`,
+        { paths },
+      );
+    }
+    chosen = match;
+    rule = 'expected';
+  } else {
+    const depths = [...candidates.map((c) => c.depth), ...report.unexpected.map((u) => u.depth)];
+    const shallowest = Math.min(...depths);
+    const top = candidates.filter((c) => c.depth === shallowest);
+    const oddTop = report.unexpected.filter((u) => u.depth === shallowest);
+    if (top.length !== 1 || oddTop.length > 0) {
+      const tied = [...top.map((c) => `/${c.path}`), ...oddTop.map((u) => u.shown)];
+      throw new ScriptError(
+        'ambiguous_data_dir',
+        `${tied.length} data dirs at the same depth in /${restoreDir} (${tied.join(', ')}) and nothing says which one held the database.`,
+        { paths },
+      );
+    }
+    chosen = top[0] as DataDirCandidate;
+    rule = candidates.length === 1 ? 'only' : 'shallowest';
+  }
+  const problem = dataDirProblem(chosen);
+  if (problem !== undefined) {
+    throw new ScriptError('incomplete_data_dir', `The data dir /${chosen.path} is incomplete: ${problem}.`, {
+      paths: [`/${chosen.path}`],
+    });
+  }
+  return { chosen, rule, others: candidates.filter((c) => c !== chosen) };
+}
+
+export interface FlattenResult {
+  from: string;
+  to: string;
+  /** The target was already in place and the source gone: a resumed run. */
+  already: boolean;
+  /** Stale chains moved from the data dir back into the restore dir (paths relative to the volume root). */
+  movedAside: string[];
+  /** Chains left inside the data dir, with the reason (`exists`, `not_a_directory`, `odd_name`). */
+  asideSkipped: string[];
+  /** Empty directories removed from the restore dir. */
+  shellsRemoved: number;
+  /** Non-empty entries left in the restore dir (relative to the volume root), for cleanup. */
+  leftovers: string[];
+  target: DirStats;
+  warnings: ScriptWarning[];
+}
+
+export function parseFlatten(stdout: string): FlattenResult {
+  const script = 'flatten';
+  const { records, warnings } = readOutput(script, stdout);
+  let moved: { from: string; to: string; already: boolean } | undefined;
+  let target: DirStats | undefined;
+  let shellsRemoved: number | undefined;
+  const movedAside: string[] = [];
+  const asideSkipped: string[] = [];
+  const leftovers: string[] = [];
+  for (const record of records) {
+    switch (record.key) {
+      case 'moved': {
+        const [from = '', to = '', already = ''] = fieldsOf(script, record, 3);
+        moved = {
+          from: name(script, record, from, /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
+          to: name(script, record, to, FLAT_DIR_NAME),
+          already: flag(script, record, already),
+        };
+        break;
+      }
+      case 'moved_aside':
+        movedAside.push(
+          name(script, record, fieldsOf(script, record, 1)[0] ?? '', /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
+        );
+        break;
+      case 'aside_skipped': {
+        const [why = '', shown = ''] = fieldsOf(script, record, 2);
+        asideSkipped.push(`${shown} (${why})`);
+        break;
+      }
+      case 'shells_removed':
+        shellsRemoved = count(script, record, fieldsOf(script, record, 1)[0] ?? '');
+        break;
+      case 'leftover':
+        leftovers.push(
+          name(script, record, fieldsOf(script, record, 1)[0] ?? '', /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
+        );
+        break;
+      case 'leftover_odd': {
+        const [restore = '', shown = ''] = fieldsOf(script, record, 2);
+        leftovers.push(`${restore}/${shown}`);
+        break;
+      }
+      case 'target': {
+        const [, ...rest] = fieldsOf(script, record, 5);
+        target = stats(script, record, rest);
+        break;
+      }
+      default:
+        unknown(script, record);
+    }
+  }
+  if (moved === undefined || target === undefined || shellsRemoved === undefined) {
+    throw new ScriptError(
+      'malformed_output',
+      'The flatten output lacks its moved, shells_removed or target record.',
+      {
+        script,
+      },
+    );
+  }
+  return { ...moved, movedAside, asideSkipped, shellsRemoved, leftovers, target, warnings };
+}
+
+export interface CleanupCandidate {
+  name: string;
+  /** `restore`: an aws-backup-restore_* dir; `retired`: a flat chatdb-restore_* dir. */
+  kind: 'restore' | 'retired';
+  mtime: Date;
+  sizeBytes: number;
+  /** It is, or contains, the live root: never deletable. */
+  holdsLiveRoot: boolean;
+}
+
+export interface CleanupListing {
+  dirs: CleanupCandidate[];
+  unexpected: string[];
+  warnings: ScriptWarning[];
+}
+
+export function parseCleanupCandidates(stdout: string): CleanupListing {
+  const script = 'cleanup-candidates';
+  const { records, warnings } = readOutput(script, stdout);
+  const listing: CleanupListing = { dirs: [], unexpected: [], warnings };
+  for (const record of records) {
+    if (record.key === 'dir') {
+      const [kind = '', dir = '', mtime = '', bytes = '', live = ''] = fieldsOf(script, record, 5);
+      if (kind !== 'restore' && kind !== 'retired') throw malformed(script, record, 'bad kind');
+      listing.dirs.push({
+        name: name(script, record, dir, kind === 'restore' ? RESTORE_DIR_NAME : FLAT_DIR_NAME),
+        kind,
+        mtime: epoch(script, record, mtime),
+        sizeBytes: count(script, record, bytes),
+        holdsLiveRoot: flag(script, record, live),
+      });
+    } else if (record.key === 'unexpected') {
+      const [why = '', shown = ''] = fieldsOf(script, record, 2);
+      listing.unexpected.push(`${shown} (${why})`);
+    } else {
+      unknown(script, record);
+    }
+  }
+  listing.dirs.sort((a, b) => a.mtime.getTime() - b.mtime.getTime() || a.name.localeCompare(b.name));
+  return listing;
+}
+
+export interface DeleteResult {
+  deleted: string[];
+  /** Already gone before the script ran (e.g. a resumed cleanup). */
+  absent: string[];
+  warnings: ScriptWarning[];
+}
+
+export function parseDeleteDirs(stdout: string): DeleteResult {
+  const script = 'delete-dirs';
+  const { records, warnings } = readOutput(script, stdout);
+  const result: DeleteResult = { deleted: [], absent: [], warnings };
+  const deletable = (value: string, record: Line) =>
+    RESTORE_DIR_NAME.test(value) || FLAT_DIR_NAME.test(value) ? value : unknown(script, record);
+  for (const record of records) {
+    const [dir = ''] = fieldsOf(script, record, 1);
+    if (record.key === 'deleted') result.deleted.push(deletable(dir, record));
+    else if (record.key === 'absent') result.absent.push(deletable(dir, record));
+    else unknown(script, record);
+  }
+  return result;
+}
+
+export interface VerifiedDataDir extends DirStats {
+  /** As an absolute path inside the volume, e.g. `/chatdb-restore_…` or `/`. */
+  path: string;
+  warnings: ScriptWarning[];
+}
+
+export function parseVerifyDataDir(stdout: string): VerifiedDataDir {
+  const script = 'verify-data-dir';
+  const { records, warnings } = readOutput(script, stdout);
+  const record = records[0];
+  if (records.length !== 1 || record?.key !== 'data_dir') {
+    throw new ScriptError('malformed_output', 'The verify-data-dir output lacks its data_dir record.', {
+      script,
+    });
+  }
+  const [path = '', ...rest] = fieldsOf(script, record, 5);
+  return {
+    path: name(script, record, path, /^\/[A-Za-z0-9._/-]*$/),
+    ...stats(script, record, rest),
+    warnings,
+  };
+}
