@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setVolumeRootDirectory } from '../../src/restore/template-edit.js';
 import { unifiedDiff } from '../../src/restore/unified-diff.js';
 
 let repo: string;
@@ -121,6 +122,29 @@ describe('unifiedDiff', () => {
       expect(roundTrip(oldText, newText)).toBe(newText);
     });
   }
+
+  it('round-trips the template edit the cutover makes, LF and CRLF', () => {
+    const template = [
+      'Resources:',
+      '  DbTaskDefinition:',
+      '    Type: AWS::ECS::TaskDefinition',
+      '    Properties:',
+      '      Volumes:',
+      '        - Name: chat-db',
+      '          EFSVolumeConfiguration:',
+      '            FilesystemId: !Ref DbStorage   # the database volume',
+      '            TransitEncryption: ENABLED',
+      '',
+    ].join('\n');
+    for (const text of [template, template.replaceAll('\n', '\r\n')]) {
+      const edit = setVolumeRootDirectory(text, 'chat-db', '/chatdb-restore_2026-05-14T08-00-00Z_r1');
+      const diff = unifiedDiff(text, edit.text, { fromFile: 'a/chat.cf.yaml', toFile: 'b/chat.cf.yaml' });
+      expect(
+        diff.match(/^\+ {12}RootDirectory: \/chatdb-restore_2026-05-14T08-00-00Z_r1\r?$/m),
+      ).not.toBeNull();
+      expect(roundTrip(text, edit.text)).toBe(edit.text);
+    }
+  });
 
   it('round-trips with zero context and with wide context', () => {
     const oldText = lines(30);
