@@ -347,8 +347,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       if (reply) return send(res, reply);
       const upload = uploads.find((u) => u.fileId === fileId);
       if (!upload) return send(res, { status: 404, body: 'no such upload' });
-      upload.bytes = raw;
-      return send(res, { body: `OK - ${raw.length}` });
+      upload.bytes = await uploadedBytes(raw, contentType);
+      return send(res, { body: `OK - ${upload.bytes.length}` });
     }
 
     return send(res, { status: 404, body: { ok: false, error: 'not_found' } });
@@ -465,4 +465,14 @@ function parseBody(text: string, contentType: string): Record<string, unknown> {
     args[key] = value;
   }
   return args;
+}
+
+/** The web-api client posts the file as multipart form data; others may post raw bytes. */
+async function uploadedBytes(raw: Buffer, contentType: string): Promise<Buffer> {
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  }
+  return raw;
 }

@@ -1,0 +1,126 @@
+import { webApi } from '@slack/bolt';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_BOT, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+
+// The fake Slack is shared by every Slack test: it is checked here with the real Web API client.
+
+const TOKEN = 'xoxb-fake-slack-self-test';
+let fake: FakeSlack;
+let client: webApi.WebClient;
+
+beforeAll(async () => {
+  fake = await startFakeSlack();
+  client = new webApi.WebClient(TOKEN, {
+    slackApiUrl: fake.apiUrl,
+    retryConfig: { retries: 0 },
+    logLevel: webApi.LogLevel.ERROR,
+  });
+});
+
+beforeEach(() => fake.reset());
+afterAll(() => fake?.close());
+
+describe('fake Slack Web API', () => {
+  it('answers auth.test and records the bearer token', async () => {
+    const res = await client.auth.test();
+    expect(res).toMatchObject({ ok: true, user_id: FAKE_BOT.userId, bot_id: FAKE_BOT.botId });
+    expect(fake.calls).toEqual([
+      expect.objectContaining({ method: 'auth.test', token: TOKEN, authorized: true }),
+    ]);
+  });
+
+  it('refuses a call without a token', async () => {
+    const anonymous = new webApi.WebClient(undefined, {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+    });
+    await expect(anonymous.auth.test()).rejects.toMatchObject({ data: { error: 'not_authed' } });
+    expect(fake.calls[0]?.authorized).toBe(false);
+  });
+
+  it('keeps messages as Slack shows them after updates, threads included', async () => {
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*plan*' } }];
+    const card = await client.chat.postMessage({ channel: 'C0INCIDENT', text: 'plan', blocks });
+    const ts = card.ts as string;
+    await client.chat.postMessage({ channel: 'C0INCIDENT', thread_ts: ts, text: 'stage 1 done' });
+    await client.chat.update({ channel: 'C0INCIDENT', ts, text: 'plan v2' });
+    const [top, reply] = fake.messages('C0INCIDENT');
+    expect(top).toMatchObject({ ts, text: 'plan v2', history: [{ text: 'plan', blocks }] });
+    expect(reply).toMatchObject({ threadTs: ts, text: 'stage 1 done' });
+    expect(fake.callsTo('chat.postMessage')[0]?.args.blocks).toEqual(blocks);
+    await expect(client.chat.update({ channel: 'C0INCIDENT', ts: '1.2', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'message_not_found' },
+    });
+  });
+
+  it('answers ephemeral, permalink, channel, group and user look-ups', async () => {
+    await client.chat.postEphemeral({ channel: 'C0INCIDENT', user: 'U0REQUESTER', text: 'only you' });
+    expect(fake.ephemerals).toEqual([{ channel: 'C0INCIDENT', user: 'U0REQUESTER', text: 'only you' }]);
+    const link = await client.chat.getPermalink({ channel: 'C0INCIDENT', message_ts: '1700000000.000100' });
+    expect(link.permalink).toContain('/archives/C0INCIDENT/p1700000000000100');
+    expect((await client.conversations.info({ channel: 'C0INCIDENT' })).channel).toMatchObject({
+      is_member: true,
+    });
+    fake.setChannel('C0PRIVATE', null);
+    await expect(client.conversations.info({ channel: 'C0PRIVATE' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+    fake.setGroupMembers('S0ONCALL', ['U0CONFIRMER']);
+    expect((await client.usergroups.users.list({ usergroup: 'S0ONCALL' })).users).toEqual(['U0CONFIRMER']);
+    fake.setUser('U0CONFIRMER', { real_name: 'Casey' });
+    expect((await client.users.info({ user: 'U0CONFIRMER' })).user).toMatchObject({ real_name: 'Casey' });
+  });
+
+  it('takes a file upload through its own upload URL', async () => {
+    await client.filesUploadV2({
+      channel_id: 'C0INCIDENT',
+      thread_ts: '1700000000.000100',
+      filename: 'chat.cf.yaml.diff',
+      title: 'template diff',
+      content: '--- a\n+++ b\n',
+    });
+    expect(fake.uploads).toEqual([
+      expect.objectContaining({
+        filename: 'chat.cf.yaml.diff',
+        channel: 'C0INCIDENT',
+        threadTs: '1700000000.000100',
+      }),
+    ]);
+    expect(fake.uploads[0]?.bytes.toString()).toBe('--- a\n+++ b\n');
+  });
+
+  it('plays scripted errors once, then answers normally', async () => {
+    fake.failNext('chat.postMessage', 'not_in_channel');
+    await expect(client.chat.postMessage({ channel: 'C0X', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'not_in_channel' },
+    });
+    await expect(client.chat.postMessage({ channel: 'C0X', text: 'x' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('rate-limits with Retry-After, which the client honours', async () => {
+    const patient = new webApi.WebClient(TOKEN, {
+      slackApiUrl: fake.apiUrl,
+      logLevel: webApi.LogLevel.ERROR,
+    });
+    fake.rateLimitNext('chat.update', 1);
+    const { ts } = await patient.chat.postMessage({ channel: 'C0INCIDENT', text: 'card' });
+    const started = Date.now();
+    await patient.chat.update({ channel: 'C0INCIDENT', ts: ts as string, text: 'card v2' });
+    expect(fake.callsTo('chat.update')).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('records response_url posts and can fail them', async () => {
+    const url = fake.responseUrl('cmd-1');
+    await fetch(url, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'later' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect((await fake.waitForResponse('cmd-1')).body).toEqual({ text: 'later' });
+    fake.failNext('response_url', { status: 404, body: 'expired_url' });
+    const expired = await fetch(fake.responseUrl('cmd-2'), { method: 'POST', body: '{}' });
+    expect(expired.status).toBe(404);
+    expect(fake.responsesTo('cmd-2')).toEqual([]);
+  });
+});
