@@ -116,18 +116,6 @@ export function parseDuration(text: string): number | undefined {
   return Number(m[1]) * UNIT_MS[unit];
 }
 
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [
-    ['d', UNIT_MS.d],
-    ['h', UNIT_MS.h],
-    ['m', UNIT_MS.m],
-    ['s', UNIT_MS.s],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 // Node's timers overflow to "fire at once" past 2^31-1 ms (~24.8 days); nothing we wait for is
 // anywhere near that, so a week is the ceiling for every duration.
 const MAX_DURATION_MS = 7 * UNIT_MS.d;
@@ -184,15 +172,15 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return value;
   };
-  const duration = (name: string, fallback: string, min = 1): number => {
+  const duration = (name: string, fallback: string): number => {
     const text = read(name) ?? fallback;
     const ms = parseDuration(text);
     if (ms === undefined) {
       problems.push(`${name} is invalid: expected a duration like 250ms, 10s, 30m, 2h or 1d`);
       return parseDuration(fallback) ?? 0;
     }
-    if (ms < min || ms > MAX_DURATION_MS) {
-      problems.push(`${name} is out of range: expected ${formatDuration(min)} to 7d`);
+    if (ms < 1 || ms > MAX_DURATION_MS) {
+      problems.push(`${name} is out of range: expected 1ms to 7d`);
       return parseDuration(fallback) ?? 0;
     }
     return ms;
@@ -297,11 +285,9 @@ export function loadConfig(env: Env = process.env): Config {
   const mountText = read('CHATDB_INSPECTOR_MOUNT');
   if (mountText !== undefined) {
     // The mount path reaches shell scripts on the inspection host: only plain path characters.
-    if (PATTERNS.mountPath.test(mountText) && !mountText.includes('..')) {
-      inspectorMount = mountText.length > 1 ? mountText.replace(/\/+$/, '') : mountText;
-      if (inspectorMount === '') {
-        problems.push('CHATDB_INSPECTOR_MOUNT is invalid: the file system root is not a mount point');
-      }
+    const trimmed = mountText.replace(/\/+$/, '');
+    if (PATTERNS.mountPath.test(trimmed) && !trimmed.includes('..')) {
+      inspectorMount = trimmed;
     } else {
       problems.push(
         'CHATDB_INSPECTOR_MOUNT is invalid: expected an absolute path of letters, digits, . _ - and /, without ..',

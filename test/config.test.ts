@@ -168,6 +168,7 @@ describe('loadConfig', () => {
     ['CHATDB_RESTORE_ROLE_ARN', 'arn:aws:iam::123456789012:user/x'],
     ['CHATDB_INSPECTOR_INSTANCE_ID', 'i-XYZ'],
     ['CHATDB_INSPECTOR_MOUNT', 'mnt/efs'],
+    ['CHATDB_INSPECTOR_MOUNT', '/'],
     ['CHATDB_INSPECTOR_MOUNT', '/mnt/../etc'],
     ['CHATDB_INSPECTOR_MOUNT', '/mnt/efs;reboot'],
     ['CHATDB_INSPECTOR_MOUNT', '/mnt/$(id)'],
