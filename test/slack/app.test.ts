@@ -7,7 +7,7 @@ import { botEnv, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bot-env.
 import { postToBot } from '../helpers/bot-request.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { captureLogs, type LogCapture } from '../helpers/log-capture.js';
-import { slashCommandBody } from '../helpers/slack-bodies.js';
+import { blockActionBody, slashCommandBody } from '../helpers/slack-bodies.js';
 import { signSlackRequest } from '../helpers/slack-signing.js';
 
 const VERSION = (
@@ -144,6 +144,26 @@ describe('/chatdb-restore over signed HTTP', () => {
   it('answered everything in the ack: no Web API call, no response_url post', () => {
     expect(fake.callsExceptAuth()).toEqual([]);
     expect(fake.responses).toEqual([]);
+  });
+});
+
+describe('test helpers against Bolt', () => {
+  it('blockActionBody is a button click Bolt routes to an action listener', async () => {
+    const seen: Array<{ user: string; value: string | undefined; channel: string | undefined }> = [];
+    slack.app.action('helper_probe', async ({ ack, body, action }) => {
+      await ack();
+      if (body.type === 'block_actions' && action.type === 'button') {
+        seen.push({ user: body.user.id, value: action.value, channel: body.channel?.id });
+      }
+    });
+    const body = blockActionBody({
+      action_id: 'helper_probe',
+      value: 'r20261124-abc',
+      user_id: 'U0CONFIRMER',
+    });
+    const res = await postToBot(base, body, { secret: TEST_SIGNING_SECRET });
+    expect(res.status).toBe(200);
+    expect(seen).toEqual([{ user: 'U0CONFIRMER', value: 'r20261124-abc', channel: 'C0INCIDENT' }]);
   });
 });
 
