@@ -11,10 +11,11 @@ export function parseDuration(value: unknown): number | undefined {
 }
 
 /**
- * A point in time: an ISO-8601 timestamp, or `now`, `now-26h`, `now-3d` relative to `now`, so
- * that a scenario's recent backups stay recent whenever it is loaded.
+ * A point in time: epoch ms, an ISO-8601 timestamp, or `now`, `now-26h`, `now-3d` relative to
+ * `now`, so that a scenario's recent backups stay recent whenever it is loaded.
  */
 export function parseInstant(value: unknown, now: number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const rel = /^now(?:-(.+))?$/.exec(value.trim());
   if (rel) {

@@ -80,6 +80,12 @@ export interface Scenario {
   faults: FaultSpec;
 }
 
+/**
+ * What a caller or a scenario file gives: any part of a Scenario (durations may be written `40m`,
+ * times `now-26h`), plus `templateFile`, a template path relative to the scenario file.
+ */
+export type ScenarioInput = { [K in keyof Scenario]?: unknown } & { templateFile?: string };
+
 export class ScenarioError extends Error {
   readonly code = 'InvalidScenario';
   constructor(message: string) {
@@ -153,7 +159,7 @@ export function defaultScenarioInput(): Record<string, unknown> {
  * The scenario: the built-in default, deep-merged with `input` (a file path to JSON or YAML, or an
  * object). Objects merge key by key; arrays (recovery points, stale dirs) replace the default's.
  */
-export function loadScenario(input?: string | Record<string, unknown>, now = Date.now()): Scenario {
+export function loadScenario(input?: string | ScenarioInput, now = Date.now()): Scenario {
   let override: unknown = {};
   let baseDir = process.cwd();
   if (typeof input === 'string') {

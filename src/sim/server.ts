@@ -11,7 +11,7 @@ import { SimError } from './kernel.js';
 import { AWS_JSON_CONTENT_TYPE, awsJsonErrorBody, encodeJson, restJsonErrorBody } from './protocol-json.js';
 import { decodeQuery, queryError, queryResponse } from './protocol-query.js';
 import { matchRest, restInput } from './protocol-rest.js';
-import { loadScenario, type Scenario } from './scenario.js';
+import { loadScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { createStackPart } from './stack-part.js';
 import { createWorld } from './world.js';
 
@@ -20,7 +20,7 @@ export interface SimulatorOptions {
   port?: number;
   host?: '127.0.0.1';
   /** A scenario object (merged over the default) or the path of a JSON/YAML scenario file. */
-  scenario?: Partial<Record<keyof Scenario, unknown>> | Record<string, unknown> | string;
+  scenario?: ScenarioInput | string;
   /** Where file systems and snapshots live; default a fresh temporary directory, removed on close. */
   stateDir?: string;
   /** Overrides the scenario's speed. */
@@ -68,7 +68,7 @@ const JSON_TARGETS: Record<string, ServiceName> = {
 const MAX_BODY = 16 * 1024 * 1024;
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
-  const scenario = loadScenario(opts.scenario as string | Record<string, unknown> | undefined);
+  const scenario = loadScenario(opts.scenario);
   if (opts.speed !== undefined) scenario.speed = opts.speed;
   const ownsStateDir = opts.stateDir === undefined;
   const stateDir = realpathSync(

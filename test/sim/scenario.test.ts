@@ -124,6 +124,11 @@ describe('scenario files', () => {
     expect(() => loadScenario(input as Record<string, unknown>, NOW)).toThrow(field);
   });
 
+  it('accepts a loaded Scenario back unchanged', () => {
+    const s = loadScenario({ speed: 5 }, NOW);
+    expect(loadScenario(s, NOW)).toEqual(s);
+  });
+
   it('says which file could not be read or parsed', () => {
     expect(() => loadScenario(join(dir, 'missing.yaml'))).toThrow(
       /cannot read scenario file .*missing\.yaml/,
