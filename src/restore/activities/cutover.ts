@@ -1,0 +1,370 @@
+import type { ChangeSet, Service, Stack, StackEvent } from '../../aws/ports.js';
+import { setVolumeRootDirectory } from '../template-edit.js';
+import { unifiedDiff } from '../unified-diff.js';
+import {
+  asStage,
+  isAbort,
+  type PlanChange,
+  PlanChanged,
+  type ProductionState,
+  StageFailure,
+} from './errors.js';
+import { isTransient, sleep, throwIfAborted } from './poll.js';
+import { describeProduction, observeProduction } from './production.js';
+import { sha256 } from './resolve-target.js';
+import type { ActivityDeps, ActivityHooks, RestoreTarget } from './types.js';
+
+export interface CutoverState {
+  changeSetId?: string;
+  executed?: boolean;
+  executedAt?: Date;
+  stoppedTaskArns: string[];
+  /** Checkpointed before the change set was created: after execution the template is the new one. */
+  templateDiff?: string;
+  previousRoot?: string;
+}
+
+export interface CutoverInput {
+  target: RestoreTarget;
+  /** What the confirmation was bound to; any difference voids it. */
+  expectedTemplateSha256: string;
+  expectedTaskDefinitionArn: string;
+  newRoot: string;
+  changeSetName: string;
+  /** Named in the change set's description and StopTask's reason, for whoever reads them in AWS. */
+  sessionId: string;
+  state: CutoverState;
+  /** The template's path in the infra repo, for the diff's headers; default `chat.cf.yaml`. */
+  templateFile?: string;
+}
+
+export type CutoverCheckpoint =
+  | { templateDiff: string; previousRoot: string }
+  | { changeSetId: string }
+  | { executed: true; executedAt: Date }
+  | { stopping: string }
+  | { stoppedTaskArns: string[] };
+
+export interface CutoverHooks extends ActivityHooks<CutoverCheckpoint> {
+  progress?(p: { stackStatus: string; detail?: string }): void;
+}
+
+export interface CutoverResult {
+  newTaskDefinitionArn: string;
+  stoppedTaskArns: string[];
+  templateDiff: string;
+  previousRoot: string;
+  changeSetId: string | undefined;
+  executedAt: Date;
+}
+
+/** States a stack can be updated from. */
+const STABLE = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_COMPLETE',
+]);
+const RAN = new Set(['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED']);
+
+const NEXT_BEFORE =
+  'Production is unchanged. Read the reason, fix what it names, and start the restore again.';
+const NEXT_ROLLED_BACK =
+  'CloudFormation rolled the stack back and the service is on its previous root. Read the reason (often the new task could not mount or start), fix it, and restore again.';
+const NEXT_UNKNOWN =
+  'Check the stack and the chat-db service in the AWS console now: production may be down. If the service is on the new root but unhealthy, run `/chatdb-restore rollback`.';
+const NEXT_CUT_OVER =
+  'The service runs on the new root but did not become stable. Check the chat-db task; `/chatdb-restore rollback` returns to the previous root.';
+
+/**
+ * Points the chat-db volume at `newRoot` through a change set, stops the old task once the new
+ * deployment waits on it (MongoDB is single-writer), and waits for the stack and the service to
+ * settle. Re-runnable at any point: an executed change set is never executed again, and only
+ * tasks still RUNNING on the old task definition that were not already stopped are stopped.
+ */
+export async function cutover(
+  deps: ActivityDeps,
+  input: CutoverInput,
+  hooks: CutoverHooks,
+): Promise<CutoverResult> {
+  const { ports, settings, log } = deps;
+  const { target, changeSetName, newRoot } = input;
+  const { signal } = hooks;
+  const stackName = target.stackName;
+  const stopped = [...input.state.stoppedTaskArns];
+  let templateDiff = input.state.templateDiff;
+  let previousRoot = input.state.previousRoot ?? target.currentRoot;
+  let changeSetId = input.state.changeSetId;
+  let executedAt = input.state.executedAt;
+
+  if (!input.state.executed) {
+    await asStage('cutover', 'unchanged', NEXT_BEFORE, async () => {
+      const existing = await ports.stack.describeChangeSet(stackName, changeSetName);
+      if (existing && RAN.has(existing.executionStatus)) {
+        // An earlier run executed it and stopped before it could say so.
+        changeSetId = existing.id;
+        executedAt = (await ports.stack.describeStack(stackName)).lastUpdatedAt ?? new Date();
+        await hooks.checkpoint({ executed: true, executedAt });
+        return;
+      }
+      await precheck(deps, input);
+      const template = await ports.stack.getTemplate(stackName);
+      const edit = setVolumeRootDirectory(template, target.volumeName, newRoot);
+      const file = input.templateFile ?? 'chat.cf.yaml';
+      templateDiff = unifiedDiff(template, edit.text, { fromFile: `a/${file}`, toFile: `b/${file}` });
+      previousRoot = edit.previousRoot;
+      await hooks.checkpoint({ templateDiff, previousRoot });
+
+      throwIfAborted(signal);
+      const changeSet = await ports.stack.createChangeSet({
+        stackName,
+        changeSetName,
+        templateBody: edit.text,
+        description: `chatdb-restore ${input.sessionId}: ${target.volumeName} RootDirectory ${previousRoot} -> ${newRoot}`,
+      });
+      changeSetId = changeSet.id;
+      await hooks.checkpoint({ changeSetId });
+      if (changeSet.status === 'FAILED') {
+        throw new StageFailure({
+          stage: 'cutover',
+          code: 'change_set_failed',
+          reason: `Change set ${changeSetName} FAILED: ${changeSet.statusReason ?? 'no reason given'}`,
+          production: 'unchanged',
+          next: NEXT_BEFORE,
+        });
+      }
+
+      throwIfAborted(signal);
+      if (!RAN.has(changeSet.executionStatus)) {
+        try {
+          await ports.stack.executeChangeSet(stackName, changeSetName);
+        } catch (error) {
+          // A lost answer to a call that worked: the change set says whether it runs.
+          const again = await ports.stack.describeChangeSet(stackName, changeSetName);
+          if (!again || !RAN.has(again.executionStatus)) throw error;
+        }
+      }
+      executedAt = new Date();
+      await hooks.checkpoint({ executed: true, executedAt });
+      log.info({ stackName, changeSetName, newRoot }, 'change set executed');
+    });
+  }
+  const since = executedAt ?? new Date();
+  const roots = { previousRoot, newRoot };
+
+  // From here on production is being changed: every failure says where it stands.
+  const stack = await waitForUpdate(deps, input, hooks, stopped);
+  if (stack.status !== 'UPDATE_COMPLETE') {
+    throw await updateFailure(deps, input, stack, since, roots);
+  }
+  try {
+    const left = Math.max(60, Math.ceil((since.getTime() + settings.stackTimeoutMs - Date.now()) / 1000));
+    await ports.ecs.waitServiceStable(target.cluster, target.service, left);
+  } catch (error) {
+    const observed = await observeProduction(deps, target, roots);
+    throw new StageFailure({
+      stage: 'cutover',
+      code: 'service_unstable',
+      reason: `The stack is UPDATE_COMPLETE but service ${target.service} did not become stable: ${(error as Error).message}; ${describeProduction(observed)}.`,
+      production: observed.state,
+      next: observed.state === 'cut_over' ? NEXT_CUT_OVER : NEXT_UNKNOWN,
+      cause: error,
+    });
+  }
+  const observed = await observeProduction(deps, target, roots);
+  if (observed.state !== 'cut_over' || observed.taskDefinitionArn === undefined) {
+    throw new StageFailure({
+      stage: 'cutover',
+      code: 'unexpected_root',
+      reason: `The stack update completed, but ${describeProduction(observed)} instead of ${newRoot}.`,
+      production: observed.state === 'rolled_back' ? 'rolled_back' : 'unknown',
+      next: NEXT_UNKNOWN,
+    });
+  }
+  return {
+    newTaskDefinitionArn: observed.taskDefinitionArn,
+    stoppedTaskArns: stopped,
+    templateDiff: templateDiff ?? '',
+    previousRoot,
+    changeSetId,
+    executedAt: since,
+  };
+}
+
+async function precheck({ ports }: ActivityDeps, input: CutoverInput): Promise<void> {
+  const { target } = input;
+  const [stack, template, service] = await Promise.all([
+    ports.stack.describeStack(target.stackName),
+    ports.stack.getTemplate(target.stackName),
+    ports.ecs.describeService(target.cluster, target.service),
+  ]);
+  const changes: PlanChange[] = [];
+  if (!STABLE.has(stack.status)) {
+    changes.push({ what: 'stack_status', expected: 'a stable *_COMPLETE status', actual: stack.status });
+  }
+  const sha = sha256(template);
+  if (sha !== input.expectedTemplateSha256) {
+    changes.push({
+      what: 'template',
+      expected: `sha256 ${input.expectedTemplateSha256}`,
+      actual: `sha256 ${sha}`,
+    });
+  }
+  if (service.taskDefinitionArn !== input.expectedTaskDefinitionArn) {
+    changes.push({
+      what: 'task_definition',
+      expected: input.expectedTaskDefinitionArn,
+      actual: service.taskDefinitionArn,
+    });
+  }
+  if (changes.length > 0) throw new PlanChanged(changes);
+}
+
+/**
+ * Polls the stack until it settles, stopping the old task when the new deployment waits for it.
+ * Transient errors are retried at the next poll; the stack timeout ends the wait.
+ */
+async function waitForUpdate(
+  deps: ActivityDeps,
+  input: CutoverInput,
+  hooks: CutoverHooks,
+  stopped: string[],
+): Promise<Stack> {
+  const { ports, settings, log } = deps;
+  const { target } = input;
+  const deadline = Date.now() + settings.stackTimeoutMs;
+  let last: Stack | undefined;
+  for (;;) {
+    throwIfAborted(hooks.signal);
+    try {
+      const stack = await ports.stack.describeStack(target.stackName);
+      last = stack;
+      hooks.progress?.({ stackStatus: stack.status });
+      if (stack.status === 'UPDATE_IN_PROGRESS') {
+        await stopOldTasks(deps, input, hooks, stopped);
+      } else if (!stack.status.endsWith('_IN_PROGRESS') && (await executionSettled(deps, input))) {
+        return stack;
+      }
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      if (!isTransient(error)) {
+        const observed = await observeProduction(deps, target, {
+          previousRoot: input.state.previousRoot ?? target.currentRoot,
+          newRoot: input.newRoot,
+        });
+        throw new StageFailure({
+          stage: 'cutover',
+          code: 'aws_error',
+          reason: `${(error as Error).message}; ${describeProduction(observed)}.`,
+          production: observed.state,
+          next: NEXT_UNKNOWN,
+          cause: error,
+        });
+      }
+      log.warn({ err: error }, 'polling the stack update failed; asking again at the next poll');
+    }
+    if (Date.now() > deadline) {
+      throw new StageFailure({
+        stage: 'cutover',
+        code: 'stack_timeout',
+        reason: `Stack ${target.stackName} is still ${last?.status ?? 'in an unknown state'} after ${Math.round(settings.stackTimeoutMs / 1000)} s.`,
+        production: 'unknown',
+        next: NEXT_UNKNOWN,
+      });
+    }
+    await sleep(settings.pollMinMs, hooks.signal);
+  }
+}
+
+/** Guards against reading the status of an earlier update before ours has visibly begun. */
+async function executionSettled({ ports }: ActivityDeps, input: CutoverInput): Promise<boolean> {
+  const cs: ChangeSet | undefined = await ports.stack.describeChangeSet(
+    input.target.stackName,
+    input.changeSetName,
+  );
+  return (
+    cs === undefined || (cs.executionStatus !== 'AVAILABLE' && cs.executionStatus !== 'EXECUTE_IN_PROGRESS')
+  );
+}
+
+async function stopOldTasks(
+  deps: ActivityDeps,
+  input: CutoverInput,
+  hooks: CutoverHooks,
+  stopped: string[],
+): Promise<void> {
+  const { ports, log } = deps;
+  const { target } = input;
+  const service: Service = await ports.ecs.describeService(target.cluster, target.service);
+  const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+  if (!primary || primary.taskDefinitionArn === input.expectedTaskDefinitionArn || primary.runningCount > 0)
+    return;
+  const tasks = await ports.ecs.listServiceTasks(target.cluster, target.service, 'RUNNING');
+  const old = tasks.filter(
+    (t) =>
+      t.taskDefinitionArn === input.expectedTaskDefinitionArn &&
+      t.taskDefinitionArn !== primary.taskDefinitionArn &&
+      t.lastStatus === 'RUNNING' &&
+      t.desiredStatus !== 'STOPPED' &&
+      !stopped.includes(t.arn),
+  );
+  for (const task of old) {
+    throwIfAborted(hooks.signal);
+    await hooks.checkpoint({ stopping: task.arn });
+    await ports.ecs.stopTask(
+      target.cluster,
+      task.arn,
+      `chatdb-restore ${input.sessionId}: cut over to ${input.newRoot}`,
+    );
+    stopped.push(task.arn);
+    log.info(
+      { taskArn: task.arn, newTaskDefinition: primary.taskDefinitionArn },
+      'stopped the old chat-db task',
+    );
+    hooks.progress?.({ stackStatus: 'UPDATE_IN_PROGRESS', detail: `stopped old task ${task.arn}` });
+    await hooks.checkpoint({ stoppedTaskArns: [...stopped] });
+  }
+}
+
+async function updateFailure(
+  deps: ActivityDeps,
+  input: CutoverInput,
+  stack: Stack,
+  since: Date,
+  roots: { previousRoot: string; newRoot: string },
+): Promise<StageFailure> {
+  const { ports, log } = deps;
+  let events: StackEvent[] = [];
+  try {
+    // A minute of slack for the difference between our clock and AWS's.
+    events = await ports.stack.stackEvents(input.target.stackName, new Date(since.getTime() - 60_000));
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the stack events');
+  }
+  const reason = firstFailureReason(events, input.target.stackName) ?? stack.statusReason;
+  const observed = await observeProduction(deps, input.target, roots);
+  const production: ProductionState = observed.state === 'rolled_back' ? 'rolled_back' : 'unknown';
+  return new StageFailure({
+    stage: 'cutover',
+    code: 'stack_update_failed',
+    reason: `Stack ${input.target.stackName} is ${stack.status}: ${reason ?? 'CloudFormation gave no reason'}${
+      production === 'rolled_back' ? '' : `; ${describeProduction(observed)}`
+    }`,
+    production,
+    next: production === 'rolled_back' ? NEXT_ROLLED_BACK : NEXT_UNKNOWN,
+  });
+}
+
+/**
+ * The reason of the first resource that failed in the latest update (events come newest first):
+ * AWS's own words, e.g. the ECS task's ResourceInitializationError, rather than the stack's
+ * summary "The following resource(s) failed to update".
+ */
+export function firstFailureReason(events: readonly StackEvent[], stackName: string): string | undefined {
+  const isStack = (e: StackEvent) => e.logicalId === stackName;
+  const start = events.findIndex((e) => isStack(e) && e.status === 'UPDATE_IN_PROGRESS');
+  const ours = start === -1 ? events : events.slice(0, start);
+  const failed = ours.filter((e) => !isStack(e) && e.status.endsWith('_FAILED') && e.reason);
+  return failed[failed.length - 1]?.reason;
+}

@@ -1,0 +1,183 @@
+import { AwsCallError } from '../../aws/errors.js';
+import { ScriptError, ScriptValueError } from '../scripts.js';
+import { TemplateEditError } from '../template-edit.js';
+
+export type StageName = 'resolve' | 'restore' | 'locate' | 'flatten' | 'cutover' | 'verify' | 'cleanup';
+
+/** Where production stands after a failure, as observed rather than assumed. */
+export type ProductionState = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
+
+export type StageFailureCode =
+  // resolve
+  | 'target_not_found'
+  | 'ambiguous_target'
+  | 'drift'
+  | 'point_not_found'
+  | 'wrong_resource'
+  | 'not_restorable'
+  // restore
+  | 'restore_job_failed'
+  // locate, flatten, cleanup: SSM and the scripts
+  | 'ssm_timeout'
+  | 'ssm_failed'
+  | 'script_error'
+  | 'invalid_value'
+  // cutover
+  | 'template_edit_failed'
+  | 'change_set_failed'
+  | 'stack_update_failed'
+  | 'stack_timeout'
+  | 'service_unstable'
+  | 'unexpected_root'
+  // verify
+  | 'no_running_task'
+  | 'unhealthy'
+  | 'health_url_failed'
+  // any stage
+  | 'aws_error';
+
+/**
+ * A stage failed. `reason` is AWS's (or the script's) own words wherever they exist, because the
+ * on-call engineer searches for them; `production` says what the live service runs on now.
+ */
+export class StageFailure extends Error {
+  readonly stage: StageName;
+  readonly code: StageFailureCode;
+  readonly reason: string;
+  readonly production: ProductionState;
+  /** What the on-call engineer should do next. */
+  readonly next: string;
+  /** For script failures: the script's own code (e.g. `ambiguous_data_dir`). */
+  readonly detailCode: string | undefined;
+
+  constructor(fields: {
+    stage: StageName;
+    code: StageFailureCode;
+    reason: string;
+    production: ProductionState;
+    next: string;
+    detailCode?: string;
+    cause?: unknown;
+  }) {
+    super(`${fields.stage} failed (${fields.code}): ${fields.reason}`, { cause: fields.cause });
+    this.name = 'StageFailure';
+    this.stage = fields.stage;
+    this.code = fields.code;
+    this.reason = fields.reason;
+    this.production = fields.production;
+    this.next = fields.next;
+    this.detailCode = fields.detailCode;
+  }
+
+  toJSON(): {
+    stage: StageName;
+    code: StageFailureCode;
+    reason: string;
+    production: ProductionState;
+    next: string;
+  } {
+    return {
+      stage: this.stage,
+      code: this.code,
+      reason: this.reason,
+      production: this.production,
+      next: this.next,
+    };
+  }
+}
+
+export interface PlanChange {
+  what: 'stack_status' | 'template' | 'task_definition';
+  expected: string;
+  actual: string;
+}
+
+/**
+ * The stack no longer matches the plan the second engineer confirmed. Not a failure: nothing was
+ * changed, and the orchestrator asks for confirmation of the new plan.
+ */
+export class PlanChanged extends Error {
+  readonly code = 'plan_changed';
+  constructor(readonly changes: PlanChange[]) {
+    super(
+      `The stack changed since the plan was confirmed: ${changes
+        .map((c) => `${c.what} was ${c.expected}, is now ${c.actual}`)
+        .join('; ')}.`,
+    );
+    this.name = 'PlanChanged';
+  }
+}
+
+/**
+ * Turns whatever a stage threw into a StageFailure, keeping AWS's and the scripts' own messages.
+ * StageFailure, PlanChanged and aborts pass through untouched.
+ */
+export function toStageFailure(
+  error: unknown,
+  stage: StageName,
+  production: ProductionState,
+  next: string,
+): unknown {
+  if (error instanceof StageFailure || error instanceof PlanChanged || isAbort(error)) return error;
+  if (error instanceof AwsCallError) {
+    return new StageFailure({
+      stage,
+      code: 'aws_error',
+      reason: `${error.operation}: ${error.awsCode}: ${error.awsMessage}`,
+      production,
+      next,
+      cause: error,
+    });
+  }
+  if (error instanceof ScriptError) {
+    return new StageFailure({
+      stage,
+      code: 'script_error',
+      reason: error.message,
+      production,
+      next,
+      detailCode: error.code,
+      cause: error,
+    });
+  }
+  if (error instanceof ScriptValueError) {
+    return new StageFailure({
+      stage,
+      code: 'invalid_value',
+      reason: error.message,
+      production,
+      next,
+      cause: error,
+    });
+  }
+  if (error instanceof TemplateEditError) {
+    return new StageFailure({
+      stage,
+      code: 'template_edit_failed',
+      reason: error.message,
+      production,
+      next,
+      detailCode: error.code,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+/** Runs `fn`, rethrowing its failure as a StageFailure of `stage`. */
+export async function asStage<T>(
+  stage: StageName,
+  production: ProductionState,
+  next: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toStageFailure(error, stage, production, next);
+  }
+}
+
+export function isAbort(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'AbortError';
+}

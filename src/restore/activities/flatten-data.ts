@@ -1,0 +1,48 @@
+import { flatten, parseFlatten } from '../scripts.js';
+import { asStage } from './errors.js';
+import { runScript } from './run-script.js';
+import type { ActivityDeps } from './types.js';
+
+export interface FlattenInput {
+  /** Relative to the volume root, as locate found it. */
+  dataDir: string;
+  /** `/chatdb-restore_…` or the bare name. */
+  flatName: string;
+  liveRoot: string;
+}
+
+export interface FlattenDataResult {
+  /** The new root, e.g. `/chatdb-restore_…`. */
+  flatDir: string;
+  /** An earlier run had already moved it. */
+  already: boolean;
+  sizeBytes: number;
+  fileCount: number;
+  /** Stale chains and other entries left in the restore dir for cleanup. */
+  leftovers: string[];
+  warnings: string[];
+}
+
+const NEXT =
+  'Production is unchanged. Check the restore dir and the flat dir on the inspection host; run the restore again or clean up with `/chatdb-restore cleanup`.';
+
+/** Renames the data dir to its flat top-level name (instant, same file system); safe to repeat. */
+export async function flattenData(deps: ActivityDeps, input: FlattenInput): Promise<FlattenDataResult> {
+  return asStage('flatten', 'unchanged', NEXT, async () => {
+    const result = await runScript(
+      deps,
+      'flatten',
+      NEXT,
+      flatten(deps.settings.inspectorMount, input.dataDir, input.flatName, input.liveRoot),
+      parseFlatten,
+    );
+    return {
+      flatDir: `/${result.to}`,
+      already: result.already,
+      sizeBytes: result.target.sizeBytes,
+      fileCount: result.target.fileCount,
+      leftovers: [...result.leftovers, ...result.asideSkipped],
+      warnings: result.warnings.map((w) => `${w.code}: ${w.message}`),
+    };
+  });
+}

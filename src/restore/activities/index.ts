@@ -1,0 +1,77 @@
+// The restore's I/O, as Temporal-style activities: plain async functions over the AWS ports, each
+// with typed inputs and outputs, never reading env or the session store. Checkpoints and progress
+// go out through callbacks so the orchestrator persists them; every activity can be re-run after
+// a crash at any point and re-reads AWS instead of repeating a mutation.
+
+import type { RecoveryPoint } from '../../aws/ports.js';
+import { cleanupCandidates, deleteDirs } from './cleanup.js';
+import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
+import { type FlattenInput, flattenData } from './flatten-data.js';
+import { type LocateInput, locate } from './locate.js';
+import { planRestore } from './plan-restore.js';
+import { listPoints, resolvePoint } from './resolve-point.js';
+import { resolveTarget } from './resolve-target.js';
+import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
+import type { ActivityDeps, CutoverRecord, PointSpec, RestoreTarget } from './types.js';
+import { type VerifyInput, verify } from './verify.js';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    resolveTarget: () => resolveTarget(deps),
+    listPoints: (target: RestoreTarget, limit?: number) => listPoints(deps, target, limit),
+    resolvePoint: (target: RestoreTarget, spec: PointSpec) => resolvePoint(deps, target, spec),
+    planRestore: (
+      target: RestoreTarget,
+      point: RecoveryPoint,
+      history: readonly CutoverRecord[],
+      opts?: { forceFull?: boolean },
+    ) => planRestore(target, point, history, opts),
+    runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
+    locate: (input: LocateInput) => locate(deps, input),
+    flattenData: (input: FlattenInput) => flattenData(deps, input),
+    cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
+    verify: (input: VerifyInput, hooks?: { signal?: AbortSignal }) => verify(deps, input, hooks),
+    cleanupCandidates: (
+      target: RestoreTarget,
+      opts: { liveRoot: string; retiredRoots: readonly { root: string; retiredAt: Date }[]; now: Date },
+    ) => cleanupCandidates(deps, target, opts),
+    deleteDirs: (
+      target: RestoreTarget,
+      names: readonly string[],
+      opts: { liveRoot: string; protect?: readonly string[] },
+    ) => deleteDirs(deps, target, names, opts),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+export type { CleanupCandidateView, CleanupListingResult } from './cleanup.js';
+export { RETIRED_GRACE_MS } from './cleanup.js';
+export type {
+  CutoverCheckpoint,
+  CutoverHooks,
+  CutoverInput,
+  CutoverResult,
+  CutoverState,
+} from './cutover.js';
+export { firstFailureReason } from './cutover.js';
+export type {
+  PlanChange,
+  ProductionState,
+  StageFailureCode,
+  StageName,
+} from './errors.js';
+export { PlanChanged, StageFailure } from './errors.js';
+export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
+export type { LocateInput, LocateResult } from './locate.js';
+export { ESTIMATE, expectedDurationMinutes } from './plan-restore.js';
+export { isTransient } from './poll.js';
+export type {
+  RestoreJobCheckpoint,
+  RestoreJobHooks,
+  RestoreJobInput,
+  RestoreJobResult,
+} from './run-restore-job.js';
+export { remainingTimeMs } from './run-restore-job.js';
+export type * from './types.js';
+export type { VerifyInput, VerifyResult } from './verify.js';

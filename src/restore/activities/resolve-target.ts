@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { StackResource, TaskDefinition } from '../../aws/ports.js';
+import { readVolumeRootDirectory } from '../template-edit.js';
+import { asStage, StageFailure } from './errors.js';
+import type { ActivityDeps, RestoreTarget } from './types.js';
+
+const NEXT =
+  'Nothing was changed. Check CHATDB_STACK_NAME and the volume name, and that the stack is the one running chat-db.';
+
+interface Candidate {
+  service: { arn: string; name: string; cluster: string; taskDefinitionArn: string };
+  taskDefinition: TaskDefinition;
+  fileSystem: StackResource;
+  root: string;
+}
+
+/**
+ * Reads the restore target from the stack: the file system behind the chat-db volume, the ECS
+ * service whose task definition mounts it, and the volume's root as the running task definition
+ * has it, which must agree with the template (or someone changed one without the other).
+ */
+export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<RestoreTarget> {
+  return asStage('resolve', 'unchanged', NEXT, async () => {
+    const { stackName, volumeName } = settings;
+    const [stack, resources] = await Promise.all([
+      ports.stack.describeStack(stackName),
+      ports.stack.listResources(stackName),
+    ]);
+    const fileSystems = resources.filter((r) => r.type === 'AWS::EFS::FileSystem' && r.physicalId !== '');
+    const clusters = resources.filter((r) => r.type === 'AWS::ECS::Cluster' && r.physicalId !== '');
+    const services = resources.filter((r) => r.type === 'AWS::ECS::Service' && r.physicalId !== '');
+
+    const candidates: Candidate[] = [];
+    for (const resource of services) {
+      const cluster = clusterOf(resource.physicalId, clusters);
+      if (cluster === undefined) continue;
+      const service = await ports.ecs.describeService(cluster, resource.physicalId);
+      const taskDefinition = await ports.ecs.describeTaskDefinition(service.taskDefinitionArn);
+      const volume = taskDefinition.volumes.find((v) => v.name === volumeName);
+      const fileSystem = fileSystems.find((fs) => fs.physicalId === volume?.fileSystemId);
+      if (volume === undefined || fileSystem === undefined) continue;
+      candidates.push({
+        service: {
+          arn: service.arn,
+          name: service.name,
+          cluster,
+          taskDefinitionArn: service.taskDefinitionArn,
+        },
+        taskDefinition,
+        fileSystem,
+        root: volume.rootDirectory ?? '/',
+      });
+    }
+    if (candidates.length === 0) {
+      throw new StageFailure({
+        stage: 'resolve',
+        code: 'target_not_found',
+        reason: `No ECS service in stack ${stackName} runs a task definition with an EFS volume named ${volumeName} on one of the stack's file systems (${fileSystems.map((f) => `${f.logicalId} ${f.physicalId}`).join(', ') || 'none'}).`,
+        production: 'unchanged',
+        next: NEXT,
+      });
+    }
+    if (candidates.length > 1) {
+      throw new StageFailure({
+        stage: 'resolve',
+        code: 'ambiguous_target',
+        reason: `Several services of stack ${stackName} mount volume ${volumeName}: ${candidates.map((c) => c.service.name).join(', ')}. Refusing to guess which one is the database.`,
+        production: 'unchanged',
+        next: NEXT,
+      });
+    }
+    const chosen = candidates[0] as Candidate;
+
+    const [template, fileSystem] = await Promise.all([
+      ports.stack.getTemplate(stackName),
+      ports.efs.describeFileSystem(chosen.fileSystem.physicalId),
+    ]);
+    const inTemplate = readVolumeRootDirectory(template, volumeName);
+    if (inTemplate.root !== chosen.root) {
+      throw new StageFailure({
+        stage: 'resolve',
+        code: 'drift',
+        reason: `The template of stack ${stackName} gives volume ${volumeName} the RootDirectory ${inTemplate.root}, but the running task definition ${chosen.taskDefinition.arn} mounts ${chosen.root}.`,
+        production: 'unchanged',
+        next: 'Nothing was changed. Someone changed the stack or the service outside CloudFormation, or an update is half done: find out which root the database really uses before restoring.',
+      });
+    }
+    const { region, accountId } = arnParts(fileSystem.arn);
+    return {
+      stackName: stack.name,
+      stackStatus: stack.status,
+      templateSha256: sha256(template),
+      fileSystemId: fileSystem.id,
+      fileSystemArn: fileSystem.arn,
+      fileSystemLogicalId: chosen.fileSystem.logicalId,
+      cluster: chosen.service.cluster,
+      service: chosen.service.name,
+      serviceArn: chosen.service.arn,
+      taskDefinitionArn: chosen.service.taskDefinitionArn,
+      volumeName,
+      currentRoot: chosen.root,
+      region,
+      accountId,
+    };
+  });
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** `arn:partition:service:region:account:…` */
+export function arnParts(arn: string): { region: string; accountId: string } {
+  const [, , , region = '', accountId = ''] = arn.split(':');
+  return { region, accountId };
+}
+
+/**
+ * A service ARN in the long format names its cluster (`service/<cluster>/<name>`); otherwise the
+ * stack's only cluster is the one.
+ */
+function clusterOf(serviceArn: string, clusters: StackResource[]): string | undefined {
+  const resource = serviceArn.split(':').slice(5).join(':');
+  const parts = resource.split('/');
+  if (parts[0] === 'service' && parts.length === 3) return parts[1];
+  return clusters.length === 1 ? clusters[0]?.physicalId : undefined;
+}

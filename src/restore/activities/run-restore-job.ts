@@ -1,0 +1,125 @@
+import type { RecoveryPoint, RestoreJob } from '../../aws/ports.js';
+import { listRestoreDirs, parseListRestoreDirs } from '../scripts.js';
+import { asStage, StageFailure } from './errors.js';
+import { clamp, isTransient, sleep, throwIfAborted } from './poll.js';
+import { runScript } from './run-script.js';
+import type { ActivityDeps, ActivityHooks, RestoreMode, RestoreTarget } from './types.js';
+
+export interface RestoreJobInput {
+  point: RecoveryPoint;
+  target: RestoreTarget;
+  restoreMode: RestoreMode;
+  /** Derived from the session id, so a resumed session finds its own job rather than a second one. */
+  idempotencyToken: string;
+  /** From an earlier, interrupted run: the listing taken before the job started. */
+  restoreDirsBefore?: string[];
+  /** From an earlier, interrupted run. */
+  restoreJobId?: string;
+}
+
+export type RestoreJobCheckpoint = { restoreDirsBefore: string[] } | { restoreJobId: string };
+
+export interface RestoreJobHooks extends ActivityHooks<RestoreJobCheckpoint> {
+  progress(p: { percentDone: number | undefined; etaMinutes: number | undefined }): void;
+}
+
+export interface RestoreJobResult {
+  restoreJobId: string;
+  restoreDirsBefore: string[];
+  completedAt: Date;
+}
+
+const NEXT_BEFORE =
+  'Production is unchanged. Start a new restore (`/chatdb-restore start …`); if it fails again, check the restore job in the AWS Backup console.';
+
+/** Of the remaining time, how much to wait before asking again: about ten progress updates. */
+const ETA_FRACTION = 0.1;
+
+/**
+ * Lists the restore dirs, starts the restore job and waits for it. Each step is skipped when the
+ * input says an earlier run did it, and each is checkpointed before the next mutation, so a run
+ * after a crash never lists after the job made its directory and never starts a second job.
+ */
+export async function runRestoreJob(
+  deps: ActivityDeps,
+  input: RestoreJobInput,
+  hooks: RestoreJobHooks,
+): Promise<RestoreJobResult> {
+  const { ports, settings, log } = deps;
+  const { signal } = hooks;
+  return asStage('restore', 'unchanged', NEXT_BEFORE, async () => {
+    let restoreDirsBefore = input.restoreDirsBefore;
+    if (restoreDirsBefore === undefined) {
+      throwIfAborted(signal);
+      const listing = await runScript(
+        deps,
+        'restore',
+        NEXT_BEFORE,
+        listRestoreDirs(settings.inspectorMount),
+        parseListRestoreDirs,
+      );
+      restoreDirsBefore = listing.dirs.map((d) => d.name);
+      await hooks.checkpoint({ restoreDirsBefore });
+    }
+
+    let restoreJobId = input.restoreJobId;
+    if (restoreJobId === undefined) {
+      throwIfAborted(signal);
+      restoreJobId = await ports.backup.startRestoreJob({
+        recoveryPointArn: input.point.arn,
+        fileSystemId: input.target.fileSystemId,
+        roleArn: settings.restoreRoleArn,
+        idempotencyToken: input.idempotencyToken,
+        ...(input.restoreMode.kind === 'item' ? { itemsToRestore: [input.restoreMode.path] } : {}),
+      });
+      log.info({ restoreJobId, point: input.point.id, mode: input.restoreMode }, 'restore job started');
+      await hooks.checkpoint({ restoreJobId });
+    }
+
+    for (;;) {
+      throwIfAborted(signal);
+      let job: RestoreJob;
+      try {
+        job = await ports.backup.describeRestoreJob(restoreJobId);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        log.warn({ err: error, restoreJobId }, 'DescribeRestoreJob failed; asking again at the next poll');
+        await sleep(settings.pollMinMs, signal);
+        continue;
+      }
+      if (job.status === 'COMPLETED') {
+        hooks.progress({ percentDone: 100, etaMinutes: 0 });
+        return { restoreJobId, restoreDirsBefore, completedAt: job.completedAt ?? new Date() };
+      }
+      if (job.status === 'FAILED' || job.status === 'ABORTED') {
+        throw new StageFailure({
+          stage: 'restore',
+          code: 'restore_job_failed',
+          reason: `Restore job ${restoreJobId} ${job.status}${job.statusMessage ? `: ${job.statusMessage}` : ''}`,
+          production: 'unchanged',
+          next: NEXT_BEFORE,
+        });
+      }
+      const remainingMs = remainingTimeMs(job, Date.now());
+      hooks.progress({
+        percentDone: job.percentDone,
+        etaMinutes: remainingMs === undefined ? undefined : Math.ceil(remainingMs / 60_000),
+      });
+      const interval = clamp(settings.pollMinMs, settings.pollMaxMs, (remainingMs ?? 0) * ETA_FRACTION);
+      await sleep(interval, signal);
+    }
+  });
+}
+
+/**
+ * What is left of the job, from AWS's own estimate: the expected total scaled by the share not
+ * yet done, or, without a percentage, the expected end counted from the job's creation.
+ */
+export function remainingTimeMs(job: RestoreJob, now: number): number | undefined {
+  if (job.expectedCompletionMinutes === undefined) return undefined;
+  const totalMs = job.expectedCompletionMinutes * 60_000;
+  if (job.percentDone !== undefined && job.percentDone > 0)
+    return Math.max(0, totalMs * (1 - job.percentDone / 100));
+  if (job.createdAt !== undefined) return Math.max(0, job.createdAt.getTime() + totalMs - now);
+  return totalMs;
+}

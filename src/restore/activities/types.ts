@@ -1,0 +1,93 @@
+import type { AwsPorts, RecoveryPoint } from '../../aws/ports.js';
+
+export interface ActivitySettings {
+  stackName: string;
+  /** The task definition volume that holds the database (`chat-db`). */
+  volumeName: string;
+  backupVault: string;
+  restoreRoleArn: string;
+  inspectorInstanceId: string;
+  /** Where the inspection host mounts the chat-db file system's root. */
+  inspectorMount: string;
+  /** Bounds of every polling interval (restore job, stack update, task health). */
+  pollMinMs: number;
+  pollMaxMs: number;
+  /** How long a stack update may take, from ExecuteChangeSet to a settled stack. */
+  stackTimeoutMs: number;
+  healthUrl?: string;
+  /** How long verify waits for the new task to be RUNNING and HEALTHY; default 5 minutes. */
+  healthWaitMs?: number;
+  /** executionTimeout of each SSM script; default 600 s. */
+  ssmTimeoutSeconds?: number;
+}
+
+/** The pino logger satisfies this; activities only log structured lines. */
+export interface ActivityLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface ActivityDeps {
+  ports: AwsPorts;
+  settings: ActivitySettings;
+  log: ActivityLog;
+  /** For the health URL check; the global fetch by default. */
+  fetch?: typeof fetch;
+}
+
+/** What the restore acts on, read from the stack: nothing here is configured by hand. */
+export interface RestoreTarget {
+  stackName: string;
+  stackStatus: string;
+  /** sha256 (hex) of the stack's template body as GetTemplate returns it. */
+  templateSha256: string;
+  fileSystemId: string;
+  fileSystemArn: string;
+  /** The file system's logical id in the template (`DbStorage`). */
+  fileSystemLogicalId: string;
+  cluster: string;
+  service: string;
+  serviceArn: string;
+  taskDefinitionArn: string;
+  volumeName: string;
+  /** The volume's RootDirectory in the running task definition; '/' when absent. */
+  currentRoot: string;
+  region: string;
+  accountId: string;
+}
+
+export type PointSpec =
+  /** 1 = the newest, as the list command numbers them. */
+  | { kind: 'index'; n: number }
+  | { kind: 'id'; id: string }
+  | { kind: 'arn'; arn: string }
+  | { kind: 'latest' }
+  /** The newest COMPLETED point created strictly before `time`. */
+  | { kind: 'before'; time: Date };
+
+export type RestoreMode = { kind: 'item'; path: string } | { kind: 'full' };
+
+/** A past cutover of this file system: from `cutAt` on, the database lived at `root`. */
+export interface CutoverRecord {
+  root: string;
+  cutAt: Date;
+}
+
+export interface RestorePlanOutline {
+  restoreMode: RestoreMode;
+  /** Where the data dir will be inside the new restore dir; undefined: let locate decide. */
+  expectedRelPath: string | undefined;
+  expectedDurationMinutes: number;
+  /** The root the database lived at when the point was taken, when history says so. */
+  rootAtPoint: string | undefined;
+}
+
+export interface ActivityHooks<Patch> {
+  /** Persists a mid-stage checkpoint; the activity waits for it before its next mutation. */
+  checkpoint(patch: Patch): Promise<void>;
+  /** Stops the activity at its next wait or before its next mutation (a shutdown, a test's crash). */
+  signal?: AbortSignal;
+}
+
+export type { RecoveryPoint };

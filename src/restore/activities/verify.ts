@@ -1,0 +1,133 @@
+import type { Task, TaskDefinition } from '../../aws/ports.js';
+import { StageFailure } from './errors.js';
+import { isTransient, sleep, throwIfAborted } from './poll.js';
+import type { ActivityDeps, RestoreTarget } from './types.js';
+
+export interface VerifyInput {
+  target: RestoreTarget;
+  newTaskDefinitionArn: string;
+  expectRoot: string;
+  healthUrl?: string;
+}
+
+export interface VerifyResult {
+  taskArn: string;
+  /** HEALTHY, or UNKNOWN for a task definition without a health check. */
+  healthStatus: string;
+  healthUrlStatus?: number;
+}
+
+export const DEFAULT_HEALTH_WAIT_MS = 5 * 60_000;
+const HEALTH_URL_TIMEOUT_MS = 10_000;
+
+const NEXT =
+  'The service runs on the new root. Check the chat-db task and Rocket.Chat now; `/chatdb-restore rollback` returns to the previous root.';
+
+/**
+ * The restored database is serving: a RUNNING task on the new revision, HEALTHY where the task
+ * reports health, the revision mounting the new root, and the health URL answering 2xx when set.
+ * Health checks take a while to pass, so each condition is waited for within a bound.
+ */
+export async function verify(
+  deps: ActivityDeps,
+  input: VerifyInput,
+  hooks: { signal?: AbortSignal } = {},
+): Promise<VerifyResult> {
+  const { ports, settings, log } = deps;
+  const { target } = input;
+  const fail = (
+    code: 'no_running_task' | 'unhealthy' | 'health_url_failed' | 'unexpected_root' | 'aws_error',
+    reason: string,
+  ) => new StageFailure({ stage: 'verify', code, reason, production: 'cut_over', next: NEXT });
+
+  let td: TaskDefinition;
+  try {
+    td = await ports.ecs.describeTaskDefinition(input.newTaskDefinitionArn);
+  } catch (error) {
+    throw fail('aws_error', (error as Error).message);
+  }
+  const root = td.volumes.find((v) => v.name === target.volumeName)?.rootDirectory;
+  if (root !== input.expectRoot) {
+    throw fail(
+      'unexpected_root',
+      `Task definition ${td.arn} mounts ${root ?? 'no'} ${target.volumeName} volume root, not ${input.expectRoot}.`,
+    );
+  }
+
+  const deadline = Date.now() + (settings.healthWaitMs ?? DEFAULT_HEALTH_WAIT_MS);
+  let task: Task | undefined;
+  let lastProblem = 'no task has been seen yet';
+  for (;;) {
+    throwIfAborted(hooks.signal);
+    try {
+      const running = await ports.ecs.listServiceTasks(target.cluster, target.service, 'RUNNING');
+      const onNew = running.filter((t) => t.taskDefinitionArn === td.arn && t.lastStatus === 'RUNNING');
+      task = onNew.find((t) => t.healthStatus === 'HEALTHY') ?? onNew[0];
+      if (task?.healthStatus === 'HEALTHY') break;
+      if (task) {
+        lastProblem = `task ${task.arn} is RUNNING but ${task.healthStatus ?? 'reports no health'}`;
+      } else {
+        lastProblem = await whyNoTask(deps, target, td.arn);
+      }
+    } catch (error) {
+      if (!isTransient(error)) throw fail('aws_error', (error as Error).message);
+      log.warn({ err: error }, 'listing the chat-db tasks failed; asking again at the next poll');
+    }
+    if (Date.now() > deadline) break;
+    await sleep(settings.pollMinMs, hooks.signal);
+  }
+  if (task === undefined) {
+    throw fail('no_running_task', `No chat-db task is RUNNING on ${td.arn}: ${lastProblem}.`);
+  }
+  // UNKNOWN is what ECS reports for a task definition without a health check.
+  if (task.healthStatus !== 'HEALTHY' && task.healthStatus !== 'UNKNOWN' && task.healthStatus !== undefined) {
+    throw fail('unhealthy', `Task ${task.arn} is RUNNING but ${task.healthStatus}.`);
+  }
+
+  const url = input.healthUrl ?? settings.healthUrl;
+  if (url === undefined) return { taskArn: task.arn, healthStatus: task.healthStatus ?? 'UNKNOWN' };
+  const healthUrlStatus = await checkUrl(deps, url, deadline, hooks.signal, fail);
+  return { taskArn: task.arn, healthStatus: task.healthStatus ?? 'UNKNOWN', healthUrlStatus };
+}
+
+/** The newest stopped task's reason on the new revision: AWS's words for why nothing runs. */
+async function whyNoTask({ ports }: ActivityDeps, target: RestoreTarget, tdArn: string): Promise<string> {
+  const stopped = await ports.ecs.listServiceTasks(target.cluster, target.service, 'STOPPED');
+  const last = stopped
+    .filter((t) => t.taskDefinitionArn === tdArn)
+    .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))[0];
+  return last
+    ? `the last task stopped: ${last.stoppedReason ?? 'no reason given'}`
+    : 'no task has started yet';
+}
+
+async function checkUrl(
+  deps: ActivityDeps,
+  url: string,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  fail: (code: 'health_url_failed', reason: string) => StageFailure,
+): Promise<number> {
+  const doFetch = deps.fetch ?? fetch;
+  let problem = '';
+  for (;;) {
+    throwIfAborted(signal);
+    try {
+      const timeout = AbortSignal.timeout(HEALTH_URL_TIMEOUT_MS);
+      const res = await doFetch(url, {
+        method: 'GET',
+        redirect: 'manual',
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      await res.body?.cancel();
+      if (res.status >= 200 && res.status < 300) return res.status;
+      problem = `answered HTTP ${res.status}`;
+    } catch (error) {
+      throwIfAborted(signal);
+      problem = `did not answer: ${(error as Error).message}`;
+    }
+    deps.log.info({ url, problem }, 'health URL not healthy yet');
+    if (Date.now() > deadline) throw fail('health_url_failed', `The health URL ${url} ${problem}.`);
+    await sleep(deps.settings.pollMinMs, signal);
+  }
+}
