@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { RecoveryPoint } from '../../../src/aws/ports.js';
+import { ESTIMATE, expectedDurationMinutes } from '../../../src/restore/activities/index.js';
+import { planRestore } from '../../../src/restore/activities/plan-restore.js';
+import type { RestoreTarget } from '../../../src/restore/activities/types.js';
+
+const target = { currentRoot: '/chatdb-restore_b' } as RestoreTarget;
+const point = (createdAt: string, sizeBytes?: number): RecoveryPoint => ({
+  arn: 'arn:aws:backup:eu-central-1:123456789012:recovery-point:P',
+  id: 'P',
+  vault: 'v',
+  resourceArn: 'arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-01234567',
+  resourceType: 'EFS',
+  status: 'COMPLETED',
+  createdAt: new Date(createdAt),
+  ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+});
+const history = [
+  { root: '/', cutAt: new Date('2026-01-01T00:00:00Z') },
+  { root: '/aws-backup-restore_A', cutAt: new Date('2026-03-01T00:00:00Z') },
+  { root: '/chatdb-restore_b', cutAt: new Date('2026-05-01T00:00:00Z') },
+];
+
+describe('planRestore', () => {
+  it('restores only the dir the DB lived in when the point was taken (the latest cutover before it)', () => {
+    expect(planRestore(target, point('2026-04-01T00:00:00Z'), history)).toMatchObject({
+      restoreMode: { kind: 'item', path: '/aws-backup-restore_A' },
+      expectedRelPath: 'aws-backup-restore_A',
+      rootAtPoint: '/aws-backup-restore_A',
+    });
+    expect(planRestore(target, point('2026-06-01T00:00:00Z'), [...history].reverse())).toMatchObject({
+      restoreMode: { kind: 'item', path: '/chatdb-restore_b' },
+      expectedRelPath: 'chatdb-restore_b',
+    });
+  });
+
+  it('a cutover at the very time of the point does not count: the point may predate it', () => {
+    expect(planRestore(target, point('2026-03-01T00:00:00Z'), history)).toMatchObject({
+      restoreMode: { kind: 'full' },
+      expectedRelPath: '',
+      rootAtPoint: '/',
+    });
+  });
+
+  it('the volume root restores the whole volume, the data dir being the restore dir itself', () => {
+    expect(planRestore(target, point('2026-02-01T00:00:00Z'), history)).toMatchObject({
+      restoreMode: { kind: 'full' },
+      expectedRelPath: '',
+    });
+  });
+
+  it('without history (or a point older than it) where the DB lived is unknown: whole volume, no expectation', () => {
+    for (const h of [[], history]) {
+      const plan = planRestore(target, point('2025-12-01T00:00:00Z'), h);
+      expect(plan.restoreMode).toEqual({ kind: 'full' });
+      expect(plan.expectedRelPath).toBeUndefined();
+      expect(plan.rootAtPoint).toBeUndefined();
+    }
+  });
+
+  it('forceFull restores the whole volume but still expects the data dir where it lived', () => {
+    expect(planRestore(target, point('2026-04-01T00:00:00Z'), history, { forceFull: true })).toMatchObject({
+      restoreMode: { kind: 'full' },
+      expectedRelPath: 'aws-backup-restore_A',
+    });
+  });
+
+  it('estimates 5 minutes plus the size at 200 MB a minute, capped at 12 hours', () => {
+    expect(expectedDurationMinutes(undefined)).toBe(5);
+    expect(expectedDurationMinutes(0)).toBe(5);
+    expect(expectedDurationMinutes(ESTIMATE.bytesPerMinute * 10)).toBe(15);
+    expect(expectedDurationMinutes(ESTIMATE.bytesPerMinute * 10 + 1)).toBe(16);
+    expect(expectedDurationMinutes(1e15)).toBe(720);
+    expect(
+      planRestore(target, point('2026-04-01T00:00:00Z', ESTIMATE.bytesPerMinute * 30), history),
+    ).toMatchObject({
+      expectedDurationMinutes: 35,
+    });
+  });
+});
