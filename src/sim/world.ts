@@ -24,7 +24,7 @@ export type StackFactory = (ctx: {
   clock: SimClockControl;
   faults: FaultControl;
   fileSystems: SimFileSystem[];
-}) => StackPart | undefined;
+}) => StackPart;
 
 export interface World {
   services: Partial<Record<ServiceName, ServiceModule>>;
