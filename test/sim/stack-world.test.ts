@@ -722,6 +722,27 @@ describe('stack updates', () => {
         executionStatus: 'EXECUTE_COMPLETE',
       }),
     ]);
+    expect(state.tasks).toContainEqual(
+      expect.objectContaining({
+        taskDefinition: after.taskDefinition,
+        lastStatus: 'RUNNING',
+        service: 'chat-db',
+      }),
+    );
+    expect(state.tasks).toContainEqual(
+      expect.objectContaining({
+        arn: old?.taskArn,
+        lastStatus: 'STOPPED',
+        stoppedReason: 'chatdb-restore cutover',
+      }),
+    );
+    expect(state.services).toContainEqual(
+      expect.objectContaining({
+        name: 'chat-db',
+        taskDefinition: after.taskDefinition,
+        deployments: [expect.objectContaining({ rolloutState: 'COMPLETED' })],
+      }),
+    );
     expect(state.taskDefinitions).toContainEqual(
       expect.objectContaining({
         revision: 2,
