@@ -1,0 +1,87 @@
+// What the Slack layer (and the sandbox, and tests) can ask of the restore machinery. The
+// orchestrator implements it over the session state machine, the store, the lock and the
+// activities; callers never see AWS or the store directly.
+
+import type { RecoveryPoint } from '../aws/ports.js';
+import type { Refusal } from './errors.js';
+import type { RestoreSession } from './session.js';
+
+/** How a user names a recovery point in `/chatdb-restore start <point>`. */
+export type PointSpec =
+  | { kind: 'index'; n: number }
+  | { kind: 'id'; id: string }
+  | { kind: 'arn'; arn: string }
+  | { kind: 'latest' }
+  | { kind: 'before'; time: Date };
+
+export interface PointListing {
+  /** 1-based, newest first: what `start <n>` refers to. */
+  index: number;
+  point: RecoveryPoint;
+  restorable: boolean;
+  /** Why it cannot be restored (status, another resource), in plain words. */
+  whyNot?: string;
+}
+
+export interface ListResult {
+  stackName: string;
+  fileSystemId: string;
+  fileSystemArn: string;
+  currentRoot: string;
+  points: PointListing[];
+}
+
+/** A user's request on an existing session; the session as it now is, or why nothing changed. */
+export type Outcome = { ok: true; session: RestoreSession } | (Refusal & { session?: RestoreSession });
+
+export interface Actor {
+  channel: string;
+  user: string;
+}
+
+/** Someone else holds the file system: who, since when, in which channel. */
+export interface LockHolder {
+  sessionId: string;
+  requester: string;
+  channel: string;
+  since: string;
+}
+
+export type SessionListener = (session: RestoreSession) => void;
+
+export interface RestoreService {
+  listPoints(limit: number): Promise<ListResult>;
+
+  /**
+   * Opens a restore session and resolves its plan (stage "resolve" runs before this returns, so
+   * the card can show the plan). Throws RestoreError `locked` (details: LockHolder) when another
+   * session holds the file system; a resolve failure comes back as a failed session.
+   */
+  start(actor: Actor, point: PointSpec, pointInput: string): Promise<RestoreSession>;
+  rollback(actor: Actor): Promise<RestoreSession>;
+  cleanup(actor: Actor): Promise<RestoreSession>;
+
+  confirm(sessionId: string, user: string, planHash: string): Promise<Outcome>;
+  reject(sessionId: string, user: string): Promise<Outcome>;
+  cancel(sessionId: string, user: string): Promise<Outcome>;
+  /** A cleanup's requester picks the directories to delete; the choice then needs confirming. */
+  chooseCleanup(sessionId: string, user: string, paths: string[]): Promise<Outcome>;
+
+  get(sessionId: string): RestoreSession | undefined;
+  /** Open sessions, optionally only this channel's. */
+  open(channel?: string): RestoreSession[];
+  /** The newest sessions of a channel, open or not. */
+  recent(channel: string, limit: number): RestoreSession[];
+
+  /** Records the session card's message so later updates edit it. */
+  setCard(sessionId: string, ts: string): Promise<void>;
+  /** Records that a notice was posted, so it is never posted twice. */
+  markNoticePosted(sessionId: string, noticeId: string, ts: string): Promise<void>;
+
+  /** Called after every persisted change of any session. */
+  subscribe(listener: SessionListener): () => void;
+
+  /** Loads open sessions from the store and carries each on from its last persisted step. */
+  resumeAll(): Promise<RestoreSession[]>;
+  close(): Promise<void>;
+}
