@@ -343,17 +343,45 @@ async function updateFailure(
     log.warn({ err: error }, 'could not read the stack events');
   }
   const reason = firstFailureReason(events, input.target.stackName) ?? stack.statusReason;
+  const taskReason = await newTaskStoppedReason(deps, input, since);
   const observed = await observeProduction(deps, input.target, roots);
   const production: ProductionState = observed.state === 'rolled_back' ? 'rolled_back' : 'unknown';
   return new StageFailure({
     stage: 'cutover',
     code: 'stack_update_failed',
     reason: `Stack ${input.target.stackName} is ${stack.status}: ${reason ?? 'CloudFormation gave no reason'}${
-      production === 'rolled_back' ? '' : `; ${describeProduction(observed)}`
-    }`,
+      taskReason === undefined ? '' : `; ECS stopped the new chat-db task: ${taskReason}`
+    }${production === 'rolled_back' ? '' : `; ${describeProduction(observed)}`}`,
     production,
     next: production === 'rolled_back' ? NEXT_ROLLED_BACK : NEXT_UNKNOWN,
   });
+}
+
+/**
+ * CloudFormation only says the deployment failed (the circuit breaker); why the new task could not
+ * run (ResourceInitializationError, "Essential container in task exited") is ECS's to tell, on
+ * the newest task stopped since the update began that was not on the old task definition.
+ */
+async function newTaskStoppedReason(
+  { ports, log }: ActivityDeps,
+  input: CutoverInput,
+  since: Date,
+): Promise<string | undefined> {
+  try {
+    const stopped = await ports.ecs.listServiceTasks(input.target.cluster, input.target.service, 'STOPPED');
+    const newest = stopped
+      .filter(
+        (t) =>
+          t.taskDefinitionArn !== input.expectedTaskDefinitionArn &&
+          t.stoppedReason !== undefined &&
+          (t.stoppedAt ?? since) >= since,
+      )
+      .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))[0];
+    return newest?.stoppedReason;
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the stopped chat-db tasks');
+    return undefined;
+  }
 }
 
 /**

@@ -54,21 +54,21 @@ export async function verify(
     );
   }
 
-  const deadline = Date.now() + (settings.healthWaitMs ?? DEFAULT_HEALTH_WAIT_MS);
+  const waitMs = settings.healthWaitMs ?? DEFAULT_HEALTH_WAIT_MS;
+  const deadline = Date.now() + waitMs;
+  // When each task on the new revision was first seen RUNNING: a task that reports no health is
+  // trusted only once it has stayed up for half the wait, so a crash loop is not taken for success.
+  const firstSeen = new Map<string, number>();
+  let onNew: Task[] = [];
   let task: Task | undefined;
-  let lastProblem = 'no task has been seen yet';
   for (;;) {
     throwIfAborted(hooks.signal);
     try {
       const running = await ports.ecs.listServiceTasks(target.cluster, target.service, 'RUNNING');
-      const onNew = running.filter((t) => t.taskDefinitionArn === td.arn && t.lastStatus === 'RUNNING');
-      task = onNew.find((t) => t.healthStatus === 'HEALTHY') ?? onNew[0];
-      if (task?.healthStatus === 'HEALTHY') break;
-      if (task) {
-        lastProblem = `task ${task.arn} is RUNNING but ${task.healthStatus ?? 'reports no health'}`;
-      } else {
-        lastProblem = await whyNoTask(deps, target, td.arn);
-      }
+      onNew = running.filter((t) => t.taskDefinitionArn === td.arn && t.lastStatus === 'RUNNING');
+      for (const t of onNew) if (!firstSeen.has(t.arn)) firstSeen.set(t.arn, Date.now());
+      task = onNew.find((t) => t.healthStatus === 'HEALTHY');
+      if (task) break;
     } catch (error) {
       if (!isTransient(error)) throw fail('aws_error', (error as Error).message);
       log.warn({ err: error }, 'listing the chat-db tasks failed; asking again at the next poll');
@@ -77,11 +77,23 @@ export async function verify(
     await sleep(settings.pollMinMs, hooks.signal);
   }
   if (task === undefined) {
-    throw fail('no_running_task', `No chat-db task is RUNNING on ${td.arn}: ${lastProblem}.`);
-  }
-  // UNKNOWN is what ECS reports for a task definition without a health check.
-  if (task.healthStatus !== 'HEALTHY' && task.healthStatus !== 'UNKNOWN' && task.healthStatus !== undefined) {
-    throw fail('unhealthy', `Task ${task.arn} is RUNNING but ${task.healthStatus}.`);
+    const now = Date.now();
+    // UNKNOWN is what ECS reports for a task definition without a health check.
+    task = onNew.find(
+      (t) => t.healthStatus !== 'UNHEALTHY' && now - (firstSeen.get(t.arn) ?? now) >= waitMs / 2,
+    );
+    const unhealthy = onNew.find((t) => t.healthStatus === 'UNHEALTHY');
+    if (task === undefined && unhealthy !== undefined) {
+      throw fail('unhealthy', `Task ${unhealthy.arn} is RUNNING but UNHEALTHY.`);
+    }
+    if (task === undefined) {
+      const why = await whyNoTask(deps, target, td.arn);
+      const young = onNew[0] ? `task ${onNew[0].arn} has only just started; ` : '';
+      throw fail(
+        'no_running_task',
+        `No chat-db task stayed RUNNING on ${td.arn} within ${Math.round(waitMs / 1000)} s: ${young}${why}.`,
+      );
+    }
   }
 
   const url = input.healthUrl ?? settings.healthUrl;
@@ -92,7 +104,12 @@ export async function verify(
 
 /** The newest stopped task's reason on the new revision: AWS's words for why nothing runs. */
 async function whyNoTask({ ports }: ActivityDeps, target: RestoreTarget, tdArn: string): Promise<string> {
-  const stopped = await ports.ecs.listServiceTasks(target.cluster, target.service, 'STOPPED');
+  let stopped: Task[];
+  try {
+    stopped = await ports.ecs.listServiceTasks(target.cluster, target.service, 'STOPPED');
+  } catch (error) {
+    return `the stopped tasks could not be read (${(error as Error).message})`;
+  }
   const last = stopped
     .filter((t) => t.taskDefinitionArn === tdArn)
     .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))[0];

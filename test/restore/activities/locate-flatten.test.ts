@@ -25,7 +25,7 @@ const HISTORY = [
 ];
 
 beforeAll(async () => {
-  env = await startSimWithPorts({ speed: 2000 });
+  env = await startSimWithPorts({ speed: 5000 });
   ({ activities } = activitiesFor(env));
 });
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { activitiesFor, defaultTarget, LIVE_DB_DIR, POINTS, pointArn, recordingH
 let env: SimWithPorts;
 
 beforeAll(async () => {
-  env = await startSimWithPorts({ speed: 2000 });
+  env = await startSimWithPorts({ speed: 5000 });
 });
 afterAll(async () => {
   await env?.close();
@@ -151,7 +151,7 @@ describe('runRestoreJob', () => {
   it('poll errors that outlive the SDK retries are logged and retried, not fatal', async () => {
     // Two attempts per call, so a burst of three 5xx answers reaches the activity once.
     await env.close();
-    env = await startSimWithPorts({ speed: 2000, maxAttempts: 2 });
+    env = await startSimWithPorts({ speed: 5000, maxAttempts: 2 });
     const { activities, logs } = activitiesFor(env);
     const rec = recordingHooks<RestoreJobCheckpoint>((patch) => {
       if ('restoreJobId' in patch) env.sim.setFaults({ burst5xx: { backup: 3 } });

@@ -66,14 +66,14 @@ export function markerOf(env: SimWithPorts, relDir: string): string {
   return /chatdbSimSnapshot\0[\s\S]{4}([^\0]*)\0/.exec(bson)?.[1] ?? '';
 }
 
-/** Hooks that record every checkpoint and progress report. */
+/** Hooks that record every checkpoint and progress report; abort through `controller`. */
 export function recordingHooks<P>(onCheckpoint?: (patch: P) => void) {
   const checkpoints: P[] = [];
-  const progress: { percentDone: number | undefined; etaMinutes: number | undefined }[] = [];
+  const progress: object[] = [];
   const controller = new AbortController();
   return {
     checkpoints,
-    progress: progress,
+    progress,
     controller,
     hooks: {
       signal: controller.signal,
@@ -81,7 +81,7 @@ export function recordingHooks<P>(onCheckpoint?: (patch: P) => void) {
         checkpoints.push(patch);
         onCheckpoint?.(patch);
       },
-      progress(p: { percentDone: number | undefined; etaMinutes: number | undefined }) {
+      progress(p: object) {
         progress.push(p);
       },
     },
