@@ -107,6 +107,10 @@ interface ChangeSetRecord {
   changes: PlannedChange[];
   /** Physical ids when the change set was made, for the Changes it lists. */
   physicalIds: Record<string, string>;
+  /** CreateChangeSet's ClientToken: a retry with it gets this change set back. */
+  clientToken?: string;
+  /** ExecuteChangeSet's ClientRequestToken: a retry with it is accepted without a second update. */
+  executionToken?: string;
 }
 
 interface Applied {
@@ -276,9 +280,16 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
 
   // ---- events --------------------------------------------------------------------------------
 
+  /** The ClientRequestToken of the update under way; CloudFormation stamps it on the update's events. */
+  let eventToken: string | undefined;
   const addEvent = (e: Omit<EventRecord, 'id' | 'at'> & { at?: number }) => {
     const isStack = e.type === 'AWS::CloudFormation::Stack';
-    events.push({ ...e, id: isStack ? randomUUID() : `${e.logicalId}-${randomUUID()}`, at: e.at ?? now() });
+    events.push({
+      ...e,
+      id: isStack ? randomUUID() : `${e.logicalId}-${randomUUID()}`,
+      at: e.at ?? now(),
+      ...(eventToken !== undefined ? { token: eventToken } : {}),
+    });
   };
 
   const resourceEvent = (
@@ -648,6 +659,7 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
     stack.capabilities = cs.capabilities;
     stack.lastUpdatedTime = now();
     stack.changeSetId = cs.id;
+    eventToken = cs.executionToken;
     stackEvent('UPDATE_IN_PROGRESS', 'User Initiated');
 
     const fault = faults.take('stackUpdateFails');
@@ -923,13 +935,22 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
       ) {
         throw new SimError('InsufficientCapabilitiesException', `Requires capabilities : [${required}]`);
       }
+      const clientToken =
+        typeof input.ClientToken === 'string' && input.ClientToken !== '' ? input.ClientToken : undefined;
       const existing = changeSets.find((cs) => cs.name === name);
       if (existing) {
+        const mismatch =
+          existing.templateBody !== templateBody
+            ? 'Template'
+            : existing.clientToken !== clientToken
+              ? 'ClientToken'
+              : undefined;
+        if (mismatch === undefined && clientToken !== undefined) return { Id: existing.id, StackId: stackId };
         throw new SimError(
           'AlreadyExistsException',
-          existing.templateBody === templateBody
+          mismatch === undefined
             ? `ChangeSet ${name} already exists`
-            : `ChangeSet ${name} cannot be created due to a mismatch with existing attribute Template`,
+            : `ChangeSet ${name} cannot be created due to a mismatch with existing attribute ${mismatch}`,
         );
       }
 
@@ -966,6 +987,7 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
         executionStatus: 'UNAVAILABLE',
         changes,
         physicalIds: Object.fromEntries([...resources.values()].map((r) => [r.logicalId, r.physicalId])),
+        ...(clientToken !== undefined ? { clientToken } : {}),
       };
       changeSets.push(cs);
       timers.after(opts.changeSetMs * 0.1, () => {
@@ -1018,6 +1040,12 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
         throw new SimError('ValidationError', `Stack [${String(input.StackName)}] does not exist`);
       }
       const cs = findChangeSet(input);
+      const token =
+        typeof input.ClientRequestToken === 'string' && input.ClientRequestToken !== ''
+          ? input.ClientRequestToken
+          : undefined;
+      // A retry of the request that started the execution: accepted, and nothing runs twice.
+      if (token !== undefined && cs.executionToken === token) return {};
       if (cs.status !== 'CREATE_COMPLETE') {
         executions.refused += 1;
         throw new SimError(
@@ -1041,15 +1069,22 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
       }
       executions.accepted += 1;
       cs.executionStatus = 'EXECUTE_IN_PROGRESS';
+      if (token !== undefined) cs.executionToken = token;
       for (const other of changeSets) {
         if (other !== cs && !other.executionStatus.startsWith('EXECUTE')) other.executionStatus = 'OBSOLETE';
       }
-      runUpdate(cs, truthy(input.DisableRollback)).catch((error: unknown) => {
-        // A defect in the simulator, not a modelled failure: say so where it shows.
-        stackEvent('UPDATE_FAILED', `Simulator failure: ${(error as Error).message}`);
-        cs.executionStatus = 'EXECUTE_FAILED';
-        process.stderr.write(`simulator: stack update failed: ${(error as Error).stack ?? String(error)}\n`);
-      });
+      runUpdate(cs, truthy(input.DisableRollback))
+        .catch((error: unknown) => {
+          // A defect in the simulator, not a modelled failure: say so where it shows.
+          stackEvent('UPDATE_FAILED', `Simulator failure: ${(error as Error).message}`);
+          cs.executionStatus = 'EXECUTE_FAILED';
+          process.stderr.write(
+            `simulator: stack update failed: ${(error as Error).stack ?? String(error)}\n`,
+          );
+        })
+        .finally(() => {
+          eventToken = undefined;
+        });
       return {};
     },
 

@@ -89,6 +89,7 @@ export function planChanges(
       evalBefore.properties(prev),
       evalAfter.properties(next),
       before,
+      after,
     );
     // A reference to a replaced resource changes with it: Ref and GetAtt give new values.
     for (const [property, raw] of Object.entries(next.properties)) {
@@ -131,6 +132,7 @@ function directDetails(
   prevProps: Record<string, unknown>,
   nextProps: Record<string, unknown>,
   before: TemplateSide,
+  after: TemplateSide,
 ): ChangeDetail[] {
   const details: ChangeDetail[] = [];
   const names = new Set([...Object.keys(prevProps), ...Object.keys(nextProps)]);
@@ -139,8 +141,8 @@ function directDetails(
     const sameText = stable(prev.properties[property]) === stable(next.properties[property]);
     // Same template text, different value: a parameter it refers to changed.
     const parameter = sameText
-      ? [...references(next.properties[property])].find((n) =>
-          before.template.parameters.some((p) => p.key === n),
+      ? [...references(next.properties[property])].find(
+          (n) => n in after.parameters && before.parameters[n] !== after.parameters[n],
         )
       : undefined;
     details.push({

@@ -304,11 +304,9 @@ export function createEvaluator(template: Template, ctx: EvalContext): Evaluator
         return condition(asString(name, 'Fn::If')) ? evaluate(yes) : evaluate(no);
       }
       case 'Fn::Equals': {
-        const [a, b] = asList(arg, 'Fn::Equals');
-        return (
-          JSON.stringify(evaluate(a)) === JSON.stringify(evaluate(b)) ||
-          String(evaluate(a)) === String(evaluate(b))
-        );
+        // CloudFormation compares values as strings: 1 equals "1".
+        const [a, b] = asList(arg, 'Fn::Equals').map((v) => String(evaluate(v)));
+        return a === b;
       }
       case 'Fn::And':
         return asList(arg, 'Fn::And').every((c) => evaluate(c) === true);

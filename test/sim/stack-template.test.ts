@@ -189,6 +189,7 @@ describe('template evaluation', () => {
         'Conditions:',
         '  IsProd: !Equals [!Ref Env, prod]',
         '  IsDev: !Not [!Condition IsProd]',
+        '  OneIsOne: !Equals [1, "1"]',
         'Resources:',
         '  R:',
         '    Type: Custom::Thing',
@@ -218,6 +219,7 @@ describe('template evaluation', () => {
       Encoded: 'aGk=',
     });
     expect(evaluator.included(role as NonNullable<typeof role>)).toBe(false);
+    expect(evaluator.condition('OneIsOne')).toBe(true);
   });
 
   it('resolves parameters: given values, previous values, defaults; refuses unknown or missing ones', () => {

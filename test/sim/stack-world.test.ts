@@ -545,6 +545,19 @@ describe('change sets', () => {
     );
   });
 
+  it('a retry with the same ClientToken gets the same change set back; another token is refused', async () => {
+    const w = makeWorld();
+    const first = await w.createChangeSet('tokened', withRoot(NEW_ROOT), { ClientToken: 'session-1' });
+    const retry = await w.createChangeSet('tokened', withRoot(NEW_ROOT), { ClientToken: 'session-1' });
+    expect(retry.Id).toBe(first.Id);
+    await expectSimError(
+      w.createChangeSet('tokened', withRoot(NEW_ROOT), { ClientToken: 'session-2' }),
+      'AlreadyExistsException',
+      'ChangeSet tokened cannot be created due to a mismatch with existing attribute ClientToken',
+    );
+    expect((await w.cf('ListChangeSets', { StackName: STACK })).Summaries).toHaveLength(1);
+  });
+
   it('cannot be executed before it is complete', async () => {
     const w = makeWorld();
     await w.createChangeSet('early', withRoot(NEW_ROOT));
@@ -748,6 +761,25 @@ describe('stack updates', () => {
         revision: 2,
         volumes: expect.arrayContaining([expect.objectContaining({ rootDirectory: NEW_ROOT })]),
       }),
+    );
+  });
+
+  it('ExecuteChangeSet retried with its ClientRequestToken is accepted once; the events carry the token', async () => {
+    const w = makeWorld();
+    await w.createChangeSet('tokened', withRoot(NEW_ROOT));
+    expect((await w.settledChangeSet('tokened')).Status).toBe('CREATE_COMPLETE');
+    const execute = { StackName: STACK, ChangeSetName: 'tokened', ClientRequestToken: 'session-1-execute' };
+    await w.cf('ExecuteChangeSet', execute);
+    expect(await w.cf('ExecuteChangeSet', execute)).toEqual({});
+    expect(w.state().executions).toEqual({ accepted: 1, refused: 0 });
+    const [latest] = (await w.cf('DescribeStackEvents', { StackName: STACK })).StackEvents;
+    expect(latest).toMatchObject({
+      ResourceStatus: 'UPDATE_IN_PROGRESS',
+      ClientRequestToken: 'session-1-execute',
+    });
+    await expectSimError(
+      w.cf('ExecuteChangeSet', { ...execute, ClientRequestToken: 'another' }),
+      'InvalidChangeSetStatus',
     );
   });
 
