@@ -1,3 +1,4 @@
+import { AwsCallError } from '../../aws/errors.js';
 import type { ChangeSet, Service, Stack, StackEvent } from '../../aws/ports.js';
 import { setVolumeRootDirectory } from '../template-edit.js';
 import { unifiedDiff } from '../unified-diff.js';
@@ -247,7 +248,8 @@ async function waitForUpdate(
         return stack;
       }
     } catch (error) {
-      if (isAbort(error)) throw error;
+      // A failed checkpoint or an abort is the orchestrator's to handle, not a failed update.
+      if (isAbort(error) || !(error instanceof AwsCallError)) throw error;
       if (!isTransient(error)) {
         const observed = await observeProduction(deps, target, {
           previousRoot: input.state.previousRoot ?? target.currentRoot,
