@@ -1,7 +1,33 @@
 // The CloudFormation + ECS half of the simulated world: the `rocket-chat` stack, the ECS cluster
 // it created, its task definitions, services and tasks. CloudFormation drives ECS (a stack update
 // registers task definition revisions and updates services); ECS runs the tasks against the real
-// directory trees of the file systems.
+// directory trees of the file systems. Durations are the scenario's, in simulated time.
+//
+// - At start the stack is CREATE_COMPLETE (created 30 days earlier, with that event history);
+//   every task definition is at revision 1; every service has one completed deployment and its
+//   tasks RUNNING and HEALTHY.
+// - A change set takes changeSetMs: CREATE_PENDING, CREATE_IN_PROGRESS, then CREATE_COMPLETE; or
+//   FAILED with AWS's "didn't contain changes" reason when no resource evaluates differently
+//   (comments and spacing do not count); or FAILED with the one-shot `changeSetFails` reason.
+// - Executing it updates the changed resources in dependency order, a stackStepMs each. A changed
+//   task definition is replaced by a new revision; the service then points at it, which starts a
+//   deployment, and CloudFormation waits for that deployment (at most 3 hours).
+// - ECS: a task does not get past PENDING while another task of its service that mounts the same
+//   file system still runs (MongoDB is single-writer), and with minimumHealthyPercent 100 the
+//   scheduler never stops the old task first: the deployment, and the stack, wait until someone
+//   calls StopTask. A task whose EFS RootDirectory is not a directory on the file system stops
+//   with ResourceInitializationError; under `taskCrashLoop` a new revision's tasks exit soon after
+//   RUNNING. Three such failures trip the deployment circuit breaker (on in the default template);
+//   without it, CloudFormation gives up after 3 hours.
+// - A failed update (or the one-shot `stackUpdateFails`, at the service step) rolls back: the
+//   service returns to the previous revision, the new one is deregistered,
+//   UPDATE_ROLLBACK_COMPLETE. A successful one deregisters the old revision: UPDATE_COMPLETE.
+// - Outside a deployment a stopped task is replaced, on the service's current revision.
+//
+// Not modelled: creating or deleting stacks, other or nested stacks, CREATE/IMPORT change sets,
+// TemplateURL, adding or removing ECS services in an update, drift, stack policies, load
+// balancers, scaling, placement, ECS's own circuit-breaker rollback, real health checks (a task
+// is HEALTHY a moment after RUNNING) and tasks that run but stay unhealthy.
 
 import { createCloudFormation } from './cloudformation.js';
 import { createEcs } from './ecs.js';
