@@ -1,0 +1,239 @@
+// Every name the bot makes up (session ids, flat directory names, change set names, idempotency
+// tokens) and the strict patterns for every value that will reach a shell script or an AWS call.
+// Names are derived from the session id so that a resumed run computes the same ones again and
+// AWS recognises a repeated call instead of doing the work twice.
+
+import { randomBytes } from 'node:crypto';
+import { RestoreError } from './errors.js';
+
+// Crockford's base32 in lower case: no i, l, o, u, so an id read aloud or retyped survives.
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const ID_RANDOM_LENGTH = 6;
+
+/** `r<yyyymmdd>-<6 base32>`, e.g. `r20261124-7k2p9x`: safe in paths, URLs, file and AWS names. */
+export const SESSION_ID = /^r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;
+
+export const RECOVERY_POINT_ID = /^[A-Za-z0-9][A-Za-z0-9-]{7,127}$/;
+export const RECOVERY_POINT_ARN =
+  /^arn:aws(?:-[a-z]+)*:backup:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:recovery-point:[A-Za-z0-9][A-Za-z0-9-]{7,127}$/;
+export const BACKUP_VAULT = /^[A-Za-z0-9_-]{2,50}$/;
+export const FILE_SYSTEM_ID = /^fs-[0-9a-f]{8,40}$/;
+export const FILE_SYSTEM_ARN =
+  /^arn:aws(?:-[a-z]+)*:elasticfilesystem:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:file-system\/fs-[0-9a-f]{8,40}$/;
+export const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+export const VOLUME_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+/** A cluster or service as the ECS API takes it: a name or its ARN. */
+export const ECS_NAME_OR_ARN =
+  /^(?:[A-Za-z0-9_-]{1,255}|arn:aws(?:-[a-z]+)*:ecs:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:(?:cluster|service)\/[A-Za-z0-9_/-]{1,512})$/;
+export const TASK_DEFINITION_ARN =
+  /^arn:aws(?:-[a-z]+)*:ecs:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d{1,10}$/;
+export const TASK_ARN =
+  /^arn:aws(?:-[a-z]+)*:ecs:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:task\/(?:[A-Za-z0-9_-]{1,255}\/)?[A-Za-z0-9]{1,64}$/;
+/** CloudFormation's own rule for change set names. */
+export const CHANGE_SET_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/;
+/** AWS Backup restore job ids are UUIDs in practice; anything of this alphabet is accepted. */
+export const RESTORE_JOB_ID = /^[A-Za-z0-9-]{1,128}$/;
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The directory AWS Backup creates at the volume root: `aws-backup-restore_` and the restore
+ * job's UTC time with milliseconds (`2022-01-17T08-53-32-695Z`) or, on newer restores, more
+ * digits (`2026-05-14T17-27-00-417720408Z`).
+ */
+export const RESTORE_DIR_NAME =
+  /^aws-backup-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-(?:\d{3}|\d{6}|\d{9})Z$/;
+/** A flat directory this bot creates: `chatdb-restore_<point time>_<session id>`. */
+export const FLAT_DIR_NAME =
+  /^chatdb-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z_r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;
+/** One path component that can never be read as an option, '.', '..' or shell syntax. */
+export const PATH_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
+const MAX_PATH = 1024;
+const MAX_DEPTH = 32;
+
+export function newSessionId(now: Date, random: (size: number) => Uint8Array = randomBytes): string {
+  const day = now.toISOString().slice(0, 10).replaceAll('-', '');
+  const bytes = random(ID_RANDOM_LENGTH);
+  let suffix = '';
+  for (let i = 0; i < ID_RANDOM_LENGTH; i++) {
+    // 256 is a multiple of 32, so the low five bits are uniform.
+    suffix += ID_ALPHABET[(bytes[i] ?? 0) & 31];
+  }
+  return checkSessionId(`r${day}-${suffix}`);
+}
+
+/**
+ * The flat top-level directory a restore renames the data dir to, as a RootDirectory:
+ * `/chatdb-restore_2026-05-14T08-00-00Z_r20261124-7k2p9x`. The point's time tells an engineer
+ * looking at the volume what the data is; the session id makes it unique and traceable.
+ */
+export function flatDirName(pointCreatedAt: Date | string, sessionId: string): string {
+  const at = typeof pointCreatedAt === 'string' ? new Date(pointCreatedAt) : pointCreatedAt;
+  if (Number.isNaN(at.getTime())) {
+    throw new RestoreError('invalid_value', 'The recovery point time is not a valid date.', {
+      field: 'pointCreatedAt',
+    });
+  }
+  const compact = `${at.toISOString().slice(0, 19).replaceAll(':', '-')}Z`;
+  return `/chatdb-restore_${compact}_${checkSessionId(sessionId)}`;
+}
+
+/**
+ * The cutover's change set. `attempt` grows when a changed plan is confirmed again, since the
+ * first change set may already exist with the old template.
+ */
+export function changeSetName(sessionId: string, attempt = 1): string {
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 999) {
+    throw new RestoreError('invalid_value', 'A change set attempt is a whole number from 1 to 999.', {
+      field: 'attempt',
+      value: attempt,
+    });
+  }
+  return `chatdb-restore-${checkSessionId(sessionId)}-${attempt}`;
+}
+
+/** StartRestoreJob's IdempotencyToken: one restore job per session, however often it is retried. */
+export function restoreIdempotencyToken(sessionId: string): string {
+  return `chatdb-restore-${checkSessionId(sessionId)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Predicates
+
+export function isSessionId(value: unknown): value is string {
+  return typeof value === 'string' && SESSION_ID.test(value);
+}
+
+export function isRestoreDirName(value: unknown): value is string {
+  return typeof value === 'string' && RESTORE_DIR_NAME.test(value);
+}
+
+export function isFlatDirName(value: unknown): value is string {
+  return typeof value === 'string' && FLAT_DIR_NAME.test(value);
+}
+
+/** `/` + one of our flat directory names: a restore's target root. */
+export function isFlatDirPath(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith('/') && FLAT_DIR_NAME.test(value.slice(1));
+}
+
+/**
+ * An absolute path made only of restore and flat directory names, like
+ * `/aws-backup-restore_B/aws-backup-restore_A`: where a restored database can live.
+ */
+export function isManagedPath(value: unknown): value is string {
+  const parts = absoluteParts(value);
+  return (
+    parts !== undefined &&
+    parts.length > 0 &&
+    parts.every((part) => RESTORE_DIR_NAME.test(part) || FLAT_DIR_NAME.test(part))
+  );
+}
+
+/**
+ * A task definition volume's RootDirectory as the bot will accept it from a template: `/` or an
+ * absolute path of plain components (no '.', '..', spaces, quotes or leading '-').
+ */
+export function isRootDirectory(value: unknown): value is string {
+  return value === '/' || (absoluteParts(value)?.length ?? 0) > 0;
+}
+
+/**
+ * Where the data dir was found, relative to the volume root: a restore directory, then any plain
+ * components (`aws-backup-restore_X`, `aws-backup-restore_X/aws-backup-restore_A`, …).
+ */
+export function isDataDirPath(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_PATH || value.startsWith('/')) return false;
+  const parts = value.split('/');
+  const [first, ...rest] = parts;
+  return (
+    parts.length <= MAX_DEPTH &&
+    first !== undefined &&
+    RESTORE_DIR_NAME.test(first) &&
+    rest.every((part) => PATH_COMPONENT.test(part))
+  );
+}
+
+/** A directory path relative to a restore directory ('' = the restore directory itself). */
+export function isRelativeDirPath(value: unknown): value is string {
+  if (value === '') return true;
+  if (typeof value !== 'string' || value.length > MAX_PATH || value.startsWith('/')) return false;
+  const parts = value.split('/');
+  return parts.length <= MAX_DEPTH && parts.every((part) => PATH_COMPONENT.test(part));
+}
+
+function absoluteParts(value: unknown): string[] | undefined {
+  if (typeof value !== 'string' || value.length > MAX_PATH || !value.startsWith('/')) return undefined;
+  const parts = value.slice(1).split('/');
+  if (parts.length > MAX_DEPTH || !parts.every((part) => PATH_COMPONENT.test(part))) return undefined;
+  return parts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks that throw: for values arriving from outside (users, AWS, disk) on their way in.
+
+function check(pattern: RegExp | ((value: unknown) => boolean), field: string, expected: string) {
+  return (value: unknown): string => {
+    const ok =
+      typeof pattern === 'function' ? pattern(value) : typeof value === 'string' && pattern.test(value);
+    if (!ok || typeof value !== 'string') {
+      throw new RestoreError('invalid_value', `${field} is not ${expected}.`, { field, value: shown(value) });
+    }
+    return value;
+  };
+}
+
+export const checkSessionId = check(SESSION_ID, 'session id', 'a session id like r20261124-7k2p9x');
+export const checkRecoveryPointArn = check(
+  RECOVERY_POINT_ARN,
+  'recovery point ARN',
+  'an AWS Backup recovery point ARN',
+);
+export const checkRecoveryPointId = check(
+  RECOVERY_POINT_ID,
+  'recovery point id',
+  'an AWS Backup recovery point id',
+);
+export const checkFileSystemId = check(FILE_SYSTEM_ID, 'file system id', 'an EFS id like fs-0123abcd');
+export const checkFileSystemArn = check(FILE_SYSTEM_ARN, 'file system ARN', 'an EFS file system ARN');
+export const checkRestoreDirName = check(
+  RESTORE_DIR_NAME,
+  'restore directory',
+  'an aws-backup-restore_<UTC time> directory name',
+);
+export const checkFlatDirPath = check(
+  isFlatDirPath,
+  'flat directory',
+  'a /chatdb-restore_<time>_<session> path',
+);
+export const checkManagedPath = check(
+  isManagedPath,
+  'path',
+  'an absolute path of aws-backup-restore_ and chatdb-restore_ directories',
+);
+export const checkRootDirectory = check(
+  isRootDirectory,
+  'root directory',
+  "'/' or an absolute path of plain names",
+);
+export const checkDataDirPath = check(
+  isDataDirPath,
+  'data directory',
+  'a path inside an aws-backup-restore_ directory, relative to the volume root',
+);
+export const checkTaskArn = check(TASK_ARN, 'task ARN', 'an ECS task ARN');
+export const checkTaskDefinitionArn = check(
+  TASK_DEFINITION_ARN,
+  'task definition ARN',
+  'an ECS task definition ARN',
+);
+export const checkChangeSetName = check(
+  CHANGE_SET_NAME,
+  'change set name',
+  'a CloudFormation change set name',
+);
+export const checkRestoreJobId = check(RESTORE_JOB_ID, 'restore job id', 'an AWS Backup restore job id');
+
+function shown(value: unknown): string {
+  if (typeof value !== 'string') return `(a ${value === null ? 'null' : typeof value})`;
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}

@@ -1,0 +1,367 @@
+// What a session will do, as the confirming engineer sees it, and the hash that binds their
+// confirmation to exactly that. A plan is built once the stage "resolve" has read the stack; the
+// cutover checks the stack against it again and, if anything moved, asks for a new confirmation.
+
+import { createHash } from 'node:crypto';
+import {
+  BACKUP_VAULT,
+  ECS_NAME_OR_ARN,
+  FILE_SYSTEM_ARN,
+  FILE_SYSTEM_ID,
+  flatDirName,
+  isFlatDirName,
+  isRelativeDirPath,
+  isRestoreDirName,
+  isRootDirectory,
+  isSessionId,
+  RECOVERY_POINT_ARN,
+  RECOVERY_POINT_ID,
+  SHA256_HEX,
+  STACK_NAME,
+  TASK_DEFINITION_ARN,
+  VOLUME_NAME,
+} from './names.js';
+
+export type SessionKind = 'restore' | 'rollback' | 'cleanup';
+
+/** What the stage "resolve" reads from the stack, common to every kind of plan. */
+export interface PlanTarget {
+  stackName: string;
+  fileSystemId: string;
+  fileSystemArn: string;
+  cluster: string;
+  service: string;
+  taskDefinitionArn: string;
+  volumeName: string;
+  /** sha256 of the stack's template body as resolve read it: a template change voids the plan. */
+  templateSha256: string;
+  /** The chat-db volume's RootDirectory now ('/' when the template sets none). */
+  currentRoot: string;
+}
+
+export interface PlanPoint {
+  arn: string;
+  id: string;
+  vault: string;
+  /** ISO time the recovery point was taken. */
+  createdAt: string;
+  sizeBytes?: number;
+}
+
+/**
+ * `item`: restore only the directory that held the database when the point was taken (known from
+ * the sessions' own history of cutovers); `full`: the whole volume.
+ */
+export type RestoreMode = { kind: 'item'; path: string } | { kind: 'full' };
+
+interface PlanCommon extends PlanTarget {
+  requester: string;
+  /** A display estimate; not bound by the hash. */
+  expectedDurationMinutes: number;
+}
+
+export interface RestorePlan extends PlanCommon {
+  kind: 'restore';
+  recoveryPoint: PlanPoint;
+  restoreMode: RestoreMode;
+  /**
+   * Where the data dir should be inside the new restore directory ('' = the directory itself);
+   * undefined when unknown and the locate stage must choose.
+   */
+  expectedRelPath?: string;
+  /** The flat directory the restore will create and cut over to (flatDirName). */
+  targetRoot: string;
+}
+
+export interface RollbackPlan extends PlanCommon {
+  kind: 'rollback';
+  /** The root the stack will go back to: the previous root of the session `rollbackOf`. */
+  targetRoot: string;
+  /** The session whose cutover this undoes. */
+  rollbackOf: string;
+}
+
+export interface CleanupPlan extends PlanCommon {
+  kind: 'cleanup';
+  /** Top-level directories (`/aws-backup-restore_…`, `/chatdb-restore_…`) chosen for deletion. */
+  paths: string[];
+}
+
+export type Plan = RestorePlan | RollbackPlan | CleanupPlan;
+
+// ---------------------------------------------------------------------------------------------
+// Building
+
+export function buildRestorePlan(input: {
+  sessionId: string;
+  target: PlanTarget;
+  requester: string;
+  point: PlanPoint;
+  restoreMode: RestoreMode;
+  expectedRelPath?: string;
+  expectedDurationMinutes: number;
+}): RestorePlan {
+  const plan: RestorePlan = {
+    kind: 'restore',
+    ...pickTarget(input.target),
+    requester: input.requester,
+    recoveryPoint: { ...input.point },
+    restoreMode: { ...input.restoreMode },
+    targetRoot: flatDirName(input.point.createdAt, input.sessionId),
+    expectedDurationMinutes: input.expectedDurationMinutes,
+  };
+  if (input.expectedRelPath !== undefined) plan.expectedRelPath = input.expectedRelPath;
+  return plan;
+}
+
+export function buildRollbackPlan(input: {
+  target: PlanTarget;
+  requester: string;
+  targetRoot: string;
+  rollbackOf: string;
+  expectedDurationMinutes: number;
+}): RollbackPlan {
+  return {
+    kind: 'rollback',
+    ...pickTarget(input.target),
+    requester: input.requester,
+    targetRoot: input.targetRoot,
+    rollbackOf: input.rollbackOf,
+    expectedDurationMinutes: input.expectedDurationMinutes,
+  };
+}
+
+/** A cleanup plan starts with nothing chosen; the requester's choice replaces `paths`. */
+export function buildCleanupPlan(input: {
+  target: PlanTarget;
+  requester: string;
+  expectedDurationMinutes: number;
+}): CleanupPlan {
+  return {
+    kind: 'cleanup',
+    ...pickTarget(input.target),
+    requester: input.requester,
+    paths: [],
+    expectedDurationMinutes: input.expectedDurationMinutes,
+  };
+}
+
+function pickTarget(t: PlanTarget): PlanTarget {
+  return {
+    stackName: t.stackName,
+    fileSystemId: t.fileSystemId,
+    fileSystemArn: t.fileSystemArn,
+    cluster: t.cluster,
+    service: t.service,
+    taskDefinitionArn: t.taskDefinitionArn,
+    volumeName: t.volumeName,
+    templateSha256: t.templateSha256,
+    currentRoot: t.currentRoot,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hash
+
+const HASH_DOMAIN = 'chatdb-restore/plan/v1\n';
+
+/**
+ * The fields a confirmation binds: everything that decides what is done to AWS or to the disk.
+ * Display-only values (the expected duration, the point's size, its id which the ARN carries)
+ * stay out, so refreshing an estimate never voids a confirmation.
+ */
+export function bindingFields(plan: Plan): Record<string, unknown> {
+  const common = {
+    kind: plan.kind,
+    stackName: plan.stackName,
+    fileSystemId: plan.fileSystemId,
+    fileSystemArn: plan.fileSystemArn,
+    currentRoot: plan.currentRoot,
+    requester: plan.requester,
+  };
+  // What a cutover touches: any change to the stack's template or service voids its confirmation.
+  const stack = {
+    cluster: plan.cluster,
+    service: plan.service,
+    taskDefinitionArn: plan.taskDefinitionArn,
+    volumeName: plan.volumeName,
+    templateSha256: plan.templateSha256,
+  };
+  switch (plan.kind) {
+    case 'restore':
+      return {
+        ...common,
+        ...stack,
+        recoveryPoint: {
+          arn: plan.recoveryPoint.arn,
+          vault: plan.recoveryPoint.vault,
+          createdAt: plan.recoveryPoint.createdAt,
+        },
+        restoreMode: plan.restoreMode,
+        expectedRelPath: plan.expectedRelPath,
+        targetRoot: plan.targetRoot,
+      };
+    case 'rollback':
+      return { ...common, ...stack, targetRoot: plan.targetRoot, rollbackOf: plan.rollbackOf };
+    case 'cleanup':
+      // A cleanup never touches the stack; only what it deletes and the live root it must spare.
+      return { ...common, paths: [...plan.paths].sort() };
+  }
+}
+
+/** sha256 (hex) of the canonical JSON of the plan's binding fields. */
+export function planHash(plan: Plan): string {
+  return createHash('sha256')
+    .update(HASH_DOMAIN + canonicalJson(bindingFields(plan)))
+    .digest('hex');
+}
+
+/** JSON with object keys sorted at every level and undefined members left out. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (value === undefined) return 'null';
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new TypeError('non-finite number in plan');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** sha256 (hex) of a template body, as plans record it. */
+export function templateSha256(templateBody: string): string {
+  return createHash('sha256').update(templateBody, 'utf8').digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+/**
+ * Problems with a plan, empty when it is sound. Every value that a later stage passes to a
+ * script or an AWS call is checked here, before anyone can confirm it.
+ */
+export function planProblems(plan: Plan, sessionId?: string): string[] {
+  const problems: string[] = [];
+  const need = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+  const str = (v: unknown, re: RegExp) => typeof v === 'string' && re.test(v);
+  need(['restore', 'rollback', 'cleanup'].includes(plan.kind), 'kind is not restore, rollback or cleanup');
+  need(str(plan.stackName, STACK_NAME), 'stackName is not a CloudFormation stack name');
+  need(str(plan.fileSystemId, FILE_SYSTEM_ID), 'fileSystemId is not an EFS id');
+  need(str(plan.fileSystemArn, FILE_SYSTEM_ARN), 'fileSystemArn is not an EFS file system ARN');
+  need(
+    typeof plan.fileSystemArn === 'string' && plan.fileSystemArn.endsWith(`/${plan.fileSystemId}`),
+    'fileSystemArn does not name fileSystemId',
+  );
+  need(str(plan.cluster, ECS_NAME_OR_ARN), 'cluster is not an ECS cluster name or ARN');
+  need(str(plan.service, ECS_NAME_OR_ARN), 'service is not an ECS service name or ARN');
+  need(str(plan.taskDefinitionArn, TASK_DEFINITION_ARN), 'taskDefinitionArn is not a task definition ARN');
+  need(str(plan.volumeName, VOLUME_NAME), 'volumeName is not an ECS volume name');
+  need(str(plan.templateSha256, SHA256_HEX), 'templateSha256 is not a sha256 hex digest');
+  need(isRootDirectory(plan.currentRoot), 'currentRoot is not / or an absolute path of plain names');
+  need(typeof plan.requester === 'string' && plan.requester !== '', 'requester is missing');
+  need(
+    typeof plan.expectedDurationMinutes === 'number' &&
+      Number.isFinite(plan.expectedDurationMinutes) &&
+      plan.expectedDurationMinutes >= 0,
+    'expectedDurationMinutes is not a number of minutes',
+  );
+  switch (plan.kind) {
+    case 'restore': {
+      const p = plan.recoveryPoint;
+      need(str(p?.arn, RECOVERY_POINT_ARN), 'recoveryPoint.arn is not a recovery point ARN');
+      need(
+        str(p?.id, RECOVERY_POINT_ID) && p.arn.endsWith(`:${p.id}`),
+        'recoveryPoint.id does not end its ARN',
+      );
+      need(str(p?.vault, BACKUP_VAULT), 'recoveryPoint.vault is not a backup vault name');
+      need(isIsoTime(p?.createdAt), 'recoveryPoint.createdAt is not an ISO time');
+      const mode = plan.restoreMode;
+      need(
+        mode?.kind === 'full' || (mode?.kind === 'item' && isRootDirectory(mode.path) && mode.path !== '/'),
+        "restoreMode is not full or an item path other than '/'",
+      );
+      need(
+        plan.expectedRelPath === undefined || isRelativeDirPath(plan.expectedRelPath),
+        'expectedRelPath is not a relative path of plain names',
+      );
+      if (sessionId !== undefined && isIsoTime(p?.createdAt)) {
+        need(
+          plan.targetRoot === flatDirName(p.createdAt, sessionId),
+          'targetRoot is not the flat directory this session creates for that point',
+        );
+      }
+      need(plan.targetRoot !== plan.currentRoot, 'targetRoot is the current root');
+      break;
+    }
+    case 'rollback':
+      need(isRootDirectory(plan.targetRoot), 'targetRoot is not / or an absolute path of plain names');
+      need(plan.targetRoot !== plan.currentRoot, 'targetRoot is the current root: nothing to roll back');
+      need(isSessionId(plan.rollbackOf), 'rollbackOf is not a session id');
+      break;
+    case 'cleanup':
+      need(
+        Array.isArray(plan.paths) && plan.paths.every((path) => isTopLevelCandidate(path)),
+        'paths are not top-level aws-backup-restore_ or chatdb-restore_ directories',
+      );
+      need(new Set(plan.paths).size === plan.paths.length, 'paths lists a directory twice');
+      break;
+  }
+  return problems;
+}
+
+/**
+ * A directory cleanup may offer: `/aws-backup-restore_…` or `/chatdb-restore_…` at the volume
+ * root. The names follow the scripts' own patterns (script-values.ts), which accept odd
+ * timestamps too: cleanup must be able to remove whatever is there.
+ */
+export function isTopLevelCandidate(path: unknown): path is string {
+  if (typeof path !== 'string' || !path.startsWith('/')) return false;
+  const name = path.slice(1);
+  return (
+    isRestoreDirName(name) ||
+    isFlatDirName(name) ||
+    /^(?:aws-backup-restore|chatdb-restore)_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name)
+  );
+}
+
+export function isIsoTime(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/.test(value) &&
+    !Number.isNaN(Date.parse(value))
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Derived figures
+
+/** How much chat history the restore gives up: now minus the point's time (ms, never negative). */
+export function dataLossWindowMs(plan: Plan, now: Date): number | undefined {
+  if (plan.kind !== 'restore') return undefined;
+  return Math.max(0, now.getTime() - Date.parse(plan.recoveryPoint.createdAt));
+}
+
+/** A root retired by a cutover stays undeletable this long: it is what a rollback goes back to. */
+export const RETIRED_GRACE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why a top-level directory may not be deleted, or undefined when it may: it holds the live root,
+ * or it became the previous root less than RETIRED_GRACE_MS ago.
+ */
+export function whyNotDeletable(
+  path: string,
+  opts: { liveRoot: string; retiredAt?: string | undefined; now: Date },
+): string | undefined {
+  const liveTop = opts.liveRoot === '/' ? undefined : `/${opts.liveRoot.slice(1).split('/')[0]}`;
+  if (liveTop !== undefined && path === liveTop) return `it holds the live root ${opts.liveRoot}`;
+  if (opts.retiredAt !== undefined) {
+    const age = opts.now.getTime() - Date.parse(opts.retiredAt);
+    if (!(age >= RETIRED_GRACE_MS)) return 'it was the live root less than 24 hours ago (kept for rollback)';
+  }
+  return undefined;
+}

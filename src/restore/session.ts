@@ -1,0 +1,456 @@
+// The restore session: one JSON-serialisable object per restore, rollback or cleanup, persisted
+// at every step. This file holds its shape, its creation, the check that a stored one is sound,
+// and read-only queries. Its changes are the pure transitions in transitions.ts.
+
+import { RestoreError } from './errors.js';
+import { isSessionId } from './names.js';
+import type { Plan, SessionKind } from './plan.js';
+import { isIsoTime, planHash, planProblems } from './plan.js';
+
+export type { SessionKind } from './plan.js';
+
+/** Bumped when the stored format changes in a way an older build cannot read. */
+export const SESSION_FORMAT_VERSION = 1;
+
+export const SESSION_STATUSES = [
+  'resolving',
+  'awaiting_confirmation',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'rejected',
+  'expired',
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const OPEN_STATUSES: readonly SessionStatus[] = ['resolving', 'awaiting_confirmation', 'running'];
+
+export const STAGE_NAMES = [
+  'resolve',
+  'confirm',
+  'restore',
+  'locate',
+  'flatten',
+  'cutover',
+  'verify',
+  'delete',
+] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export const STAGES_BY_KIND: Readonly<Record<SessionKind, readonly StageName[]>> = {
+  restore: ['resolve', 'confirm', 'restore', 'locate', 'flatten', 'cutover', 'verify'],
+  rollback: ['resolve', 'confirm', 'cutover', 'verify'],
+  cleanup: ['resolve', 'confirm', 'delete'],
+};
+
+/** Once this stage has started, cancel is refused: the stack update or the deletion is under way. */
+export const POINT_OF_NO_RETURN: Readonly<Record<SessionKind, StageName>> = {
+  restore: 'cutover',
+  rollback: 'cutover',
+  cleanup: 'delete',
+};
+
+export const STAGE_STATUSES = ['pending', 'running', 'done', 'failed', 'skipped'] as const;
+export type StageStatus = (typeof STAGE_STATUSES)[number];
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface StageState {
+  name: StageName;
+  status: StageStatus;
+  startedAt?: string;
+  endedAt?: string;
+  /** What the stage found or did (sizes, names, counts), for the card and the summary. */
+  detail?: JsonObject;
+  /** AWS's own words when the stage failed. */
+  error?: string;
+}
+
+/** The state production is in, as checked (never assumed) by the stage that reports it. */
+export type Production = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
+
+/** The AWS ids and on-disk names a session created or touched; what a resumed run re-reads. */
+export interface SessionAws {
+  restoreJobId?: string;
+  /** `aws-backup-restore_*` names listed before StartRestoreJob, so the new one can be told apart. */
+  restoreDirsBefore?: string[];
+  restoreJobCompletedAt?: string;
+  /** The new `aws-backup-restore_*` directory (a name at the volume root). */
+  restoreDir?: string;
+  /** The data dir found in it, relative to the volume root. */
+  dataDir?: string;
+  dataSizeBytes?: number;
+  dataFileCount?: number;
+  /** The flat directory the data dir was renamed to (`/chatdb-restore_…`). */
+  flatDir?: string;
+  changeSetName?: string;
+  changeSetId?: string;
+  /** Set once ExecuteChangeSet was called: the stack update has begun. */
+  executedAt?: string;
+  oldTaskDefinitionArn?: string;
+  newTaskDefinitionArn?: string;
+  /** A task about to be stopped: recorded before StopTask so a resumed run knows why it is gone. */
+  stoppingTaskArn?: string;
+  stoppedTaskArns: string[];
+  newTaskArn?: string;
+  /** Unified diff of the template change, for the summary and the merge request. */
+  templateDiff?: string;
+  /** Directories a cleanup deleted. */
+  deletedPaths?: string[];
+}
+
+export interface SessionFailure {
+  stage: StageName;
+  /** A machine code where the failing side gave one (`drift`, `wrong_resource`, `locked`, …). */
+  code?: string;
+  /** AWS's own words where AWS said it. */
+  reason: string;
+  production: Production;
+  /** What the on-call engineer should do next. */
+  next: string;
+}
+
+export type NoticeKind =
+  | 'started'
+  | 'done'
+  | 'failed'
+  | 'resumed'
+  | 'confirm_requested'
+  | 'confirmed'
+  | 'rejected'
+  | 'cancelled'
+  | 'expired'
+  | 'plan_changed'
+  | 'summary';
+
+/**
+ * Something to post in the session's thread. The Slack layer posts undelivered notices and
+ * records their ts with `notice_posted`, so a crash between posting and saving never posts a
+ * stage twice (the id is deterministic: `<stage>:<kind>`, `#2`… on a repeat).
+ */
+export interface Notice {
+  id: string;
+  at: string;
+  stage?: StageName;
+  kind: NoticeKind;
+  /** Structured facts; the words are the Slack layer's. */
+  data?: JsonObject;
+  postedTs?: string;
+}
+
+/** One line of the audit log: every accepted event but progress ticks and delivery receipts. */
+export interface SessionEventRecord {
+  at: string;
+  type: string;
+  by?: string;
+  detail?: JsonObject;
+}
+
+export interface CleanupCandidate {
+  /** `/aws-backup-restore_…` or `/chatdb-restore_…` at the volume root. */
+  path: string;
+  sizeBytes: number;
+  kind: 'restore' | 'retired';
+  retiredAt?: string;
+  deletable: boolean;
+  whyNot?: string;
+}
+
+export interface RestoreSession {
+  version: typeof SESSION_FORMAT_VERSION;
+  id: string;
+  kind: SessionKind;
+  /** Slack channel the session was started in; its card lives there. */
+  channel: string;
+  requester: string;
+  confirmer?: string;
+  confirmedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The confirmation deadline: creation (or the last plan change) plus confirmTtlMs. */
+  expiresAt: string;
+  confirmTtlMs: number;
+  /** Grows by one with every accepted transition; the store refuses to write an older one. */
+  revision: number;
+  /** Grows when a changed plan goes back for confirmation; names the next change set. */
+  attempt: number;
+  status: SessionStatus;
+  /** The recovery point as the user typed it (restore sessions). */
+  pointInput?: string;
+  plan?: Plan;
+  planHash?: string;
+  stages: StageState[];
+  aws: SessionAws;
+  roots: { previous?: string; next?: string };
+  progress?: { percentDone?: number; etaMinutes?: number; at: string };
+  failure?: SessionFailure;
+  /** When and by whom the session ended (cancel, reject) or when it finished by itself. */
+  ended?: { at: string; by?: string };
+  notices: Notice[];
+  events: SessionEventRecord[];
+  cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
+  /** The session card's message, once the Slack layer posted it. */
+  card?: { ts: string };
+}
+
+/** What the orchestrator is asked to do after a transition was persisted. */
+export type SessionEffect =
+  /** Run this stage's activity (send `stage_started` first when the stage is still pending). */
+  | { type: 'run_stage'; stage: StageName }
+  /** Stop the in-flight activity of this stage (the session was cancelled under it). */
+  | { type: 'abort_stage'; stage: StageName }
+  /** Arm the expiry timer: send `expire` at this time unless the session moved on. */
+  | { type: 'await_confirmation'; expiresAt: string }
+  | { type: 'release_lock'; fileSystemId?: string }
+  | { type: 'notify'; noticeId: string };
+
+// ---------------------------------------------------------------------------------------------
+// Creation
+
+export interface NewSessionInput {
+  id: string;
+  kind: SessionKind;
+  channel: string;
+  requester: string;
+  pointInput?: string;
+  now: Date;
+  confirmTtlMs: number;
+}
+
+/** A new session, resolving; the effect asks the orchestrator to run the stage "resolve". */
+export function createSession(input: NewSessionInput): { session: RestoreSession; effects: SessionEffect[] } {
+  if (!isSessionId(input.id)) {
+    throw new RestoreError('invalid_value', 'session id is not a session id like r20261124-7k2p9x.', {
+      field: 'id',
+    });
+  }
+  if (!Number.isFinite(input.confirmTtlMs) || input.confirmTtlMs <= 0) {
+    throw new RestoreError('invalid_value', 'confirmTtlMs must be a positive number of milliseconds.', {
+      field: 'confirmTtlMs',
+    });
+  }
+  if (!(input.kind in STAGES_BY_KIND)) {
+    throw new RestoreError('invalid_value', 'kind must be restore, rollback or cleanup.', { field: 'kind' });
+  }
+  const at = input.now.toISOString();
+  const session: RestoreSession = {
+    version: SESSION_FORMAT_VERSION,
+    id: input.id,
+    kind: input.kind,
+    channel: input.channel,
+    requester: input.requester,
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: new Date(input.now.getTime() + input.confirmTtlMs).toISOString(),
+    confirmTtlMs: input.confirmTtlMs,
+    revision: 1,
+    attempt: 1,
+    status: 'resolving',
+    stages: STAGES_BY_KIND[input.kind].map((name) => ({ name, status: 'pending' as const })),
+    aws: { stoppedTaskArns: [] },
+    roots: {},
+    notices: [],
+    events: [{ at, type: 'created', by: input.requester }],
+  };
+  if (input.pointInput !== undefined) session.pointInput = input.pointInput;
+  return { session, effects: [{ type: 'run_stage', stage: 'resolve' }] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+export function isOpenStatus(status: SessionStatus): boolean {
+  return OPEN_STATUSES.includes(status);
+}
+
+export function isOpen(session: RestoreSession): boolean {
+  return isOpenStatus(session.status);
+}
+
+export function stageState(session: RestoreSession, name: StageName): StageState | undefined {
+  return session.stages.find((stage) => stage.name === name);
+}
+
+export function runningStage(session: RestoreSession): StageName | undefined {
+  return session.stages.find((stage) => stage.status === 'running')?.name;
+}
+
+/** The first stage not yet run, in the kind's order. */
+export function nextPendingStage(session: RestoreSession): StageName | undefined {
+  return session.stages.find((stage) => stage.status === 'pending')?.name;
+}
+
+/** True once the stage after which cancel is refused has started (or finished). */
+export function pastPointOfNoReturn(session: RestoreSession): boolean {
+  const stage = stageState(session, POINT_OF_NO_RETURN[session.kind]);
+  return stage !== undefined && stage.status !== 'pending' && stage.status !== 'skipped';
+}
+
+export function undeliveredNotices(session: RestoreSession): Notice[] {
+  return session.notices.filter((notice) => notice.postedTs === undefined);
+}
+
+/**
+ * What an orchestrator that just (re)loaded this session should do: the same effects the last
+ * transition asked for, derived from the persisted state alone. Resumed stages get a `resumed`
+ * event first (see transitions.ts), which yields these effects too.
+ */
+export function pendingEffects(session: RestoreSession): SessionEffect[] {
+  const notify = undeliveredNotices(session).map((n): SessionEffect => ({ type: 'notify', noticeId: n.id }));
+  switch (session.status) {
+    case 'resolving':
+    case 'running': {
+      const stage = runningStage(session) ?? nextPendingStage(session);
+      return stage === undefined ? notify : [{ type: 'run_stage', stage }, ...notify];
+    }
+    case 'awaiting_confirmation':
+      return [{ type: 'await_confirmation', expiresAt: session.expiresAt }, ...notify];
+    default:
+      return [releaseLockEffect(session), ...notify];
+  }
+}
+
+export function releaseLockEffect(session: RestoreSession): SessionEffect {
+  return session.plan === undefined
+    ? { type: 'release_lock' }
+    : { type: 'release_lock', fileSystemId: session.plan.fileSystemId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// History: what past sessions say about a file system's roots
+
+export interface Cutover {
+  sessionId: string;
+  kind: SessionKind;
+  from: string;
+  to: string;
+  /** When the stack update finished: from then on the database lived in `to`. */
+  cutAt: string;
+}
+
+/**
+ * Every completed cutover of a file system, oldest first. A session whose verify stage failed
+ * still counts: its cutover happened, production runs on the new root.
+ */
+export function cutoverHistory(sessions: readonly RestoreSession[], fileSystemId: string): Cutover[] {
+  const cutovers: Cutover[] = [];
+  for (const s of sessions) {
+    const cut = stageState(s, 'cutover');
+    if (s.plan?.fileSystemId !== fileSystemId || cut?.status !== 'done' || cut.endedAt === undefined)
+      continue;
+    const from = s.roots.previous ?? s.plan.currentRoot;
+    const to = s.roots.next;
+    if (to === undefined) continue;
+    cutovers.push({ sessionId: s.id, kind: s.kind, from, to, cutAt: cut.endedAt });
+  }
+  return cutovers.sort((a, b) => Date.parse(a.cutAt) - Date.parse(b.cutAt));
+}
+
+/**
+ * Where a rollback goes: the root the latest cutover replaced. Undefined when no session of this
+ * bot has cut over this file system.
+ */
+export function rollbackTarget(
+  sessions: readonly RestoreSession[],
+  fileSystemId: string,
+): { root: string; sessionId: string; expectedCurrentRoot: string } | undefined {
+  const last = cutoverHistory(sessions, fileSystemId).at(-1);
+  return last === undefined
+    ? undefined
+    : { root: last.from, sessionId: last.sessionId, expectedCurrentRoot: last.to };
+}
+
+/**
+ * Roots that cutovers replaced, with when, as top-level directories (`/aws-backup-restore_B` for
+ * a root `/aws-backup-restore_B/aws-backup-restore_A`); the newest retirement of each wins.
+ */
+export function retiredRoots(
+  sessions: readonly RestoreSession[],
+  fileSystemId: string,
+): { root: string; retiredAt: string }[] {
+  const latest = new Map<string, string>();
+  for (const cut of cutoverHistory(sessions, fileSystemId)) {
+    if (cut.from === '/') continue;
+    latest.set(`/${cut.from.slice(1).split('/')[0]}`, cut.cutAt);
+  }
+  return [...latest].map(([root, retiredAt]) => ({ root, retiredAt }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a stored session back
+
+/**
+ * Checks that a parsed JSON value is a session this build can work with, and returns it typed.
+ * Throws `unsupported_version` for a newer format and `corrupt_session` for anything else wrong.
+ */
+export function parseSession(value: unknown): RestoreSession {
+  const problems: string[] = [];
+  const need = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RestoreError('corrupt_session', 'The session file does not hold a JSON object.');
+  }
+  const s = value as Partial<RestoreSession> & Record<string, unknown>;
+  if (typeof s.version === 'number' && s.version > SESSION_FORMAT_VERSION) {
+    throw new RestoreError(
+      'unsupported_version',
+      `Session format ${s.version} is newer than this build reads (${SESSION_FORMAT_VERSION}).`,
+      { id: typeof s.id === 'string' ? s.id : undefined },
+    );
+  }
+  need(s.version === SESSION_FORMAT_VERSION, 'version');
+  need(isSessionId(s.id), 'id');
+  need(typeof s.kind === 'string' && s.kind in STAGES_BY_KIND, 'kind');
+  need(typeof s.channel === 'string', 'channel');
+  need(typeof s.requester === 'string' && s.requester !== '', 'requester');
+  need(SESSION_STATUSES.includes(s.status as SessionStatus), 'status');
+  for (const key of ['createdAt', 'updatedAt', 'expiresAt'] as const) need(isIsoTime(s[key]), key);
+  for (const key of ['confirmedAt'] as const) need(s[key] === undefined || isIsoTime(s[key]), key);
+  need(typeof s.confirmTtlMs === 'number' && s.confirmTtlMs > 0, 'confirmTtlMs');
+  need(Number.isInteger(s.revision) && (s.revision as number) >= 1, 'revision');
+  need(Number.isInteger(s.attempt) && (s.attempt as number) >= 1, 'attempt');
+  const expected = typeof s.kind === 'string' ? STAGES_BY_KIND[s.kind as SessionKind] : undefined;
+  need(
+    Array.isArray(s.stages) &&
+      expected !== undefined &&
+      s.stages.length === expected.length &&
+      s.stages.every(
+        (stage, i) =>
+          typeof stage === 'object' &&
+          stage !== null &&
+          stage.name === expected[i] &&
+          STAGE_STATUSES.includes(stage.status),
+      ),
+    'stages',
+  );
+  need(
+    typeof s.aws === 'object' && s.aws !== null && Array.isArray(s.aws.stoppedTaskArns),
+    'aws.stoppedTaskArns',
+  );
+  need(typeof s.roots === 'object' && s.roots !== null, 'roots');
+  need(
+    Array.isArray(s.notices) &&
+      s.notices.every((n) => typeof n === 'object' && n !== null && typeof n.id === 'string'),
+    'notices',
+  );
+  need(Array.isArray(s.events), 'events');
+  if (s.plan !== undefined) {
+    const planOk = typeof s.plan === 'object' && s.plan !== null && s.plan.kind === s.kind;
+    need(planOk && planProblems(s.plan as Plan).length === 0, 'plan');
+    need(planOk && s.planHash === planHash(s.plan as Plan), 'planHash');
+  }
+  if (problems.length > 0) {
+    throw new RestoreError(
+      'corrupt_session',
+      `The session file is not a valid session: ${problems.join(', ')}.`,
+      {
+        id: typeof s.id === 'string' ? s.id : undefined,
+        problems,
+      },
+    );
+  }
+  return value as RestoreSession;
+}

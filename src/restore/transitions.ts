@@ -1,0 +1,905 @@
+// The session's state machine: transition(session, event, { now }) is pure. It either accepts the
+// event, returning the next session and the effects the orchestrator must carry out once that
+// session is persisted, or refuses it with a code and a reason and leaves the session as it was.
+//
+// Who may do what:
+// - confirm: not the requester; a member of CHATDB_APPROVERS when set; the plan's hash as shown.
+// - reject: an approver other than the requester (the requester withdraws with cancel).
+// - cancel: the requester or any approver, until the point of no return (the cutover's stack
+//   update, or a cleanup's deletion) has begun.
+// - choosing what a cleanup deletes: the requester, before confirmation.
+// Every user action on a session awaiting confirmation past its expiresAt is refused `expired`,
+// whether or not the expiry timer has fired; the orchestrator then sends `expire`.
+
+import type { Refusal, RefusalCode } from './errors.js';
+import {
+  CHANGE_SET_NAME,
+  changeSetName,
+  isDataDirPath,
+  isRestoreDirName,
+  isRootDirectory,
+  RESTORE_JOB_ID,
+  TASK_ARN,
+  TASK_DEFINITION_ARN,
+} from './names.js';
+import {
+  dataLossWindowMs,
+  isIsoTime,
+  isTopLevelCandidate,
+  type Plan,
+  planHash,
+  planProblems,
+  whyNotDeletable,
+} from './plan.js';
+import {
+  type CleanupCandidate,
+  isOpen,
+  type JsonObject,
+  type Notice,
+  type NoticeKind,
+  nextPendingStage,
+  POINT_OF_NO_RETURN,
+  type Production,
+  pastPointOfNoReturn,
+  type RestoreSession,
+  releaseLockEffect,
+  runningStage,
+  type SessionAws,
+  type SessionEffect,
+  type SessionStatus,
+  type StageName,
+  stageState,
+} from './session.js';
+
+/** A user's standing against CHATDB_APPROVERS: 'unknown' when the group could not be read. */
+export type ApproverVerdict = boolean | 'unknown';
+
+export type AwsPatch = { [K in keyof SessionAws]?: SessionAws[K] | undefined };
+export type RootsPatch = { previous?: string; next?: string };
+
+export type SessionEvent =
+  /** The stage "resolve" produced a plan (and, for a cleanup, the candidate directories). */
+  | { type: 'resolved'; plan: Plan; cleanupCandidates?: CleanupCandidate[] }
+  | { type: 'resolve_failed'; reason: string; code?: string }
+  | { type: 'confirm'; user: string; planHash: string; isApprover: ApproverVerdict }
+  | { type: 'reject'; user: string; isApprover: ApproverVerdict }
+  | { type: 'cancel'; user: string; isApprover: ApproverVerdict }
+  /** The expiry timer fired. */
+  | { type: 'expire' }
+  /** The requester's choice of directories for a cleanup (replaces the previous choice). */
+  | { type: 'cleanup_choose'; user: string; paths: string[] }
+  | { type: 'stage_started'; stage: StageName }
+  | { type: 'stage_progress'; stage?: StageName; percentDone?: number; etaMinutes?: number }
+  /** AWS ids recorded before or after a mutation inside a stage. */
+  | { type: 'stage_checkpoint'; stage: StageName; aws: AwsPatch; roots?: RootsPatch }
+  | { type: 'stage_done'; stage: StageName; detail?: JsonObject; aws?: AwsPatch; roots?: RootsPatch }
+  | {
+      type: 'stage_failed';
+      stage: StageName;
+      reason: string;
+      production: Production;
+      next?: string;
+      code?: string;
+    }
+  /** A re-read of the stack found it differs from the confirmed plan: confirm again. */
+  | { type: 'plan_changed'; plan: Plan; changes?: string[] }
+  /** The orchestrator picked this session up again after a restart. */
+  | { type: 'resumed' }
+  | { type: 'notice_posted'; id: string; ts: string }
+  | { type: 'card_posted'; ts: string };
+
+export type SessionEventType = SessionEvent['type'];
+
+export const SESSION_EVENT_TYPES = [
+  'resolved',
+  'resolve_failed',
+  'confirm',
+  'reject',
+  'cancel',
+  'expire',
+  'cleanup_choose',
+  'stage_started',
+  'stage_progress',
+  'stage_checkpoint',
+  'stage_done',
+  'stage_failed',
+  'plan_changed',
+  'resumed',
+  'notice_posted',
+  'card_posted',
+] as const satisfies readonly SessionEventType[];
+
+export interface TransitionContext {
+  now: Date;
+}
+
+export type TransitionResult = { ok: true; session: RestoreSession; effects: SessionEffect[] } | Refusal;
+
+/** Stages whose activity the orchestrator runs (resolve and confirm end through their own events). */
+const RUNNABLE: ReadonlySet<StageName> = new Set([
+  'restore',
+  'locate',
+  'flatten',
+  'cutover',
+  'verify',
+  'delete',
+]);
+
+/** What a stage must have recorded before the next one can use it. */
+const REQUIRED_AFTER: Partial<Record<StageName, (keyof SessionAws)[]>> = {
+  restore: ['restoreJobId'],
+  locate: ['restoreDir', 'dataDir'],
+  flatten: ['flatDir'],
+  cutover: ['executedAt', 'newTaskDefinitionArn'],
+};
+
+const PRODUCTION: readonly Production[] = ['unchanged', 'rolled_back', 'cut_over', 'unknown'];
+
+// Not worth an audit line each: progress ticks and Slack delivery receipts.
+const UNLOGGED: ReadonlySet<SessionEventType> = new Set(['stage_progress', 'notice_posted', 'card_posted']);
+
+export function transition(
+  session: RestoreSession,
+  event: SessionEvent,
+  ctx: TransitionContext,
+): TransitionResult {
+  if (!isOpen(session) && event.type !== 'notice_posted' && event.type !== 'card_posted') {
+    return refuse('finished', `The session has already ended (${session.status}).`, {
+      status: session.status,
+      endedAt: session.ended?.at,
+    });
+  }
+  const d = structuredClone(session);
+  const now = ctx.now.toISOString();
+  const effects: SessionEffect[] = [];
+  const outcome = apply(d, event, ctx.now, effects);
+  if (outcome !== undefined) return outcome;
+  d.revision = session.revision + 1;
+  d.updatedAt = now;
+  if (!UNLOGGED.has(event.type)) d.events.push(logRecord(event, now));
+  return { ok: true, session: d, effects };
+}
+
+/** Applies the event to the draft `d`; returns a refusal, or undefined when accepted. */
+function apply(
+  d: RestoreSession,
+  e: SessionEvent,
+  nowDate: Date,
+  effects: SessionEffect[],
+): Refusal | undefined {
+  const now = nowDate.toISOString();
+  switch (e.type) {
+    case 'resolved': {
+      if (d.status !== 'resolving') return unexpected(d, e.type);
+      if (stageState(d, 'resolve')?.status !== 'running') {
+        return refuse('wrong_stage', 'The stage "resolve" was not started.', { stage: 'resolve' });
+      }
+      const bad = planFit(d, e.plan);
+      if (bad !== undefined) return bad;
+      let candidates: CleanupCandidate[] | undefined;
+      if (d.kind === 'cleanup') {
+        candidates = e.cleanupCandidates ?? [];
+        if (!candidates.every(validCandidate)) {
+          return refuse('invalid_plan', 'A cleanup candidate is not a top-level restore or flat directory.');
+        }
+        if (e.plan.kind === 'cleanup' && e.plan.paths.length > 0) {
+          return refuse('invalid_plan', 'A cleanup plan starts with nothing chosen.');
+        }
+      } else if (e.cleanupCandidates !== undefined) {
+        return refuse('invalid_plan', `A ${d.kind} session has no cleanup candidates.`);
+      }
+      setPlan(d, e.plan);
+      if (candidates !== undefined) d.cleanup = { candidates: structuredClone(candidates), chosen: [] };
+      endStage(d, 'resolve', 'done', now);
+      startStage(d, 'confirm', now);
+      d.status = 'awaiting_confirmation';
+      effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
+      notify(d, effects, now, 'confirm', 'confirm_requested', {
+        planHash: d.planHash ?? '',
+        expiresAt: d.expiresAt,
+      });
+      return undefined;
+    }
+
+    case 'resolve_failed': {
+      if (d.status !== 'resolving') return unexpected(d, e.type);
+      fail(d, effects, now, {
+        stage: 'resolve',
+        reason: e.reason,
+        production: 'unchanged',
+        ...(e.code === undefined ? {} : { code: e.code }),
+      });
+      return undefined;
+    }
+
+    case 'confirm': {
+      const gate = awaitingGate(d, nowDate);
+      if (gate !== undefined) return gate;
+      if (e.user === d.requester) {
+        return refuse('self_confirm', 'You asked for this session; a second engineer must confirm it.');
+      }
+      const approver = approverGate(e.isApprover, 'confirm');
+      if (approver !== undefined) return approver;
+      if (e.planHash !== d.planHash) {
+        return refuse(
+          'plan_changed',
+          'The plan changed since this card was shown; confirm the current plan.',
+          {
+            current: d.planHash,
+          },
+        );
+      }
+      if (d.plan?.kind === 'cleanup') {
+        if (d.plan.paths.length === 0) {
+          return refuse('nothing_chosen', 'Nothing is chosen for deletion yet.');
+        }
+        const blocked = blockedPaths(d, d.plan.paths, nowDate);
+        if (blocked.length > 0) {
+          return refuse('invalid_choice', `These may not be deleted now: ${blocked.join('; ')}.`, {
+            paths: blocked,
+          });
+        }
+      }
+      d.confirmer = e.user;
+      d.confirmedAt = now;
+      endStage(d, 'confirm', 'done', now);
+      d.status = 'running';
+      const next = nextPendingStage(d);
+      if (next !== undefined) effects.push({ type: 'run_stage', stage: next });
+      const window = d.plan === undefined ? undefined : dataLossWindowMs(d.plan, nowDate);
+      notify(d, effects, now, 'confirm', 'confirmed', {
+        by: e.user,
+        ...(window === undefined ? {} : { dataLossWindowMs: window }),
+      });
+      return undefined;
+    }
+
+    case 'reject': {
+      const gate = awaitingGate(d, nowDate);
+      if (gate !== undefined) return gate;
+      if (e.user === d.requester) {
+        return refuse('self_reject', 'You asked for this session; use Cancel to withdraw it.');
+      }
+      const approver = approverGate(e.isApprover, 'reject');
+      if (approver !== undefined) return approver;
+      endStage(d, 'confirm', 'failed', now, `rejected by ${e.user}`);
+      finish(d, effects, 'rejected', now, e.user);
+      notify(d, effects, now, 'confirm', 'rejected', { by: e.user });
+      return undefined;
+    }
+
+    case 'cancel': {
+      if (d.status === 'awaiting_confirmation' && expired(d, nowDate)) return expiredRefusal(d);
+      if (d.status === 'running' && pastPointOfNoReturn(d)) {
+        const stage = POINT_OF_NO_RETURN[d.kind];
+        return refuse(
+          'cancel_too_late',
+          stage === 'cutover'
+            ? 'The stack update has started; it cannot be cancelled. Use rollback once it ends.'
+            : 'The deletion has started; it cannot be cancelled.',
+          { stage },
+        );
+      }
+      if (e.user !== d.requester) {
+        if (e.isApprover === 'unknown') return approversUnavailable();
+        if (e.isApprover !== true) {
+          return refuse(
+            'not_requester_or_approver',
+            'Only the requester or an approver can cancel this session.',
+          );
+        }
+      }
+      const running = runningStage(d);
+      if (running !== undefined) {
+        if (RUNNABLE.has(running) || running === 'resolve')
+          effects.push({ type: 'abort_stage', stage: running });
+        endStage(d, running, 'skipped', now, `cancelled by ${e.user}`);
+      }
+      finish(d, effects, 'cancelled', now, e.user);
+      const left = leftOnVolume(d);
+      notify(d, effects, now, undefined, 'cancelled', {
+        by: e.user,
+        ...(d.aws.restoreJobId === undefined ? {} : { restoreJobId: d.aws.restoreJobId }),
+        ...(left === undefined ? {} : { leftForCleanup: left }),
+      });
+      return undefined;
+    }
+
+    case 'expire': {
+      if (d.status === 'running') {
+        return refuse(
+          'already_confirmed',
+          'The session was confirmed; it no longer expires.',
+          whoConfirmed(d),
+        );
+      }
+      if (!expired(d, nowDate)) {
+        return refuse('not_expired', `The session expires at ${d.expiresAt}.`, { expiresAt: d.expiresAt });
+      }
+      const stage = runningStage(d);
+      if (stage === 'resolve') effects.push({ type: 'abort_stage', stage });
+      if (stage !== undefined) endStage(d, stage, 'failed', now, 'expired');
+      finish(d, effects, 'expired', now);
+      notify(d, effects, now, 'confirm', 'expired', { expiresAt: d.expiresAt });
+      return undefined;
+    }
+
+    case 'cleanup_choose': {
+      if (d.kind !== 'cleanup')
+        return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
+      const gate = awaitingGate(d, nowDate);
+      if (gate !== undefined) return gate;
+      if (e.user !== d.requester) {
+        return refuse(
+          'not_requester',
+          'Only the engineer who asked for this cleanup chooses what it deletes.',
+        );
+      }
+      if (!Array.isArray(e.paths) || new Set(e.paths).size !== e.paths.length) {
+        return refuse('invalid_choice', 'The choice lists a directory twice.');
+      }
+      const offered = new Map((d.cleanup?.candidates ?? []).map((c) => [c.path, c]));
+      const unknown = e.paths.filter((p) => !offered.has(p));
+      if (unknown.length > 0) {
+        return refuse('invalid_choice', 'The choice names directories that were not offered.', {
+          paths: unknown,
+        });
+      }
+      const notDeletable = e.paths.filter((p) => offered.get(p)?.deletable !== true);
+      const blocked = [
+        ...notDeletable,
+        ...blockedPaths(d, e.paths, nowDate).filter((p) => !notDeletable.includes(p)),
+      ];
+      if (blocked.length > 0) {
+        return refuse('invalid_choice', 'The choice names directories that may not be deleted.', {
+          paths: blocked,
+        });
+      }
+      const chosen = [...e.paths].sort();
+      if (d.plan?.kind !== 'cleanup' || d.cleanup === undefined) return refuse('not_ready', 'No plan yet.');
+      setPlan(d, { ...d.plan, paths: chosen });
+      d.cleanup.chosen = chosen;
+      return undefined;
+    }
+
+    case 'stage_started': {
+      if (d.status === 'resolving') {
+        if (e.stage !== 'resolve' || stageState(d, 'resolve')?.status !== 'pending') {
+          return refuse('wrong_stage', `The session is resolving; ${e.stage} cannot start now.`, {
+            stage: e.stage,
+          });
+        }
+        startStage(d, 'resolve', now);
+        return undefined;
+      }
+      if (d.status !== 'running') return unexpected(d, e.type);
+      const running = runningStage(d);
+      const next = nextPendingStage(d);
+      if (running !== undefined || e.stage !== next || !RUNNABLE.has(e.stage)) {
+        return refuse('wrong_stage', `The next stage is ${running ?? next ?? 'none'}, not ${e.stage}.`, {
+          stage: e.stage,
+          expected: running ?? next,
+        });
+      }
+      startStage(d, e.stage, now);
+      delete d.progress;
+      notify(d, effects, now, e.stage, 'started', stageStartData(d, e.stage));
+      return undefined;
+    }
+
+    case 'stage_progress': {
+      const stage = activeStage(d, e.stage);
+      if (typeof stage !== 'string') return stage;
+      const percentOk =
+        e.percentDone === undefined ||
+        (Number.isFinite(e.percentDone) && e.percentDone >= 0 && e.percentDone <= 100);
+      const etaOk = e.etaMinutes === undefined || (Number.isFinite(e.etaMinutes) && e.etaMinutes >= 0);
+      if (!percentOk || !etaOk) return refuse('invalid_checkpoint', 'Progress is a percentage and minutes.');
+      d.progress = { at: now };
+      if (e.percentDone !== undefined) d.progress.percentDone = e.percentDone;
+      if (e.etaMinutes !== undefined) d.progress.etaMinutes = e.etaMinutes;
+      return undefined;
+    }
+
+    case 'stage_checkpoint': {
+      const stage = activeStage(d, e.stage);
+      if (typeof stage !== 'string') return stage;
+      return mergeReports(d, e.aws, e.roots);
+    }
+
+    case 'stage_done': {
+      if (e.stage === 'resolve') {
+        return refuse('wrong_stage', 'The stage "resolve" ends with `resolved` or `resolve_failed`.', {
+          stage: e.stage,
+        });
+      }
+      const stage = activeStage(d, e.stage);
+      if (typeof stage !== 'string') return stage;
+      const merged = mergeReports(d, e.aws ?? {}, e.roots);
+      if (merged !== undefined) return merged;
+      const missing = (REQUIRED_AFTER[stage] ?? []).filter((key) => d.aws[key] === undefined);
+      if (missing.length > 0) {
+        return refuse(
+          'invalid_checkpoint',
+          `The stage ${stage} ended without recording ${missing.join(', ')}.`,
+          {
+            missing,
+          },
+        );
+      }
+      endStage(d, stage, 'done', now, undefined, e.detail);
+      delete d.progress;
+      notify(d, effects, now, stage, 'done', e.detail ?? {});
+      const next = nextPendingStage(d);
+      if (next !== undefined) {
+        effects.push({ type: 'run_stage', stage: next });
+      } else {
+        finish(d, effects, 'succeeded', now);
+        notify(d, effects, now, undefined, 'summary', {});
+      }
+      return undefined;
+    }
+
+    case 'stage_failed': {
+      const stage = e.stage === 'resolve' && d.status === 'resolving' ? 'resolve' : activeStage(d, e.stage);
+      if (typeof stage !== 'string') return stage;
+      if (!PRODUCTION.includes(e.production)) {
+        return refuse('invalid_checkpoint', 'production is unchanged, rolled_back, cut_over or unknown.');
+      }
+      fail(d, effects, now, {
+        stage,
+        reason: e.reason,
+        production: e.production,
+        ...(e.next === undefined ? {} : { next: e.next }),
+        ...(e.code === undefined ? {} : { code: e.code }),
+      });
+      return undefined;
+    }
+
+    case 'plan_changed': {
+      if (d.status === 'resolving') return unexpected(d, e.type);
+      if (d.status === 'running') {
+        const gateStage = POINT_OF_NO_RETURN[d.kind];
+        if (d.kind === 'cleanup' || runningStage(d) !== gateStage || d.aws.executedAt !== undefined) {
+          return refuse('wrong_stage', 'A plan can only change before the cutover executes its change set.', {
+            stage: runningStage(d),
+          });
+        }
+      }
+      const bad = planFit(d, e.plan);
+      if (bad !== undefined) return bad;
+      if (planHash(e.plan) === d.planHash)
+        return refuse('plan_unchanged', 'The new plan is the same as the old.');
+      const old = d.plan;
+      if (old?.kind === 'restore' && e.plan.kind === 'restore') {
+        if (e.plan.recoveryPoint.arn !== old.recoveryPoint.arn || e.plan.targetRoot !== old.targetRoot) {
+          return refuse('invalid_plan', 'A changed plan keeps the recovery point and the target root.');
+        }
+      }
+      if (old?.kind === 'rollback' && e.plan.kind === 'rollback' && d.status === 'running') {
+        if (e.plan.targetRoot !== old.targetRoot) {
+          return refuse('invalid_plan', 'A changed rollback plan keeps its target root.');
+        }
+      }
+      if (d.status === 'running') {
+        // Back to the confirmation; the stages already done (restore, locate, flatten) stay done.
+        const cut = stageState(d, POINT_OF_NO_RETURN[d.kind]);
+        if (cut !== undefined) {
+          cut.status = 'pending';
+          delete cut.startedAt;
+        }
+        const confirm = stageState(d, 'confirm');
+        if (confirm !== undefined) delete confirm.endedAt;
+        startStage(d, 'confirm', now);
+        delete d.confirmer;
+        delete d.confirmedAt;
+        delete d.progress;
+        d.attempt += 1;
+        delete d.aws.changeSetName;
+        delete d.aws.changeSetId;
+        delete d.aws.templateDiff;
+        d.status = 'awaiting_confirmation';
+      }
+      if (d.kind === 'cleanup' && d.cleanup !== undefined && e.plan.kind === 'cleanup') {
+        d.cleanup.chosen = [...e.plan.paths];
+      }
+      setPlan(d, e.plan);
+      d.expiresAt = new Date(nowDate.getTime() + d.confirmTtlMs).toISOString();
+      effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
+      notify(d, effects, now, 'confirm', 'plan_changed', {
+        planHash: d.planHash ?? '',
+        changes: e.changes ?? [],
+        expiresAt: d.expiresAt,
+      });
+      return undefined;
+    }
+
+    case 'resumed': {
+      if (d.status === 'awaiting_confirmation') {
+        effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
+        return undefined;
+      }
+      const stage = runningStage(d) ?? nextPendingStage(d);
+      if (stage === undefined) return refuse('wrong_stage', 'There is no stage left to resume.');
+      effects.push({ type: 'run_stage', stage });
+      notify(d, effects, now, stage, 'resumed', {});
+      return undefined;
+    }
+
+    case 'notice_posted': {
+      const notice = d.notices.find((n) => n.id === e.id);
+      if (notice === undefined) return refuse('unknown_notice', `No notice ${e.id} in this session.`);
+      if (notice.postedTs !== undefined) {
+        return refuse('already_posted', `Notice ${e.id} was already posted.`, { ts: notice.postedTs });
+      }
+      if (typeof e.ts !== 'string' || e.ts === '')
+        return refuse('invalid_checkpoint', 'A posted notice has a ts.');
+      notice.postedTs = e.ts;
+      return undefined;
+    }
+
+    case 'card_posted': {
+      if (typeof e.ts !== 'string' || e.ts === '')
+        return refuse('invalid_checkpoint', 'A posted card has a ts.');
+      if (d.card?.ts === e.ts)
+        return refuse('already_posted', 'The card was already recorded.', { ts: e.ts });
+      d.card = { ts: e.ts };
+      return undefined;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gates
+
+function refuse(code: RefusalCode, reason: string, details?: Refusal['details']): Refusal {
+  return details === undefined ? { ok: false, code, reason } : { ok: false, code, reason, details };
+}
+
+function unexpected(d: RestoreSession, type: SessionEventType): Refusal {
+  return refuse('unexpected_event', `${type} does not apply to a session that is ${d.status}.`, {
+    status: d.status,
+    event: type,
+  });
+}
+
+function expired(d: RestoreSession, now: Date): boolean {
+  return now.getTime() >= Date.parse(d.expiresAt);
+}
+
+function expiredRefusal(d: RestoreSession): Refusal {
+  return refuse('expired', `The confirmation window closed at ${d.expiresAt}; start a new session.`, {
+    expiresAt: d.expiresAt,
+  });
+}
+
+function whoConfirmed(d: RestoreSession): Refusal['details'] {
+  return { confirmer: d.confirmer, confirmedAt: d.confirmedAt };
+}
+
+/** A user action on the confirmation: only while awaiting it, and not past the deadline. */
+function awaitingGate(d: RestoreSession, now: Date): Refusal | undefined {
+  if (d.status === 'resolving') return refuse('not_ready', 'The plan is still being worked out.');
+  if (d.status === 'running') {
+    return refuse(
+      'already_confirmed',
+      `${d.confirmer ?? 'Someone'} already confirmed this session at ${d.confirmedAt ?? '?'}.`,
+      whoConfirmed(d),
+    );
+  }
+  if (d.status !== 'awaiting_confirmation') return refuse('finished', `The session is ${d.status}.`);
+  if (expired(d, now)) return expiredRefusal(d);
+  return undefined;
+}
+
+function approverGate(verdict: ApproverVerdict, action: 'confirm' | 'reject'): Refusal | undefined {
+  if (verdict === 'unknown') return approversUnavailable();
+  if (verdict !== true)
+    return refuse('not_approver', `Only a member of the approvers can ${action} a session.`);
+  return undefined;
+}
+
+function approversUnavailable(): Refusal {
+  return refuse(
+    'approvers_unavailable',
+    'The approvers group could not be read just now; try again in a moment.',
+  );
+}
+
+/** The stage an in-stage event names must be the one running. */
+function activeStage(d: RestoreSession, named: StageName | undefined): StageName | Refusal {
+  if (d.status !== 'running') {
+    return refuse('unexpected_event', `No stage runs while the session is ${d.status}.`, {
+      status: d.status,
+    });
+  }
+  const running = runningStage(d);
+  if (running === undefined || !RUNNABLE.has(running) || (named !== undefined && named !== running)) {
+    return refuse('wrong_stage', `The running stage is ${running ?? 'none'}, not ${named ?? 'given'}.`, {
+      stage: named,
+      running,
+    });
+  }
+  return running;
+}
+
+function planFit(d: RestoreSession, plan: Plan): Refusal | undefined {
+  if (plan?.kind !== d.kind) return refuse('invalid_plan', `A ${d.kind} session needs a ${d.kind} plan.`);
+  if (plan.requester !== d.requester) return refuse('invalid_plan', 'The plan names another requester.');
+  const problems = planProblems(plan, d.id);
+  if (problems.length > 0) {
+    return refuse('invalid_plan', `The plan is not sound: ${problems.join('; ')}.`, { problems });
+  }
+  return undefined;
+}
+
+function validCandidate(c: CleanupCandidate): boolean {
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    isTopLevelCandidate(c.path) &&
+    Number.isFinite(c.sizeBytes) &&
+    (c.kind === 'restore' || c.kind === 'retired') &&
+    typeof c.deletable === 'boolean' &&
+    (c.retiredAt === undefined || isIsoTime(c.retiredAt))
+  );
+}
+
+/** Chosen paths the deletion rules forbid right now, with why (live root, retired < 24 h). */
+function blockedPaths(d: RestoreSession, paths: readonly string[], now: Date): string[] {
+  const liveRoot = d.plan?.currentRoot ?? '/';
+  const byPath = new Map((d.cleanup?.candidates ?? []).map((c) => [c.path, c]));
+  const blocked: string[] = [];
+  for (const path of paths) {
+    const why = whyNotDeletable(path, { liveRoot, retiredAt: byPath.get(path)?.retiredAt, now });
+    if (why !== undefined) blocked.push(`${path}: ${why}`);
+  }
+  return blocked;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports from stages
+
+function mergeReports(d: RestoreSession, aws: AwsPatch, roots: RootsPatch | undefined): Refusal | undefined {
+  const problems = awsPatchProblems(d, aws);
+  if (roots !== undefined) {
+    for (const key of ['previous', 'next'] as const) {
+      const v = roots[key];
+      if (v !== undefined && !isRootDirectory(v)) problems.push(`roots.${key}`);
+    }
+  }
+  if (problems.length > 0) {
+    return refuse(
+      'invalid_checkpoint',
+      `The stage reported values that fail their checks: ${problems.join(', ')}.`,
+      {
+        problems,
+      },
+    );
+  }
+  for (const [key, value] of Object.entries(aws) as [keyof SessionAws, unknown][]) {
+    if (value === undefined) {
+      if (key !== 'stoppedTaskArns') delete d.aws[key];
+    } else {
+      (d.aws as unknown as Record<string, unknown>)[key] = structuredClone(value);
+    }
+  }
+  if (roots?.previous !== undefined) d.roots.previous = roots.previous;
+  if (roots?.next !== undefined) d.roots.next = roots.next;
+  return undefined;
+}
+
+const LOOSE_RESTORE_DIR = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+const MAX_DIFF = 1_000_000;
+
+function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
+  const problems: string[] = [];
+  if (typeof aws !== 'object' || aws === null) return ['aws'];
+  const str = (v: unknown, re: RegExp) => typeof v === 'string' && re.test(v);
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  const restoreDir = aws.restoreDir ?? d.aws.restoreDir;
+  for (const [key, v] of Object.entries(aws)) {
+    if (v === undefined) continue;
+    let ok: boolean;
+    switch (key as keyof SessionAws) {
+      case 'restoreJobId':
+        ok = str(v, RESTORE_JOB_ID);
+        break;
+      case 'restoreDirsBefore':
+        // Listed from the disk: the scripts' own pattern, odd timestamps included.
+        ok = Array.isArray(v) && v.every((name) => str(name, LOOSE_RESTORE_DIR));
+        break;
+      case 'restoreJobCompletedAt':
+      case 'executedAt':
+        ok = isIsoTime(v);
+        break;
+      case 'restoreDir':
+        ok = isRestoreDirName(v) && !(d.aws.restoreDirsBefore ?? []).includes(v as string);
+        break;
+      case 'dataDir':
+        ok = isDataDirPath(v) && restoreDir !== undefined && `${v as string}/`.startsWith(`${restoreDir}/`);
+        break;
+      case 'dataSizeBytes':
+      case 'dataFileCount':
+        ok = count(v);
+        break;
+      case 'flatDir':
+        ok = d.plan?.kind === 'restore' && v === d.plan.targetRoot;
+        break;
+      case 'changeSetName':
+        ok = str(v, CHANGE_SET_NAME) && v === changeSetName(d.id, d.attempt);
+        break;
+      case 'changeSetId':
+        ok = typeof v === 'string' && v.length > 0 && v.length <= 2048 && !/\p{Cc}/u.test(v);
+        break;
+      case 'oldTaskDefinitionArn':
+      case 'newTaskDefinitionArn':
+        ok = str(v, TASK_DEFINITION_ARN);
+        break;
+      case 'stoppingTaskArn':
+      case 'newTaskArn':
+        ok = str(v, TASK_ARN);
+        break;
+      case 'stoppedTaskArns':
+        ok = Array.isArray(v) && v.every((arn) => str(arn, TASK_ARN));
+        break;
+      case 'templateDiff':
+        ok = typeof v === 'string' && v.length <= MAX_DIFF;
+        break;
+      case 'deletedPaths':
+        ok =
+          Array.isArray(v) &&
+          d.plan?.kind === 'cleanup' &&
+          v.every((p) => (d.plan as { paths: string[] }).paths.includes(p));
+        break;
+      default:
+        ok = false;
+    }
+    if (!ok) problems.push(`aws.${key}`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Draft edits
+
+function setPlan(d: RestoreSession, plan: Plan): void {
+  d.plan = structuredClone(plan);
+  d.planHash = planHash(plan);
+  if (plan.kind !== 'cleanup') {
+    d.roots.previous = plan.currentRoot;
+    d.roots.next = plan.targetRoot;
+  }
+}
+
+function startStage(d: RestoreSession, name: StageName, now: string): void {
+  const stage = stageState(d, name);
+  if (stage === undefined) return;
+  stage.status = 'running';
+  stage.startedAt = now;
+  delete stage.endedAt;
+  delete stage.error;
+}
+
+function endStage(
+  d: RestoreSession,
+  name: StageName,
+  status: 'done' | 'failed' | 'skipped',
+  now: string,
+  error?: string,
+  detail?: JsonObject,
+): void {
+  const stage = stageState(d, name);
+  if (stage === undefined) return;
+  stage.status = status;
+  stage.endedAt = now;
+  if (error !== undefined) stage.error = error;
+  if (detail !== undefined) stage.detail = structuredClone(detail);
+}
+
+/** Ends the session: pending stages become skipped, the lock is to be released. */
+function finish(
+  d: RestoreSession,
+  effects: SessionEffect[],
+  status: SessionStatus,
+  now: string,
+  by?: string,
+): void {
+  d.status = status;
+  d.ended = by === undefined ? { at: now } : { at: now, by };
+  for (const stage of d.stages) if (stage.status === 'pending') stage.status = 'skipped';
+  delete d.progress;
+  effects.push(releaseLockEffect(d));
+}
+
+function fail(
+  d: RestoreSession,
+  effects: SessionEffect[],
+  now: string,
+  f: { stage: StageName; reason: string; production: Production; next?: string; code?: string },
+): void {
+  const reason = typeof f.reason === 'string' && f.reason !== '' ? f.reason : 'No reason was given.';
+  endStage(d, f.stage, 'failed', now, reason);
+  d.failure = {
+    stage: f.stage,
+    reason,
+    production: f.production,
+    next: f.next ?? defaultNext(f.production, d),
+  };
+  if (f.code !== undefined) d.failure.code = f.code;
+  finish(d, effects, 'failed', now);
+  notify(d, effects, now, f.stage, 'failed', {
+    reason,
+    production: f.production,
+    ...(f.code === undefined ? {} : { code: f.code }),
+  });
+}
+
+/** A plain default for what to do next, when the failing stage did not say. */
+export function defaultNext(production: Production, d: Pick<RestoreSession, 'aws' | 'kind'>): string {
+  const left = leftOnVolume(d);
+  const leftover = left === undefined ? '' : ` ${left} is left on the volume for cleanup.`;
+  switch (production) {
+    case 'unchanged':
+      return `Production is unchanged. Fix the cause and start a new session.${leftover}`;
+    case 'rolled_back':
+      return `CloudFormation rolled the stack back; production runs on its previous root. Read the reason, fix it and start again.${leftover}`;
+    case 'cut_over':
+      return 'Production now runs on the new root but did not verify. Check the service, or roll back with `rollback`.';
+    case 'unknown':
+      return 'The state of production could not be confirmed: check the stack and the chat-db service in the console before anything else.';
+  }
+}
+
+/** What a session that stops early leaves on the volume for cleanup. */
+function leftOnVolume(d: Pick<RestoreSession, 'aws'>): string | undefined {
+  return d.aws.flatDir ?? (d.aws.restoreDir === undefined ? undefined : `/${d.aws.restoreDir}`);
+}
+
+/** Adds a notice with a deterministic id and asks for its delivery. */
+function notify(
+  d: RestoreSession,
+  effects: SessionEffect[],
+  now: string,
+  stage: StageName | undefined,
+  kind: NoticeKind,
+  data: JsonObject,
+): void {
+  const base = `${stage ?? 'session'}:${kind}`;
+  let id = base;
+  for (let n = 2; d.notices.some((notice) => notice.id === id); n++) id = `${base}#${n}`;
+  const notice: Notice = { id, at: now, kind, data };
+  if (stage !== undefined) notice.stage = stage;
+  d.notices.push(notice);
+  effects.push({ type: 'notify', noticeId: id });
+}
+
+function stageStartData(d: RestoreSession, stage: StageName): JsonObject {
+  if (stage === 'restore' && d.plan?.kind === 'restore') {
+    return { expectedDurationMinutes: d.plan.expectedDurationMinutes };
+  }
+  if (stage === 'cutover' && d.plan !== undefined && d.plan.kind !== 'cleanup') {
+    return { from: d.plan.currentRoot, to: d.plan.targetRoot, attempt: d.attempt };
+  }
+  return {};
+}
+
+function logRecord(e: SessionEvent, at: string) {
+  const record: RestoreSession['events'][number] = { at, type: e.type };
+  if ('user' in e) record.by = e.user;
+  const detail: JsonObject = {};
+  if ('stage' in e && e.stage !== undefined) detail.stage = e.stage;
+  if (e.type === 'stage_failed') {
+    detail.reason = e.reason;
+    detail.production = e.production;
+  }
+  if (e.type === 'resolve_failed') detail.reason = e.reason;
+  if (e.type === 'confirm') detail.planHash = e.planHash;
+  if (e.type === 'cleanup_choose') detail.paths = [...e.paths];
+  if (e.type === 'plan_changed') detail.changes = [...(e.changes ?? [])];
+  if ((e.type === 'stage_checkpoint' || e.type === 'stage_done') && e.aws !== undefined) {
+    detail.aws = Object.keys(e.aws);
+  }
+  if (Object.keys(detail).length > 0) record.detail = detail;
+  return record;
+}

@@ -1,0 +1,239 @@
+// Sessions in every status, reached by driving the real state machine (never hand-built), and
+// the plans and AWS values they carry.
+
+import {
+  buildCleanupPlan,
+  buildRestorePlan,
+  buildRollbackPlan,
+  type Plan,
+  type PlanPoint,
+  type PlanTarget,
+  templateSha256,
+} from '../../src/restore/plan.js';
+import {
+  type CleanupCandidate,
+  createSession,
+  type RestoreSession,
+  type SessionKind,
+  type SessionStatus,
+} from '../../src/restore/session.js';
+import { type SessionEvent, type TransitionResult, transition } from '../../src/restore/transitions.js';
+
+export const T0 = new Date('2026-05-20T10:00:00.000Z');
+export const TTL_MS = 30 * 60_000;
+export const SESSION = 'r20260520-7k2p9x';
+export const REQUESTER = 'U0REQUESTER';
+export const CONFIRMER = 'U0CONFIRMER';
+export const OUTSIDER = 'U0OUTSIDER';
+export const CHANNEL = 'C0INCIDENT';
+
+export const LIVE_ROOT = '/aws-backup-restore_2026-05-14T17-27-00-417720408Z';
+export const PREVIOUS_ROOT = '/chatdb-restore_2026-05-10T03-00-00Z_r20260510-abcdef';
+export const RESTORE_DIR = 'aws-backup-restore_2026-05-20T10-05-00-123456789Z';
+export const TASK_DEF_OLD = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db:7';
+export const TASK_DEF_NEW = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db:8';
+export const OLD_TASK =
+  'arn:aws:ecs:eu-central-1:123456789012:task/rocket-chat/0123456789abcdef0123456789abcdef';
+
+export const TARGET: PlanTarget = {
+  stackName: 'rocket-chat',
+  fileSystemId: 'fs-0db0c4a7e1',
+  fileSystemArn: 'arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-0db0c4a7e1',
+  cluster: 'rocket-chat',
+  service: 'chat-db',
+  taskDefinitionArn: TASK_DEF_OLD,
+  volumeName: 'chat-db',
+  templateSha256: templateSha256('template v1'),
+  currentRoot: LIVE_ROOT,
+};
+
+export const POINT: PlanPoint = {
+  arn: 'arn:aws:backup:eu-central-1:123456789012:recovery-point:1F3B5D7E-9A2C-4D6E-B8F1-5162738495A6',
+  id: '1F3B5D7E-9A2C-4D6E-B8F1-5162738495A6',
+  vault: 'chat-db-vault',
+  createdAt: '2026-05-18T08:00:00.000Z',
+  sizeBytes: 2_000_000_000,
+};
+
+export const CANDIDATES: CleanupCandidate[] = [
+  {
+    path: '/aws-backup-restore_2026-02-03T09-12-44-120Z',
+    sizeBytes: 5_000,
+    kind: 'restore',
+    deletable: true,
+  },
+  {
+    path: PREVIOUS_ROOT,
+    sizeBytes: 9_000,
+    kind: 'retired',
+    retiredAt: '2026-05-14T17:30:00.000Z',
+    deletable: true,
+  },
+  { path: LIVE_ROOT, sizeBytes: 8_000, kind: 'restore', deletable: false, whyNot: 'it holds the live root' },
+];
+
+export function at(ms: number): Date {
+  return new Date(T0.getTime() + ms);
+}
+
+export function planFor(kind: SessionKind, sessionId = SESSION, target: PlanTarget = TARGET): Plan {
+  switch (kind) {
+    case 'restore':
+      return buildRestorePlan({
+        sessionId,
+        target,
+        requester: REQUESTER,
+        point: POINT,
+        restoreMode: { kind: 'item', path: LIVE_ROOT },
+        expectedRelPath: LIVE_ROOT.slice(1),
+        expectedDurationMinutes: 15,
+      });
+    case 'rollback':
+      return buildRollbackPlan({
+        target,
+        requester: REQUESTER,
+        targetRoot: PREVIOUS_ROOT,
+        rollbackOf: 'r20260514-aaaaaa',
+        expectedDurationMinutes: 8,
+      });
+    case 'cleanup':
+      return buildCleanupPlan({ target, requester: REQUESTER, expectedDurationMinutes: 1 });
+  }
+}
+
+/** Applies an event that must be accepted. */
+export function step(session: RestoreSession, event: SessionEvent, now: Date = at(1000)): RestoreSession {
+  const result = transition(session, event, { now });
+  if (!result.ok) throw new Error(`${event.type} refused: ${result.code}: ${result.reason}`);
+  return result.session;
+}
+
+export function apply(session: RestoreSession, event: SessionEvent, now: Date = at(1000)): TransitionResult {
+  return transition(session, event, { now });
+}
+
+export function created(kind: SessionKind = 'restore', id = SESSION): RestoreSession {
+  return createSession({
+    id,
+    kind,
+    channel: CHANNEL,
+    requester: REQUESTER,
+    ...(kind === 'restore' ? { pointInput: 'latest' } : {}),
+    now: T0,
+    confirmTtlMs: TTL_MS,
+  }).session;
+}
+
+export function resolving(kind: SessionKind = 'restore'): RestoreSession {
+  return step(created(kind), { type: 'stage_started', stage: 'resolve' }, at(100));
+}
+
+export function awaiting(kind: SessionKind = 'restore', { choose = true } = {}): RestoreSession {
+  let s = step(
+    resolving(kind),
+    {
+      type: 'resolved',
+      plan: planFor(kind),
+      ...(kind === 'cleanup' ? { cleanupCandidates: CANDIDATES } : {}),
+    },
+    at(2000),
+  );
+  if (kind === 'cleanup' && choose) {
+    s = step(s, { type: 'cleanup_choose', user: REQUESTER, paths: [CANDIDATES[0]?.path ?? ''] }, at(3000));
+  }
+  return s;
+}
+
+export function confirm(s: RestoreSession, now = at(60_000), user = CONFIRMER): RestoreSession {
+  return step(s, { type: 'confirm', user, planHash: s.planHash ?? '', isApprover: true }, now);
+}
+
+/** AWS values each stage records before it may end. */
+export function stageReport(stage: string, s: RestoreSession): SessionEvent & { type: 'stage_done' } {
+  switch (stage) {
+    case 'restore':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: { restoreJobId: 'rj-0001', restoreDirsBefore: [LIVE_ROOT.slice(1)] },
+      };
+    case 'locate':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: {
+          restoreDir: RESTORE_DIR,
+          dataDir: `${RESTORE_DIR}/${LIVE_ROOT.slice(1)}`,
+          dataSizeBytes: 1234,
+          dataFileCount: 6,
+        },
+        detail: { sizeBytes: 1234, fileCount: 6 },
+      };
+    case 'flatten':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: { flatDir: s.plan?.kind === 'restore' ? s.plan.targetRoot : '' },
+      };
+    case 'cutover':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: {
+          executedAt: at(500_000).toISOString(),
+          newTaskDefinitionArn: TASK_DEF_NEW,
+          stoppedTaskArns: [OLD_TASK],
+          oldTaskDefinitionArn: TASK_DEF_OLD,
+        },
+      };
+    case 'delete':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: { deletedPaths: s.plan?.kind === 'cleanup' ? [...s.plan.paths] : [] },
+      };
+    default:
+      return { type: 'stage_done', stage: stage as 'verify', detail: { healthStatus: 'HEALTHY' } };
+  }
+}
+
+/** Drives a confirmed session until `stopAt` is running (or to the end). */
+export function runUntil(s: RestoreSession, stopAt?: string, t = 100_000): RestoreSession {
+  let session = s;
+  for (let i = 0; session.status === 'running' && i < 10; i++) {
+    const next = session.stages.find((stage) => stage.status === 'pending')?.name;
+    if (next === undefined) break;
+    session = step(session, { type: 'stage_started', stage: next }, at(t + i * 10_000));
+    if (next === stopAt) return session;
+    session = step(session, stageReport(next, session), at(t + i * 10_000 + 5_000));
+  }
+  return session;
+}
+
+/** A representative session of each kind in each status. */
+export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'): RestoreSession {
+  const firstWork = kind === 'restore' ? 'restore' : kind === 'rollback' ? 'cutover' : 'delete';
+  switch (status) {
+    case 'resolving':
+      return resolving(kind);
+    case 'awaiting_confirmation':
+      return awaiting(kind);
+    case 'running':
+      return runUntil(confirm(awaiting(kind)), firstWork);
+    case 'succeeded':
+      return runUntil(confirm(awaiting(kind)));
+    case 'failed':
+      return step(runUntil(confirm(awaiting(kind)), firstWork), {
+        type: 'stage_failed',
+        stage: firstWork,
+        reason: 'Access Denied',
+        production: 'unchanged',
+      });
+    case 'cancelled':
+      return step(awaiting(kind), { type: 'cancel', user: REQUESTER, isApprover: false }, at(5000));
+    case 'rejected':
+      return step(awaiting(kind), { type: 'reject', user: CONFIRMER, isApprover: true }, at(5000));
+    case 'expired':
+      return step(awaiting(kind), { type: 'expire' }, at(TTL_MS));
+  }
+}
