@@ -88,6 +88,7 @@ export function createEcsPort(client: ECSClient, timing: WaitTiming): EcsPort {
         arn: td.taskDefinitionArn,
         family: td.family ?? '',
         revision: td.revision ?? 0,
+        ...(td.registeredAt === undefined ? {} : { registeredAt: td.registeredAt }),
         volumes: (td.volumes ?? []).map((v) => ({
           name: v.name ?? '',
           fileSystemId: v.efsVolumeConfiguration?.fileSystemId,

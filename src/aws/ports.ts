@@ -69,6 +69,8 @@ export interface TaskDefinition {
   family: string;
   revision: number;
   volumes: EcsVolume[];
+  /** When this revision was registered: its volumes have been in use at most since then. */
+  registeredAt?: Date;
 }
 
 export interface Deployment {
