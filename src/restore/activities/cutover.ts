@@ -18,7 +18,8 @@ import type { ActivityDeps, ActivityHooks, RestoreTarget } from './types.js';
 export interface CutoverState {
   changeSetId?: string;
   executed?: boolean;
-  executedAt?: Date;
+  /** A Date, or its ISO string as a JSON session store gives it back. */
+  executedAt?: Date | string;
   stoppedTaskArns: string[];
   /** Checkpointed before the change set was created: after execution the template is the new one. */
   templateDiff?: string;
@@ -97,7 +98,7 @@ export async function cutover(
   let templateDiff = input.state.templateDiff;
   let previousRoot = input.state.previousRoot ?? target.currentRoot;
   let changeSetId = input.state.changeSetId;
-  let executedAt = input.state.executedAt;
+  let executedAt = input.state.executedAt === undefined ? undefined : new Date(input.state.executedAt);
 
   if (!input.state.executed) {
     await asStage('cutover', 'unchanged', NEXT_BEFORE, async () => {
@@ -155,7 +156,7 @@ export async function cutover(
   const roots = { previousRoot, newRoot };
 
   // From here on production is being changed: every failure says where it stands.
-  const stack = await waitForUpdate(deps, input, hooks, stopped);
+  const stack = await waitForUpdate(deps, input, hooks, stopped, roots);
   if (stack.status !== 'UPDATE_COMPLETE') {
     throw await updateFailure(deps, input, stack, since, roots);
   }
@@ -231,6 +232,7 @@ async function waitForUpdate(
   input: CutoverInput,
   hooks: CutoverHooks,
   stopped: string[],
+  roots: { previousRoot: string; newRoot: string },
 ): Promise<Stack> {
   const { ports, settings, log } = deps;
   const { target } = input;
@@ -251,10 +253,7 @@ async function waitForUpdate(
       // A failed checkpoint or an abort is the orchestrator's to handle, not a failed update.
       if (isAbort(error) || !(error instanceof AwsCallError)) throw error;
       if (!isTransient(error)) {
-        const observed = await observeProduction(deps, target, {
-          previousRoot: input.state.previousRoot ?? target.currentRoot,
-          newRoot: input.newRoot,
-        });
+        const observed = await observeProduction(deps, target, roots);
         throw new StageFailure({
           stage: 'cutover',
           code: 'aws_error',

@@ -110,11 +110,16 @@ describe('cutover', () => {
       if ('executed' in patch) first.controller.abort();
     });
     await expect(activities.cutover(input(), first.hooks)).rejects.toMatchObject({ name: 'AbortError' });
-    const saved = Object.assign({ stoppedTaskArns: [] }, ...first.checkpoints) as CutoverState;
+    // As a JSON session store gives it back: executedAt is an ISO string.
+    const saved = JSON.parse(
+      JSON.stringify(Object.assign({ stoppedTaskArns: [] }, ...first.checkpoints)),
+    ) as CutoverState;
     expect(saved.executed).toBe(true);
+    expect(typeof saved.executedAt).toBe('string');
 
     const result = await activities.cutover(input(saved), recordingHooks<CutoverCheckpoint>().hooks);
     expect(result.templateDiff).toBe(saved.templateDiff);
+    expect(result.executedAt.toISOString()).toBe(saved.executedAt);
     const calls = (await env.state()).calls;
     expect(calls['cloudformation:ExecuteChangeSet']).toBe(1);
     expect(calls['cloudformation:CreateChangeSet']).toBe(1);
