@@ -18,14 +18,21 @@ export function expectedDurationMinutes(sizeBytes: number | undefined): number {
 }
 
 /**
- * How to restore `point` so that nothing nests: when the history of cutovers says the database
- * lived in `/X` when the point was taken, restore only `/X` (item-level), and the data dir will be
- * `X` inside the new restore dir; otherwise restore the whole volume. Without history, where the
- * database lived is unknown (the current root may have come into use after the point was taken),
- * so the whole volume is restored and locate chooses among the data dirs it finds.
+ * A deployment finishes minutes after its task definition is registered; a point taken within
+ * this much of the registration may still hold the database at the previous root.
+ */
+export const DEPLOYMENT_MARGIN_MS = 60 * 60_000;
+
+/**
+ * How to restore `point` so that nothing nests. Where the database lived when the point was
+ * taken comes from the latest cutover before it in the sessions' history or, failing that, from
+ * the running task definition when the point is clearly younger than it. Known and not the volume
+ * root (`/X`): restore only `/X` (item-level), and the data dir will be `X` inside the new restore
+ * dir. At the volume root: the whole volume, the restore dir itself being the data dir. Unknown:
+ * the whole volume, and locate chooses among the data dirs it finds.
  */
 export function planRestore(
-  _target: RestoreTarget,
+  target: RestoreTarget,
   point: RecoveryPoint,
   history: readonly CutoverRecord[],
   opts: { forceFull?: boolean } = {},
@@ -34,29 +41,21 @@ export function planRestore(
   const before = history
     .filter((h) => h.cutAt.getTime() < taken)
     .sort((a, b) => b.cutAt.getTime() - a.cutAt.getTime());
-  const rootAtPoint = before[0]?.root;
-  const duration = expectedDurationMinutes(point.sizeBytes);
+  let rootAtPoint = before[0]?.root;
+  let rootKnownFrom: RestorePlanOutline['rootKnownFrom'] = rootAtPoint === undefined ? undefined : 'history';
+  const since = target.currentRootSince?.getTime();
+  if (rootAtPoint === undefined && since !== undefined && taken > since + DEPLOYMENT_MARGIN_MS) {
+    rootAtPoint = target.currentRoot;
+    rootKnownFrom = 'task_definition';
+  }
+  const expectedDuration = expectedDurationMinutes(point.sizeBytes);
+  const base = { expectedDurationMinutes: expectedDuration, rootAtPoint, rootKnownFrom };
   if (rootAtPoint === undefined) {
-    return {
-      restoreMode: { kind: 'full' },
-      expectedRelPath: undefined,
-      expectedDurationMinutes: duration,
-      rootAtPoint,
-    };
+    return { restoreMode: { kind: 'full' }, expectedRelPath: undefined, ...base };
   }
   const rel = rootAtPoint.replace(/^\/+/, '').replace(/\/+$/, '');
   if (rel === '' || opts.forceFull) {
-    return {
-      restoreMode: { kind: 'full' },
-      expectedRelPath: rel,
-      expectedDurationMinutes: duration,
-      rootAtPoint,
-    };
+    return { restoreMode: { kind: 'full' }, expectedRelPath: rel, ...base };
   }
-  return {
-    restoreMode: { kind: 'item', path: `/${rel}` },
-    expectedRelPath: rel,
-    expectedDurationMinutes: duration,
-    rootAtPoint,
-  };
+  return { restoreMode: { kind: 'item', path: `/${rel}` }, expectedRelPath: rel, ...base };
 }

@@ -99,6 +99,9 @@ export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<
       taskDefinitionArn: chosen.service.taskDefinitionArn,
       volumeName,
       currentRoot: chosen.root,
+      ...(chosen.taskDefinition.registeredAt === undefined
+        ? {}
+        : { currentRootSince: chosen.taskDefinition.registeredAt }),
       region,
       accountId,
     };

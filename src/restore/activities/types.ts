@@ -53,6 +53,11 @@ export interface RestoreTarget {
   volumeName: string;
   /** The volume's RootDirectory in the running task definition; '/' when absent. */
   currentRoot: string;
+  /**
+   * When the running task definition was registered: the current root came into use then, or a
+   * few minutes later once its deployment finished (undefined when ECS does not say).
+   */
+  currentRootSince?: Date;
   region: string;
   accountId: string;
 }
@@ -79,8 +84,10 @@ export interface RestorePlanOutline {
   /** Where the data dir will be inside the new restore dir; undefined: let locate decide. */
   expectedRelPath: string | undefined;
   expectedDurationMinutes: number;
-  /** The root the database lived at when the point was taken, when history says so. */
+  /** The root the database lived at when the point was taken, when that is known. */
   rootAtPoint: string | undefined;
+  /** How that is known: the sessions' cutover history, or the running task definition's age. */
+  rootKnownFrom: 'history' | 'task_definition' | undefined;
 }
 
 export interface ActivityHooks<Patch> {

@@ -152,6 +152,38 @@ describe('the nesting case: a point taken while the DB lived in an aws-backup-re
   });
 });
 
+describe('without any session history, from the running task definition', () => {
+  it('a point younger than the revision: item-level restore of the current root', async () => {
+    const target = await activities.resolveTarget();
+    const point = await activities.resolvePoint(target, { kind: 'id', id: POINTS.newest });
+    const plan = activities.planRestore(target, point, []);
+    expect(plan).toMatchObject({
+      restoreMode: { kind: 'item', path: LIVE_DB_DIR },
+      expectedRelPath: LIVE_REL,
+      rootKnownFrom: 'task_definition',
+    });
+  });
+
+  it('an older point: whole volume, and locate takes the shallowest data dir, the restore dir itself', async () => {
+    const target = await activities.resolveTarget();
+    const point = await activities.resolvePoint(target, { kind: 'id', id: POINTS.rootNewest });
+    const plan = activities.planRestore(target, point, []);
+    expect(plan).toMatchObject({ restoreMode: { kind: 'full' }, expectedRelPath: undefined });
+    const { job } = await restore(POINTS.rootNewest, plan.restoreMode, 'no-history-root');
+    const found = await activities.locate({
+      restoreDirsBefore: job.restoreDirsBefore,
+      liveRoot: LIVE_DB_DIR,
+    });
+    expect(found).toMatchObject({ dataDir: found.restoreDir, rule: 'shallowest' });
+    const flat = await activities.flattenData({
+      dataDir: found.dataDir,
+      flatName: '/chatdb-restore_2026-05-13T03-06-01Z_rnohist',
+      liveRoot: LIVE_DB_DIR,
+    });
+    expect(markerOf(env, flat.flatDir)).toBe(POINTS.rootNewest);
+  });
+});
+
 describe('locate and flatten failures', () => {
   it('no new restore dir: the listing before already has every dir', async () => {
     const { job } = await restore(POINTS.newest, { kind: 'full' }, 'no-new');

@@ -58,6 +58,32 @@ describe('planRestore', () => {
     }
   });
 
+  it('without a cutover before the point, a point clearly younger than the running revision was at its root', () => {
+    const since = new Date('2026-05-01T00:00:00Z');
+    const known = { ...target, currentRootSince: since };
+    expect(planRestore(known, point('2026-05-02T00:00:00Z'), [])).toMatchObject({
+      restoreMode: { kind: 'item', path: '/chatdb-restore_b' },
+      expectedRelPath: 'chatdb-restore_b',
+      rootKnownFrom: 'task_definition',
+    });
+    // Within the hour after registration the deployment may not have finished: unknown.
+    expect(planRestore(known, point('2026-05-01T00:30:00Z'), [])).toMatchObject({
+      restoreMode: { kind: 'full' },
+      expectedRelPath: undefined,
+      rootKnownFrom: undefined,
+    });
+    // History, where it covers the point, wins.
+    expect(planRestore(known, point('2026-05-02T00:00:00Z'), history.slice(0, 2))).toMatchObject({
+      restoreMode: { kind: 'item', path: '/aws-backup-restore_A' },
+      rootKnownFrom: 'history',
+    });
+    // A revision at the volume root: the whole volume, the restore dir being the data dir.
+    expect(planRestore({ ...known, currentRoot: '/' }, point('2026-05-02T00:00:00Z'), [])).toMatchObject({
+      restoreMode: { kind: 'full' },
+      expectedRelPath: '',
+    });
+  });
+
   it('forceFull restores the whole volume but still expects the data dir where it lived', () => {
     expect(planRestore(target, point('2026-04-01T00:00:00Z'), history, { forceFull: true })).toMatchObject({
       restoreMode: { kind: 'full' },

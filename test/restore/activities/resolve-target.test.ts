@@ -35,6 +35,9 @@ describe('resolveTarget', () => {
     expect(target.taskDefinitionArn).toMatch(/:task-definition\/chat-db:\d+$/);
     expect(target.serviceArn).toMatch(/:service\/.+\/chat-db$/);
     expect(target.cluster).not.toBe('');
+    // The simulated stack was created a month ago, after the DB moved into LIVE_DB_DIR.
+    expect(target.currentRootSince).toBeInstanceOf(Date);
+    expect(target.currentRootSince?.getTime()).toBeLessThan(Date.now() - 7 * 86_400_000);
     const template = await env.ports.stack.getTemplate(scenario.stackName);
     expect(target.templateSha256).toBe(createHash('sha256').update(template).digest('hex'));
   });
