@@ -22,7 +22,7 @@ import { isRestoreError, RestoreError } from './errors.js';
 import { checkSessionId, isSessionId } from './names.js';
 import { isOpen } from './session.js';
 import type { SessionStore } from './store.js';
-import { syncDir } from './store.js';
+import { syncDir, tempSuffix } from './store.js';
 
 export interface LockHolder {
   sessionId: string;
@@ -69,7 +69,6 @@ export class FileLock implements SessionLock {
   readonly #isHolderOpen: (sessionId: string) => Promise<boolean>;
   readonly #guardStaleMs: number;
   readonly #timeoutMs: number;
-  #counter = 0;
 
   constructor(opts: FileLockOptions) {
     this.#dir = opts.dir;
@@ -138,7 +137,7 @@ export class FileLock implements SessionLock {
 
   /** Exclusive creation with the full content in place from the first instant. */
   async #create(key: string, content: string): Promise<boolean> {
-    const temp = join(this.#dir, `${key}.lock.tmp-${process.pid}-${++this.#counter}`);
+    const temp = join(this.#dir, `${key}.lock.tmp-${tempSuffix()}`);
     try {
       const handle = await open(temp, 'wx', 0o600);
       try {

@@ -2,6 +2,7 @@
 // directory (CHATDB_STATE_DIR/sessions), replaced atomically: a process killed at any instant
 // leaves either the old file or the new one, never a torn one.
 
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRestoreError, RestoreError } from './errors.js';
@@ -36,12 +37,11 @@ export interface SessionStore {
 }
 
 const FILE = new RegExp(`^(${SESSION_ID.source.slice(1, -1)})\\.json$`);
-const TEMP = new RegExp(`^${SESSION_ID.source.slice(1, -1)}\\.json\\.tmp-(\\d+)-\\d+$`);
+const TEMP = new RegExp(`^${SESSION_ID.source.slice(1, -1)}\\.json\\.tmp-(\\d+)-[0-9a-f]+-\\d+$`);
 
 export class FileSessionStore implements SessionStore {
   readonly #dir: string;
   #ready: Promise<void> | undefined;
-  #counter = 0;
   /** Saves of one session run one after another, so the revision check and the rename are one step. */
   readonly #queues = new Map<string, Promise<unknown>>();
 
@@ -197,7 +197,7 @@ export class FileSessionStore implements SessionStore {
 
   async #writeAtomically(id: string, text: string): Promise<void> {
     const target = this.#file(id);
-    const temp = `${target}.tmp-${process.pid}-${++this.#counter}`;
+    const temp = `${target}.tmp-${tempSuffix()}`;
     try {
       const handle = await open(temp, 'wx', 0o600);
       try {
@@ -227,6 +227,16 @@ export class FileSessionStore implements SessionStore {
     });
     return run;
   }
+}
+
+let tempCounter = 0;
+
+/**
+ * `<pid>-<random>-<n>`: unique across processes and across instances in one process, and it
+ * still names the writing process, so leftovers of dead ones can be told apart.
+ */
+export function tempSuffix(): string {
+  return `${process.pid}-${randomBytes(4).toString('hex')}-${++tempCounter}`;
 }
 
 /** fsync of a directory makes a rename in it durable; some platforms cannot, and say so. */
