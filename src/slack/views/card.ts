@@ -1,0 +1,317 @@
+// The session card: one message per session, edited in place as the session moves. It shows the
+// plan, who asked and who confirmed, the state production is in, every stage, progress, the
+// failure or the summary, and the buttons that apply now.
+
+import type { ApproversSetting } from '../../config.js';
+import type { Plan } from '../../restore/plan.js';
+import {
+  type CleanupCandidate,
+  pastPointOfNoReturn,
+  type RestoreSession,
+  runningStage,
+} from '../../restore/session.js';
+import { ACTION_IDS } from '../ids.js';
+import {
+  actions,
+  type Block,
+  blockId,
+  button,
+  code,
+  context,
+  escapeText,
+  fields,
+  fitBlocks,
+  header,
+  LIMITS,
+  messageText,
+  option,
+  type SlackMessage,
+  section,
+} from './blocks.js';
+import { failureText } from './failure.js';
+import {
+  age,
+  approversMention,
+  approversRule,
+  bytes,
+  formatDuration,
+  progressBar,
+  user,
+  utc,
+  utcShort,
+} from './format.js';
+import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
+import { dataLossWindowMs, figures, timeline } from './summary.js';
+
+export interface CardContext {
+  now: Date;
+  approvers: ApproversSetting;
+}
+
+/** The block id of the Confirm/Reject/Cancel row: it binds a click to the plan the card showed. */
+export function confirmBlockId(planHash: string, revision: number): string {
+  return blockId('confirm', planHash, revision);
+}
+
+/** The plan hash a click on the confirmation row was bound to; undefined for any other block. */
+export function planHashFromBlockId(id: string | undefined): string | undefined {
+  const m = /^confirm:([0-9a-f]{64}):\d+$/.exec(id ?? '');
+  return m?.[1];
+}
+
+/** The session a cleanup chooser belongs to, from its block id. */
+export function sessionFromChooserBlockId(id: string | undefined): string | undefined {
+  const m = /^choose:([a-z0-9-]{1,64}):\d+$/.exec(id ?? '');
+  return m?.[1];
+}
+
+export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
+  const { now } = ctx;
+  const rev = s.revision;
+  const id = (part: string) => blockId('card', s.id, rev, part);
+  const blocks: Block[] = [];
+
+  blocks.push(header(`${STATUS_EMOJI[s.status]} ${sessionTitle(s)}`));
+  blocks.push(
+    context([
+      `Session ${code(s.id)}`,
+      `${s.kind} requested by ${user(s.requester)} ${utcShort(s.createdAt, now)}`,
+    ]),
+  );
+  blocks.push(
+    section(situation(s, now, approversRule(ctx.approvers, s.requester)), { blockId: id('situation') }),
+  );
+  if (s.plan !== undefined) blocks.push(...fields(planFields(s, s.plan, now), id('plan')));
+  blocks.push(section(productionLine(s), { blockId: id('production') }));
+  blocks.push(section(stageLines(s, now), { blockId: id('stages') }));
+
+  if (s.status === 'running' && runningStage(s) === 'restore') {
+    blocks.push(context([progressBar(s.progress?.percentDone, s.progress?.etaMinutes)]));
+  }
+  const failure = failureText(s);
+  if (failure !== '') blocks.push(section(failure, { blockId: id('failure') }));
+  if (s.status === 'succeeded') {
+    const line = timeline(s);
+    if (line !== '') blocks.push(section(`\`\`\`${line}\`\`\``, { blockId: id('timeline') }));
+    const pairs = figures(s, now);
+    if (pairs.length > 0) blocks.push(...fields(pairs, id('figures')));
+  }
+  if (s.kind === 'cleanup' && s.cleanup !== undefined) blocks.push(...cleanupBlocks(s));
+  if (s.status === 'awaiting_confirmation') {
+    const who =
+      ctx.approvers.kind === 'anyone'
+        ? `Any engineer other than ${user(s.requester)} can confirm.`
+        : `${approversMention(ctx.approvers)}: please review this plan; one of you (not ${user(s.requester)}) confirms.`;
+    blocks.push(section(`:raising_hand: ${who}`, { blockId: id('approvers') }));
+  }
+  const buttons = buttonRow(s);
+  if (buttons !== undefined) blocks.push(buttons);
+
+  const fitted = fitBlocks(
+    blocks,
+    (n) => `${n} more blocks left out; \`/chatdb-restore status\` shows the rest.`,
+    buttons === undefined ? 0 : 1,
+  );
+  const text = `${sessionTitle(s)}: ${statusWords(s)}. ${productionLine(s).replace(/^:[a-z_]+: /, '')}`;
+  return { text: messageText(text), blocks: fitted };
+}
+
+function statusWords(s: RestoreSession): string {
+  switch (s.status) {
+    case 'resolving':
+      return 'working out the plan';
+    case 'awaiting_confirmation':
+      return 'waiting for a second engineer to confirm';
+    case 'running':
+      return 'running';
+    default:
+      return s.status;
+  }
+}
+
+function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][] {
+  const pairs: [string, string][] = [];
+  const { from, to } = roots(s);
+  const service = `${code(lastSegment(plan.service))} in ${code(lastSegment(plan.cluster))} (stack ${code(plan.stackName)})`;
+  switch (plan.kind) {
+    case 'restore': {
+      const p = plan.recoveryPoint;
+      pairs.push([
+        'Recovery point',
+        `${utc(p.createdAt)} (${age(p.createdAt, now)})\n${code(p.id)} · ${bytes(p.sizeBytes)}`,
+      ]);
+      const loss = dataLossWindowMs(s, s.confirmedAt === undefined ? now : new Date(s.confirmedAt));
+      if (loss !== undefined)
+        pairs.push(['Data-loss window', `about ${formatDuration(loss)} of chat since the point`]);
+      pairs.push(['Target service', service]);
+      pairs.push(['Root', `${from === undefined ? '?' : code(from)} → ${to === undefined ? '?' : code(to)}`]);
+      pairs.push([
+        'Restore mode',
+        plan.restoreMode.kind === 'item'
+          ? `item-level: only ${code(plan.restoreMode.path)}`
+          : 'full volume (where the DB lived then is not known)',
+      ]);
+      break;
+    }
+    case 'rollback':
+      pairs.push(['Target service', service]);
+      pairs.push(['Root', `${from === undefined ? '?' : code(from)} → ${to === undefined ? '?' : code(to)}`]);
+      pairs.push(['Undoes', `session ${code(plan.rollbackOf)}`]);
+      break;
+    case 'cleanup': {
+      const chosen = plan.paths;
+      const sizes = new Map((s.cleanup?.candidates ?? []).map((c) => [c.path, c.sizeBytes]));
+      const total = chosen.reduce((sum, p) => sum + (sizes.get(p) ?? 0), 0);
+      pairs.push(['Live root (never deleted)', code(plan.currentRoot)]);
+      pairs.push(['Chosen', chosen.length === 0 ? 'nothing yet' : `${chosen.length} (${bytes(total)})`]);
+      break;
+    }
+  }
+  pairs.push(['Expected duration', `about ${plan.expectedDurationMinutes} min`]);
+  pairs.push(['Requested by', `${user(s.requester)} at ${utcShort(s.createdAt, now)}`]);
+  pairs.push([
+    'Confirmed by',
+    s.confirmer === undefined
+      ? 'not yet'
+      : `${user(s.confirmer)}${s.confirmedAt === undefined ? '' : ` at ${utcShort(s.confirmedAt, now)}`}`,
+  ]);
+  return pairs;
+}
+
+function lastSegment(nameOrArn: string): string {
+  return nameOrArn.split('/').at(-1) ?? nameOrArn;
+}
+
+// -------------------------------------------------------------------------------------------
+// Cleanup: the candidates, and the requester's choice
+
+const MAX_CANDIDATE_LINES = 40;
+
+function cleanupBlocks(s: RestoreSession): Block[] {
+  const cleanup = s.cleanup;
+  if (cleanup === undefined) return [];
+  const chosen = new Set(cleanup.chosen);
+  const lines = cleanup.candidates
+    .slice(0, MAX_CANDIDATE_LINES)
+    .map((c) => candidateLine(c, chosen.has(c.path)));
+  const more = cleanup.candidates.length - MAX_CANDIDATE_LINES;
+  if (more > 0) lines.push(`…and ${more} more`);
+  const intro =
+    cleanup.candidates.length === 0
+      ? 'No restore or retired directories were found besides the live root: nothing to clean up.'
+      : '*Directories on the chat-db volume:*';
+  const blocks: Block[] = [
+    section([intro, ...lines].join('\n'), { blockId: blockId('card', s.id, s.revision, 'candidates') }),
+  ];
+  if (s.status === 'awaiting_confirmation') {
+    const chooser = cleanupChooser(s);
+    if (chooser !== undefined) blocks.push(chooser);
+  }
+  return blocks;
+}
+
+function candidateLine(c: CleanupCandidate, chosen: boolean): string {
+  if (!c.deletable)
+    return `:lock: ${code(c.path)} · ${bytes(c.sizeBytes)} — kept: ${escapeText(c.whyNot ?? 'not deletable')}`;
+  const kind =
+    c.kind === 'retired' ? `retired${c.retiredAt === undefined ? '' : ` ${utc(c.retiredAt)}`}` : 'restore';
+  return `${chosen ? ':wastebasket:' : ':white_small_square:'} ${code(c.path)} · ${bytes(c.sizeBytes)} · ${kind}${chosen ? ' · *chosen*' : ''}`;
+}
+
+/**
+ * The multi-select of deletable directories. Option values are positions in the session's
+ * candidate list: a path may be longer than an option value may be.
+ */
+export function cleanupChooser(s: RestoreSession): Block | undefined {
+  const candidates = s.cleanup?.candidates ?? [];
+  const deletable = candidates
+    .map((c, index) => ({ c, index }))
+    .filter(({ c }) => c.deletable)
+    .slice(0, LIMITS.options);
+  if (deletable.length === 0) return undefined;
+  const chosen = new Set(s.cleanup?.chosen ?? []);
+  const opts = deletable.map(({ c, index }) =>
+    option({ text: `${c.path.slice(1)} (${bytes(c.sizeBytes)})`, value: String(index) }),
+  );
+  const initial = opts.filter((_, i) => chosen.has(deletable[i]?.c.path ?? ''));
+  return actions(blockId('choose', s.id, s.revision), [
+    {
+      type: 'multi_static_select',
+      action_id: ACTION_IDS.cleanupChoose,
+      placeholder: { type: 'plain_text', text: 'Choose directories to delete' },
+      options: opts,
+      ...(initial.length === 0 ? {} : { initial_options: initial }),
+    },
+  ]);
+}
+
+/** Candidate paths named by the chooser's option values (positions); unknown ones are dropped. */
+export function pathsFromOptions(s: RestoreSession, values: readonly string[]): string[] {
+  const candidates = s.cleanup?.candidates ?? [];
+  const paths: string[] = [];
+  for (const v of values) {
+    if (!/^\d{1,4}$/.test(v)) continue;
+    const c = candidates[Number(v)];
+    if (c !== undefined && !paths.includes(c.path)) paths.push(c.path);
+  }
+  return paths;
+}
+
+// -------------------------------------------------------------------------------------------
+// Buttons
+
+function buttonRow(s: RestoreSession): Block | undefined {
+  const rev = s.revision;
+  const cancel = button({ text: 'Cancel', actionId: ACTION_IDS.cancel, value: s.id });
+  switch (s.status) {
+    case 'awaiting_confirmation': {
+      if (s.planHash === undefined) return undefined;
+      return actions(confirmBlockId(s.planHash, rev), [
+        button({
+          text: 'Confirm',
+          actionId: ACTION_IDS.confirm,
+          value: s.id,
+          style: 'primary',
+          confirm: confirmDialog(s),
+        }),
+        button({ text: 'Reject', actionId: ACTION_IDS.reject, value: s.id, style: 'danger' }),
+        cancel,
+      ]);
+    }
+    case 'resolving':
+      return actions(blockId('run', s.id, rev), [cancel]);
+    case 'running':
+      return pastPointOfNoReturn(s) ? undefined : actions(blockId('run', s.id, rev), [cancel]);
+    default: {
+      const follow = followUpButtons(s);
+      return follow.length === 0 ? undefined : actions(blockId('done', s.id, rev), follow);
+    }
+  }
+}
+
+function followUpButtons(s: RestoreSession) {
+  const rollback = button({ text: 'Rollback', actionId: ACTION_IDS.rollback, value: s.id });
+  const cleanup = button({ text: 'Cleanup', actionId: ACTION_IDS.cleanup, value: s.id });
+  if (s.kind === 'cleanup') return [];
+  const cutOver = s.status === 'succeeded' || s.failure?.production === 'cut_over';
+  const leftOver =
+    s.aws.restoreJobId !== undefined || s.aws.restoreDir !== undefined || s.aws.flatDir !== undefined;
+  const list = [];
+  if (cutOver) list.push(rollback);
+  if (cutOver || leftOver) list.push(cleanup);
+  return list;
+}
+
+function confirmDialog(s: RestoreSession) {
+  const { from, to } = roots(s);
+  const change =
+    s.kind === 'cleanup'
+      ? 'The chosen directories will be deleted for good.'
+      : `chat-db will be switched from ${from ?? '?'} to ${to ?? '?'}; it restarts during the cutover.`;
+  return {
+    title: 'Confirm this plan?',
+    text: `${escapeText(sessionTitle(s))}. ${escapeText(change)} You confirm as the second engineer.`,
+    confirm: 'Confirm',
+    deny: 'Not yet',
+  };
+}

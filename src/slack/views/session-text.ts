@@ -1,0 +1,234 @@
+// The words every session message shares: what a stage is called, the state production is in,
+// the stage list, and what the session is doing and what to do next.
+
+import type { Plan } from '../../restore/plan.js';
+import {
+  type Production,
+  pastPointOfNoReturn,
+  type RestoreSession,
+  runningStage,
+  type StageName,
+  type StageState,
+  stageState,
+} from '../../restore/session.js';
+import { code, escapeText } from './blocks.js';
+import { bytes, formatDuration, user, utc, utcShort } from './format.js';
+
+export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
+  resolve: 'Resolve the plan',
+  confirm: 'Second engineer confirms',
+  restore: 'AWS Backup restore job',
+  locate: 'Locate and check the data',
+  flatten: 'Flatten to a top-level directory',
+  cutover: 'Cut over (CloudFormation)',
+  verify: 'Verify the new task',
+  delete: 'Delete the chosen directories',
+};
+
+const STAGE_EMOJI: Readonly<Record<StageState['status'], string>> = {
+  pending: ':white_circle:',
+  running: ':hourglass_flowing_sand:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':heavy_minus_sign:',
+};
+
+/** Where production stands, as the card shows it; `changing` while the stack update runs. */
+export type ProductionView = Production | 'changing';
+
+export function productionState(s: RestoreSession): ProductionView {
+  if (s.failure !== undefined) return s.failure.production;
+  const cut = stageState(s, 'cutover');
+  if (cut?.status === 'done') return 'cut_over';
+  if (cut?.status === 'running' && s.aws.executedAt !== undefined) return 'changing';
+  return 'unchanged';
+}
+
+/** The root chat-db ran on before this session, and the one it moves to (when known). */
+export function roots(s: RestoreSession): { from?: string; to?: string } {
+  const plan = s.plan;
+  const from = s.roots.previous ?? plan?.currentRoot;
+  const to = s.roots.next ?? (plan !== undefined && plan.kind !== 'cleanup' ? plan.targetRoot : undefined);
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+}
+
+/** "Production: …", the line every session message carries. */
+export function productionLine(s: RestoreSession): string {
+  const { from, to } = roots(s);
+  const state = productionState(s);
+  const stack = s.plan?.stackName;
+  switch (state) {
+    case 'unchanged':
+      return from === undefined
+        ? ':large_green_circle: Production: unchanged'
+        : `:large_green_circle: Production: unchanged — chat-db still runs on ${code(from)}`;
+    case 'changing':
+      return `:large_orange_circle: Production: being cut over to ${to === undefined ? 'the new root' : code(to)} — CloudFormation is updating the stack; chat-db restarts on the new root`;
+    case 'cut_over':
+      return `:large_blue_circle: Production: cut over to ${to === undefined ? 'the new root' : code(to)}`;
+    case 'rolled_back':
+      return `:large_orange_circle: Production: rolled back by CloudFormation to ${from === undefined ? 'its previous root' : code(from)}`;
+    case 'unknown':
+      return `:red_circle: Production: unknown — check the stack${stack === undefined ? '' : ` ${code(stack)}`} and the chat-db service in the AWS console before anything else`;
+  }
+}
+
+function stageDuration(stage: StageState, now: Date): string {
+  if (stage.startedAt === undefined) return '';
+  const end = stage.endedAt === undefined ? now.getTime() : Date.parse(stage.endedAt);
+  return formatDuration(Math.max(0, end - Date.parse(stage.startedAt)));
+}
+
+/** One line per stage: status emoji, name, duration, what it found. */
+export function stageLines(s: RestoreSession, now: Date): string {
+  return s.stages
+    .map((stage) => {
+      const took = stageDuration(stage, now);
+      let line = `${STAGE_EMOJI[stage.status]} *${STAGE_LABELS[stage.name]}*`;
+      if (stage.status === 'running') line += took === '' ? ' · running' : ` · running for ${took}`;
+      else if (stage.status === 'failed') line += took === '' ? ' · failed' : ` · failed after ${took}`;
+      else if (stage.status === 'done' && took !== '') line += ` · ${took}`;
+      else if (stage.status === 'skipped') line += ' · skipped';
+      const detail = stageDetail(s, stage);
+      if (detail !== '') line += ` — ${detail}`;
+      return line;
+    })
+    .join('\n');
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function stageDetail(s: RestoreSession, stage: StageState): string {
+  const d = stage.detail ?? {};
+  if (stage.status === 'failed' && stage.error !== undefined && stage.name === 'confirm') {
+    return escapeText(stage.error);
+  }
+  switch (stage.name) {
+    case 'confirm':
+      return s.confirmer !== undefined && stage.status === 'done' ? `by ${user(s.confirmer)}` : '';
+    case 'restore': {
+      const job = str(d.restoreJobId) ?? s.aws.restoreJobId;
+      return job === undefined ? '' : `job ${code(job)}`;
+    }
+    case 'locate': {
+      const dir = str(d.dataDir) ?? s.aws.dataDir;
+      if (dir === undefined || stage.status !== 'done') return '';
+      const size = num(d.sizeBytes) ?? s.aws.dataSizeBytes;
+      const files = num(d.fileCount) ?? s.aws.dataFileCount;
+      const parts = [code(dir)];
+      if (size !== undefined) parts.push(bytes(size));
+      if (files !== undefined) parts.push(`${files} files`);
+      return parts.join(' · ');
+    }
+    case 'flatten': {
+      const dir = str(d.flatDir) ?? s.aws.flatDir;
+      return dir === undefined || stage.status !== 'done' ? '' : code(dir);
+    }
+    case 'cutover': {
+      const { from, to } = roots(s);
+      return from !== undefined && to !== undefined && stage.status !== 'skipped'
+        ? `${code(from)} → ${code(to)}`
+        : '';
+    }
+    case 'verify': {
+      const health = str(d.healthStatus);
+      return stage.status === 'done' && health !== undefined
+        ? `task ${escapeText(health.toLowerCase())}`
+        : '';
+    }
+    case 'delete': {
+      const deleted = s.aws.deletedPaths;
+      return deleted === undefined ? '' : `${deleted.length} deleted`;
+    }
+    default:
+      return '';
+  }
+}
+
+/** What the session is, in a few words: for headers, notifications and status lines. */
+export function sessionTitle(s: RestoreSession): string {
+  const plan: Plan | undefined = s.plan;
+  switch (s.kind) {
+    case 'restore':
+      if (plan?.kind === 'restore') return `Restore chat-db from ${utc(plan.recoveryPoint.createdAt)}`;
+      return `Restore chat-db from ${s.pointInput ?? 'a recovery point'}`;
+    case 'rollback':
+      return plan?.kind === 'rollback' ? `Roll chat-db back to ${plan.targetRoot}` : 'Roll chat-db back';
+    case 'cleanup':
+      return 'Clean up old chat-db restore directories';
+  }
+}
+
+export const STATUS_EMOJI: Readonly<Record<RestoreSession['status'], string>> = {
+  resolving: '⏳',
+  awaiting_confirmation: '🟡',
+  running: '🔄',
+  succeeded: '✅',
+  failed: '❌',
+  cancelled: '⚪',
+  rejected: '⚪',
+  expired: '⚪',
+};
+
+/** The session's situation in one or two sentences: what is happening, and what can be done next. */
+export function situation(s: RestoreSession, now: Date, approversRule: string): string {
+  switch (s.status) {
+    case 'resolving':
+      return ':hourglass_flowing_sand: *Working out the plan* from the stack and the recovery point. Nothing changes until a second engineer confirms.';
+    case 'awaiting_confirmation': {
+      const expires = `Expires ${utcShort(s.expiresAt, now)} (in ${formatDuration(Math.max(0, Date.parse(s.expiresAt) - now.getTime()))}).`;
+      const nothingChosen = s.kind === 'cleanup' && (s.plan?.kind !== 'cleanup' || s.plan.paths.length === 0);
+      const next = nothingChosen
+        ? `Next: ${user(s.requester)} chooses the directories to delete below; then ${approversRule} presses *Confirm*.`
+        : `Next: ${approversRule} presses *Confirm*, or *Reject*; ${user(s.requester)} can *Cancel*.`;
+      return `:large_yellow_circle: *Waiting for a second engineer to confirm.* Nothing has changed yet. ${expires}\n${next}`;
+    }
+    case 'running': {
+      const stage = runningStage(s);
+      const doing = stage === undefined ? 'Starting the next stage' : STAGE_LABELS[stage];
+      const confirmed =
+        s.confirmer === undefined
+          ? ''
+          : ` Confirmed by ${user(s.confirmer)}${s.confirmedAt === undefined ? '' : ` at ${utcShort(s.confirmedAt, now)}`}.`;
+      const next = pastPointOfNoReturn(s)
+        ? s.kind === 'cleanup'
+          ? 'The deletion has started and cannot be cancelled.'
+          : 'The stack update has started and cannot be cancelled; once it ends, `rollback` is available.'
+        : `Next: nothing to do but watch; *Cancel* is possible until the ${s.kind === 'cleanup' ? 'deletion' : 'cutover'} starts.`;
+      return `:arrows_counterclockwise: *Running: ${doing}.*${confirmed}\n${next}`;
+    }
+    case 'succeeded': {
+      if (s.kind === 'cleanup') {
+        const n = s.aws.deletedPaths?.length ?? 0;
+        return `:white_check_mark: *Done.* ${n} ${n === 1 ? 'directory was' : 'directories were'} deleted; the live root was never touched.`;
+      }
+      const { from, to } = roots(s);
+      const back = from === undefined ? '' : ` *Rollback* goes back to ${code(from)}.`;
+      return `:white_check_mark: *Done.* chat-db runs on ${to === undefined ? 'the new root' : code(to)} and its task is healthy.\nNext: check Rocket.Chat, check in the template change (in the thread), and clean up old directories later.${back}`;
+    }
+    case 'failed': {
+      const stage = s.failure?.stage;
+      return `:x: *Failed${stage === undefined ? '' : ` at ${STAGE_LABELS[stage].toLowerCase()}`}.* What AWS said, the state of production and what to do next are below.`;
+    }
+    case 'cancelled': {
+      const by = s.ended?.by === undefined ? '' : ` by ${user(s.ended.by)}`;
+      const job =
+        s.aws.restoreJobId !== undefined && stageState(s, 'restore')?.status !== 'done'
+          ? ` AWS Backup finishes restore job ${code(s.aws.restoreJobId)} by itself; its directory will show up in \`cleanup\`.`
+          : '';
+      return `:white_circle: *Cancelled${by}.*${job}\nNext: start a new session when ready.`;
+    }
+    case 'rejected': {
+      const by = s.ended?.by === undefined ? '' : ` by ${user(s.ended.by)}`;
+      return `:white_circle: *Rejected${by}.* Nothing was changed.\nNext: talk it over in the channel; start a new session if still needed.`;
+    }
+    case 'expired':
+      return `:white_circle: *Expired:* nobody confirmed by ${utcShort(s.expiresAt, now)}. Nothing was changed.\nNext: start a new session if still needed.`;
+  }
+}
