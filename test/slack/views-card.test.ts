@@ -140,6 +140,25 @@ describe('the session card', () => {
     expect(buttons(unknown)).toEqual([ACTION_IDS.cleanup]);
   });
 
+  it('offers Cleanup only where something was left on the volume', () => {
+    const running = runUntil(confirm(awaiting('restore')), 'restore');
+    const withJob = step(running, {
+      type: 'stage_checkpoint',
+      stage: 'restore',
+      aws: { restoreJobId: 'rj-0042' },
+    });
+    const failed = step(withJob, {
+      type: 'stage_failed',
+      stage: 'restore',
+      reason: 'FAILED',
+      production: 'unchanged',
+    });
+    expect(buttons(failed)).toEqual([]);
+    const cancelled = step(withJob, { type: 'cancel', user: REQUESTER, isApprover: false });
+    expect(buttons(cancelled)).toEqual([ACTION_IDS.cleanup]);
+    expect(allText(card(cancelled))).toContain('AWS Backup finishes restore job `rj-0042` by itself');
+  });
+
   it('says nothing was changed when cancelled, rejected or expired, and offers no buttons', () => {
     for (const status of ['cancelled', 'rejected', 'expired'] as const) {
       const s = sessionIn(status);

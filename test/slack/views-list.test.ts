@@ -84,7 +84,7 @@ describe('the status view', () => {
     const running = runUntil(confirm(awaiting('restore')), 'locate');
     const message = statusMessage({ channel: running.channel, open: [running] }, NOW);
     const text = allText(message);
-    expect(text).toContain('running: locate and check the data');
+    expect(text).toContain('running: Locate and check the data');
     expect(text).toContain('Production: unchanged — chat-db still runs on');
     expect(text).not.toContain('open elsewhere');
   });

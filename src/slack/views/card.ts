@@ -294,8 +294,11 @@ function followUpButtons(s: RestoreSession) {
   const cleanup = button({ text: 'Cleanup', actionId: ACTION_IDS.cleanup, value: s.id });
   if (s.kind === 'cleanup') return [];
   const cutOver = s.status === 'succeeded' || s.failure?.production === 'cut_over';
+  // A cancelled restore job still finishes in AWS and leaves its directory; a failed one leaves none.
   const leftOver =
-    s.aws.restoreJobId !== undefined || s.aws.restoreDir !== undefined || s.aws.flatDir !== undefined;
+    s.aws.restoreDir !== undefined ||
+    s.aws.flatDir !== undefined ||
+    (s.status === 'cancelled' && s.aws.restoreJobId !== undefined);
   const list = [];
   if (cutOver) list.push(rollback);
   if (cutOver || leftOver) list.push(cleanup);

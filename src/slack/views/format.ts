@@ -79,15 +79,15 @@ export function approversMention(setting: ApproversSetting): string {
   }
 }
 
-/** Who may confirm, in words, for the card. */
+/** Who may confirm, in words: "a member of @group other than @requester". */
 export function approversRule(setting: ApproversSetting, requester: string): string {
-  const notRequester = `not ${user(requester)}, who asked`;
+  const other = `other than ${user(requester)}`;
   switch (setting.kind) {
     case 'group':
-      return `a member of <!subteam^${setting.groupId}> (${notRequester})`;
+      return `a member of <!subteam^${setting.groupId}> ${other}`;
     case 'users':
-      return `one of ${setting.ids.map((id) => user(id)).join(', ')} (${notRequester})`;
+      return `one of ${setting.ids.map((id) => user(id)).join(', ')} ${other}`;
     case 'anyone':
-      return `any engineer (${notRequester})`;
+      return `any engineer ${other}`;
   }
 }

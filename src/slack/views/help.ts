@@ -3,14 +3,16 @@ import { LIST_DEFAULT, LIST_MAX } from '../parse-command.js';
 /** The usage text for `help`, empty input and unknown subcommands (mrkdwn). */
 export function usageText(command: string): string {
   return [
-    `*${command}* restores chat-db (Rocket.Chat's MongoDB) from an AWS Backup recovery point, with a second engineer's confirmation.`,
+    `*${command}* restores chat-db (Rocket.Chat's MongoDB) from an AWS Backup recovery point, with a second engineer's confirmation. Nothing in production changes before that confirmation.`,
     '',
-    `• \`${command} list [n]\`: the newest recovery points (${LIST_DEFAULT} by default, at most ${LIST_MAX}), each with a Start button`,
-    `• \`${command} start <point>\`: plan a restore in this channel; a second engineer confirms it. \`<point>\` is a list index (\`1\` is the newest), a recovery point id or ARN, \`latest\`, or \`before <time>\` (\`before 2026-05-14T08:00Z\`, UTC if no zone; or \`before 2h\`, \`30m\`, \`1d\`)`,
-    `• \`${command} status\`: the session in this channel and where it stands`,
-    `• \`${command} cancel\`: cancel this channel's session before the cut-over begins`,
-    `• \`${command} rollback\`: point chat-db back at its previous data directory (needs confirmation)`,
-    `• \`${command} cleanup\`: delete old restore directories (needs confirmation; never the live one)`,
+    `• \`${command} list [n]\`: the newest recovery points (${LIST_DEFAULT} by default, at most ${LIST_MAX}), newest first, each with a Start button; only you see the list`,
+    `• \`${command} start <point>\`: open a restore session in this channel; its card shows the plan and a second engineer confirms it there. \`<point>\` is a list index (\`1\` is the newest), a recovery point id or ARN, \`latest\`, or \`before <time>\` (\`before 2026-05-14T08:00Z\`, UTC if no zone; or \`before 2h\`, \`30m\`, \`1d\`)`,
+    `• \`${command} status\`: this channel's open session (or every open one) with its stage and the state of production`,
+    `• \`${command} cancel\`: cancel this channel's open session, until its cutover (or deletion) begins`,
+    `• \`${command} rollback\`: point chat-db back at the data directory the last restore replaced (a second engineer confirms)`,
+    `• \`${command} cleanup\`: list old restore directories with their sizes, choose what to delete, a second engineer confirms; the live one is never offered`,
     `• \`${command} help\`: this text`,
+    '',
+    'Stage outcomes go into the card’s thread. One session at a time may change chat-db, whichever channel it runs in.',
   ].join('\n');
 }

@@ -24,7 +24,7 @@ export function noticeMessage(notice: Notice, s: RestoreSession, ctx: CardContex
     section(body, { blockId: blockId('notice', s.id, notice.id) }),
     context([production]),
   ];
-  const plain = body.replace(/```[\s\S]*?```/g, '').replace(/:[a-z_]+:\s?/g, '');
+  const plain = body.replace(/```([\s\S]*?)```/g, '$1').replace(/:[a-z_]+:\s?/g, '');
   return { text: messageText(`${plain} ${production.replace(/^:[a-z_]+: /, '')}`), blocks };
 }
 
@@ -49,7 +49,7 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
   const { from, to } = roots(s);
   switch (n.kind) {
     case 'confirm_requested':
-      return `${approversMention(ctx.approvers)}: ${user(s.requester)} asks to *${escapeText(sessionTitle(s))}*. Please review the plan on the card and press *Confirm* there (${approversRule(ctx.approvers, s.requester)}). Expires ${utcShort(str(d, 'expiresAt') ?? s.expiresAt, ctx.now)}.`;
+      return `${approversMention(ctx.approvers)}: ${user(s.requester)} asks to *${escapeText(sessionTitle(s))}*. Please review the plan on the card; ${approversRule(ctx.approvers, s.requester)} presses *Confirm* there. Expires ${utcShort(str(d, 'expiresAt') ?? s.expiresAt, ctx.now)}.`;
     case 'plan_changed': {
       const changes = strings(d, 'changes');
       const list = changes.length === 0 ? '' : `\n${changes.map((c) => `• ${escapeText(c)}`).join('\n')}`;

@@ -214,7 +214,7 @@ export function situation(s: RestoreSession, now: Date, approversRule: string): 
     }
     case 'failed': {
       const stage = s.failure?.stage;
-      return `:x: *Failed${stage === undefined ? '' : ` at ${STAGE_LABELS[stage].toLowerCase()}`}.* What AWS said, the state of production and what to do next are below.`;
+      return `:x: *Failed${stage === undefined ? '' : ` at: ${STAGE_LABELS[stage]}`}.* What AWS said, the state of production and what to do next are below.`;
     }
     case 'cancelled': {
       const by = s.ended?.by === undefined ? '' : ` by ${user(s.ended.by)}`;

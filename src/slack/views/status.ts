@@ -69,7 +69,7 @@ function doing(s: RestoreSession): string {
       return 'waiting for a second engineer to confirm';
     case 'running': {
       const stage = runningStage(s);
-      return stage === undefined ? 'running' : `running: ${STAGE_LABELS[stage].toLowerCase()}`;
+      return stage === undefined ? 'running' : `running: ${STAGE_LABELS[stage]}`;
     }
     default:
       return s.status;
@@ -82,6 +82,6 @@ function sessionLine(s: RestoreSession, now: Date): string {
   const confirmed = s.confirmer === undefined ? '' : `, confirmed by ${user(s.confirmer)}`;
   const stage = `*${doing(s)}*`;
   const expires = s.status === 'awaiting_confirmation' ? `; expires ${utcShort(s.expiresAt, now)}` : '';
-  const failure = s.failure === undefined ? '' : `; failed at ${STAGE_LABELS[s.failure.stage].toLowerCase()}`;
+  const failure = s.failure === undefined ? '' : `; failed at: ${STAGE_LABELS[s.failure.stage]}`;
   return `${STATUS_EMOJI[s.status]} *${sessionTitle(s).replaceAll('*', '')}* — session ${code(s.id)} ${where}\n${stage}${expires}${failure}; ${who}${confirmed}.`;
 }
