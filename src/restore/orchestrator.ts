@@ -1,0 +1,893 @@
+// Runs sessions: every user request and every stage outcome becomes an event for the pure
+// transition function; the result is persisted before anything else happens, and only then are its
+// effects carried out (run a stage, arm the expiry timer, release the lock). Stages run as
+// activities over the AWS ports; their mid-stage checkpoints are persisted through the same path,
+// so a process killed anywhere resumes from the last persisted step and never repeats a mutation.
+
+import type { RecoveryPoint } from '../aws/ports.js';
+import { isAbort } from './activities/errors.js';
+import type { ActivityLog } from './activities/index.js';
+import {
+  type Activities,
+  type CutoverCheckpoint,
+  isTransient,
+  PlanChanged,
+  type RestoreJobCheckpoint,
+  type RestoreTarget,
+  StageFailure,
+} from './activities/index.js';
+import type { ApproverCheck } from './approval.js';
+import { isRestoreError, RestoreError } from './errors.js';
+import type { SessionLock } from './lock.js';
+import { changeSetName, newSessionId, restoreIdempotencyToken } from './names.js';
+import {
+  buildCleanupPlan,
+  buildRestorePlan,
+  buildRollbackPlan,
+  type Plan,
+  type PlanTarget,
+  type RestorePlan,
+} from './plan.js';
+import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
+import {
+  type CleanupCandidate,
+  createSession,
+  cutoverHistory,
+  isOpen,
+  type Production,
+  type RestoreSession,
+  retiredRoots,
+  rollbackTarget,
+  type SessionEffect,
+  type SessionKind,
+  type StageName,
+  stageState,
+  undeliveredNotices,
+} from './session.js';
+import type { SessionStore } from './store.js';
+import { type AwsPatch, type SessionEvent, transition } from './transitions.js';
+
+export interface OrchestratorLog extends ActivityLog {
+  error(obj: object, msg?: string): void;
+}
+
+export interface RestoreServiceDeps {
+  activities: Activities;
+  store: SessionStore;
+  lock: SessionLock;
+  approvers: ApproverCheck;
+  confirmTtlMs: number;
+  log: OrchestratorLog;
+  now?: () => Date;
+  newId?: (now: Date) => string;
+}
+
+/** Where production stands when a stage fails in a way its activity did not classify. */
+const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
+  resolve: 'unchanged',
+  confirm: 'unchanged',
+  restore: 'unchanged',
+  locate: 'unchanged',
+  flatten: 'unchanged',
+  cutover: 'unknown',
+  verify: 'cut_over',
+  delete: 'unchanged',
+};
+
+interface Running {
+  stage: StageName;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export function createRestoreService(deps: RestoreServiceDeps): RestoreService & { idle(): Promise<void> } {
+  const { activities, store, lock, approvers, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? ((at: Date) => newSessionId(at));
+  const sessions = new Map<string, RestoreSession>();
+  const queues = new Map<string, Promise<unknown>>();
+  const running = new Map<string, Running>();
+  const wanted = new Map<string, StageName>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const listeners = new Set<SessionListener>();
+  let closed = false;
+
+  /** One event at a time per session: the transition sees the latest persisted state. */
+  function serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = queues.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    queues.set(id, settled);
+    void settled.then(() => {
+      if (queues.get(id) === settled) queues.delete(id);
+    });
+    return next;
+  }
+
+  function emit(session: RestoreSession): void {
+    for (const listener of listeners) {
+      try {
+        listener(session);
+      } catch (error) {
+        log.error({ err: error, session: session.id }, 'session listener failed');
+      }
+    }
+  }
+
+  async function persistNew(session: RestoreSession, effects: SessionEffect[]): Promise<void> {
+    await store.save(session);
+    sessions.set(session.id, session);
+    emit(session);
+    runEffects(session, effects);
+  }
+
+  function apply(id: string, event: SessionEvent): Promise<Outcome> {
+    return serial(id, async () => {
+      const current = sessions.get(id);
+      if (current === undefined) {
+        return { ok: false, code: 'unexpected_event', reason: `There is no session ${id}.` } as Outcome;
+      }
+      const result = transition(current, event, { now: now() });
+      if (!result.ok) return { ...result, session: current };
+      await store.save(result.session);
+      sessions.set(id, result.session);
+      emit(result.session);
+      runEffects(result.session, result.effects);
+      return { ok: true, session: result.session };
+    });
+  }
+
+  function runEffects(session: RestoreSession, effects: SessionEffect[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'run_stage':
+          if (effect.stage !== 'resolve') startStage(session.id, effect.stage);
+          break;
+        case 'abort_stage':
+          running.get(session.id)?.abort.abort();
+          break;
+        case 'await_confirmation':
+          armExpiry(session.id, effect.expiresAt);
+          break;
+        case 'release_lock':
+          clearExpiry(session.id);
+          if (effect.fileSystemId !== undefined) {
+            lock.release(effect.fileSystemId, session.id).catch((error: unknown) => {
+              log.error({ err: error, session: session.id }, 'could not release the file system lock');
+            });
+          }
+          break;
+        case 'notify':
+          // Notices are delivered by whoever subscribes (the Slack notifier) from the session itself.
+          break;
+      }
+    }
+  }
+
+  function armExpiry(id: string, expiresAt: string): void {
+    clearExpiry(id);
+    if (closed) return;
+    // setTimeout holds at most ~24.8 days; a confirmation window is minutes.
+    const delay = Math.min(Math.max(0, Date.parse(expiresAt) - now().getTime()), 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      timers.delete(id);
+      apply(id, { type: 'expire' }).then(
+        (outcome) => {
+          // Confirmed or changed in the meantime: the refusal is the expected answer.
+          if (!outcome.ok && outcome.code === 'not_expired' && outcome.session) {
+            armExpiry(id, outcome.session.expiresAt);
+          }
+        },
+        (error: unknown) => log.error({ err: error, session: id }, 'could not expire the session'),
+      );
+    }, delay + 5);
+    timer.unref();
+    timers.set(id, timer);
+  }
+
+  function clearExpiry(id: string): void {
+    const timer = timers.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    timers.delete(id);
+  }
+
+  function startStage(id: string, stage: StageName): void {
+    if (closed) return;
+    if (running.has(id)) {
+      // A stage that just ended asked for the next one from inside its own runner.
+      wanted.set(id, stage);
+      return;
+    }
+    const abort = new AbortController();
+    const entry: Running = { stage, abort, done: Promise.resolve() };
+    running.set(id, entry);
+    entry.done = runStage(id, stage, abort.signal)
+      .catch((error: unknown) => {
+        log.error({ err: error, session: id, stage }, 'stage runner failed');
+      })
+      .finally(() => {
+        if (running.get(id) === entry) running.delete(id);
+        const next = wanted.get(id);
+        wanted.delete(id);
+        if (next !== undefined) startStage(id, next);
+      });
+  }
+
+  async function runStage(id: string, stage: StageName, signal: AbortSignal): Promise<void> {
+    let session = sessions.get(id);
+    if (session === undefined) return;
+    if (stageState(session, stage)?.status === 'pending') {
+      const started = await apply(id, { type: 'stage_started', stage });
+      if (!started.ok) {
+        log.warn({ session: id, stage, code: started.code }, 'stage did not start');
+        return;
+      }
+      session = started.session;
+    }
+    if (stageState(session, stage)?.status !== 'running') return;
+    const plan = session.plan;
+    if (plan === undefined) return;
+    const target = targetFromPlan(plan);
+    const checkpoint = async (aws: AwsPatch, roots?: { previous?: string; next?: string }) => {
+      const outcome = await apply(id, {
+        type: 'stage_checkpoint',
+        stage,
+        aws,
+        ...(roots === undefined ? {} : { roots }),
+      });
+      // A refused checkpoint means the session moved on (cancelled, expired): stop before the
+      // activity's next mutation.
+      if (!outcome.ok) throw abortError(`checkpoint refused: ${outcome.reason}`);
+    };
+
+    try {
+      const done = await runActivity(session, stage, target, signal, checkpoint);
+      if (signal.aborted) return;
+      const outcome = await apply(id, { type: 'stage_done', stage, ...done });
+      if (!outcome.ok)
+        log.warn({ session: id, stage, code: outcome.code, reason: outcome.reason }, 'stage_done refused');
+    } catch (error) {
+      if (signal.aborted || isAbort(error)) return;
+      if (error instanceof PlanChanged) {
+        await replan(id, error);
+        return;
+      }
+      const failure = asFailure(stage, error);
+      log.warn({ session: id, stage, code: failure.code, reason: failure.reason }, 'stage failed');
+      await apply(id, { type: 'stage_failed', stage, ...failure });
+    }
+  }
+
+  type StageOutcome = Omit<Extract<SessionEvent, { type: 'stage_done' }>, 'type' | 'stage'>;
+
+  async function runActivity(
+    session: RestoreSession,
+    stage: StageName,
+    target: RestoreTarget,
+    signal: AbortSignal,
+    checkpoint: (aws: AwsPatch, roots?: { previous?: string; next?: string }) => Promise<void>,
+  ): Promise<StageOutcome> {
+    const plan = session.plan as Plan;
+    const id = session.id;
+    switch (stage) {
+      case 'restore': {
+        const p = plan as RestorePlan;
+        const result = await activities.runRestoreJob(
+          {
+            point: pointFromPlan(p),
+            target,
+            restoreMode: p.restoreMode,
+            idempotencyToken: restoreIdempotencyToken(id),
+            ...(session.aws.restoreDirsBefore === undefined
+              ? {}
+              : { restoreDirsBefore: session.aws.restoreDirsBefore }),
+            ...(session.aws.restoreJobId === undefined ? {} : { restoreJobId: session.aws.restoreJobId }),
+          },
+          {
+            signal,
+            checkpoint: (patch: RestoreJobCheckpoint) => checkpoint(patch),
+            progress: ({ percentDone, etaMinutes }) => {
+              apply(id, {
+                type: 'stage_progress',
+                stage,
+                ...(percentDone === undefined ? {} : { percentDone }),
+                ...(etaMinutes === undefined ? {} : { etaMinutes }),
+              }).catch((error: unknown) =>
+                log.warn({ err: error, session: id }, 'could not record progress'),
+              );
+            },
+          },
+        );
+        return {
+          aws: {
+            restoreJobId: result.restoreJobId,
+            restoreDirsBefore: result.restoreDirsBefore,
+            restoreJobCompletedAt: result.completedAt.toISOString(),
+          },
+          detail: { restoreJobId: result.restoreJobId },
+        };
+      }
+      case 'locate': {
+        const p = plan as RestorePlan;
+        const result = await activities.locate({
+          restoreDirsBefore: session.aws.restoreDirsBefore ?? [],
+          ...(p.expectedRelPath === undefined ? {} : { expectedRelPath: p.expectedRelPath }),
+          liveRoot: p.currentRoot,
+        });
+        return {
+          aws: {
+            restoreDir: result.restoreDir,
+            dataDir: result.dataDir,
+            dataSizeBytes: result.sizeBytes,
+            dataFileCount: result.fileCount,
+          },
+          detail: {
+            restoreDir: result.restoreDir,
+            dataDir: result.dataDir,
+            sizeBytes: result.sizeBytes,
+            fileCount: result.fileCount,
+            rule: result.rule,
+            warnings: result.warnings,
+          },
+        };
+      }
+      case 'flatten': {
+        const p = plan as RestorePlan;
+        const result = await activities.flattenData({
+          dataDir: session.aws.dataDir ?? '',
+          flatName: p.targetRoot,
+          liveRoot: p.currentRoot,
+        });
+        return {
+          aws: { flatDir: result.flatDir },
+          detail: {
+            flatDir: result.flatDir,
+            sizeBytes: result.sizeBytes,
+            fileCount: result.fileCount,
+            leftovers: result.leftovers,
+            warnings: result.warnings,
+          },
+        };
+      }
+      case 'cutover': {
+        const newRoot =
+          plan.kind === 'restore' ? (session.aws.flatDir ?? plan.targetRoot) : targetRootOf(plan);
+        const name = session.aws.changeSetName ?? changeSetName(id, session.attempt);
+        const result = await activities.cutover(
+          {
+            target,
+            expectedTemplateSha256: plan.templateSha256,
+            expectedTaskDefinitionArn: plan.taskDefinitionArn,
+            newRoot,
+            changeSetName: name,
+            sessionId: id,
+            state: {
+              ...(session.aws.changeSetId === undefined ? {} : { changeSetId: session.aws.changeSetId }),
+              ...(session.aws.executedAt === undefined
+                ? {}
+                : { executed: true, executedAt: new Date(session.aws.executedAt) }),
+              stoppedTaskArns: [...session.aws.stoppedTaskArns],
+              ...(session.aws.templateDiff === undefined ? {} : { templateDiff: session.aws.templateDiff }),
+              ...(session.roots.previous === undefined ? {} : { previousRoot: session.roots.previous }),
+            },
+          },
+          {
+            signal,
+            checkpoint: (patch: CutoverCheckpoint) => {
+              if ('templateDiff' in patch) {
+                return checkpoint(
+                  {
+                    templateDiff: patch.templateDiff,
+                    changeSetName: name,
+                    oldTaskDefinitionArn: plan.taskDefinitionArn,
+                  },
+                  { previous: patch.previousRoot, next: newRoot },
+                );
+              }
+              if ('changeSetId' in patch) return checkpoint({ changeSetId: patch.changeSetId });
+              if ('executed' in patch) return checkpoint({ executedAt: patch.executedAt.toISOString() });
+              if ('stopping' in patch) return checkpoint({ stoppingTaskArn: patch.stopping });
+              return checkpoint({ stoppedTaskArns: [...patch.stoppedTaskArns] });
+            },
+          },
+        );
+        return {
+          aws: {
+            changeSetName: name,
+            ...(result.changeSetId === undefined ? {} : { changeSetId: result.changeSetId }),
+            executedAt: result.executedAt.toISOString(),
+            newTaskDefinitionArn: result.newTaskDefinitionArn,
+            stoppedTaskArns: result.stoppedTaskArns,
+            templateDiff: result.templateDiff,
+            oldTaskDefinitionArn: plan.taskDefinitionArn,
+          },
+          roots: { previous: result.previousRoot, next: newRoot },
+          detail: {
+            previousRoot: result.previousRoot,
+            newRoot,
+            newTaskDefinitionArn: result.newTaskDefinitionArn,
+            stoppedTasks: result.stoppedTaskArns.length,
+          },
+        };
+      }
+      case 'verify': {
+        const expectRoot = session.roots.next ?? targetRootOf(plan);
+        const result = await activities.verify(
+          {
+            target,
+            newTaskDefinitionArn: session.aws.newTaskDefinitionArn ?? '',
+            expectRoot,
+          },
+          { signal },
+        );
+        return {
+          aws: { newTaskArn: result.taskArn },
+          detail: {
+            taskArn: result.taskArn,
+            healthStatus: result.healthStatus,
+            ...(result.healthUrlStatus === undefined ? {} : { healthUrlStatus: result.healthUrlStatus }),
+          },
+        };
+      }
+      case 'delete': {
+        if (plan.kind !== 'cleanup') throw new Error('delete runs only in a cleanup session');
+        const protect = (session.cleanup?.candidates ?? [])
+          .filter((c) => !c.deletable)
+          .map((c) => c.path.slice(1));
+        const result = await activities.deleteDirs(
+          target,
+          plan.paths.map((p) => p.slice(1)),
+          { liveRoot: plan.currentRoot, protect },
+        );
+        return {
+          aws: { deletedPaths: [...result.deleted, ...result.absent].map((n) => `/${n.replace(/^\//, '')}`) },
+          detail: { deleted: result.deleted, absent: result.absent },
+        };
+      }
+      default:
+        throw new Error(`stage ${stage} has no activity`);
+    }
+  }
+
+  /** The stack moved since the confirmation: build the plan afresh and ask again. */
+  async function replan(id: string, change: PlanChanged): Promise<void> {
+    const session = sessions.get(id);
+    if (session?.plan === undefined) return;
+    try {
+      const fresh = await activities.resolveTarget();
+      const target = toPlanTarget(fresh);
+      const plan: Plan = { ...session.plan, ...target };
+      const outcome = await apply(id, {
+        type: 'plan_changed',
+        plan,
+        changes: change.changes.map(describeChange),
+      });
+      if (!outcome.ok) {
+        await apply(id, {
+          type: 'stage_failed',
+          stage: 'cutover',
+          reason: `The stack changed since the confirmation (${change.message}) and the plan could not be renewed: ${outcome.reason}`,
+          production: 'unchanged',
+          code: 'plan_changed',
+        });
+      }
+    } catch (error) {
+      const failure = asFailure('cutover', error);
+      await apply(id, { type: 'stage_failed', stage: 'cutover', ...failure, production: 'unchanged' });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Opening sessions
+
+  async function open(
+    actor: Actor,
+    kind: SessionKind,
+    pointInput: string | undefined,
+    resolve: (session: RestoreSession, target: RestoreTarget) => Promise<SessionEvent>,
+  ): Promise<RestoreSession> {
+    const at = now();
+    const id = newId(at);
+    const created = createSession({
+      id,
+      kind,
+      channel: actor.channel,
+      requester: actor.user,
+      now: at,
+      confirmTtlMs: deps.confirmTtlMs,
+      ...(pointInput === undefined ? {} : { pointInput }),
+    });
+
+    // The target decides which lock to take, so it is read before anything is stored.
+    let target: RestoreTarget | undefined;
+    let targetError: unknown;
+    try {
+      target = await activities.resolveTarget();
+    } catch (error) {
+      targetError = error;
+    }
+    await serial(id, () => persistNew(created.session, []));
+    const started = await apply(id, { type: 'stage_started', stage: 'resolve' });
+    if (!started.ok) throw RestoreError.fromRefusal(started);
+
+    // The lock names a persisted session (a lock naming an unknown one counts as stale).
+    if (target !== undefined) {
+      const held = await lock.acquire(target.fileSystemId, {
+        sessionId: id,
+        requester: actor.user,
+        channel: actor.channel,
+        since: at.toISOString(),
+      });
+      if (!held.ok) {
+        await apply(id, {
+          type: 'resolve_failed',
+          code: 'locked',
+          reason: `Session ${held.held.sessionId} of <@${held.held.requester}> has held ${target.fileSystemId} since ${held.held.since}.`,
+        });
+        throw new RestoreError(
+          'locked',
+          `Another session (${held.held.sessionId}) holds ${target.fileSystemId}.`,
+          {
+            ...held.held,
+            fileSystemId: target.fileSystemId,
+          },
+        );
+      }
+    }
+
+    let event: SessionEvent;
+    if (target === undefined) {
+      const failure = asFailure('resolve', targetError);
+      event = {
+        type: 'resolve_failed',
+        reason: failure.reason,
+        ...(failure.code ? { code: failure.code } : {}),
+      };
+    } else {
+      try {
+        event = await resolve(started.session, target);
+      } catch (error) {
+        const failure = asFailure('resolve', error);
+        event = {
+          type: 'resolve_failed',
+          reason: failure.reason,
+          ...(failure.code ? { code: failure.code } : {}),
+        };
+      }
+    }
+    const resolved = await apply(id, event);
+    if (!resolved.ok) {
+      // A plan that fails its own checks must not be confirmable.
+      const failed = await apply(id, {
+        type: 'resolve_failed',
+        reason: resolved.reason,
+        code: resolved.code,
+      });
+      if (!failed.ok) throw RestoreError.fromRefusal(failed);
+      if (target !== undefined) await lock.release(target.fileSystemId, id).catch(() => undefined);
+      return failed.session;
+    }
+    if (target !== undefined && !isOpen(resolved.session)) {
+      await lock.release(target.fileSystemId, id).catch(() => undefined);
+    }
+    return resolved.session;
+  }
+
+  async function allSessions(): Promise<RestoreSession[]> {
+    const listing = await store.list();
+    for (const bad of listing.corrupt) log.warn({ file: bad.file, code: bad.code }, bad.message);
+    // The in-memory copy is never older than the stored one.
+    return listing.sessions.map((s) => sessions.get(s.id) ?? s);
+  }
+
+  async function verdict(user: string) {
+    return approvers.verdict(user);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  return {
+    async listPoints(limit) {
+      const target = await activities.resolveTarget();
+      const points = await activities.listPoints(target, limit);
+      return {
+        stackName: target.stackName,
+        fileSystemId: target.fileSystemId,
+        fileSystemArn: target.fileSystemArn,
+        currentRoot: target.currentRoot,
+        points: points.map((point, i) => {
+          const whyNot =
+            point.status !== 'COMPLETED'
+              ? `its status is ${point.status}${point.statusMessage ? `: ${point.statusMessage}` : ''}`
+              : undefined;
+          return { index: i + 1, point, restorable: whyNot === undefined, ...(whyNot ? { whyNot } : {}) };
+        }),
+      } satisfies ListResult;
+    },
+
+    start(actor, spec: PointSpec, pointInput) {
+      return open(actor, 'restore', pointInput, async (session, target) => {
+        const point = await activities.resolvePoint(target, spec);
+        const history = cutoverHistory(await allSessions(), target.fileSystemId).map((c) => ({
+          root: c.to,
+          cutAt: new Date(c.cutAt),
+        }));
+        const outline = activities.planRestore(target, point, history);
+        const plan = buildRestorePlan({
+          sessionId: session.id,
+          target: toPlanTarget(target),
+          requester: actor.user,
+          point: {
+            arn: point.arn,
+            id: point.id,
+            vault: point.vault,
+            createdAt: point.createdAt.toISOString(),
+            ...(point.sizeBytes === undefined ? {} : { sizeBytes: point.sizeBytes }),
+          },
+          restoreMode: outline.restoreMode,
+          ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
+          expectedDurationMinutes: outline.expectedDurationMinutes,
+        });
+        return { type: 'resolved', plan };
+      });
+    },
+
+    rollback(actor) {
+      return open(actor, 'rollback', undefined, async (_session, target) => {
+        const back = rollbackTarget(await allSessions(), target.fileSystemId);
+        if (back === undefined) {
+          return {
+            type: 'resolve_failed',
+            code: 'nothing_to_roll_back',
+            reason: `No session of this bot has cut ${target.fileSystemId} over, so there is no previous root to go back to. The live root is ${target.currentRoot}.`,
+          };
+        }
+        if (back.expectedCurrentRoot !== target.currentRoot) {
+          return {
+            type: 'resolve_failed',
+            code: 'drift',
+            reason: `The live root is ${target.currentRoot}, but the last cutover (session ${back.sessionId}) set ${back.expectedCurrentRoot}. Someone changed the stack since; roll back by hand.`,
+          };
+        }
+        const plan = buildRollbackPlan({
+          target: toPlanTarget(target),
+          requester: actor.user,
+          targetRoot: back.root,
+          rollbackOf: back.sessionId,
+          expectedDurationMinutes: 10,
+        });
+        return { type: 'resolved', plan };
+      });
+    },
+
+    cleanup(actor) {
+      return open(actor, 'cleanup', undefined, async (_session, target) => {
+        const retired = retiredRoots(await allSessions(), target.fileSystemId).map((r) => ({
+          root: r.root,
+          retiredAt: new Date(r.retiredAt),
+        }));
+        const listing = await activities.cleanupCandidates(target, {
+          liveRoot: target.currentRoot,
+          retiredRoots: retired,
+          now: now(),
+        });
+        const candidates: CleanupCandidate[] = listing.candidates.map((c) => {
+          const retiredAt = retired.find((r) => r.root === `/${c.name}`)?.retiredAt;
+          return {
+            path: `/${c.name}`,
+            sizeBytes: c.sizeBytes,
+            kind: c.kind,
+            deletable: c.deletable,
+            ...(c.whyNot === undefined ? {} : { whyNot: c.whyNot }),
+            ...(retiredAt === undefined ? {} : { retiredAt: retiredAt.toISOString() }),
+          };
+        });
+        const plan = buildCleanupPlan({
+          target: toPlanTarget(target),
+          requester: actor.user,
+          expectedDurationMinutes: 1,
+        });
+        return { type: 'resolved', plan, cleanupCandidates: candidates };
+      });
+    },
+
+    async confirm(sessionId, user, planHash) {
+      return apply(sessionId, { type: 'confirm', user, planHash, isApprover: await verdict(user) });
+    },
+
+    async reject(sessionId, user) {
+      return apply(sessionId, { type: 'reject', user, isApprover: await verdict(user) });
+    },
+
+    async cancel(sessionId, user) {
+      return apply(sessionId, { type: 'cancel', user, isApprover: await verdict(user) });
+    },
+
+    chooseCleanup(sessionId, user, paths) {
+      return apply(sessionId, { type: 'cleanup_choose', user, paths });
+    },
+
+    get(sessionId) {
+      return sessions.get(sessionId);
+    },
+
+    open(channel) {
+      return [...sessions.values()]
+        .filter((s) => isOpen(s) && (channel === undefined || s.channel === channel))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+
+    recent(channel, limit) {
+      return [...sessions.values()]
+        .filter((s) => s.channel === channel)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+        .slice(0, limit);
+    },
+
+    async setCard(sessionId, ts) {
+      const outcome = await apply(sessionId, { type: 'card_posted', ts });
+      if (!outcome.ok && outcome.code !== 'already_posted') throw RestoreError.fromRefusal(outcome);
+    },
+
+    async markNoticePosted(sessionId, noticeId, ts) {
+      const outcome = await apply(sessionId, { type: 'notice_posted', id: noticeId, ts });
+      if (!outcome.ok && outcome.code !== 'already_posted') throw RestoreError.fromRefusal(outcome);
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async resumeAll() {
+      const all = await allSessions();
+      const resumed: RestoreSession[] = [];
+      for (const stored of all) {
+        if (!sessions.has(stored.id)) sessions.set(stored.id, stored);
+      }
+      for (const stored of all) {
+        const session = sessions.get(stored.id) as RestoreSession;
+        if (!isOpen(session)) {
+          // Finished, but the thread may still miss its last notices.
+          if (undeliveredNotices(session).length > 0) emit(session);
+          continue;
+        }
+        if (session.plan !== undefined) {
+          await lock.acquire(session.plan.fileSystemId, {
+            sessionId: session.id,
+            requester: session.requester,
+            channel: session.channel,
+            since: session.createdAt,
+          });
+        }
+        if (session.status === 'resolving') {
+          // Resolving reads AWS only; nothing to undo. The user starts again with fresh data.
+          const outcome = await apply(session.id, {
+            type: 'resolve_failed',
+            code: 'interrupted',
+            reason:
+              'The bot restarted while it was resolving this request; nothing was changed. Start it again.',
+          });
+          if (outcome.ok) resumed.push(outcome.session);
+          continue;
+        }
+        const outcome = await apply(session.id, { type: 'resumed' });
+        if (outcome.ok) resumed.push(outcome.session);
+        else
+          log.warn({ session: session.id, code: outcome.code, reason: outcome.reason }, 'could not resume');
+      }
+      return resumed;
+    },
+
+    async idle() {
+      // Stages hand over to the next one as they finish, so wait until nothing runs any more.
+      for (;;) {
+        const pending = [...running.values()].map((r) => r.done);
+        const queued = [...queues.values()];
+        if (pending.length === 0 && queued.length === 0) return;
+        await Promise.allSettled([...pending, ...queued]);
+      }
+    },
+
+    async close() {
+      closed = true;
+      for (const id of [...timers.keys()]) clearExpiry(id);
+      for (const r of running.values()) r.abort.abort();
+      await Promise.allSettled([...running.values()].map((r) => r.done));
+      await Promise.allSettled([...queues.values()]);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function abortError(message: string): Error {
+  const error = new Error(message);
+  error.name = 'AbortError';
+  return error;
+}
+
+function targetRootOf(plan: Plan): string {
+  if (plan.kind === 'cleanup') return plan.currentRoot;
+  return plan.targetRoot;
+}
+
+function toPlanTarget(t: RestoreTarget): PlanTarget {
+  return {
+    stackName: t.stackName,
+    fileSystemId: t.fileSystemId,
+    fileSystemArn: t.fileSystemArn,
+    cluster: t.cluster,
+    service: t.service,
+    taskDefinitionArn: t.taskDefinitionArn,
+    volumeName: t.volumeName,
+    templateSha256: t.templateSha256,
+    currentRoot: t.currentRoot,
+  };
+}
+
+/** What the activities need of the target, rebuilt from the persisted plan (no AWS reads). */
+function targetFromPlan(plan: Plan): RestoreTarget {
+  const [, , , region = '', accountId = ''] = plan.fileSystemArn.split(':');
+  return {
+    stackName: plan.stackName,
+    stackStatus: 'UNKNOWN',
+    templateSha256: plan.templateSha256,
+    fileSystemId: plan.fileSystemId,
+    fileSystemArn: plan.fileSystemArn,
+    fileSystemLogicalId: 'DbStorage',
+    cluster: plan.cluster,
+    service: plan.service,
+    serviceArn: plan.service,
+    taskDefinitionArn: plan.taskDefinitionArn,
+    volumeName: plan.volumeName,
+    currentRoot: plan.currentRoot,
+    region,
+    accountId,
+  };
+}
+
+function pointFromPlan(plan: RestorePlan): RecoveryPoint {
+  return {
+    arn: plan.recoveryPoint.arn,
+    id: plan.recoveryPoint.id,
+    vault: plan.recoveryPoint.vault,
+    resourceArn: plan.fileSystemArn,
+    resourceType: 'EFS',
+    status: 'COMPLETED',
+    createdAt: new Date(plan.recoveryPoint.createdAt),
+    ...(plan.recoveryPoint.sizeBytes === undefined ? {} : { sizeBytes: plan.recoveryPoint.sizeBytes }),
+  };
+}
+
+function describeChange(change: unknown): string {
+  if (typeof change === 'string') return change;
+  const c = change as { what?: string; field?: string; expected?: string; actual?: string };
+  const what = c.what ?? c.field ?? 'stack';
+  return c.expected !== undefined
+    ? `${what}: was ${c.expected}, now ${c.actual ?? '?'}`
+    : JSON.stringify(change);
+}
+
+interface FailureFields {
+  reason: string;
+  production: Production;
+  next?: string;
+  code?: string;
+}
+
+function asFailure(stage: StageName, error: unknown): FailureFields {
+  if (error instanceof StageFailure) {
+    return { reason: error.reason, production: error.production, next: error.next, code: error.code };
+  }
+  if (isRestoreError(error)) {
+    return { reason: error.message, production: PRODUCTION_IF_UNCLASSIFIED[stage], code: error.code };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    reason: message,
+    production: PRODUCTION_IF_UNCLASSIFIED[stage],
+    code: isTransient(error) ? 'aws_unavailable' : 'internal',
+  };
+}

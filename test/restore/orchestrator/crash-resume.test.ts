@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RestoreSession } from '../../../src/restore/session.js';
+import { FileSessionStore, type SessionStore } from '../../../src/restore/store.js';
+import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
+import { waitFor } from '../../helpers/wait.js';
+import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
+
+/**
+ * A store that "dies" right after persisting the step a predicate picks: every later save fails,
+ * so the process can change nothing more that it could remember. A second service over the same
+ * state directory then plays the restarted process.
+ */
+class DyingStore implements SessionStore {
+  dead = false;
+  constructor(
+    private readonly inner: FileSessionStore,
+    private readonly when: (s: RestoreSession) => boolean,
+  ) {}
+  async save(session: RestoreSession): Promise<void> {
+    if (this.dead) throw new Error('the process was killed');
+    await this.inner.save(session);
+    if (this.when(session)) this.dead = true;
+  }
+  load(id: string) {
+    return this.inner.load(id);
+  }
+  list(opts?: { open?: boolean }) {
+    return this.inner.list(opts);
+  }
+}
+
+const stage = (s: RestoreSession, name: string) => s.stages.find((x) => x.name === name)?.status;
+
+/** Persisted steps of a restore, in order; the test kills the process right after each. */
+const CRASH_POINTS: [string, (s: RestoreSession) => boolean][] = [
+  ['after confirm', (s) => s.status === 'running' && stage(s, 'restore') === 'pending'],
+  ['after the restore stage started', (s) => stage(s, 'restore') === 'running' && !s.aws.restoreDirsBefore],
+  [
+    'after listing before StartRestoreJob',
+    (s) => s.aws.restoreDirsBefore !== undefined && !s.aws.restoreJobId,
+  ],
+  ['after StartRestoreJob', (s) => s.aws.restoreJobId !== undefined && s.progress === undefined],
+  ['mid-poll', (s) => s.progress?.percentDone !== undefined && s.progress.percentDone > 0],
+  ['after the restore job', (s) => stage(s, 'restore') === 'done' && stage(s, 'locate') === 'pending'],
+  ['after locate', (s) => stage(s, 'locate') === 'done'],
+  ['after flatten', (s) => stage(s, 'flatten') === 'done'],
+  ['after the template diff', (s) => s.aws.templateDiff !== undefined && !s.aws.changeSetId],
+  ['after CreateChangeSet', (s) => s.aws.changeSetId !== undefined && !s.aws.executedAt],
+  ['after ExecuteChangeSet', (s) => s.aws.executedAt !== undefined && !s.aws.stoppingTaskArn],
+  ['before StopTask', (s) => s.aws.stoppingTaskArn !== undefined && s.aws.stoppedTaskArns.length === 0],
+  ['after StopTask', (s) => s.aws.stoppedTaskArns.length > 0 && stage(s, 'cutover') === 'running'],
+  ['during verify', (s) => stage(s, 'verify') === 'running'],
+];
+
+describe('a restore killed at every persisted step resumes and finishes once', () => {
+  let env: SimWithPorts;
+  // A fresh world for each: every run restores the same point onto the default stack.
+  beforeEach(async () => {
+    env = await startSimWithPorts({ speed: 4000 });
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it.each(CRASH_POINTS)('killed %s', async (_name, when) => {
+    const baseline = await env.state();
+    const jobsBefore = baseline.restoreJobs.length;
+    const executesBefore = baseline.calls['cloudformation:ExecuteChangeSet'] ?? 0;
+    const stopsBefore = baseline.calls['ecs:StopTask'] ?? 0;
+
+    const first = harness(env);
+    const store = new DyingStore(new FileSessionStore(`${first.stateDir}/sessions`), when);
+    // The harness's runtime uses its own store; rebuild the service over the dying one.
+    const { createRestoreService } = await import('../../../src/restore/orchestrator.js');
+    const { FileLock, holderOpenIn } = await import('../../../src/restore/lock.js');
+    const { createApproverCheck } = await import('../../../src/restore/approval.js');
+    const dying = createRestoreService({
+      activities: first.runtime.activities,
+      store,
+      lock: new FileLock({ dir: `${first.stateDir}/locks`, isHolderOpen: holderOpenIn(store) }),
+      approvers: createApproverCheck({ kind: 'anyone' }, async () => []),
+      confirmTtlMs: 60_000,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const session = await dying.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    await dying.confirm(session.id, CONFIRMER, session.planHash as string);
+    await waitFor(() => store.dead, { timeoutMs: 60_000, what: 'the crash point' });
+    // The killed process does nothing more: its in-flight work is abandoned, not finished.
+    void dying.close();
+
+    const second = harness(env, { stateDir: first.stateDir });
+    const resumed = await second.runtime.service.resumeAll();
+    expect(resumed.map((s) => s.id)).toContain(session.id);
+    const done = await settled(second.runtime, session.id);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+
+    const state = await env.state();
+    expect(state.restoreJobs.length - jobsBefore).toBe(1);
+    expect((state.calls['cloudformation:ExecuteChangeSet'] ?? 0) - executesBefore).toBe(1);
+    expect((state.calls['ecs:StopTask'] ?? 0) - stopsBefore).toBe(1);
+    // Each stage's outcome is announced once; a resume adds a note that says so.
+    const ids = done.notices.map((n) => n.id).filter((id) => !id.includes(':resumed'));
+    expect(ids.filter((id) => id.includes('#'))).toEqual([]);
+    expect(ids).toContain('session:summary');
+    expect(done.notices.some((n) => n.kind === 'resumed')).toBe(true);
+    await second.runtime.close();
+  });
+});

@@ -1,0 +1,175 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRestoreError } from '../../../src/restore/errors.js';
+import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
+import { POINTS } from '../activities/support.js';
+import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
+
+interface TaskDef {
+  arn: string;
+  revision: number;
+  volumes: { name: string; rootDirectory?: string }[];
+}
+
+function chatDbRoot(state: Record<string, unknown>): string | undefined {
+  const stack = state.stack as {
+    services?: { name: string; taskDefinition: string }[];
+    taskDefinitions?: TaskDef[];
+  };
+  const service = stack.services?.find((s) => s.name === 'chat-db');
+  const td = stack.taskDefinitions?.find((t) => t.arn === service?.taskDefinition);
+  return td?.volumes.find((v) => v.name === 'chat-db')?.rootDirectory;
+}
+
+describe('the restore service against the simulator', () => {
+  let env: SimWithPorts;
+  beforeEach(async () => {
+    env = await startSimWithPorts({ speed: 4000 });
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it('restores a point, flattens it, cuts over, verifies, and keeps the whole story in the session', async () => {
+    const { runtime } = harness(env);
+    const service = runtime.service;
+    const actor = { channel: CHANNEL, user: REQUESTER };
+    const session = await service.start(actor, { kind: 'id', id: POINTS.newest }, POINTS.newest);
+    expect(session.status).toBe('awaiting_confirmation');
+    expect(session.plan?.kind).toBe('restore');
+    const before = await env.state();
+    // Nothing in AWS was mutated before the confirmation.
+    expect(before.calls['backup:StartRestoreJob'] ?? 0).toBe(0);
+
+    const self = await service.confirm(session.id, REQUESTER, session.planHash as string);
+    expect(self.ok).toBe(false);
+    if (!self.ok) expect(self.code).toBe('self_confirm');
+
+    const stale = await service.confirm(session.id, CONFIRMER, 'f'.repeat(64));
+    expect(stale.ok).toBe(false);
+    if (!stale.ok) expect(stale.code).toBe('plan_changed');
+
+    // Two engineers pressing at once: exactly one confirmation.
+    const [a, b] = await Promise.all([
+      service.confirm(session.id, CONFIRMER, session.planHash as string),
+      service.confirm(session.id, 'U0THIRD', session.planHash as string),
+    ]);
+    expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
+
+    const done = await settled(runtime, session.id);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+    expect(done.stages.map((s) => s.status)).toEqual(done.stages.map(() => 'done'));
+    const plan = done.plan;
+    if (plan?.kind !== 'restore') throw new Error('not a restore plan');
+    expect(done.aws.flatDir).toBe(plan.targetRoot);
+    expect(done.roots).toEqual({ previous: plan.currentRoot, next: plan.targetRoot });
+    expect(done.aws.templateDiff).toContain(`+            RootDirectory: ${plan.targetRoot}`);
+
+    const state = await env.state();
+    expect(state.restoreJobs).toHaveLength(1);
+    expect(state.calls['cloudformation:ExecuteChangeSet']).toBe(1);
+    expect(state.calls['ecs:StopTask']).toBe(1);
+    expect(chatDbRoot(state)).toBe(plan.targetRoot);
+    // The flat directory holds the data of the point that was asked for.
+    const mount = env.sim.env().CHATDB_INSPECTOR_MOUNT as string;
+    const bson = join(mount, plan.targetRoot, 'storage.bson');
+    expect(existsSync(bson)).toBe(true);
+    expect(readFileSync(bson, 'utf8')).toContain(POINTS.newest);
+    // Every stage is announced once (a repeat would carry a `#2` id), waiting for the Slack layer.
+    const ids = done.notices.map((n) => n.id);
+    expect(ids.filter((id) => id.includes('#'))).toEqual([]);
+    for (const stage of ['restore', 'locate', 'flatten', 'cutover', 'verify']) {
+      expect(ids).toContain(`${stage}:started`);
+      expect(ids).toContain(`${stage}:done`);
+    }
+    expect(ids).toContain('session:summary');
+    await runtime.close();
+  });
+
+  it('holds one session per file system and names the holder', async () => {
+    const { runtime } = harness(env);
+    const first = await runtime.service.start(
+      { channel: CHANNEL, user: REQUESTER },
+      { kind: 'latest' },
+      'latest',
+    );
+    expect(first.status).toBe('awaiting_confirmation');
+    const refused = await runtime.service
+      .start({ channel: 'C0OTHER', user: CONFIRMER }, { kind: 'latest' }, 'latest')
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(isRestoreError(refused, 'locked')).toBe(true);
+    if (isRestoreError(refused)) {
+      expect(refused.details).toMatchObject({ sessionId: first.id, requester: REQUESTER, channel: CHANNEL });
+    }
+    // Once the first is cancelled, the file system is free again.
+    const cancelled = await runtime.service.cancel(first.id, REQUESTER);
+    expect(cancelled.ok).toBe(true);
+    await runtime.service.idle();
+    const second = await runtime.service.start(
+      { channel: 'C0OTHER', user: CONFIRMER },
+      { kind: 'latest' },
+      'latest',
+    );
+    expect(second.status).toBe('awaiting_confirmation');
+    await runtime.close();
+  });
+
+  it('refuses a point of the other file system without touching AWS', async () => {
+    const { runtime } = harness(env);
+    const session = await runtime.service.start(
+      { channel: CHANNEL, user: REQUESTER },
+      { kind: 'id', id: POINTS.dump },
+      POINTS.dump,
+    );
+    expect(session.status).toBe('failed');
+    expect(session.failure?.code).toBe('wrong_resource');
+    expect(session.failure?.production).toBe('unchanged');
+    const state = await env.state();
+    expect(state.calls['backup:StartRestoreJob'] ?? 0).toBe(0);
+    await runtime.close();
+  });
+
+  it('a failed restore job leaves production unchanged and says so in AWS words', async () => {
+    const { runtime } = harness(env);
+    const session = await runtime.service.start(
+      { channel: CHANNEL, user: REQUESTER },
+      { kind: 'latest' },
+      'latest',
+    );
+    env.sim.setFaults({ restoreJob: 'FAILED' });
+    await runtime.service.confirm(session.id, CONFIRMER, session.planHash as string);
+    const done = await settled(runtime, session.id);
+    expect(done.status).toBe('failed');
+    expect(done.failure?.stage).toBe('restore');
+    expect(done.failure?.production).toBe('unchanged');
+    const state = await env.state();
+    const job = state.restoreJobs[0] as { StatusMessage?: string; statusMessage?: string };
+    expect(done.failure?.reason).toContain(String(job.StatusMessage ?? job.statusMessage));
+    expect(state.calls['cloudformation:ExecuteChangeSet'] ?? 0).toBe(0);
+    await runtime.close();
+  });
+
+  it('rolls back to the previous root after a restore, with its own confirmation', async () => {
+    const { runtime } = harness(env);
+    const s = runtime.service;
+    const restore = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    await s.confirm(restore.id, CONFIRMER, restore.planHash as string);
+    const restored = await settled(runtime, restore.id);
+    expect(restored.status).toBe('succeeded');
+
+    const rollback = await s.rollback({ channel: CHANNEL, user: REQUESTER });
+    expect(rollback.status).toBe('awaiting_confirmation');
+    expect(rollback.plan?.kind === 'rollback' && rollback.plan.targetRoot).toBe(restored.roots.previous);
+    await s.confirm(rollback.id, CONFIRMER, rollback.planHash as string);
+    const back = await settled(runtime, rollback.id);
+    expect(back.failure).toBeUndefined();
+    expect(back.status).toBe('succeeded');
+    expect(chatDbRoot(await env.state())).toBe(restored.roots.previous);
+    await runtime.close();
+  });
+});
