@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
 import type { SlackMode } from '../config.js';
 import { boltLogger } from '../log.js';
+import { slackClientOptions } from './client.js';
 import type { SlackDeps } from './deps.js';
 import { healthHandler } from './health.js';
 import { register } from './index.js';
+import { createNotifier, type Notifier } from './notifier.js';
 
 export const EVENTS_PATH = '/slack/events';
 export const HEALTH_PATH = '/healthz';
@@ -24,6 +26,8 @@ export class SlackStartError extends Error {
 
 export interface SlackAppHandle {
   app: App;
+  /** Keeps the session cards and threads in step with the restore service; started by start(). */
+  notifier: Notifier;
   /** Verifies the bot token (auth.test), then listens; resolves with the port actually bound. */
   start(): Promise<{ mode: SlackMode; port: number }>;
   stop(): Promise<void>;
@@ -34,7 +38,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
   const now = deps.now ?? Date.now;
   const health = healthHandler(now(), now);
   const log = boltLogger(logger);
-  const clientOptions = { slackApiUrl: config.slack.apiUrl };
+  const clientOptions = slackClientOptions(config);
   const listen = {
     port: config.slack.port,
     ...(config.slack.host === undefined ? {} : { host: config.slack.host }),
@@ -76,10 +80,18 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
   app.error(async (error) => {
     logger.error({ err: error, code: error.code }, 'unhandled error in a Slack listener');
   });
-  register(app, deps);
+  const notifier = createNotifier({
+    restore: deps.restore,
+    client: app.client,
+    config,
+    logger,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  register(app, deps, notifier);
 
   return {
     app,
+    notifier,
     async start() {
       try {
         await app.init();
@@ -91,6 +103,9 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
           { cause: error },
         );
       }
+
+      // The cards follow the sessions from here on; sessions resumed after start() are picked up too.
+      notifier.start();
 
       if (config.slack.mode === 'http') {
         let server: Server;
@@ -142,6 +157,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       await app.stop().catch((error: unknown) => {
         logger.debug({ err: error }, 'Slack receiver was not running');
       });
+      await notifier.stop();
       const server = healthServer;
       healthServer = undefined;
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,17 +1,12 @@
+import { AwsCallError } from '../aws/errors.js';
+import type { ApproversSetting } from '../config.js';
+import { StageFailure } from '../restore/activities/errors.js';
+import { isRestoreError, type Refusal } from '../restore/errors.js';
+import type { LockHolder } from '../restore/service.js';
 import { COMMAND } from './ids.js';
-import { INDEX_MAX, LIST_MAX, MAX_COMMAND_TEXT, ParseError, type Subcommand } from './parse-command.js';
-
-/** A subcommand whose machinery this build does not have yet. */
-export class NotAvailableError extends Error {
-  readonly code = 'not_available';
-  readonly subcommand: Subcommand;
-
-  constructor(subcommand: Subcommand) {
-    super(`${subcommand} is not available yet`);
-    this.name = 'NotAvailableError';
-    this.subcommand = subcommand;
-  }
-}
+import { INDEX_MAX, LIST_MAX, MAX_COMMAND_TEXT, ParseError } from './parse-command.js';
+import { codeBlock, escapeText } from './views/blocks.js';
+import { approversMention, channel, user, utc } from './views/format.js';
 
 /**
  * User text shows what the user typed. Slack would turn `<…>` into links or mentions and
@@ -35,11 +30,15 @@ const POINT_FORMS =
 /** The one place where error codes become what a user reads. Every text says what to do next. */
 export function userMessage(error: unknown, command: string = COMMAND): string {
   if (error instanceof ParseError) return parseErrorText(error, command);
-  if (error instanceof NotAvailableError) {
-    return (
-      `\`${error.subcommand}\` is not available yet in this build: the restore machinery is still being built. ` +
-      `Nothing was changed. \`${command} help\` lists what works.`
-    );
+  if (isRestoreError(error, 'locked')) return lockedMessage(error.details as Partial<LockHolder>, command);
+  if (isRestoreError(error, 'lock_busy')) {
+    return 'Another request was taking the chat-db lock at the same moment, so this one was not started; nothing was changed. Try again in a few seconds.';
+  }
+  if (error instanceof StageFailure) {
+    return `AWS said: ${quoteAws(error.reason)}\nNothing was changed. ${error.next}`;
+  }
+  if (error instanceof AwsCallError) {
+    return `AWS said: ${quoteAws(error.message)}\nNothing was changed. Check the bot's AWS credentials and the stack, then try again.`;
   }
   return (
     'Something went wrong on the bot’s side and this request was not carried out; nothing was changed. ' +
@@ -73,5 +72,128 @@ function parseErrorText(error: ParseError, command: string): string {
         `${arg} contains characters that never appear in a recovery point (shell, path or markup characters), ` +
         `so it was refused and nothing was run. Use ${POINT_FORMS}.`
       );
+  }
+}
+
+/** AWS's words, verbatim but safe in mrkdwn. */
+function quoteAws(text: string): string {
+  return codeBlock(text, 1500);
+}
+
+/** Another session holds chat-db: who, since when, where, and what to do. */
+export function lockedMessage(holder: Partial<LockHolder>, command: string = COMMAND): string {
+  const who = holder.requester === undefined ? 'someone' : user(holder.requester);
+  const where = holder.channel === undefined ? 'another channel' : channel(holder.channel);
+  const since = holder.since === undefined ? '' : ` since ${utc(holder.since)}`;
+  const id = holder.sessionId === undefined ? '' : ` \`${holder.sessionId}\``;
+  return (
+    `:lock: *Not started:* chat-db is held by session${id} of ${who}${since}, in ${where}. ` +
+    'Only one session at a time may change chat-db, so nothing was started and production is unchanged by this request.\n' +
+    `Next: follow that session's card in ${where}, or ask ${who} to cancel it there (\`${command} cancel\`). \`${command} status\` shows where it stands.`
+  );
+}
+
+/** Slack's errors for a message the bot cannot post in a channel, and what the caller can do. */
+const CANNOT_POST = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'access_denied',
+  'restricted_action',
+  'team_access_not_granted',
+  'ekm_access_denied',
+]);
+
+export function isCannotPost(code: string | undefined): boolean {
+  return code !== undefined && CANNOT_POST.has(code);
+}
+
+export function cannotPostMessage(code: string, botUserId?: string): string {
+  const bot = botUserId === undefined ? '' : ` (${user(botUserId)})`;
+  const invite = `Invite me${bot} with \`/invite @chatdb-restore\` in this channel, then run the command again.`;
+  const start =
+    'I cannot post in this channel, so the session card has nowhere to live and nothing was started; production is unchanged.';
+  switch (code) {
+    case 'not_in_channel':
+      return `${start} I am not a member here (\`not_in_channel\`). ${invite}`;
+    case 'channel_not_found':
+      return `${start} Slack says \`channel_not_found\`: this is a private channel or a direct message I was never invited to. ${invite} In a DM, use an incident channel instead.`;
+    case 'is_archived':
+      return `${start} This channel is archived (\`is_archived\`). Run the command in an open incident channel.`;
+    default:
+      return `${start} Slack refused with \`${code}\`: the channel may restrict who can post. Ask a workspace admin, or use another incident channel. ${invite}`;
+  }
+}
+
+export interface RefusalContext {
+  approvers: ApproversSetting;
+  command?: string;
+  /** The session's requester, when known. */
+  requester?: string;
+}
+
+/**
+ * Why a click or a command on a session did nothing, told privately to whoever did it. Every
+ * refusal code of the state machine has its words here.
+ */
+export function refusalMessage(
+  refusal: Pick<Refusal, 'code' | 'reason' | 'details'>,
+  ctx: RefusalContext,
+): string {
+  const d = refusal.details ?? {};
+  const command = ctx.command ?? COMMAND;
+  const detail = (key: string) => {
+    const v = d[key];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const requester = ctx.requester === undefined ? 'the requester' : user(ctx.requester);
+  const approvers = ctx.approvers.kind === 'anyone' ? 'another engineer' : approversMention(ctx.approvers);
+  switch (refusal.code) {
+    case 'self_confirm':
+      return `You asked for this session, so your Confirm does not count: a second engineer must confirm it. Ask ${approvers} in the channel. Nothing has changed.`;
+    case 'self_reject':
+      return 'You asked for this session; to withdraw it, press *Cancel*. Nothing has changed.';
+    case 'not_approver':
+      return `Only ${ctx.approvers.kind === 'group' ? `members of ${approversMention(ctx.approvers)}` : ctx.approvers.kind === 'users' ? `${approversMention(ctx.approvers)}` : 'approvers'} can confirm or reject this session; your click did not count and nothing has changed.`;
+    case 'approvers_unavailable':
+      return 'The approvers group could not be read from Slack just now, so nothing was decided and nothing has changed. Try again in a minute.';
+    case 'not_requester_or_approver':
+      return `Only ${requester} or an approver can cancel this session. Nothing has changed.`;
+    case 'not_requester':
+      return `Only ${requester}, who asked for this cleanup, chooses what it deletes. Nothing has changed.`;
+    case 'expired': {
+      const at = detail('expiresAt');
+      return `This request expired${at === undefined ? '' : ` at ${utc(at)}`} without a confirmation, so nothing was changed. Start a new session with \`${command} start <point>\` if still needed.`;
+    }
+    case 'plan_changed':
+      return 'The plan changed since this card was shown, so your Confirm does not count: look at the card as it is now (the plan and its Confirm button were renewed) and confirm that. Nothing has changed.';
+    case 'already_confirmed': {
+      const by = detail('confirmer');
+      const at = detail('confirmedAt');
+      return `${by === undefined ? 'Someone' : user(by)} already confirmed this session${at === undefined ? '' : ` at ${utc(at)}`}; it is running. Your click changed nothing.`;
+    }
+    case 'finished': {
+      const status = detail('status');
+      return `This session has already ended${status === undefined ? '' : ` (${status})`}; your click changed nothing. \`${command} status\` shows what is open.`;
+    }
+    case 'cancel_too_late':
+      return detail('stage') === 'delete'
+        ? 'The deletion has started; it cannot be cancelled.'
+        : 'The stack update has started; it cannot be cancelled. Once it ends, `rollback` points chat-db back at the previous root.';
+    case 'not_ready':
+      return 'The plan is still being worked out; wait for the card to show it, then confirm.';
+    case 'nothing_chosen':
+      return `Nothing is chosen for deletion yet: ${requester} picks directories in the menu on the card first.`;
+    case 'invalid_choice': {
+      const paths = d.paths;
+      const list = Array.isArray(paths)
+        ? paths.map((p) => `\n• ${quoteUserText(String(p), 200)}`).join('')
+        : '';
+      return `That choice was refused: these directories may not be deleted now.${list}\nNothing has changed.`;
+    }
+    case 'unexpected_event':
+      return `This card belongs to a session the bot does not know or that cannot take this action now; nothing has changed. \`${command} status\` shows what is open.`;
+    default:
+      return `That did not go through: ${escapeText(refusal.reason)} Nothing has changed.`;
   }
 }

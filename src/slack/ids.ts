@@ -1,5 +1,6 @@
-// Every identifier Slack echoes back to us, in one place: the slash command, action_ids and
-// callback ids. Button values carry only a session id (or a list position), never a plan.
+// Every identifier Slack echoes back to us, in one place: the slash command and the action_ids.
+// Button values carry only a session id (or, on a list row, the recovery point's ARN); the plan a
+// Confirm is bound to travels in its block_id (views/card.ts).
 
 export const COMMAND = '/chatdb-restore';
 
@@ -11,13 +12,8 @@ export const ACTION_IDS = {
   cancel: 'chatdb_session_cancel',
   rollback: 'chatdb_session_rollback',
   cleanup: 'chatdb_session_cleanup',
+  /** The cleanup card's menu of deletable directories; its block_id names the session. */
   cleanupChoose: 'chatdb_cleanup_choose',
 } as const;
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
-
-export const CALLBACK_IDS = {
-  cleanupModal: 'chatdb_cleanup_modal',
-} as const;
-
-export type CallbackId = (typeof CALLBACK_IDS)[keyof typeof CALLBACK_IDS];

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { requestLogger } from '../log.js';
+import { registerActions } from './actions/index.js';
 import { cancelCommand } from './commands/cancel.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { helpCommand } from './commands/help.js';
@@ -11,7 +12,9 @@ import { type CommandContext, type CommandHandler, type CommandOf, ephemeral } f
 import type { SlackDeps } from './deps.js';
 import { quoteUserText, userMessage } from './errors.js';
 import { COMMAND } from './ids.js';
+import type { Notifier } from './notifier.js';
 import { type ParsedCommand, ParseError, parseCommand } from './parse-command.js';
+import { replyPrivately } from './reply.js';
 import { usageText } from './views/help.js';
 
 type Handlers = { [K in ParsedCommand['kind']]: CommandHandler<CommandOf<K>> };
@@ -27,8 +30,9 @@ const COMMANDS: Handlers = {
 };
 
 /** Registers every listener of the bot on a Bolt app. Listeners hold no business logic. */
-export function register(app: App, deps: SlackDeps): void {
-  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+export function register(app: App, deps: SlackDeps, notifier: Notifier): void {
+  registerActions(app, deps, notifier);
+  app.command(COMMAND, async ({ command, ack, respond, client, context }) => {
     const log = requestLogger(deps.logger, { user: command.user_id, channel: command.channel_id });
     const commandName = command.command || COMMAND;
     const parsed = parseCommand(command.text ?? '');
@@ -54,6 +58,8 @@ export function register(app: App, deps: SlackDeps): void {
       client,
       log,
       deps,
+      notifier,
+      ...(context.botUserId === undefined ? {} : { botUserId: context.botUserId }),
     };
     await ack(handler.ack(ctx));
     if (!handler.run) return;
@@ -61,9 +67,10 @@ export function register(app: App, deps: SlackDeps): void {
       await handler.run(ctx);
     } catch (error) {
       log.error({ err: error, subcommand: parsed.kind }, 'command failed');
-      await respond(ephemeral(userMessage(error, commandName))).catch((respondError: unknown) => {
-        log.warn({ err: respondError }, 'could not tell the user that the command failed');
-      });
+      await replyPrivately(
+        { respond, client, channel: command.channel_id, user: command.user_id, log },
+        { text: userMessage(error, commandName) },
+      );
     }
   });
 }

@@ -7,6 +7,7 @@ import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { captureLogs, type LogCapture } from '../helpers/log-capture.js';
 import { slashCommandPayload } from '../helpers/slack-bodies.js';
 import { waitFor } from '../helpers/wait.js';
+import { FakeRestore } from './support/fake-restore.js';
 
 describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
   let fake: FakeSlack;
@@ -30,7 +31,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
       destination: logs.stream,
       secrets: secretValues(config),
     });
-    slack = createSlackApp({ config, logger });
+    slack = createSlackApp({ config, logger, restore: new FakeRestore() });
     const started = await slack.start();
     expect(started.mode).toBe('socket');
     port = started.port;

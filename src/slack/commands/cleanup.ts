@@ -1,5 +1,24 @@
-import { notAvailable } from './not-available.js';
-import type { CommandHandler, CommandOf } from './types.js';
+import { openSession } from '../open-session.js';
+import { type CommandHandler, type CommandOf, ephemeral } from './types.js';
 
-// The restore service is not wired in yet (issue 4/5); until then `cleanup` answers honestly.
-export const cleanupCommand: CommandHandler<CommandOf<'cleanup'>> = notAvailable('cleanup');
+export const cleanupCommand: CommandHandler<CommandOf<'cleanup'>> = {
+  ack: () =>
+    ephemeral(
+      'Listing the restore and retired directories on the chat-db volume with their sizes… The card will appear in this channel: choose what to delete there, then a second engineer confirms.',
+    ),
+  async run(ctx) {
+    await openSession({
+      restore: ctx.deps.restore,
+      notifier: ctx.notifier,
+      client: ctx.client,
+      respond: ctx.respond,
+      log: ctx.log,
+      channel: ctx.channel,
+      user: ctx.user,
+      commandName: ctx.commandName,
+      ...(ctx.botUserId === undefined ? {} : { botUserId: ctx.botUserId }),
+      what: 'clean up old chat-db restore directories',
+      open: (actor) => ctx.deps.restore.cleanup(actor),
+    });
+  },
+};

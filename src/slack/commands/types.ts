@@ -1,6 +1,7 @@
 import type { RespondArguments, RespondFn, webApi } from '@slack/bolt';
 import type { Logger } from '../../log.js';
 import type { SlackDeps } from '../deps.js';
+import type { Notifier } from '../notifier.js';
 import type { ParsedCommand } from '../parse-command.js';
 
 /** What Slack shows the caller at once, carried in the ack's HTTP response (or Socket Mode ack). */
@@ -16,6 +17,9 @@ export interface CommandContext<C extends ParsedCommand = ParsedCommand> {
   client: webApi.WebClient;
   log: Logger;
   deps: SlackDeps;
+  notifier: Notifier;
+  /** The bot's own user id, for "invite me" hints. */
+  botUserId?: string;
 }
 
 /**

@@ -114,7 +114,7 @@ export function interactiveElements(blocks: unknown[]): (Json & { block_id?: str
 }
 
 /** All text of a message, for assertions on what it says. */
-export function allText(message: { text?: string; blocks?: unknown[] }): string {
+export function allText(message: { text?: string | undefined; blocks?: unknown }): string {
   const parts: string[] = [message.text ?? ''];
   const walk = (v: unknown) => {
     if (typeof v === 'string') return;

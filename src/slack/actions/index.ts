@@ -1,0 +1,63 @@
+import type { App, BlockAction } from '@slack/bolt';
+import { requestLogger } from '../../log.js';
+import type { SlackDeps } from '../deps.js';
+import { userMessage } from '../errors.js';
+import type { Notifier } from '../notifier.js';
+import { replyPrivately } from '../reply.js';
+import { cancelAction } from './cancel.js';
+import { cleanupAction } from './cleanup.js';
+import { cleanupChooseAction } from './cleanup-choose.js';
+import { confirmAction } from './confirm.js';
+import { listStartAction } from './list-start.js';
+import { rejectAction } from './reject.js';
+import { rollbackAction } from './rollback.js';
+import type { ActionContext, ActionHandler } from './types.js';
+
+const ACTIONS: readonly ActionHandler[] = [
+  confirmAction,
+  rejectAction,
+  cancelAction,
+  listStartAction,
+  rollbackAction,
+  cleanupAction,
+  cleanupChooseAction,
+];
+
+/** Registers every button and menu. Each listener acks first, then hands the click to its handler. */
+export function registerActions(app: App, deps: SlackDeps, notifier: Notifier): void {
+  for (const handler of ACTIONS) {
+    app.action<BlockAction>(handler.actionId, async ({ ack, body, action, client, respond, context }) => {
+      await ack();
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const log = requestLogger(deps.logger, { user: body.user.id, channel });
+      const element = action as {
+        value?: string;
+        block_id?: string;
+        selected_options?: { value?: string }[];
+      };
+      const ctx: ActionContext = {
+        user: body.user.id,
+        channel: typeof channel === 'string' ? channel : undefined,
+        value: typeof element.value === 'string' ? element.value : '',
+        selected: (element.selected_options ?? []).flatMap((o) =>
+          typeof o.value === 'string' ? [o.value] : [],
+        ),
+        blockId: element.block_id,
+        messageTs: body.message?.ts ?? body.container?.message_ts,
+        respond,
+        client,
+        log,
+        deps,
+        notifier,
+        ...(context.botUserId === undefined ? {} : { botUserId: context.botUserId }),
+      };
+      log.info({ action: handler.actionId, value: ctx.value.slice(0, 80) }, 'action');
+      try {
+        await handler.run(ctx);
+      } catch (error) {
+        log.error({ err: error, action: handler.actionId }, 'action failed');
+        await replyPrivately(ctx, { text: userMessage(error) });
+      }
+    });
+  }
+}

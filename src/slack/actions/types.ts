@@ -1,0 +1,33 @@
+import type { RespondFn, webApi } from '@slack/bolt';
+import type { Logger } from '../../log.js';
+import type { SlackDeps } from '../deps.js';
+import type { ActionId } from '../ids.js';
+import type { Notifier } from '../notifier.js';
+
+/** One click (or selection), already acknowledged, as an action handler sees it. */
+export interface ActionContext {
+  user: string;
+  channel: string | undefined;
+  /** The click's element: a button's value, a menu's selected option values. */
+  value: string;
+  selected: string[];
+  /** The block the element sat in (the confirmation row binds the plan hash here). */
+  blockId: string | undefined;
+  /** The message the element sat on. */
+  messageTs: string | undefined;
+  respond: RespondFn;
+  client: webApi.WebClient;
+  log: Logger;
+  deps: SlackDeps;
+  notifier: Notifier;
+  botUserId?: string;
+}
+
+/**
+ * One button or menu. Bolt's listener acks before calling `run` (Slack wants the ack within 3 s);
+ * `run` asks the restore service and answers the clicker privately when nothing happened.
+ */
+export interface ActionHandler {
+  actionId: ActionId;
+  run(ctx: ActionContext): Promise<void>;
+}

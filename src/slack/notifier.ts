@@ -1,0 +1,401 @@
+// Keeps Slack in step with the sessions: every persisted change of a session reaches this
+// notifier, which edits the session's card in place (at most once per CHATDB_CARD_UPDATE_INTERVAL
+// per session, always ending on the latest state), posts each undelivered notice into the card's
+// thread and records it as posted, and at the end uploads the template diff and opens the merge
+// request. Slack being slow, rate limited or briefly down delays this; it never loses a session:
+// the latest state stays here and delivery is retried with backoff.
+
+import type { webApi } from '@slack/bolt';
+import type { Config } from '../config.js';
+import { createGitLabClient, type GitLabClient } from '../gitlab/client.js';
+import { openTemplateMergeRequest } from '../gitlab/merge-request.js';
+import type { Logger } from '../log.js';
+import type { RestoreService } from '../restore/service.js';
+import { isOpen, type Notice, type RestoreSession, undeliveredNotices } from '../restore/session.js';
+import { slackErrorCode } from './client.js';
+import type { SlackMessage } from './views/blocks.js';
+import { type CardContext, sessionCard } from './views/card.js';
+import { noticeMessage } from './views/notices.js';
+import { sessionTitle } from './views/session-text.js';
+import { type MergeRequestOutcome, type SummaryExtras, summaryMessage } from './views/summary.js';
+
+export interface NotifierDeps {
+  restore: RestoreService;
+  client: webApi.WebClient;
+  config: Config;
+  logger: Logger;
+  now?: () => number;
+  /** Defaults to a client over CHATDB_GITLAB_* when they are set. */
+  gitlab?: GitLabClient;
+}
+
+export interface Notifier {
+  /** Subscribes to the restore service and picks up the sessions it already holds. */
+  start(): void;
+  stop(): Promise<void>;
+  /**
+   * While a command in this channel is opening a session, a new session there without a card is
+   * left to that command (it posts the card first); call the returned function when done.
+   */
+  hold(channel: string): () => void;
+  /** Records a just-opened session's card and renders it there at once. */
+  attach(sessionId: string, ts: string): Promise<void>;
+  /** Resolves once nothing is waiting to be delivered (shutdown). */
+  idle(timeoutMs?: number): Promise<void>;
+}
+
+/** A card that cannot be edited any more: post a fresh one. */
+const REPOST = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+/** The bot can no longer write in the channel at all: retrying will not help until someone acts. */
+const CHANNEL_GONE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'access_denied']);
+const MAX_BACKOFF_MS = 60_000;
+
+interface Entry {
+  id: string;
+  session: RestoreSession;
+  timer?: NodeJS.Timeout;
+  busy?: Promise<void>;
+  /** A change arrived while busy: flush again afterwards. */
+  again: boolean;
+  lastEditAt: number;
+  /** The session state the card last showed (see stateKey) and where the card is. */
+  rendered?: { key: string; ts: string };
+  failures: number;
+  /** Notices posted in Slack, by id, whether or not the service has recorded them yet. */
+  posted: Map<string, string>;
+  summary?: SummaryExtras;
+  /** Set when Slack refused the channel; cleared by the next change. */
+  stuck?: string;
+}
+
+export function createNotifier(deps: NotifierDeps): Notifier {
+  const { restore, client, config, logger } = deps;
+  const log = logger.child({ component: 'notifier' });
+  const now = deps.now ?? Date.now;
+  const interval = config.restore.cardUpdateIntervalMs;
+  const gitlab =
+    deps.gitlab ??
+    (config.gitlab === undefined
+      ? undefined
+      : createGitLabClient({
+          url: config.gitlab.url,
+          token: config.gitlab.token,
+          project: config.gitlab.project,
+        }));
+  const entries = new Map<string, Entry>();
+  const holds = new Map<string, number>();
+  let unsubscribe: (() => void) | undefined;
+  let stopped = false;
+
+  const viewContext = (): CardContext => ({ now: new Date(now()), approvers: config.chatdb.approvers });
+
+  function onChange(session: RestoreSession): void {
+    if (stopped) return;
+    let entry = entries.get(session.id);
+    if (entry === undefined) {
+      entry = { id: session.id, session, again: false, lastEditAt: 0, failures: 0, posted: new Map() };
+      entries.set(session.id, entry);
+    } else if (session.revision < entry.session.revision) {
+      return;
+    }
+    entry.session = session;
+    delete entry.stuck;
+    kick(entry);
+  }
+
+  function kick(entry: Entry, delayMs?: number): void {
+    if (stopped) return;
+    if (entry.busy !== undefined) {
+      entry.again = true;
+      return;
+    }
+    if (entry.timer !== undefined) return;
+    const wait = delayMs ?? Math.max(0, entry.lastEditAt + interval - now());
+    entry.timer = setTimeout(() => flush(entry), wait);
+  }
+
+  function flush(entry: Entry): void {
+    delete entry.timer;
+    if (stopped) return;
+    let retryIn: number | undefined;
+    entry.again = false;
+    entry.busy = deliver(entry)
+      .then(() => {
+        entry.failures = 0;
+      })
+      .catch((error: unknown) => {
+        entry.failures += 1;
+        const code = slackErrorCode(error);
+        if (code !== undefined && CHANNEL_GONE.has(code)) {
+          entry.stuck = code;
+          log.error(
+            { err: error, session: entry.id, channel: entry.session.channel, code },
+            'Slack refuses the session channel; the card waits until the bot can post there again',
+          );
+          return;
+        }
+        retryIn = Math.min(MAX_BACKOFF_MS, Math.max(interval, 1000) * 2 ** Math.min(entry.failures - 1, 6));
+        log.warn(
+          { err: error, session: entry.id, code, retryInMs: retryIn },
+          'could not update Slack; will retry',
+        );
+      })
+      .finally(() => {
+        delete entry.busy;
+        if (stopped) return;
+        if (entry.stuck !== undefined) return;
+        if (retryIn !== undefined) kick(entry, retryIn);
+        else if (entry.again || pending(entry)) kick(entry);
+        else if (!isOpen(entry.session)) entries.delete(entry.id);
+      });
+  }
+
+  /** Whether the entry still has something to send (a card to draw, a notice to post). */
+  function pending(entry: Entry): boolean {
+    const s = entry.session;
+    if (s.card === undefined) return !isHeld(s.channel) && (isOpen(s) || undeliveredNotices(s).length > 0);
+    if (entry.rendered?.ts !== s.card.ts || entry.rendered.key !== stateKey(s)) return true;
+    return undeliveredNotices(s).length > 0;
+  }
+
+  function isHeld(channel: string): boolean {
+    return (holds.get(channel) ?? 0) > 0;
+  }
+
+  async function deliver(entry: Entry): Promise<void> {
+    let s = entry.session;
+    let cardTs = s.card?.ts;
+    if (cardTs === undefined) {
+      if (isHeld(s.channel)) return;
+      if (!isOpen(s) && undeliveredNotices(s).length === 0) return;
+      cardTs = await postCard(entry, s);
+      s = restore.get(s.id) ?? s;
+    } else {
+      cardTs = await updateCard(entry, s, cardTs);
+    }
+    for (const notice of undeliveredNotices(s)) {
+      let ts = entry.posted.get(notice.id);
+      if (ts === undefined) {
+        ts = await postNotice(entry, s, notice, cardTs);
+        entry.posted.set(notice.id, ts);
+      }
+      await restore.markNoticePosted(s.id, notice.id, ts);
+    }
+  }
+
+  async function postCard(entry: Entry, s: RestoreSession): Promise<string> {
+    const card = sessionCard(s, viewContext());
+    const res = await client.chat.postMessage({ channel: s.channel, text: card.text, blocks: card.blocks });
+    const ts = res.ts;
+    if (typeof ts !== 'string') throw new Error('chat.postMessage answered without a ts');
+    entry.rendered = { key: stateKey(s), ts };
+    entry.lastEditAt = now();
+    await restore.setCard(s.id, ts);
+    log.info({ session: s.id, channel: s.channel, ts }, 'session card posted');
+    return ts;
+  }
+
+  async function updateCard(entry: Entry, s: RestoreSession, ts: string): Promise<string> {
+    const key = stateKey(s);
+    if (entry.rendered?.ts === ts && entry.rendered.key === key) return ts;
+    const card = sessionCard(s, viewContext());
+    try {
+      await client.chat.update({ channel: s.channel, ts, text: card.text, blocks: card.blocks });
+      entry.rendered = { key, ts };
+      entry.lastEditAt = now();
+      return ts;
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code === undefined || !REPOST.has(code)) throw error;
+      log.warn({ session: s.id, ts, code }, 'the session card cannot be edited; posting a fresh one');
+      return postCard(entry, s);
+    }
+  }
+
+  async function postNotice(
+    entry: Entry,
+    s: RestoreSession,
+    notice: Notice,
+    cardTs: string,
+  ): Promise<string> {
+    // A plan that could not even be worked out has nothing but its failure: the card says it all.
+    if (notice.kind === 'failed' && notice.stage === 'resolve') return cardTs;
+    const message: SlackMessage =
+      notice.kind === 'summary' ? await summary(entry, s, cardTs) : noticeMessage(notice, s, viewContext());
+    const res = await client.chat.postMessage({
+      channel: s.channel,
+      thread_ts: cardTs,
+      text: message.text,
+      blocks: message.blocks,
+      // The end of a session, good or bad, belongs in the channel too, not only in the thread.
+      reply_broadcast: notice.kind === 'summary' || notice.kind === 'failed',
+    });
+    if (typeof res.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
+    log.info({ session: s.id, notice: notice.id, ts: res.ts }, 'notice posted');
+    return res.ts;
+  }
+
+  /** The summary, after the diff upload and the merge request (each done once per session). */
+  async function summary(entry: Entry, s: RestoreSession, cardTs: string): Promise<SlackMessage> {
+    entry.summary ??= {};
+    const extras = entry.summary;
+    if (config.gitlab !== undefined) extras.templatePath = config.gitlab.templatePath;
+    const diff = s.aws.templateDiff;
+    if (diff !== undefined && diff !== '' && extras.diff === undefined) {
+      extras.diff = await uploadDiff(s, diff, cardTs);
+    }
+    if (
+      gitlab !== undefined &&
+      s.kind !== 'cleanup' &&
+      diff !== undefined &&
+      extras.mergeRequest === undefined
+    ) {
+      extras.mergeRequest = await mergeRequest(gitlab, s);
+    }
+    return summaryMessage(s, new Date(now()), extras);
+  }
+
+  async function uploadDiff(s: RestoreSession, diff: string, cardTs: string): Promise<SummaryExtras['diff']> {
+    const name = `${s.id}-template.diff`;
+    try {
+      const res = (await client.files.uploadV2({
+        channel_id: s.channel,
+        thread_ts: cardTs,
+        file: Buffer.from(diff, 'utf8'),
+        filename: name,
+        title: `Template change of ${s.id}`,
+        initial_comment: `The template change of ${sessionTitle(s)}, to check in.`,
+      })) as { files?: { files?: { permalink?: string }[] }[] };
+      const permalink = res.files?.[0]?.files?.[0]?.permalink;
+      return { ok: true, name, ...(permalink === undefined ? {} : { permalink }) };
+    } catch (error) {
+      log.warn({ err: error, session: s.id }, 'could not upload the template diff');
+      return { ok: false, reason: slackErrorCode(error) ?? (error as Error).message };
+    }
+  }
+
+  async function mergeRequest(gl: GitLabClient, s: RestoreSession): Promise<MergeRequestOutcome> {
+    const newRoot = s.roots.next;
+    const plan = s.plan;
+    if (newRoot === undefined || plan === undefined || config.gitlab === undefined) {
+      return { kind: 'failed', reason: 'the session does not record the new root' };
+    }
+    try {
+      const result = await openTemplateMergeRequest(gl, {
+        sessionId: s.id,
+        templatePath: config.gitlab.templatePath,
+        volumeName: plan.volumeName,
+        newRoot,
+        title: `chat-db: RootDirectory ${newRoot} (chatdb-restore ${s.id})`,
+        description: mergeRequestDescription(s, newRoot),
+      });
+      if (result.kind === 'unchanged') return { kind: 'unchanged', path: result.path };
+      log.info({ session: s.id, url: result.url, reused: result.reused }, 'merge request opened');
+      return { kind: 'opened', url: result.url, reused: result.reused };
+    } catch (error) {
+      log.warn({ err: error, session: s.id }, 'could not open the merge request');
+      return { kind: 'failed', reason: (error as Error).message };
+    }
+  }
+
+  return {
+    start() {
+      stopped = false;
+      unsubscribe ??= restore.subscribe(onChange);
+      for (const s of restore.open()) onChange(s);
+    },
+
+    async stop() {
+      stopped = true;
+      unsubscribe?.();
+      unsubscribe = undefined;
+      for (const entry of entries.values()) {
+        if (entry.timer !== undefined) clearTimeout(entry.timer);
+        delete entry.timer;
+      }
+      await settle(
+        [...entries.values()].flatMap((e) => (e.busy === undefined ? [] : [e.busy])),
+        5_000,
+      );
+    },
+
+    hold(channel) {
+      holds.set(channel, (holds.get(channel) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (holds.get(channel) ?? 1) - 1;
+        if (left > 0) {
+          holds.set(channel, left);
+          return;
+        }
+        holds.delete(channel);
+        for (const entry of entries.values()) {
+          if (entry.session.channel === channel && entry.session.card === undefined) kick(entry);
+        }
+      };
+    },
+
+    async attach(sessionId, ts) {
+      await restore.setCard(sessionId, ts);
+    },
+
+    async idle(timeoutMs = 30_000) {
+      const deadline = now() + timeoutMs;
+      while (now() < deadline) {
+        const waiting = [...entries.values()].filter(
+          (e) => e.stuck === undefined && (e.busy !== undefined || e.timer !== undefined || pending(e)),
+        );
+        if (waiting.length === 0) return;
+        const busy = waiting.flatMap((e) => (e.busy === undefined ? [] : [e.busy]));
+        // Only timers pending: let them fire (a resolved promise here would spin the microtask queue).
+        if (busy.length === 0) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(interval, 200))));
+        else await settle(busy, Math.max(20, Math.min(interval, 1000)));
+      }
+    },
+  };
+}
+
+/**
+ * What the card shows of a session: everything but the delivery receipts (the card's ts and the
+ * notices' ts) that bump the revision without changing the card. Relative times on the card
+ * ("expires in 12 min") are refreshed with the next real change, not on a clock.
+ */
+function stateKey(s: RestoreSession): string {
+  return JSON.stringify({
+    ...s,
+    revision: 0,
+    updatedAt: '',
+    card: undefined,
+    notices: s.notices.map((n) => ({ ...n, postedTs: undefined })),
+  });
+}
+
+/** Waits for the promises, at most `timeoutMs`. */
+async function settle(promises: Promise<unknown>[], timeoutMs: number): Promise<void> {
+  if (promises.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  if (timer !== undefined) clearTimeout(timer);
+}
+
+function mergeRequestDescription(s: RestoreSession, newRoot: string): string {
+  const lines = [
+    `chatdb-restore session \`${s.id}\` (${s.kind}) pointed the chat-db volume's RootDirectory at \`${newRoot}\`.`,
+    '',
+    `- Requested by Slack user ${s.requester}${s.confirmer === undefined ? '' : `, confirmed by ${s.confirmer}`}.`,
+    `- Previous root: \`${s.roots.previous ?? '?'}\`.`,
+  ];
+  if (s.plan?.kind === 'restore') {
+    lines.push(`- Recovery point: \`${s.plan.recoveryPoint.arn}\` (${s.plan.recoveryPoint.createdAt}).`);
+  }
+  lines.push('', 'The stack already runs this template; merging keeps the repository in step with it.');
+  if (s.aws.templateDiff !== undefined) lines.push('', '```diff', s.aws.templateDiff.trimEnd(), '```');
+  return lines.join('\n');
+}

@@ -1,0 +1,101 @@
+// Opening a session from Slack (start, rollback, cleanup; typed or clicked). The card's message is
+// posted FIRST: a bot that cannot post in the channel must not start anything the channel could
+// not follow. Then the service opens the session, and the notifier draws the card there.
+
+import type { RespondFn, webApi } from '@slack/bolt';
+import type { Logger } from '../log.js';
+import { isRestoreError } from '../restore/errors.js';
+import type { Actor, LockHolder, RestoreService } from '../restore/service.js';
+import { type RestoreSession, undeliveredNotices } from '../restore/session.js';
+import { slackErrorCode } from './client.js';
+import { cannotPostMessage, isCannotPost, lockedMessage, userMessage } from './errors.js';
+import type { Notifier } from './notifier.js';
+import { replyPrivately } from './reply.js';
+import { context, escapeText, section } from './views/blocks.js';
+import { user as mention } from './views/format.js';
+
+export interface OpenSessionInput {
+  restore: RestoreService;
+  notifier: Notifier;
+  client: webApi.WebClient;
+  respond?: RespondFn;
+  log: Logger;
+  channel: string;
+  user: string;
+  commandName: string;
+  botUserId?: string;
+  /** What is being asked for, for the placeholder card: `restore chat-db from \`latest\``. */
+  what: string;
+  open(actor: Actor): Promise<RestoreSession>;
+}
+
+export async function openSession(input: OpenSessionInput): Promise<RestoreSession | undefined> {
+  const { client, channel, user, log } = input;
+  const privately = (text: string) =>
+    replyPrivately({ respond: input.respond, client, channel, user, log }, { text });
+
+  const placeholder = `:hourglass_flowing_sand: ${mention(user)} asked to ${input.what}. Working out the plan…`;
+  let ts: string;
+  try {
+    const res = await client.chat.postMessage({
+      channel,
+      text: placeholder,
+      blocks: [section(placeholder), context([':large_green_circle: Production: unchanged'])],
+    });
+    if (typeof res.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
+    ts = res.ts;
+  } catch (error) {
+    const code = slackErrorCode(error);
+    log.warn({ err: error, code }, 'cannot post the session card');
+    await privately(
+      isCannotPost(code)
+        ? cannotPostMessage(code as string, input.botUserId)
+        : `The session card could not be posted in this channel (Slack: \`${escapeText(code ?? (error as Error).message)}\`), so nothing was started; production is unchanged. Try again in a moment.`,
+    );
+    return undefined;
+  }
+
+  const release = input.notifier.hold(channel);
+  try {
+    let session: RestoreSession;
+    try {
+      session = await input.open({ channel, user });
+    } catch (error) {
+      const text = isRestoreError(error, 'locked')
+        ? lockedMessage(error.details as Partial<LockHolder>, input.commandName)
+        : `:x: *Not started.* ${userMessage(error, input.commandName)}`;
+      if (!isRestoreError(error, 'locked')) log.error({ err: error }, 'could not open a session');
+      if (isRestoreError(error, 'locked')) await settleRefused(input, ts);
+      await client.chat
+        .update({ channel, ts, text, blocks: [section(text)] })
+        .catch(async (updateError: unknown) => {
+          log.warn({ err: updateError }, 'could not replace the placeholder card');
+          await privately(text);
+        });
+      return undefined;
+    }
+    await input.notifier.attach(session.id, ts);
+    log.info({ session: session.id, status: session.status }, 'session opened');
+    return session;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * A start refused for the lock still leaves a failed session behind (the service records every
+ * request). The placeholder tells its story, so its notices are recorded as delivered there
+ * rather than drawing a second card.
+ */
+async function settleRefused(input: OpenSessionInput, ts: string): Promise<void> {
+  const refused = input.restore
+    .recent(input.channel, 10)
+    .filter((s) => s.requester === input.user && s.card === undefined && s.failure?.code === 'locked');
+  for (const s of refused) {
+    for (const notice of undeliveredNotices(s)) {
+      await input.restore.markNoticePosted(s.id, notice.id, ts).catch((error: unknown) => {
+        input.log.warn({ err: error, session: s.id }, 'could not record the refused session as told');
+      });
+    }
+  }
+}

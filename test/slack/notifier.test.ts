@@ -1,0 +1,270 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RestoreSession } from '../../src/restore/session.js';
+import { DEFAULT_TEMPLATE } from '../../src/sim/default-template.js';
+import { createGroupMembers } from '../../src/slack/group-members.js';
+import { ACTION_IDS } from '../../src/slack/ids.js';
+import { confirmBlockId } from '../../src/slack/views/card.js';
+import { type FakeGitLab, startFakeGitLab } from '../helpers/fake-gitlab.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../helpers/slack-bodies.js';
+import { waitFor } from '../helpers/wait.js';
+import { allText } from './support/block-limits.js';
+import { TEMPLATE_DIFF } from './support/fake-restore.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+const GITLAB_TOKEN = 'glpat-notifier-test-token';
+const TEMPLATE_PATH = 'roles/rocket-chat/files/chat.cf.yaml';
+
+let fake: FakeSlack;
+let h: Harness | undefined;
+
+beforeAll(async () => {
+  fake = await startFakeSlack();
+});
+afterAll(async () => {
+  await fake.close();
+});
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+  fake.reset();
+});
+
+async function confirmed(harness: Harness): Promise<RestoreSession> {
+  await harness.command('start latest');
+  const id = await waitFor(
+    () =>
+      [...harness.restore.sessions.values()].find(
+        (s) => s.card !== undefined && s.status === 'awaiting_confirmation',
+      )?.id,
+  );
+  const s = harness.restore.must(id);
+  await harness.click(ACTION_IDS.confirm, {
+    value: id,
+    blockId: confirmBlockId(s.planHash ?? '', s.revision),
+    user: SECOND_USER,
+  });
+  await waitFor(() => harness.restore.get(id)?.status === 'running');
+  return harness.restore.must(id);
+}
+
+function updatesOf(ts: string) {
+  return fake.callsTo('chat.update').filter((c) => c.args.ts === ts);
+}
+
+describe('the card', () => {
+  it('is edited at most once per interval, always ending on the latest state', async () => {
+    h = await startHarness(fake, { CHATDB_CARD_UPDATE_INTERVAL: '300ms' });
+    const harness = h;
+    const s = await confirmed(harness);
+    harness.restore.runUntil(s.id, 'restore');
+    await harness.slack.notifier.idle();
+    const before = updatesOf(s.card?.ts ?? '').length;
+    for (let p = 1; p <= 30; p++) {
+      harness.restore.apply(s.id, {
+        type: 'stage_progress',
+        stage: 'restore',
+        percentDone: p * 3,
+        etaMinutes: 30 - p,
+      });
+    }
+    await waitFor(() => allText(harness.card(s.id) ?? {}).includes('90% · ETA'), { what: 'the card at 90%' });
+    await harness.slack.notifier.idle();
+    const edits = updatesOf(s.card?.ts ?? '').length - before;
+    expect(edits).toBeGreaterThanOrEqual(1);
+    expect(edits).toBeLessThan(5);
+    expect(allText(harness.card(s.id) ?? {})).toContain('▰▰▰▰▰▰▰▰▰▱ 90% · ETA under a minute');
+  });
+
+  it('waits out a 429 with its Retry-After and still ends on the latest state', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const s = await confirmed(harness);
+    await harness.slack.notifier.idle();
+    fake.rateLimitNext('chat.update', 1, 1);
+    harness.restore.runUntil(s.id, 'locate');
+    await waitFor(() => allText(harness.card(s.id) ?? {}).includes('Running: Locate and check the data'), {
+      timeoutMs: 30_000,
+      what: 'the card after the rate limit',
+    });
+    const limited = fake.callsTo('chat.update').filter((c) => c.args.ts === s.card?.ts);
+    expect(limited.length).toBeGreaterThanOrEqual(2);
+    expect(harness.logs.text()).toContain('rate limit');
+    await harness.slack.notifier.idle();
+    const ids = harness
+      .thread(s.card?.ts ?? '')
+      .map((m) => JSON.stringify(m.blocks).match(/notice:[^"]+/)?.[0]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('posts a fresh card when the old one can no longer be edited, and records it', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const s = await confirmed(harness);
+    await harness.slack.notifier.idle();
+    const oldTs = harness.restore.must(s.id).card?.ts;
+    fake.failNext('chat.update', 'message_not_found');
+    harness.restore.runUntil(s.id, 'locate');
+    const newTs = await waitFor(() => {
+      const ts = harness.restore.get(s.id)?.card?.ts;
+      return ts !== oldTs ? ts : undefined;
+    });
+    const fresh = fake.messages(DEFAULT_CHANNEL).find((m) => m.ts === newTs);
+    expect(fresh?.threadTs).toBeUndefined();
+    await waitFor(() => allText(harness.card(s.id) ?? {}).includes('Running: Locate and check the data'));
+  });
+
+  it('keeps a notice it posted when recording it fails, and never posts it twice', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const s = await confirmed(harness);
+    await harness.slack.notifier.idle();
+    const original = harness.restore.markNoticePosted.bind(harness.restore);
+    let failures = 1;
+    harness.restore.markNoticePosted = async (...args) => {
+      if (failures-- > 0) throw new Error('disk full');
+      return original(...args);
+    };
+    harness.restore.runUntil(s.id, 'locate');
+    await waitFor(() => harness.restore.get(s.id)?.notices.every((n) => n.postedTs !== undefined), {
+      timeoutMs: 30_000,
+      what: 'every notice recorded',
+    });
+    const texts = harness.thread(s.card?.ts ?? '').map((m) => m.text ?? '');
+    expect(texts.filter((t) => t.includes('Restore job starting'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('Restore job done'))).toHaveLength(1);
+  });
+});
+
+describe('sessions the notifier finds without a card', () => {
+  it('draws a card for a session resumed without one, and records it', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    // A session opened directly on the service, as after a restart between posting and recording.
+    const session = await harness.restore.start(
+      { channel: 'C0RESUMED', user: DEFAULT_USER },
+      { kind: 'latest' },
+      'latest',
+    );
+    const ts = await waitFor(() => harness.restore.get(session.id)?.card?.ts, { what: 'a card recorded' });
+    const card = fake.messages('C0RESUMED').find((m) => m.ts === ts);
+    expect(card?.threadTs).toBeUndefined();
+    await waitFor(() => allText(harness.card(session.id) ?? {}).includes('Waiting for a second engineer'));
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined));
+    expect(fake.messages('C0RESUMED').filter((m) => m.threadTs === undefined)).toHaveLength(1);
+  });
+
+  it('leaves a new session to the command that holds its channel, then catches up', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const release = harness.slack.notifier.hold('C0HELD');
+    const session = await harness.restore.start(
+      { channel: 'C0HELD', user: DEFAULT_USER },
+      { kind: 'latest' },
+      'latest',
+    );
+    await harness.slack.notifier.idle();
+    expect(fake.messages('C0HELD')).toEqual([]);
+    release();
+    await waitFor(() => harness.restore.get(session.id)?.card?.ts, { what: 'the card once released' });
+  });
+});
+
+describe('the end of a session', () => {
+  let gitlab: FakeGitLab;
+  beforeAll(async () => {
+    gitlab = await startFakeGitLab({
+      token: GITLAB_TOKEN,
+      project: 'infra/chat',
+      files: { [TEMPLATE_PATH]: DEFAULT_TEMPLATE },
+    });
+  });
+  afterAll(async () => {
+    await gitlab.close();
+  });
+
+  it('posts every notice once, in order, then the summary with the diff and the merge request', async () => {
+    h = await startHarness(fake, {
+      CHATDB_GITLAB_URL: gitlab.url,
+      CHATDB_GITLAB_TOKEN: GITLAB_TOKEN,
+      CHATDB_GITLAB_PROJECT: 'infra/chat',
+      CHATDB_GITLAB_TEMPLATE_PATH: TEMPLATE_PATH,
+    });
+    const harness = h;
+    const s = await confirmed(harness);
+    harness.restore.runUntil(s.id);
+    const done = harness.restore.must(s.id);
+    expect(done.status).toBe('succeeded');
+    await waitFor(() => harness.restore.get(s.id)?.notices.every((n) => n.postedTs !== undefined), {
+      timeoutMs: 30_000,
+      what: 'every notice posted',
+    });
+    await harness.slack.notifier.idle();
+    const cardTs = done.card?.ts ?? '';
+    const thread = harness.thread(cardTs);
+    const noticeIds = thread
+      .map((m) => JSON.stringify(m.blocks).match(/"notice:[^:]+:([^"]+)"/)?.[1])
+      .filter(Boolean);
+    const expected = harness.restore
+      .must(s.id)
+      .notices.filter((n) => n.kind !== 'summary')
+      .map((n) => n.id);
+    expect(noticeIds).toEqual(expected);
+
+    const summary = thread.find((m) => (m.text ?? '').includes(': done'));
+    expect(summary).toBeDefined();
+    const summaryCall = fake
+      .callsTo('chat.postMessage')
+      .find((c) => c.args.thread_ts === cardTs && String(c.args.text).includes(': done'));
+    expect(String(summaryCall?.args.reply_broadcast)).toBe('true');
+    const text = allText(summary ?? {});
+    expect(text).toContain('Total RTO');
+    expect(text).toContain('Data-loss window');
+    expect(text).toMatch(/^restore\s+[█ ]{12} \d+s$/m);
+
+    const [upload] = fake.uploads;
+    expect(upload?.threadTs).toBe(cardTs);
+    expect(upload?.channel).toBe(DEFAULT_CHANNEL);
+    expect(upload?.bytes.toString('utf8')).toBe(TEMPLATE_DIFF);
+
+    const [mr] = gitlab.mergeRequests;
+    expect(mr?.source_branch).toBe(`chatdb-restore/${s.id}`);
+    expect(text).toContain(mr?.web_url ?? 'no merge request');
+    const edited = gitlab.branches.get(`chatdb-restore/${s.id}`)?.get(TEMPLATE_PATH) ?? '';
+    expect(edited).toContain(`RootDirectory: ${done.roots.next}`);
+    expect(harness.logs.text()).not.toContain(GITLAB_TOKEN);
+
+    // The card ends on the summary too, with the follow-ups.
+    const card = allText(harness.card(s.id) ?? {});
+    expect(card).toContain('Done.');
+    expect(card).toContain('Total RTO');
+    expect(fake.callsTo('files.completeUploadExternal')).toHaveLength(1);
+  });
+
+  it('a failure goes to the channel too, in AWS’s words, with production and what to do next', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const s = await confirmed(harness);
+    harness.restore.runUntil(s.id, 'restore');
+    harness.restore.failStage(s.id, 'restore', 'Restore job abc FAILED: Access Denied', 'unchanged');
+    await waitFor(() => harness.restore.get(s.id)?.notices.every((n) => n.postedTs !== undefined));
+    const post = fake.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Access Denied'));
+    expect(String(post?.args.reply_broadcast)).toBe('true');
+    const text = allText({ blocks: post?.args.blocks as unknown[] });
+    expect(text).toContain('Restore job abc FAILED: Access Denied');
+    expect(text).toContain('Production: unchanged');
+    expect(text).toContain('*Next:*');
+    await waitFor(() => allText(harness.card(s.id) ?? {}).includes('AWS Backup restore job failed.'));
+  });
+});
+
+describe('createGroupMembers', () => {
+  it('reads the approvers group with usergroups.users.list', async () => {
+    h = await startHarness(fake);
+    fake.setGroupMembers('S0APPROVERS', [SECOND_USER, 'U0OTHER']);
+    const members = createGroupMembers(h.slack.app.client);
+    expect(await members('S0APPROVERS')).toEqual([SECOND_USER, 'U0OTHER']);
+    await expect(members('S0NOSUCH')).rejects.toThrow(/no_such_subteam/);
+    expect(DEFAULT_USER).not.toBe(SECOND_USER);
+  });
+});

@@ -1,0 +1,141 @@
+// The real Bolt app (createSlackApp) over signed HTTP, with the fake Slack Web API and an
+// in-memory restore service: what the handler tests drive.
+
+import { type Config, loadConfig, secretValues } from '../../../src/config.js';
+import { createLogger } from '../../../src/log.js';
+import { createSlackApp, type SlackAppHandle } from '../../../src/slack/app.js';
+import { botEnv, TEST_SIGNING_SECRET } from '../../helpers/bot-env.js';
+import { postToBot } from '../../helpers/bot-request.js';
+import type { FakeMessage, FakeSlack } from '../../helpers/fake-slack.js';
+import { captureLogs, type LogCapture } from '../../helpers/log-capture.js';
+import {
+  blockActionBody,
+  DEFAULT_CHANNEL,
+  DEFAULT_USER,
+  slashCommandBody,
+} from '../../helpers/slack-bodies.js';
+import { FakeRestore, type FakeRestoreOptions } from './fake-restore.js';
+
+export interface Harness {
+  fake: FakeSlack;
+  restore: FakeRestore;
+  slack: SlackAppHandle;
+  config: Config;
+  logs: LogCapture;
+  base: string;
+  command(
+    text: string,
+    opts?: { user?: string; channel?: string },
+  ): Promise<{ ack: AckBody; responseId: string }>;
+  click(actionId: string, opts: ClickOptions): Promise<{ status: number; responseId: string }>;
+  /** The session's card as Slack now shows it. */
+  card(sessionId: string): FakeMessage | undefined;
+  /** Replies in a card's thread, in order. */
+  thread(ts: string): FakeMessage[];
+  stop(): Promise<void>;
+}
+
+export interface AckBody {
+  response_type?: string;
+  text?: string;
+  blocks?: unknown[];
+}
+
+export interface ClickOptions {
+  value?: string;
+  blockId?: string;
+  user?: string;
+  channel?: string;
+  messageTs?: string;
+  /** A menu's chosen option values (a multi_static_select instead of a button). */
+  selected?: string[];
+}
+
+let responses = 0;
+
+export async function startHarness(
+  fake: FakeSlack,
+  env: Record<string, string | undefined> = {},
+  restoreOpts: FakeRestoreOptions = {},
+): Promise<Harness> {
+  const logs = captureLogs();
+  const config = loadConfig(
+    botEnv({ SLACK_API_URL: fake.apiUrl, CHATDB_CARD_UPDATE_INTERVAL: '50ms', ...env }),
+  );
+  const logger = createLogger({
+    level: 'debug',
+    pretty: false,
+    destination: logs.stream,
+    secrets: secretValues(config),
+  });
+  const restore = new FakeRestore(restoreOpts);
+  const slack = createSlackApp({ config, logger, restore });
+  const { port } = await slack.start();
+  const base = `http://127.0.0.1:${port}`;
+
+  return {
+    fake,
+    restore,
+    slack,
+    config,
+    logs,
+    base,
+    async command(text, opts = {}) {
+      responses += 1;
+      const responseId = `cmd${responses}`;
+      const body = slashCommandBody({
+        text,
+        user_id: opts.user ?? DEFAULT_USER,
+        channel_id: opts.channel ?? DEFAULT_CHANNEL,
+        response_url: fake.responseUrl(responseId),
+      });
+      const res = await postToBot(base, body, { secret: TEST_SIGNING_SECRET });
+      if (res.status !== 200) throw new Error(`command answered ${res.status}: ${res.text}`);
+      return { ack: (res.json ?? {}) as AckBody, responseId };
+    },
+    async click(actionId, opts) {
+      responses += 1;
+      const responseId = `act${responses}`;
+      const channel = opts.channel ?? DEFAULT_CHANNEL;
+      const body = blockActionBody({
+        action_id: actionId,
+        value: opts.value ?? '',
+        block_id: opts.blockId ?? 'block-1',
+        user_id: opts.user ?? DEFAULT_USER,
+        channel_id: channel,
+        ...(opts.messageTs === undefined ? {} : { message_ts: opts.messageTs }),
+        response_url: fake.responseUrl(responseId),
+        ...(opts.selected === undefined
+          ? {}
+          : {
+              extra: {
+                actions: [
+                  {
+                    type: 'multi_static_select',
+                    action_id: actionId,
+                    block_id: opts.blockId ?? 'block-1',
+                    selected_options: opts.selected.map((value) => ({
+                      value,
+                      text: { type: 'plain_text', text: value },
+                    })),
+                    action_ts: `${Math.floor(Date.now() / 1000)}.000002`,
+                  },
+                ],
+              },
+            }),
+      });
+      const res = await postToBot(base, body, { secret: TEST_SIGNING_SECRET });
+      return { status: res.status, responseId };
+    },
+    card(sessionId) {
+      const ts = restore.get(sessionId)?.card?.ts;
+      return ts === undefined ? undefined : fake.messages().find((m) => m.ts === ts);
+    },
+    thread(ts) {
+      return fake.messages().filter((m) => m.threadTs === ts);
+    },
+    async stop() {
+      await slack.stop();
+    },
+  };
+}
