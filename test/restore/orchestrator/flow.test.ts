@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRestoreError } from '../../../src/restore/errors.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
+import { waitFor } from '../../helpers/wait.js';
 import { POINTS } from '../activities/support.js';
 import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
 
@@ -170,6 +171,63 @@ describe('the restore service against the simulator', () => {
     expect(back.failure).toBeUndefined();
     expect(back.status).toBe('succeeded');
     expect(chatDbRoot(await env.state())).toBe(restored.roots.previous);
+    await runtime.close();
+  });
+
+  it('a cancel before the cutover stops the session and leaves production and the stack alone', async () => {
+    const { runtime } = harness(env);
+    const s = runtime.service;
+    const session = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    await s.confirm(session.id, CONFIRMER, session.planHash as string);
+    await waitFor(() => s.get(session.id)?.aws.restoreJobId, { what: 'the restore job' });
+    const cancelled = await s.cancel(session.id, REQUESTER);
+    expect(cancelled.ok).toBe(true);
+    await s.idle();
+    const after = s.get(session.id);
+    expect(after?.status).toBe('cancelled');
+    const state = await env.state();
+    expect(state.calls['cloudformation:CreateChangeSet'] ?? 0).toBe(0);
+    expect(state.calls['ecs:StopTask'] ?? 0).toBe(0);
+    // The file system is free again.
+    const next = await s.start({ channel: CHANNEL, user: CONFIRMER }, { kind: 'latest' }, 'latest');
+    expect(next.status).toBe('awaiting_confirmation');
+    await runtime.close();
+  });
+
+  it('cleans up restore directories after a restore, never the live root or the one just retired', async () => {
+    const { runtime } = harness(env);
+    const s = runtime.service;
+    const restore = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    await s.confirm(restore.id, CONFIRMER, restore.planHash as string);
+    const restored = await settled(runtime, restore.id);
+    expect(restored.status).toBe('succeeded');
+
+    const cleanup = await s.cleanup({ channel: CHANNEL, user: REQUESTER });
+    expect(cleanup.status).toBe('awaiting_confirmation');
+    const candidates = cleanup.cleanup?.candidates ?? [];
+    const live = candidates.find((c) => c.path === restored.roots.next);
+    const retired = candidates.find((c) => c.path === restored.roots.previous);
+    expect(live === undefined || live.deletable === false).toBe(true);
+    expect(retired?.deletable).toBe(false);
+    const deletable = candidates.filter((c) => c.deletable).map((c) => c.path);
+    expect(deletable).toContain(`/${restored.aws.restoreDir}`);
+    expect(candidates.every((c) => c.sizeBytes >= 0)).toBe(true);
+
+    // Choosing the live root is refused; choosing the empty restore shell is accepted.
+    const bad = await s.chooseCleanup(cleanup.id, REQUESTER, [restored.roots.previous as string]);
+    expect(bad.ok).toBe(false);
+    const chosen = await s.chooseCleanup(cleanup.id, REQUESTER, [`/${restored.aws.restoreDir}`]);
+    expect(chosen.ok).toBe(true);
+    if (!chosen.ok) return;
+    const self = await s.confirm(cleanup.id, REQUESTER, chosen.session.planHash as string);
+    expect(self.ok).toBe(false);
+    await s.confirm(cleanup.id, CONFIRMER, chosen.session.planHash as string);
+    const done = await settled(runtime, cleanup.id);
+    expect(done.status).toBe('succeeded');
+    const mount = env.sim.env().CHATDB_INSPECTOR_MOUNT as string;
+    expect(existsSync(join(mount, restored.aws.restoreDir as string))).toBe(false);
+    expect(existsSync(join(mount, restored.roots.next as string, 'storage.bson'))).toBe(true);
+    expect(existsSync(join(mount, restored.roots.previous as string))).toBe(true);
     await runtime.close();
   });
 });
