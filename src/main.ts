@@ -1,6 +1,9 @@
 import { type Config, ConfigError, loadConfig, secretValues } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import type { GroupMembersPort } from './restore/approval.js';
+import { createRestoreRuntime } from './restore/runtime.js';
 import { createSlackApp, SlackStartError } from './slack/app.js';
+import { createGroupMembers } from './slack/group-members.js';
 import { VERSION } from './version.js';
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -39,7 +42,19 @@ async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
   process.on('uncaughtException', (error) => die(logger, error, 'uncaught exception'));
   process.on('unhandledRejection', (error) => die(logger, error, 'unhandled promise rejection'));
 
-  const slack = createSlackApp({ config, logger });
+  // The approvers group is read through the Slack app's client, which exists only once the app
+  // does; the restore service asks for members only when someone clicks, long after both exist.
+  let groupMembers: GroupMembersPort | undefined;
+  const runtime = createRestoreRuntime({
+    config,
+    log: logger,
+    groupMembers: (groupId) => {
+      if (groupMembers === undefined) throw new Error('the Slack client is not ready yet');
+      return groupMembers(groupId);
+    },
+  });
+  const slack = createSlackApp({ config, logger, restore: runtime.service });
+  groupMembers = createGroupMembers(slack.app.client);
   logger.info({ mode: config.slack.mode, apiUrl: config.slack.apiUrl, version: VERSION }, 'starting');
   try {
     const { mode, port } = await slack.start();
@@ -48,6 +63,13 @@ async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
     const message = error instanceof SlackStartError ? error.message : 'could not start';
     logger.fatal({ err: error }, message);
     return 1;
+  }
+  // Open sessions carry on from their last persisted step; the Slack layer is listening by now.
+  try {
+    const resumed = await runtime.service.resumeAll();
+    if (resumed.length > 0) logger.info({ sessions: resumed.map((s) => s.id) }, 'resumed open sessions');
+  } catch (error) {
+    logger.error({ err: error }, 'could not resume open sessions');
   }
 
   let stopping = false;
@@ -63,7 +85,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     timer.unref();
-    slack.stop().then(
+    Promise.all([slack.stop(), runtime.close()]).then(
       () => {
         logger.info('stopped');
         process.exit(0);
