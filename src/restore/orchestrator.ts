@@ -57,6 +57,8 @@ export interface RestoreServiceDeps {
   lock: SessionLock;
   approvers: ApproverCheck;
   confirmTtlMs: number;
+  /** The template's path in the infra repo, for the diff's headers. */
+  templateFile?: string;
   log: OrchestratorLog;
   now?: () => Date;
   newId?: (now: Date) => string;
@@ -361,6 +363,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             newRoot,
             changeSetName: name,
             sessionId: id,
+            ...(deps.templateFile === undefined ? {} : { templateFile: deps.templateFile }),
             state: {
               ...(session.aws.changeSetId === undefined ? {} : { changeSetId: session.aws.changeSetId }),
               ...(session.aws.executedAt === undefined

@@ -61,6 +61,7 @@ export function createRestoreRuntime(deps: RestoreRuntimeDeps): RestoreRuntime {
     lock,
     approvers,
     confirmTtlMs: chatdb.confirmTtlMs,
+    ...(config.gitlab === undefined ? {} : { templateFile: config.gitlab.templatePath }),
     log,
   });
   return {
