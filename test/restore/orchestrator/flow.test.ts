@@ -230,4 +230,48 @@ describe('the restore service against the simulator', () => {
     expect(existsSync(join(mount, restored.roots.previous as string))).toBe(true);
     await runtime.close();
   });
+
+  it('asks again when the stack changed after the plan was shown, and cuts over on the new template', async () => {
+    const { runtime } = harness(env);
+    const s = runtime.service;
+    const session = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    // Someone deploys an unrelated change to the stack while the plan waits for its confirmation.
+    const template = await env.ports.stack.getTemplate('rocket-chat');
+    const edited = template.replace(/(ServiceName: chat\n(?:.*\n)*?\s+DesiredCount: )1/, '$12');
+    expect(edited).not.toBe(template);
+    const cs = await env.ports.stack.createChangeSet({
+      stackName: 'rocket-chat',
+      changeSetName: 'someone-else',
+      templateBody: edited,
+      description: 'scale chat',
+    });
+    expect(cs.status).toBe('CREATE_COMPLETE');
+    await env.ports.stack.executeChangeSet('rocket-chat', 'someone-else');
+    expect((await env.ports.stack.waitStackUpdate('rocket-chat', 60)).status).toBe('UPDATE_COMPLETE');
+
+    await s.confirm(session.id, CONFIRMER, session.planHash as string);
+    const asked = await waitFor(
+      () => {
+        const now = s.get(session.id);
+        return now?.status === 'awaiting_confirmation' && now.planHash !== session.planHash ? now : undefined;
+      },
+      { timeoutMs: 60_000, what: 'a new confirmation request' },
+    );
+    expect(asked.notices.some((n) => n.kind === 'plan_changed')).toBe(true);
+    // Nothing was executed against the stack on the old plan.
+    expect((await env.state()).calls['cloudformation:ExecuteChangeSet']).toBe(1);
+    const stale = await s.confirm(session.id, CONFIRMER, session.planHash as string);
+    expect(stale.ok).toBe(false);
+    await s.confirm(session.id, CONFIRMER, asked.planHash as string);
+    const done = await settled(runtime, session.id);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+    const finalTemplate = await env.ports.stack.getTemplate('rocket-chat');
+    expect(finalTemplate).toContain(`RootDirectory: ${done.roots.next}`);
+    // The other engineer's change survived the cutover's edit.
+    expect(finalTemplate.replace(`RootDirectory: ${done.roots.next}`, '')).toBe(
+      edited.replace(`RootDirectory: ${done.roots.previous}`, ''),
+    );
+    await runtime.close();
+  });
 });
