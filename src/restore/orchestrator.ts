@@ -25,7 +25,7 @@ import {
   buildRestorePlan,
   buildRollbackPlan,
   type Plan,
-  type PlanTarget,
+  pickTarget,
   type RestorePlan,
 } from './plan.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
@@ -458,7 +458,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     if (session?.plan === undefined) return;
     try {
       const fresh = await activities.resolveTarget();
-      const target = toPlanTarget(fresh);
+      const target = pickTarget(fresh);
       const plan: Plan = { ...session.plan, ...target };
       const outcome = await apply(id, {
         type: 'plan_changed',
@@ -618,7 +618,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         const outline = activities.planRestore(target, point, history);
         const plan = buildRestorePlan({
           sessionId: session.id,
-          target: toPlanTarget(target),
+          target,
           requester: actor.user,
           point: {
             arn: point.arn,
@@ -653,7 +653,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           };
         }
         const plan = buildRollbackPlan({
-          target: toPlanTarget(target),
+          target,
           requester: actor.user,
           targetRoot: back.root,
           rollbackOf: back.sessionId,
@@ -686,7 +686,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           };
         });
         const plan = buildCleanupPlan({
-          target: toPlanTarget(target),
+          target,
           requester: actor.user,
           expectedDurationMinutes: 1,
         });
@@ -814,20 +814,6 @@ function abortError(message: string): Error {
 function targetRootOf(plan: Plan): string {
   if (plan.kind === 'cleanup') return plan.currentRoot;
   return plan.targetRoot;
-}
-
-function toPlanTarget(t: RestoreTarget): PlanTarget {
-  return {
-    stackName: t.stackName,
-    fileSystemId: t.fileSystemId,
-    fileSystemArn: t.fileSystemArn,
-    cluster: t.cluster,
-    service: t.service,
-    taskDefinitionArn: t.taskDefinitionArn,
-    volumeName: t.volumeName,
-    templateSha256: t.templateSha256,
-    currentRoot: t.currentRoot,
-  };
 }
 
 /** What the activities need of the target, rebuilt from the persisted plan (no AWS reads). */

@@ -146,7 +146,8 @@ export function buildCleanupPlan(input: {
   };
 }
 
-function pickTarget(t: PlanTarget): PlanTarget {
+/** Only the target's own fields, from anything that carries them (a RestoreTarget, a plan). */
+export function pickTarget(t: PlanTarget): PlanTarget {
   return {
     stackName: t.stackName,
     fileSystemId: t.fileSystemId,
