@@ -25,11 +25,46 @@ const resource = (id: string) => {
 };
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
+/** A template value as CloudFormation would see it with these conditions: `Fn::If` chosen, `AWS::NoValue` dropped. */
+function materialize(node: unknown, conds: Record<string, boolean>): unknown {
+  const NO_VALUE = Symbol('NoValue');
+  const walk = (n: unknown): unknown => {
+    if (Array.isArray(n)) return n.map(walk).filter((v) => v !== NO_VALUE);
+    if (n === null || typeof n !== 'object') return n;
+    const obj = n as Json;
+    if (obj.Ref === 'AWS::NoValue') return NO_VALUE;
+    const cond = obj['Fn::If'];
+    if (Array.isArray(cond)) {
+      const name = cond[0] as string;
+      if (!(name in conds)) throw new Error(`no value given for condition ${name}`);
+      return walk(conds[name] ? cond[1] : cond[2]);
+    }
+    const out: Json = {};
+    for (const [k, v] of Object.entries(obj)) {
+      const w = walk(v);
+      if (w !== NO_VALUE) out[k] = w;
+    }
+    return out;
+  };
+  return walk(node);
+}
+
+const WITHOUT_GITLAB = { HasEcrRepository: false, HasGitLab: false, HasExtraSecurityGroups: false };
+const WITH_GITLAB = { ...WITHOUT_GITLAB, HasGitLab: true };
+
+function containerFor(conds: Record<string, boolean>) {
+  const td = materialize(resource('TaskDefinition').Properties, conds) as Json;
+  const c = (td.ContainerDefinitions as Json[])[0] as Json;
+  return {
+    container: c,
+    environment: c.Environment as { Name: string; Value: unknown }[],
+    secrets: c.Secrets as { Name: string; ValueFrom: unknown }[],
+  };
+}
+
 const taskDefinition = resource('TaskDefinition').Properties;
 const containers = taskDefinition.ContainerDefinitions as Json[];
-const container = containers[0] as Json;
-const environment = container.Environment as { Name: string; Value: unknown }[];
-const secrets = container.Secrets as { Name: string; ValueFrom: unknown }[];
+const { container, environment, secrets } = containerFor(WITHOUT_GITLAB);
 
 // Sample parameter values, to run the container's environment through the bot's own loadConfig.
 const SAMPLE: Record<string, string> = {
@@ -42,11 +77,28 @@ const SAMPLE: Record<string, string> = {
   InspectorMount: '/mnt/efs/chat-db',
   Approvers: '',
   HealthUrl: '',
+  GitLabUrl: '',
+  GitLabProject: '',
+  GitLabTemplatePath: '',
 };
 const SAMPLE_SECRETS: Record<string, string> = {
   SlackBotTokenArn: 'xoxb-1111-2222-abcdefghijkl',
   SlackAppTokenArn: 'xapp-1-A111-2222-abcdefghijkl',
+  GitLabTokenArn: 'glpat-abcdefghijklmnop',
 };
+const SAMPLE_GITLAB: Record<string, string> = {
+  ...SAMPLE,
+  GitLabUrl: 'https://gitlab.example.com/',
+  GitLabProject: 'infra/chat',
+  GitLabTemplatePath: 'roles/rocket-chat/files/chat.cf.yaml',
+};
+
+function envOf(c: ReturnType<typeof containerFor>, params: Record<string, string>, withSecrets: boolean) {
+  const env: Record<string, string> = {};
+  for (const e of c.environment) env[e.Name] = resolveRef(e.Value, params);
+  if (withSecrets) for (const s of c.secrets) env[s.Name] = resolveRef(s.ValueFrom, SAMPLE_SECRETS);
+  return env;
+}
 
 function resolveRef(value: unknown, table: Record<string, string>): string {
   if (typeof value === 'string') return value;
@@ -136,13 +188,12 @@ describe('deploy/chatdb-restore.cf.yaml', () => {
   });
 
   it('gives the container a configuration the bot accepts, in Socket Mode, tokens only from Secrets', () => {
-    const env: Record<string, string> = {};
-    for (const e of environment) env[e.Name] = resolveRef(e.Value, SAMPLE);
+    const plain = containerFor(WITHOUT_GITLAB);
     // Without the Secrets entries the bot has no token: nothing secret is in the plain environment.
-    expect(() => loadConfig(env)).toThrow(ConfigError);
-    for (const s of secrets) env[s.Name] = resolveRef(s.ValueFrom, SAMPLE_SECRETS);
-    const config = loadConfig(env);
+    expect(() => loadConfig(envOf(plain, SAMPLE, false))).toThrow(ConfigError);
+    const config = loadConfig(envOf(plain, SAMPLE, true));
     expect(config.slack.mode).toBe('socket');
+    expect(config.gitlab).toBeUndefined();
     expect(config.chatdb.stackName).toBe('rocket-chat');
     expect(config.chatdb.backupVault).toBe('chat-backups');
     expect(config.chatdb.inspectorInstanceId).toBe('i-0a1b2c3d4e5f60718');
@@ -150,6 +201,19 @@ describe('deploy/chatdb-restore.cf.yaml', () => {
     expect(config.production).toBe(true);
     expect(secrets.map((s) => s.Name).sort()).toEqual(['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN']);
     for (const s of secrets) expect(parameters[(s.ValueFrom as { Ref: string }).Ref]?.Type).toBe('String');
+  });
+
+  it('adds GitLab, its token as a secret too, when GitLabTokenArn is set', () => {
+    const withGitLab = containerFor(WITH_GITLAB);
+    expect(withGitLab.secrets.map((s) => s.Name).sort()).toEqual([
+      'CHATDB_GITLAB_TOKEN',
+      'SLACK_APP_TOKEN',
+      'SLACK_BOT_TOKEN',
+    ]);
+    expect(() => loadConfig(envOf(withGitLab, SAMPLE_GITLAB, false))).toThrow(ConfigError);
+    const config = loadConfig(envOf(withGitLab, SAMPLE_GITLAB, true));
+    expect(config.gitlab?.project).toBe('infra/chat');
+    expect(config.gitlab?.templatePath).toBe('roles/rocket-chat/files/chat.cf.yaml');
   });
 
   it('puts no secret in the plain environment', () => {
@@ -248,16 +312,15 @@ describe('deploy/chatdb-restore.cf.yaml', () => {
 
   it('gives the execution role only the token reads, the log writes and the optional image pull', () => {
     expect(taskDefinition.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': ['ExecutionRole', 'Arn'] });
-    const raw = (
-      resource('ExecutionRole').Properties.Policies as { PolicyDocument: { Statement: unknown[] } }[]
-    )
-      .flatMap((p) => p.PolicyDocument.Statement)
-      .map((s) => {
-        const cond = (s as Json)['Fn::If'] as [string, PolicyStatement, unknown] | undefined;
-        return cond ? { ...cond[1], onlyIf: cond[0] } : (s as PolicyStatement & { onlyIf?: string });
-      });
-    const byAction = (a: string) => raw.find((s) => asList(s.Action).includes(a));
-    expect(raw.flatMap((s) => asList(s.Action)).sort()).toEqual(
+    const statements = (conds: Record<string, boolean>) =>
+      (
+        materialize(resource('ExecutionRole').Properties.Policies, conds) as {
+          PolicyDocument: { Statement: PolicyStatement[] };
+        }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
+    const actionsOf = (list: PolicyStatement[]) => list.flatMap((s) => asList(s.Action)).sort();
+    const withEcr = statements({ ...WITH_GITLAB, HasEcrRepository: true });
+    expect(actionsOf(withEcr)).toEqual(
       [
         'ecr:BatchGetImage',
         'ecr:GetAuthorizationToken',
@@ -268,12 +331,15 @@ describe('deploy/chatdb-restore.cf.yaml', () => {
         'ssm:GetParameters',
       ].sort(),
     );
-    expect(byAction('secretsmanager:GetSecretValue')?.Resource).toEqual(secrets.map((s) => s.ValueFrom));
+    expect(actionsOf(statements(WITHOUT_GITLAB)).filter((a) => a.startsWith('ecr:'))).toEqual([]);
+    const byAction = (a: string) => withEcr.find((s) => asList(s.Action).includes(a));
     expect(byAction('logs:PutLogEvents')?.Resource).toEqual({ 'Fn::Sub': '${LogGroup.Arn}' });
-    for (const a of ['ecr:BatchGetImage', 'ecr:GetAuthorizationToken']) {
-      expect(byAction(a)?.onlyIf).toBe('HasEcrRepository');
-    }
     expect(byAction('ecr:BatchGetImage')?.Resource).toEqual({ Ref: 'EcrRepositoryArn' });
+    // The token reads cover exactly the secrets the container gets, with GitLab and without.
+    for (const conds of [WITHOUT_GITLAB, WITH_GITLAB]) {
+      const read = statements(conds).find((s) => asList(s.Action).includes('secretsmanager:GetSecretValue'));
+      expect(read?.Resource).toEqual(containerFor(conds).secrets.map((s) => s.ValueFrom));
+    }
     // The task role and the execution role are two roles, trusted by ECS tasks only.
     for (const id of ['TaskRole', 'ExecutionRole']) {
       const trust = resource(id).Properties.AssumeRolePolicyDocument as { Statement: Json[] };
