@@ -10,6 +10,8 @@ export interface BotChild {
   /** `http://127.0.0.1:<port>` from the bot's `ready` line. */
   url: string;
   pid: number;
+  /** Settles with the exit code (or signal) when the bot exits, whoever stopped it. */
+  exited: Promise<number | NodeJS.Signals | null>;
   /** Resolves once the bot has exited. */
   stop(): Promise<void>;
 }
@@ -32,7 +34,9 @@ export async function startBotChild(
     // the bot once, with SIGTERM.
     detached: true,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   let tail = '';
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
@@ -83,6 +87,7 @@ export async function startBotChild(
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid ?? 0,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { SandboxError } from './errors.js';
-import { DEFAULT_SANDBOX_PORT, DEFAULT_SANDBOX_SPEED, type SandboxOptions, startSandbox } from './sandbox.js';
+import {
+  DEFAULT_SANDBOX_PORT,
+  DEFAULT_SANDBOX_SPEED,
+  type Sandbox,
+  type SandboxOptions,
+  startSandbox,
+} from './sandbox.js';
 
 /**
  * The sandbox as a command: reads only SANDBOX_PORT (default 3080, 0 for a free port),
@@ -18,8 +25,14 @@ export async function runSandbox(
     err.write(`${(error as Error).message}\n`);
     return 2;
   }
+  // Listening before anything starts: a Ctrl-C during startup still stops the bot and the
+  // simulator instead of leaving the bot running in its own process group.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   out.write('Starting the sandbox: the simulator, the bot and a local Slack stand-in…\n');
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   try {
     sandbox = await startSandbox(opts);
   } catch (error) {
@@ -30,20 +43,29 @@ export async function runSandbox(
   out.write(
     [
       `Sandbox ready: ${sandbox.url}`,
-      `Open it in a browser, type \`/chatdb-restore list\` as Alice, then \`start latest\`; confirm as Bob.`,
+      'Open it in a browser, type `/chatdb-restore list` as Alice, then `start latest`; confirm as Bob.',
       `The bot's log: ${sandbox.botLog}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  out.write(`\n${signal}: stopping the sandbox…\n`);
+  const ended = await Promise.race([
+    signalled.then((signal) => ({ signal })),
+    sandbox.botExited.then((exit) => ({ exit })),
+  ]);
+  if ('signal' in ended) {
+    out.write(`\n${ended.signal}: stopping the sandbox…\n`);
+    await sandbox.stop();
+    out.write('Stopped.\n');
+    return 0;
+  }
+  // The log goes with the sandbox's directory, so its end is shown before stopping.
+  const tail = readFileSync(sandbox.botLog, 'utf8').slice(-3000);
+  err.write(
+    `The bot exited on its own (${ended.exit}). The end of its log:\n${tail}\nStopping the sandbox.\n`,
+  );
   await sandbox.stop();
-  out.write('Stopped.\n');
-  return 0;
+  return 1;
 }
 
 export function sandboxOptions(env: Record<string, string | undefined>): SandboxOptions {

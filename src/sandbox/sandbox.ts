@@ -28,6 +28,8 @@ export interface Sandbox {
   botUrl: string;
   /** Where the bot's JSON log lines go. */
   botLog: string;
+  /** Settles when the bot process exits: after stop(), or on its own (a crash). */
+  botExited: Promise<number | NodeJS.Signals | null>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       simulator,
       botUrl: bot.url,
       botLog,
+      botExited: bot.exited,
       stop: cleanup,
     };
   } catch (error) {

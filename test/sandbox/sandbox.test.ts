@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxError } from '../../src/sandbox/errors.js';
+import { sandboxOptions } from '../../src/sandbox/main.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 import type { StandInMessage, StandInState } from '../../src/sandbox/slack-stand-in.js';
 import { wantsBot } from '../../src/sandbox/wants-bot.js';
@@ -205,6 +206,19 @@ describe('the sandbox', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('reads only its documented settings, and refuses bad ones by name', () => {
+    expect(sandboxOptions({})).toEqual({ port: 3080, speed: 60 });
+    expect(
+      sandboxOptions({ SANDBOX_PORT: '0', SANDBOX_SPEED: '600', SANDBOX_DIR: '/tmp/x', PORT: '1' }),
+    ).toEqual({
+      port: 0,
+      speed: 600,
+      dir: '/tmp/x',
+    });
+    expect(() => sandboxOptions({ SANDBOX_PORT: '70000' })).toThrow(/SANDBOX_PORT is invalid/);
+    expect(() => sandboxOptions({ SANDBOX_SPEED: '-1' })).toThrow(/SANDBOX_SPEED is invalid/);
   });
 
   it('npm start runs the bot only when a bot token is set', () => {
