@@ -174,6 +174,41 @@ describe('the sandbox', () => {
     expect(sandbox.simulator.state().speed).toBe(500);
   });
 
+  it('rehearses a failure: Start on a row of Alice’s private list, Bob confirms, the armed restore job failure ends it', async () => {
+    await post('/sandbox/speed', { speed: 2000 });
+    await post('/sandbox/faults', { preset: 'restore-job-fails' });
+    const before = (await pageState()).messages.length;
+    await post('/sandbox/command', { user: ALICE, text: 'list' });
+    const list = await waitFor(
+      async () =>
+        (await pageState()).ephemerals.find(
+          (e) =>
+            e.user === ALICE &&
+            buttons(e as StandInMessage).some((b) => b.action_id === ACTION_IDS.startFromList),
+        ),
+      { ...SLOW, what: 'Alice’s list with Start buttons' },
+    );
+    await clickAs(ALICE, list as StandInMessage, ACTION_IDS.startFromList);
+    const card = await waitFor(
+      async () =>
+        (await pageState()).messages
+          .slice(before)
+          .find((m) => m.threadTs === undefined && textOf(m).includes('Waiting for a second engineer')),
+      { ...SLOW, what: 'the new card' },
+    );
+    await clickAs(BOB, card, ACTION_IDS.confirm);
+    await waitFor(
+      async () =>
+        (await pageState()).messages.find(
+          (m) => m.ts === card.ts && textOf(m).includes('AWS Backup restore job failed.'),
+        ),
+      { ...SLOW, what: 'the card saying the restore job failed' },
+    );
+    const sim = sandbox.simulator.state();
+    expect(sim.restoreJobs.map((j) => j.Status ?? j.status)).toContain('FAILED');
+    expect(sim.faults).toEqual({});
+  }, 120_000);
+
   it('refuses a second start in the same directory, naming the running sandbox’s URL', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
       cwd: REPO_ROOT,
