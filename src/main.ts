@@ -14,7 +14,7 @@ const NO_SLACK_HINT = [
   'Create the Slack app from manifest.yml (README.md, "Creating the Slack app"), then set',
   'SLACK_BOT_TOKEN and either SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP),',
   'and the CHATDB_* settings listed above.',
-  'A local sandbox that needs no credentials is not part of this build yet.',
+  'To rehearse without Slack or AWS, run `npm start` with no SLACK_BOT_TOKEN: it starts the local sandbox.',
 ].join('\n');
 
 function readConfig(env: NodeJS.ProcessEnv): Config | undefined {
