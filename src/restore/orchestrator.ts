@@ -90,6 +90,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   const queues = new Map<string, Promise<unknown>>();
   const running = new Map<string, Running>();
   const wanted = new Map<string, StageName>();
+  const listFlights = new Map<number, Promise<ListResult>>();
   const timers = new Map<string, NodeJS.Timeout>();
   const listeners = new Set<SessionListener>();
   let closed = false;
@@ -587,25 +588,36 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     return approvers.verdict(user);
   }
 
+  async function readPoints(limit: number): Promise<ListResult> {
+    const target = await activities.resolveTarget();
+    const points = await activities.listPoints(target, limit);
+    return {
+      stackName: target.stackName,
+      fileSystemId: target.fileSystemId,
+      fileSystemArn: target.fileSystemArn,
+      currentRoot: target.currentRoot,
+      points: points.map((point, i) => {
+        const whyNot =
+          point.status !== 'COMPLETED'
+            ? `its status is ${point.status}${point.statusMessage ? `: ${point.statusMessage}` : ''}`
+            : undefined;
+        return { index: i + 1, point, restorable: whyNot === undefined, ...(whyNot ? { whyNot } : {}) };
+      }),
+    } satisfies ListResult;
+  }
+
   // -------------------------------------------------------------------------------------------
 
   return {
-    async listPoints(limit) {
-      const target = await activities.resolveTarget();
-      const points = await activities.listPoints(target, limit);
-      return {
-        stackName: target.stackName,
-        fileSystemId: target.fileSystemId,
-        fileSystemArn: target.fileSystemArn,
-        currentRoot: target.currentRoot,
-        points: points.map((point, i) => {
-          const whyNot =
-            point.status !== 'COMPLETED'
-              ? `its status is ${point.status}${point.statusMessage ? `: ${point.statusMessage}` : ''}`
-              : undefined;
-          return { index: i + 1, point, restorable: whyNot === undefined, ...(whyNot ? { whyNot } : {}) };
-        }),
-      } satisfies ListResult;
+    listPoints(limit) {
+      // During an outage several engineers run `list` at once; they share one read of the stack
+      // and the vault instead of each costing a template parse and a round of AWS calls.
+      let flight = listFlights.get(limit);
+      if (flight === undefined) {
+        flight = readPoints(limit).finally(() => listFlights.delete(limit));
+        listFlights.set(limit, flight);
+      }
+      return flight;
     },
 
     start(actor, spec: PointSpec, pointInput) {

@@ -274,4 +274,22 @@ describe('the restore service against the simulator', () => {
     );
     await runtime.close();
   });
+
+  it('concurrent lists share one read of the stack and the vault', async () => {
+    const { runtime } = harness(env);
+    const before = await env.state();
+    const lists = await Promise.all(Array.from({ length: 10 }, () => runtime.service.listPoints(10)));
+    const after = await env.state();
+    const calls = (op: string) => (after.calls[op] ?? 0) - (before.calls[op] ?? 0);
+    expect(calls('cloudformation:GetTemplate')).toBe(1);
+    expect(calls('backup:ListRecoveryPointsByResource')).toBeGreaterThanOrEqual(1);
+    expect(lists.every((l) => l.points.length === lists[0]?.points.length)).toBe(true);
+    // A later list reads afresh.
+    await runtime.service.listPoints(10);
+    expect(
+      ((await env.state()).calls['cloudformation:GetTemplate'] ?? 0) -
+        (before.calls['cloudformation:GetTemplate'] ?? 0),
+    ).toBe(2);
+    await runtime.close();
+  });
 });
