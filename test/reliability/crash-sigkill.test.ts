@@ -1,0 +1,215 @@
+// The crash suite with the real bot process: a restore is started and confirmed over signed
+// HTTP, the persisted session file is watched, and the process is SIGKILLed as soon as it shows
+// the chosen step. A second process over the same state directory must finish the restore with
+// exactly one restore job, one change set execution and one StopTask in the simulator.
+
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RestoreSession } from '../../src/restore/session.js';
+import { type Simulator, startSimulator } from '../../src/sim/server.js';
+import { ACTION_IDS } from '../../src/slack/ids.js';
+import { botEnv, TEST_AWS_SECRET_KEY, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
+import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
+import { postToBot } from '../helpers/bot-request.js';
+import { type FakeMessage, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { blockActionBody, DEFAULT_CHANNEL, SECOND_USER, slashCommandBody } from '../helpers/slack-bodies.js';
+import { waitFor } from '../helpers/wait.js';
+import { allText, interactiveElements } from '../slack/support/block-limits.js';
+
+const NEWEST_POINT = 'C9B7D5F3-1E2A-4C4B-8D6F-8495A6B7C8D9';
+const SLOW = { timeoutMs: 45_000 };
+
+interface SimState {
+  calls: Record<string, number>;
+  restoreJobs: unknown[];
+  stack: { executions: { accepted: number; refused: number } };
+}
+
+const stage = (s: RestoreSession, name: string) => s.stages.find((x) => x.name === name)?.status;
+
+/** Persisted steps of a restore, in the order a run passes them (as in crash-resume.test.ts). */
+const STEPS: [string, (s: RestoreSession) => boolean][] = [
+  ['after confirm', (s) => s.status === 'running' && stage(s, 'restore') === 'pending'],
+  ['after the restore stage started', (s) => stage(s, 'restore') === 'running' && !s.aws.restoreDirsBefore],
+  [
+    'after listing before StartRestoreJob',
+    (s) => s.aws.restoreDirsBefore !== undefined && !s.aws.restoreJobId,
+  ],
+  ['after StartRestoreJob', (s) => s.aws.restoreJobId !== undefined && s.progress === undefined],
+  [
+    'mid-poll',
+    (s) =>
+      s.progress?.percentDone !== undefined &&
+      s.progress.percentDone > 0 &&
+      stage(s, 'restore') === 'running',
+  ],
+  ['after the restore job', (s) => stage(s, 'restore') === 'done' && stage(s, 'locate') === 'pending'],
+  ['after locate', (s) => stage(s, 'locate') === 'done' && stage(s, 'flatten') !== 'done'],
+  ['after flatten', (s) => stage(s, 'flatten') === 'done' && s.aws.templateDiff === undefined],
+  ['after the template diff', (s) => s.aws.templateDiff !== undefined && !s.aws.changeSetId],
+  ['after CreateChangeSet', (s) => s.aws.changeSetId !== undefined && !s.aws.executedAt],
+  ['after ExecuteChangeSet', (s) => s.aws.executedAt !== undefined && !s.aws.stoppingTaskArn],
+  ['before StopTask', (s) => s.aws.stoppingTaskArn !== undefined && s.aws.stoppedTaskArns.length === 0],
+  ['after StopTask', (s) => s.aws.stoppedTaskArns.length > 0 && stage(s, 'cutover') === 'running'],
+  ['during verify', (s) => stage(s, 'verify') === 'running'],
+];
+
+/** The ten points issue 8 names (the in-process suite covers all fourteen steps). */
+const CRASH_POINTS = [
+  'after confirm',
+  'after StartRestoreJob',
+  'mid-poll',
+  'after locate',
+  'after flatten',
+  'after CreateChangeSet',
+  'after ExecuteChangeSet',
+  'before StopTask',
+  'after StopTask',
+  'during verify',
+];
+
+/** The index of the latest step the file shows, or -1 (not started yet, or already past verify). */
+function stepOf(s: RestoreSession): number {
+  for (let i = STEPS.length - 1; i >= 0; i -= 1) if (STEPS[i]?.[1](s)) return i;
+  return -1;
+}
+
+/** The session file, or undefined while it is missing or half-written. */
+async function readSession(file: string): Promise<RestoreSession | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as RestoreSession;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A thread message's kind: its bold heading, or its first words where it has none. */
+function noticeKey(m: FakeMessage): string {
+  const text = m.text ?? '';
+  return /^(\*[^*]+\*)/.exec(text)?.[1] ?? text.slice(0, 40);
+}
+
+const report: { point: string; killedAt: string; repeated: string[] }[] = [];
+const cleanup: string[] = [];
+
+afterAll(() => {
+  console.log(
+    `crash-sigkill: ${report.length} of ${CRASH_POINTS.length} points survived\n${report
+      .map(
+        (r) =>
+          `  ${r.point}: the file showed "${r.killedAt}"; repeated notices: ${r.repeated.join(', ') || 'none'}`,
+      )
+      .join('\n')}`,
+  );
+  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a real bot process SIGKILLed at a persisted step resumes and finishes once', () => {
+  it.each(CRASH_POINTS)('killed %s', { timeout: 60_000 }, async (point) => {
+    const target = STEPS.findIndex(([name]) => name === point);
+    let sim: Simulator | undefined;
+    let fake: FakeSlack | undefined;
+    let bot: BotProcess | undefined;
+    try {
+      // A fresh world each time: every run restores the same point onto the default stack. A
+      // shorter restore job keeps the file short; the other stages keep their default lengths.
+      sim = await startSimulator({ speed: 600, scenario: { durations: { restoreJobMs: '15m' } } });
+      fake = await startFakeSlack();
+      fake.setGroupMembers('S0APPROVERS', [SECOND_USER]);
+      const env = botEnv({
+        ...sim.env(),
+        AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_KEY,
+        SLACK_API_URL: fake.apiUrl,
+        CHATDB_APPROVERS: 'S0APPROVERS',
+        CHATDB_POLL_INTERVAL: '20ms',
+        CHATDB_POLL_MAX_INTERVAL: '200ms',
+        CHATDB_STACK_TIMEOUT: '60s',
+        CHATDB_CARD_UPDATE_INTERVAL: '100ms',
+        LOG_LEVEL: 'info',
+      });
+      const stateDir = env.CHATDB_STATE_DIR as string;
+      cleanup.push(stateDir);
+      bot = await startBotProcess(env);
+      const slack = fake;
+
+      const start = slashCommandBody({
+        text: `start ${NEWEST_POINT}`,
+        response_url: slack.responseUrl('start'),
+      });
+      expect((await postToBot(bot.url, start, { secret: TEST_SIGNING_SECRET })).status).toBe(200);
+      const card = await waitFor(
+        () =>
+          slack
+            .messages(DEFAULT_CHANNEL)
+            .find((m) => m.threadTs === undefined && allText(m).includes('Waiting for a second engineer')),
+        { ...SLOW, what: 'the card asking for a second engineer' },
+      );
+      const confirm = interactiveElements((card.blocks as unknown[]) ?? []).find(
+        (e) => e.action_id === ACTION_IDS.confirm,
+      );
+      if (confirm === undefined) throw new Error(`no Confirm on the card:\n${allText(card)}`);
+      const sessionId = String(confirm.value);
+      const file = path.join(stateDir, 'sessions', `${sessionId}.json`);
+      const click = blockActionBody({
+        action_id: ACTION_IDS.confirm,
+        value: sessionId,
+        block_id: String(confirm.block_id),
+        user_id: SECOND_USER,
+        response_url: slack.responseUrl('confirm'),
+      });
+      expect((await postToBot(bot.url, click, { secret: TEST_SIGNING_SECRET })).status).toBe(200);
+
+      // Watch the file and kill the moment it shows the step (or a later one).
+      const first = bot;
+      const shown = await waitFor(
+        async () => {
+          const s = await readSession(file);
+          if (s === undefined) return undefined;
+          if (s.status === 'succeeded' || s.status === 'failed')
+            throw new Error(`ended ${s.status} before the kill`);
+          const step = stepOf(s);
+          if (step < target) return undefined;
+          process.kill(first.pid, 'SIGKILL');
+          return STEPS[step]?.[0] ?? '?';
+        },
+        { ...SLOW, intervalMs: 5, what: `the session file at "${point}"` },
+      );
+      expect((await first.exited).signal).toBe('SIGKILL');
+
+      bot = await startBotProcess(env);
+      const done = await waitFor(
+        async () => {
+          const s = await readSession(file);
+          if (s?.status === 'failed') throw new Error(`failed: ${JSON.stringify(s.failure)}`);
+          return s?.status === 'succeeded' && s.notices.every((n) => n.postedTs !== undefined)
+            ? s
+            : undefined;
+        },
+        { ...SLOW, what: 'the session to succeed with every notice posted' },
+      );
+      expect(done.failure).toBeUndefined();
+      expect(done.notices.some((n) => n.kind === 'resumed')).toBe(true);
+
+      const state = (await (await fetch(`${sim.endpoint}/_sim/state`)).json()) as SimState;
+      expect(state.restoreJobs).toHaveLength(1);
+      expect(state.stack.executions.accepted).toBe(1);
+      expect(state.calls['ecs:StopTask']).toBe(1);
+
+      // The thread: the resumed note aside, a notice posted but not yet recorded at the kill may
+      // be posted once more by the new process; nothing may appear a third time.
+      const thread = slack.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === card.ts);
+      const counts = new Map<string, number>();
+      for (const m of thread) counts.set(noticeKey(m), (counts.get(noticeKey(m)) ?? 0) + 1);
+      const repeated = [...counts].filter(([key, n]) => n > 1 && !key.startsWith('The bot restarted'));
+      for (const [key, n] of repeated) expect(n, key).toBeLessThanOrEqual(2);
+      expect(thread.filter((m) => (m.text ?? '').includes(': done'))).toHaveLength(1);
+      report.push({ point, killedAt: shown, repeated: repeated.map(([k, n]) => `${k} ×${n}`) });
+    } finally {
+      await bot?.kill();
+      await fake?.close();
+      await sim?.close();
+    }
+  });
+});
