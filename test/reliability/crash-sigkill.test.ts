@@ -56,19 +56,8 @@ const STEPS: [string, (s: RestoreSession) => boolean][] = [
   ['during verify', (s) => stage(s, 'verify') === 'running'],
 ];
 
-/** The ten points issue 8 names (the in-process suite covers all fourteen steps). */
-const CRASH_POINTS = [
-  'after confirm',
-  'after StartRestoreJob',
-  'mid-poll',
-  'after locate',
-  'after flatten',
-  'after CreateChangeSet',
-  'after ExecuteChangeSet',
-  'before StopTask',
-  'after StopTask',
-  'during verify',
-];
+/** Every persisted step; issue 8 names ten of them, the other four sit between those. */
+const CRASH_POINTS = STEPS.map(([name]) => name);
 
 /** The index of the latest step the file shows, or -1 (not started yet, or already past verify). */
 function stepOf(s: RestoreSession): number {
@@ -176,6 +165,7 @@ describe('a real bot process SIGKILLed at a persisted step resumes and finishes 
         },
         { ...SLOW, intervalMs: 5, what: `the session file at "${point}"` },
       );
+      expect(shown).not.toMatch(/^ended/);
       expect((await first.exited).signal).toBe('SIGKILL');
 
       bot = await startBotProcess(env);
