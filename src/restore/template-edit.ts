@@ -4,7 +4,6 @@
 // The document is never re-stringified. JSON templates are supported too: JSON is YAML's flow
 // style, and an inserted key copies the quoting of its sibling keys.
 
-import type { CollectionTag, ScalarTag } from 'yaml';
 import {
   isAlias,
   isMap,
@@ -16,6 +15,7 @@ import {
   type Scalar,
   type YAMLMap,
 } from 'yaml';
+import { CFN_TAGS } from '../cfn-yaml-tags.js';
 
 export type TemplateEditErrorCode =
   | 'template_parse_error'
@@ -70,38 +70,6 @@ const VOLUME_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** '/' or an absolute path of plain components; no '.', '..', spaces, quotes or shell syntax. */
 const ROOT_DIRECTORY = /^(?:\/|(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)+)$/;
 const MAX_ROOT_LENGTH = 4096;
-
-// CloudFormation's short-form intrinsics, each in every node kind it can take. Resolving to the
-// node itself keeps the parse free of "unresolved tag" warnings; nothing here evaluates them.
-const CFN_SHORT_TAGS = [
-  'And',
-  'Base64',
-  'Cidr',
-  'Condition',
-  'Equals',
-  'FindInMap',
-  'ForEach',
-  'GetAtt',
-  'GetAZs',
-  'If',
-  'ImportValue',
-  'Join',
-  'Length',
-  'Not',
-  'Or',
-  'Ref',
-  'Select',
-  'Split',
-  'Sub',
-  'ToJsonString',
-  'Transform',
-];
-
-const CFN_TAGS: (ScalarTag | CollectionTag)[] = CFN_SHORT_TAGS.flatMap((name) => [
-  { tag: `!${name}`, resolve: (value: string) => value } satisfies ScalarTag,
-  { tag: `!${name}`, collection: 'seq', resolve: (node: unknown) => node } as CollectionTag,
-  { tag: `!${name}`, collection: 'map', resolve: (node: unknown) => node } as CollectionTag,
-]);
 
 interface Located {
   taskDefinition: string;

@@ -2,17 +2,8 @@
 // the long form CloudFormation itself works with: `!Ref X` becomes `{ Ref: 'X' }`, `!GetAtt A.B`
 // becomes `{ 'Fn::GetAtt': ['A', 'B'] }`, `!Sub …` becomes `{ 'Fn::Sub': … }`, and so on.
 
-import {
-  type CollectionTag,
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  type Node,
-  parseDocument,
-  type ScalarTag,
-} from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { CFN_TAGS } from '../cfn-yaml-tags.js';
 
 /** A template CloudFormation would refuse; the message is the part after "Template format error: ". */
 export class TemplateFormatError extends Error {
@@ -22,38 +13,6 @@ export class TemplateFormatError extends Error {
     this.name = 'TemplateFormatError';
   }
 }
-
-const SHORT_TAGS = [
-  'And',
-  'Base64',
-  'Cidr',
-  'Condition',
-  'Equals',
-  'FindInMap',
-  'ForEach',
-  'GetAtt',
-  'GetAZs',
-  'If',
-  'ImportValue',
-  'Join',
-  'Length',
-  'Not',
-  'Or',
-  'Ref',
-  'Select',
-  'Split',
-  'Sub',
-  'ToJsonString',
-  'Transform',
-];
-
-// The tags only stop the parser from warning; the tagged nodes are converted by `toPlain`, which
-// sees each node's tag.
-const CUSTOM_TAGS: (ScalarTag | CollectionTag)[] = SHORT_TAGS.flatMap((name) => [
-  { tag: `!${name}`, resolve: (value: string) => value } satisfies ScalarTag,
-  { tag: `!${name}`, collection: 'seq', resolve: (node: unknown) => node } as CollectionTag,
-  { tag: `!${name}`, collection: 'map', resolve: (node: unknown) => node } as CollectionTag,
-]);
 
 export type TemplateValue = unknown;
 
@@ -193,7 +152,7 @@ export function parseTemplateBody(body: string): unknown {
   if (typeof body !== 'string' || body.trim() === '') {
     throw new TemplateFormatError('The template body is empty.');
   }
-  const doc = parseDocument(body, { customTags: CUSTOM_TAGS, uniqueKeys: true });
+  const doc = parseDocument(body, { customTags: CFN_TAGS, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const at = error.linePos?.[0];

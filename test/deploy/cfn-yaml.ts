@@ -1,41 +1,5 @@
-import {
-  type CollectionTag,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  type Node,
-  parseDocument,
-  type ScalarTag,
-} from 'yaml';
-
-const SHORT_TAGS = [
-  'And',
-  'Base64',
-  'Cidr',
-  'Condition',
-  'Equals',
-  'FindInMap',
-  'GetAtt',
-  'GetAZs',
-  'If',
-  'ImportValue',
-  'Join',
-  'Not',
-  'Or',
-  'Ref',
-  'Select',
-  'Split',
-  'Sub',
-];
-
-// The tags only stop the parser from rejecting them; `toPlain` turns each tagged node into the
-// long form (`!Ref X` → `{ Ref: X }`, `!Sub s` → `{ 'Fn::Sub': s }`).
-const CFN_TAGS: (ScalarTag | CollectionTag)[] = SHORT_TAGS.flatMap((name) => [
-  { tag: `!${name}`, resolve: (value: string) => value } satisfies ScalarTag,
-  { tag: `!${name}`, collection: 'seq', resolve: (node: unknown) => node } as CollectionTag,
-  { tag: `!${name}`, collection: 'map', resolve: (node: unknown) => node } as CollectionTag,
-]);
+import { isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { CFN_TAGS } from '../../src/cfn-yaml-tags.js';
 
 export class TemplateParseError extends Error {
   readonly code = 'template_parse';
