@@ -1,4 +1,4 @@
-import { openSession } from '../open-session.js';
+import { openFromCommand } from './open-from-command.js';
 import { type CommandHandler, type CommandOf, ephemeral } from './types.js';
 
 export const cleanupCommand: CommandHandler<CommandOf<'cleanup'>> = {
@@ -7,18 +7,8 @@ export const cleanupCommand: CommandHandler<CommandOf<'cleanup'>> = {
       'Listing the restore and retired directories on the chat-db volume with their sizes… The card will appear in this channel: choose what to delete there, then a second engineer confirms.',
     ),
   async run(ctx) {
-    await openSession({
-      restore: ctx.deps.restore,
-      notifier: ctx.notifier,
-      client: ctx.client,
-      respond: ctx.respond,
-      log: ctx.log,
-      channel: ctx.channel,
-      user: ctx.user,
-      commandName: ctx.commandName,
-      ...(ctx.botUserId === undefined ? {} : { botUserId: ctx.botUserId }),
-      what: 'clean up old chat-db restore directories',
-      open: (actor) => ctx.deps.restore.cleanup(actor),
-    });
+    await openFromCommand(ctx, 'clean up old chat-db restore directories', (actor) =>
+      ctx.deps.restore.cleanup(actor),
+    );
   },
 };

@@ -1,4 +1,4 @@
-import { openSession } from '../open-session.js';
+import { openFromCommand } from './open-from-command.js';
 import { type CommandHandler, type CommandOf, ephemeral } from './types.js';
 
 export const rollbackCommand: CommandHandler<CommandOf<'rollback'>> = {
@@ -7,18 +7,8 @@ export const rollbackCommand: CommandHandler<CommandOf<'rollback'>> = {
       'Working out the rollback from the sessions’ history and the stack… The card will appear in this channel; a second engineer must confirm it.',
     ),
   async run(ctx) {
-    await openSession({
-      restore: ctx.deps.restore,
-      notifier: ctx.notifier,
-      client: ctx.client,
-      respond: ctx.respond,
-      log: ctx.log,
-      channel: ctx.channel,
-      user: ctx.user,
-      commandName: ctx.commandName,
-      ...(ctx.botUserId === undefined ? {} : { botUserId: ctx.botUserId }),
-      what: 'roll chat-db back to its previous data directory',
-      open: (actor) => ctx.deps.restore.rollback(actor),
-    });
+    await openFromCommand(ctx, 'roll chat-db back to its previous data directory', (actor) =>
+      ctx.deps.restore.rollback(actor),
+    );
   },
 };

@@ -1,7 +1,7 @@
 import type { PointSpec } from '../../restore/service.js';
-import { openSession } from '../open-session.js';
 import type { PointRef } from '../parse-command.js';
 import { code } from '../views/blocks.js';
+import { openFromCommand } from './open-from-command.js';
 import { type CommandHandler, type CommandOf, ephemeral } from './types.js';
 
 export const startCommand: CommandHandler<CommandOf<'start'>> = {
@@ -12,19 +12,9 @@ export const startCommand: CommandHandler<CommandOf<'start'>> = {
   async run(ctx) {
     const now = new Date(ctx.deps.now?.() ?? Date.now());
     const input = pointInput(ctx.command.point);
-    await openSession({
-      restore: ctx.deps.restore,
-      notifier: ctx.notifier,
-      client: ctx.client,
-      respond: ctx.respond,
-      log: ctx.log,
-      channel: ctx.channel,
-      user: ctx.user,
-      commandName: ctx.commandName,
-      ...(ctx.botUserId === undefined ? {} : { botUserId: ctx.botUserId }),
-      what: `restore chat-db from ${code(input)}`,
-      open: (actor) => ctx.deps.restore.start(actor, pointSpec(ctx.command.point, now), input),
-    });
+    await openFromCommand(ctx, `restore chat-db from ${code(input)}`, (actor) =>
+      ctx.deps.restore.start(actor, pointSpec(ctx.command.point, now), input),
+    );
   },
 };
 
