@@ -32,6 +32,8 @@ export interface StandInMessage {
   user: string;
   text?: string;
   blocks?: unknown;
+  /** Message metadata as posted (the bot tags each notice with its id). */
+  metadata?: unknown;
   /** How many times chat.update changed it. */
   edits: number;
 }
@@ -185,6 +187,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
           blocks: args.blocks,
           edits: 0,
         };
+        if (args.metadata !== undefined) message.metadata = args.metadata;
         const thread = str(args, 'thread_ts');
         if (thread !== undefined) message.threadTs = thread;
         messages.push(message);
@@ -215,6 +218,27 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
           channel: SANDBOX_CHANNEL.id,
           permalink: `${url}/#${(str(args, 'message_ts') ?? '').replace('.', '')}`,
         };
+      case 'conversations.replies': {
+        // The whole thread in one page: the sandbox's threads are short.
+        const parent = messages.find((m) => m.ts === str(args, 'ts'));
+        if (!channelOk('channel') || parent === undefined) return { ok: false, error: 'thread_not_found' };
+        const thread = [parent, ...messages.filter((m) => m.threadTs === parent.ts)];
+        return {
+          ok: true,
+          has_more: false,
+          messages: thread.map((m) => ({
+            type: 'message',
+            user: m.user,
+            ...(m.user === SANDBOX_BOT.userId ? { bot_id: SANDBOX_BOT.botId } : {}),
+            ts: m.ts,
+            thread_ts: m.threadTs ?? m.ts,
+            text: m.text,
+            blocks: m.blocks,
+            ...(m.metadata === undefined ? {} : { metadata: m.metadata }),
+          })),
+          response_metadata: { next_cursor: '' },
+        };
+      }
       case 'conversations.info':
         if (!channelOk('channel')) return { ok: false, error: 'channel_not_found' };
         return {

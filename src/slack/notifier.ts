@@ -4,6 +4,11 @@
 // thread and records it as posted, and at the end uploads the template diff and opens the merge
 // request. Slack being slow, rate limited or briefly down delays this; it never loses a session:
 // the latest state stays here and delivery is retried with backoff.
+//
+// A notice is posted, then recorded; a crash between the two would post it again after the
+// restart. So each notice carries its id in the message metadata, and before posting a notice
+// recorded before this process started, the notifier reads the thread back once and takes what it
+// finds there as posted (the diff upload likewise).
 
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
@@ -46,6 +51,17 @@ export interface Notifier {
 
 /** A card that cannot be edited any more: post a fresh one. */
 const REPOST = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+/**
+ * The thread cannot be read (an installation from before the history scopes): post anyway, so a
+ * notice appears twice at worst rather than never.
+ */
+const THREAD_UNREADABLE = new Set([
+  'missing_scope',
+  'not_allowed_token_type',
+  'unknown_method',
+  'method_not_supported_for_channel_type',
+]);
+export const NOTICE_EVENT_TYPE = 'chatdb_restore_notice';
 /** The bot can no longer write in the channel at all: retrying will not help until someone acts. */
 const CHANNEL_GONE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'access_denied']);
 const MAX_BACKOFF_MS = 60_000;
@@ -63,6 +79,8 @@ interface Entry {
   failures: number;
   /** Notices posted in Slack, by id, whether or not the service has recorded them yet. */
   posted: Map<string, string>;
+  /** The thread was read back for notices an earlier process may have posted. */
+  threadRead?: boolean;
   summary?: SummaryExtras;
   /** Set when Slack refused the channel; cleared by the next change. */
   stuck?: string;
@@ -82,6 +100,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           token: config.gitlab.token,
           project: config.gitlab.project,
         }));
+  const startedAt = now();
   const entries = new Map<string, Entry>();
   const holds = new Map<string, number>();
   let unsubscribe: (() => void) | undefined;
@@ -173,7 +192,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     } else {
       cardTs = await updateCard(entry, s, cardTs);
     }
-    for (const notice of undeliveredNotices(s)) {
+    const undelivered = undeliveredNotices(s);
+    if (!entry.threadRead && undelivered.some((n) => Date.parse(n.at) < startedAt)) {
+      await readThread(entry, s, cardTs);
+      entry.threadRead = true;
+    }
+    for (const notice of undelivered) {
       let ts = entry.posted.get(notice.id);
       if (ts === undefined) {
         ts = await postNotice(entry, s, notice, cardTs);
@@ -229,10 +253,65 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       blocks: message.blocks,
       // The end of a session, good or bad, belongs in the channel too, not only in the thread.
       reply_broadcast: notice.kind === 'summary' || notice.kind === 'failed',
+      metadata: { event_type: NOTICE_EVENT_TYPE, event_payload: { session: s.id, notice: notice.id } },
     });
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
     log.info({ session: s.id, notice: notice.id, ts: res.ts }, 'notice posted');
     return res.ts;
+  }
+
+  /**
+   * Takes the notices (and the diff) an earlier process posted in the card's thread, but did not
+   * live to record, as posted.
+   */
+  async function readThread(entry: Entry, s: RestoreSession, cardTs: string): Promise<void> {
+    const diffName = diffFileName(s);
+    let found = 0;
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await client.conversations.replies({
+          channel: s.channel,
+          ts: cardTs,
+          include_all_metadata: true,
+          limit: 200,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        for (const m of page.messages ?? []) {
+          if (m.bot_id === undefined || m.ts === undefined || m.ts === cardTs) continue;
+          // The SDK types event_payload as {}: it is whatever the poster put there.
+          const payload =
+            m.metadata?.event_type === NOTICE_EVENT_TYPE
+              ? (m.metadata.event_payload as Record<string, unknown> | undefined)
+              : undefined;
+          const noticeId = payload?.notice;
+          if (payload?.session === s.id && typeof noticeId === 'string' && !entry.posted.has(noticeId)) {
+            entry.posted.set(noticeId, m.ts);
+            found += 1;
+          }
+          const file = m.files?.find((f) => f.name === diffName);
+          if (file !== undefined) {
+            entry.summary ??= {};
+            entry.summary.diff ??= {
+              ok: true,
+              name: diffName,
+              ...(file.permalink === undefined ? {} : { permalink: file.permalink }),
+            };
+          }
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor !== undefined);
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code === 'thread_not_found') return;
+      if (code === undefined || !THREAD_UNREADABLE.has(code)) throw error;
+      log.warn(
+        { session: s.id, code },
+        'cannot read the thread back (the app lacks channels:history / groups:history); a notice posted just before the restart may appear twice',
+      );
+      return;
+    }
+    log.info({ session: s.id, found }, 'thread read back after a restart');
   }
 
   /** The summary, after the diff upload and the merge request (each done once per session). */
@@ -256,7 +335,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   async function uploadDiff(s: RestoreSession, diff: string, cardTs: string): Promise<SummaryExtras['diff']> {
-    const name = `${s.id}-template.diff`;
+    const name = diffFileName(s);
     try {
       const res = (await client.files.uploadV2({
         channel_id: s.channel,
@@ -370,6 +449,10 @@ function stateKey(s: RestoreSession): string {
     card: undefined,
     notices: s.notices.map((n) => ({ ...n, postedTs: undefined })),
   });
+}
+
+function diffFileName(s: RestoreSession): string {
+  return `${s.id}-template.diff`;
 }
 
 /** Waits for the promises, at most `timeoutMs`. */

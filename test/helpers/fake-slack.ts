@@ -35,6 +35,8 @@ export interface FakeUpload {
   threadTs?: string;
   title?: string;
   initialComment?: string;
+  /** When the file was shared (files.completeUploadExternal), as a message ts. */
+  ts?: string;
 }
 
 export interface FakeMessage {
@@ -43,6 +45,8 @@ export interface FakeMessage {
   threadTs?: string;
   text?: string;
   blocks?: unknown;
+  /** Message metadata (`event_type`, `event_payload`) as posted. */
+  metadata?: unknown;
   /** Every earlier version, oldest first. */
   history: Array<{ text?: string; blocks?: unknown }>;
 }
@@ -161,6 +165,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           blocks: args.blocks,
           history: [],
         };
+        if (args.metadata !== undefined) message.metadata = args.metadata;
         const thread = str('thread_ts');
         if (thread !== undefined) message.threadTs = thread;
         messages.push(message);
@@ -204,6 +209,58 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           ok: true,
           channel,
           permalink: `https://fake-team.slack.invalid/archives/${channel}/p${ts.replace('.', '')}`,
+        };
+      }
+      case 'conversations.replies': {
+        // A thread as Slack returns it: the parent first, then the replies (messages and shared
+        // files) in order, paged by `limit` and an opaque cursor; metadata only when asked for.
+        const channel = str('channel') ?? '';
+        const parent = messages.find((m) => m.channel === channel && m.ts === str('ts'));
+        if (parent === undefined) return { ok: false, error: 'thread_not_found' };
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const asSlack = (m: FakeMessage) => ({
+          type: 'message',
+          user: FAKE_BOT.userId,
+          bot_id: FAKE_BOT.botId,
+          ts: m.ts,
+          thread_ts: m.threadTs ?? m.ts,
+          text: m.text,
+          blocks: m.blocks,
+          ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+        });
+        const files = uploads
+          .filter((u) => u.channel === channel && u.threadTs === parent.ts)
+          .map((u) => ({
+            type: 'message',
+            user: FAKE_BOT.userId,
+            bot_id: FAKE_BOT.botId,
+            ts: u.ts ?? parent.ts,
+            thread_ts: parent.ts,
+            text: u.initialComment ?? '',
+            files: [
+              {
+                id: u.fileId,
+                name: u.filename,
+                permalink: `https://fake-team.slack.invalid/files/${u.fileId}`,
+              },
+            ],
+          }));
+        const thread = [
+          asSlack(parent),
+          ...[
+            ...messages.filter((m) => m.channel === channel && m.threadTs === parent.ts).map(asSlack),
+            ...files,
+          ].sort((a, b) => a.ts.localeCompare(b.ts)),
+        ];
+        const limit = Math.max(1, Number(args.limit ?? 1000) || 1000);
+        const from = Number(str('cursor')?.replace(/^page:/, '') ?? 0) || 0;
+        const page = thread.slice(from, from + limit);
+        const more = from + limit < thread.length;
+        return {
+          ok: true,
+          messages: page,
+          has_more: more,
+          response_metadata: { next_cursor: more ? `page:${from + limit}` : '' },
         };
       }
       case 'conversations.info': {
@@ -259,6 +316,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           const thread = str('thread_ts');
           if (thread !== undefined) upload.threadTs = thread;
           if (f.title !== undefined) upload.title = f.title;
+          upload.ts = nextTs();
           const comment = str('initial_comment');
           if (comment !== undefined) upload.initialComment = comment;
           done.push({

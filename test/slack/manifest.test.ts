@@ -55,7 +55,14 @@ describe('manifest.yml', () => {
 
   it('asks for exactly the bot scopes the bot uses, and no user scopes', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
-      ['chat:write', 'commands', 'files:write', 'usergroups:read'].sort(),
+      [
+        'channels:history',
+        'chat:write',
+        'commands',
+        'files:write',
+        'groups:history',
+        'usergroups:read',
+      ].sort(),
     );
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });

@@ -136,6 +136,109 @@ describe('the card', () => {
   });
 });
 
+describe('after a restart', () => {
+  /**
+   * A session whose notices up to locate were posted by a first bot, of which the last `unrecorded`
+   * were never recorded (the process died in between), and that first bot stopped.
+   */
+  async function crashedAfterPosting(
+    unrecorded: number,
+  ): Promise<{ session: RestoreSession; threadTs: string }> {
+    const first = await startHarness(fake);
+    const s = await confirmed(first);
+    first.restore.runUntil(s.id, 'locate');
+    await waitFor(() => first.restore.get(s.id)?.notices.every((n) => n.postedTs !== undefined), {
+      timeoutMs: 30_000,
+      what: 'every notice posted by the first bot',
+    });
+    await first.slack.notifier.idle();
+    await first.stop();
+    const session = structuredClone(first.restore.must(s.id));
+    for (const n of session.notices.slice(-unrecorded)) delete n.postedTs;
+    return { session, threadTs: session.card?.ts ?? '' };
+  }
+
+  it('reads the thread back and records, without posting again, the notices the old process posted', async () => {
+    const { session, threadTs } = await crashedAfterPosting(2);
+    const posted = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs);
+    const unrecorded = session.notices.filter((n) => n.postedTs === undefined).map((n) => n.id);
+    expect(unrecorded).toHaveLength(2);
+
+    h = await startHarness(fake, {}, { sessions: [session] });
+    const harness = h;
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined), {
+      timeoutMs: 30_000,
+      what: 'the unrecorded notices recorded',
+    });
+    await harness.slack.notifier.idle();
+    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(posted.length);
+    const replies = fake.callsTo('conversations.replies');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.args).toMatchObject({
+      channel: DEFAULT_CHANNEL,
+      ts: threadTs,
+      include_all_metadata: 'true',
+    });
+    const recorded = harness.restore.must(session.id).notices;
+    for (const id of unrecorded) {
+      const message = posted.find(
+        (m) => (m.metadata as { event_payload?: { notice?: string } }).event_payload?.notice === id,
+      );
+      expect(recorded.find((n) => n.id === id)?.postedTs).toBe(message?.ts);
+    }
+
+    // Later notices of the resumed session are posted as usual, without reading the thread again.
+    harness.restore.runUntil(session.id, 'flatten');
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined));
+    await harness.slack.notifier.idle();
+    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length).toBeGreaterThan(
+      posted.length,
+    );
+    expect(fake.callsTo('conversations.replies')).toHaveLength(1);
+  });
+
+  it('reads a long thread page by page', async () => {
+    const { session, threadTs } = await crashedAfterPosting(1);
+    const total = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length;
+    // Slack pages replies; this fake pages by the limit asked for, so shrink it to one per page.
+    fake.script('conversations.replies', (call) => {
+      call.args.limit = 1;
+      return undefined;
+    });
+    h = await startHarness(fake, {}, { sessions: [session] });
+    const harness = h;
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined));
+    await harness.slack.notifier.idle();
+    expect(fake.callsTo('conversations.replies').length).toBe(total + 1);
+    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(total);
+  });
+
+  it('retries a thread it could not read for a passing reason, and still posts nothing twice', async () => {
+    const { session, threadTs } = await crashedAfterPosting(1);
+    const total = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length;
+    fake.failNext('conversations.replies', 'internal_error', 1);
+    h = await startHarness(fake, {}, { sessions: [session] });
+    const harness = h;
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined), {
+      timeoutMs: 30_000,
+      what: 'the notice recorded after the retry',
+    });
+    expect(fake.callsTo('conversations.replies').length).toBeGreaterThanOrEqual(2);
+    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(total);
+  });
+
+  it('without the history scope, posts the unrecorded notice again rather than never, and says why', async () => {
+    const { session, threadTs } = await crashedAfterPosting(1);
+    const total = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length;
+    fake.failNext('conversations.replies', 'missing_scope', 1);
+    h = await startHarness(fake, {}, { sessions: [session] });
+    const harness = h;
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined));
+    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(total + 1);
+    expect(harness.logs.text()).toContain('channels:history');
+  });
+});
+
 describe('sessions the notifier finds without a card', () => {
   it('draws a card for a session resumed without one, and records it', async () => {
     h = await startHarness(fake);

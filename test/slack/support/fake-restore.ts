@@ -58,6 +58,8 @@ export interface FakeRestoreOptions {
   /** Who counts as an approver; default everyone. */
   isApprover?: (user: string) => boolean | 'unknown';
   points?: RecoveryPoint[];
+  /** Sessions held from the start, as a restarted bot loads them from its state directory. */
+  sessions?: RestoreSession[];
 }
 
 export class FakeRestore implements RestoreService {
@@ -79,6 +81,7 @@ export class FakeRestore implements RestoreService {
     this.confirmTtlMs = opts.confirmTtlMs ?? 30 * 60_000;
     this.isApprover = opts.isApprover ?? (() => true);
     this.points = opts.points ?? fixturePoints(this.now());
+    for (const s of opts.sessions ?? []) this.sessions.set(s.id, structuredClone(s));
   }
 
   async listPoints(limit: number): Promise<ListResult> {
