@@ -21,7 +21,7 @@ import { slackErrorCode } from './client.js';
 import type { SlackMessage } from './views/blocks.js';
 import { type CardContext, sessionCard } from './views/card.js';
 import { noticeMessage } from './views/notices.js';
-import { sessionTitle } from './views/session-text.js';
+import { sessionTitle, timeToConfirm } from './views/session-text.js';
 import { type MergeRequestOutcome, type SummaryExtras, summaryMessage } from './views/summary.js';
 
 export interface NotifierDeps {
@@ -84,6 +84,8 @@ interface Entry {
   summary?: SummaryExtras;
   /** Set when Slack refused the channel; cleared by the next change. */
   stuck?: string;
+  /** Redraws the card when its "expires in" minute changes, while it waits for a Confirm. */
+  countdown?: NodeJS.Timeout;
 }
 
 export function createNotifier(deps: NotifierDeps): Notifier {
@@ -166,14 +168,32 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         if (retryIn !== undefined) kick(entry, retryIn);
         else if (entry.again || pending(entry)) kick(entry);
         else if (!isOpen(entry.session)) entries.delete(entry.id);
+        scheduleCountdown(entry);
       });
+  }
+
+  /** While the card waits for a Confirm, wakes the entry when its remaining minutes change. */
+  function scheduleCountdown(entry: Entry): void {
+    if (entry.countdown !== undefined) clearTimeout(entry.countdown);
+    delete entry.countdown;
+    const s = entry.session;
+    if (stopped || s.status !== 'awaiting_confirmation' || !entries.has(entry.id)) return;
+    const left = Date.parse(s.expiresAt) - now();
+    if (!(left > 0)) return;
+    // The shown minutes (rounded up) drop when `left` next crosses a whole minute.
+    const untilChange = left % 60_000 || 60_000;
+    entry.countdown = setTimeout(() => {
+      delete entry.countdown;
+      kick(entry);
+    }, untilChange + 50);
+    entry.countdown.unref();
   }
 
   /** Whether the entry still has something to send (a card to draw, a notice to post). */
   function pending(entry: Entry): boolean {
     const s = entry.session;
     if (s.card === undefined) return !isHeld(s.channel) && (isOpen(s) || undeliveredNotices(s).length > 0);
-    if (entry.rendered?.ts !== s.card.ts || entry.rendered.key !== stateKey(s)) return true;
+    if (entry.rendered?.ts !== s.card.ts || entry.rendered.key !== stateKey(s, now())) return true;
     return undeliveredNotices(s).length > 0;
   }
 
@@ -212,7 +232,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const res = await client.chat.postMessage({ channel: s.channel, text: card.text, blocks: card.blocks });
     const ts = res.ts;
     if (typeof ts !== 'string') throw new Error('chat.postMessage answered without a ts');
-    entry.rendered = { key: stateKey(s), ts };
+    entry.rendered = { key: stateKey(s, now()), ts };
     entry.lastEditAt = now();
     await restore.setCard(s.id, ts);
     log.info({ session: s.id, channel: s.channel, ts }, 'session card posted');
@@ -220,7 +240,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   async function updateCard(entry: Entry, s: RestoreSession, ts: string): Promise<string> {
-    const key = stateKey(s);
+    const key = stateKey(s, now());
     if (entry.rendered?.ts === ts && entry.rendered.key === key) return ts;
     const card = sessionCard(s, viewContext());
     try {
@@ -390,7 +410,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       unsubscribe = undefined;
       for (const entry of entries.values()) {
         if (entry.timer !== undefined) clearTimeout(entry.timer);
+        if (entry.countdown !== undefined) clearTimeout(entry.countdown);
         delete entry.timer;
+        delete entry.countdown;
       }
       await settle(
         [...entries.values()].flatMap((e) => (e.busy === undefined ? [] : [e.busy])),
@@ -438,16 +460,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
 /**
  * What the card shows of a session: everything but the delivery receipts (the card's ts and the
- * notices' ts) that bump the revision without changing the card. Relative times on the card
- * ("expires in 12 min") are refreshed with the next real change, not on a clock.
+ * notices' ts) that bump the revision without changing the card, plus the "expires in" minutes of
+ * a card waiting for a Confirm. Other relative times (a running stage's duration) are refreshed
+ * with the next real change, not on a clock.
  */
-function stateKey(s: RestoreSession): string {
+function stateKey(s: RestoreSession, nowMs: number): string {
   return JSON.stringify({
     ...s,
     revision: 0,
     updatedAt: '',
     card: undefined,
     notices: s.notices.map((n) => ({ ...n, postedTs: undefined })),
+    countdown: s.status === 'awaiting_confirmation' ? timeToConfirm(s, new Date(nowMs)) : undefined,
   });
 }
 

@@ -97,6 +97,29 @@ describe('the card', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('counts down the minutes left to confirm while nothing else changes', async () => {
+    // Three seconds past a whole minute: the card first says 11 min, then 10 once they pass.
+    h = await startHarness(fake, {}, { confirmTtlMs: 10 * 60_000 + 3_000 });
+    const harness = h;
+    await harness.command('start latest');
+    const id = await waitFor(
+      () =>
+        [...harness.restore.sessions.values()].find(
+          (s) => s.card !== undefined && s.status === 'awaiting_confirmation',
+        )?.id,
+    );
+    const revision = harness.restore.must(id).revision;
+    const card = await waitFor(
+      () => {
+        const text = allText(harness.card(id) ?? {});
+        return text.includes('(in 10 min)') ? text : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the card counting down to 10 min' },
+    );
+    expect(card).toContain('Waiting for a second engineer');
+    expect(harness.restore.must(id).revision).toBe(revision);
+  });
+
   it('posts a fresh card when the old one can no longer be edited, and records it', async () => {
     h = await startHarness(fake);
     const harness = h;

@@ -176,13 +176,23 @@ export const STATUS_EMOJI: Readonly<Record<RestoreSession['status'], string>> = 
   expired: '⚪',
 };
 
+/**
+ * How long is left to confirm, in whole minutes (`in 12 min`): coarse on purpose, so that the card
+ * need only be redrawn once a minute to stay true (see the notifier's countdown).
+ */
+export function timeToConfirm(s: RestoreSession, now: Date): string {
+  const left = Date.parse(s.expiresAt) - now.getTime();
+  if (!(left > 0)) return 'now';
+  return left < 60_000 ? 'in under a minute' : `in ${Math.ceil(left / 60_000)} min`;
+}
+
 /** The session's situation in one or two sentences: what is happening, and what can be done next. */
 export function situation(s: RestoreSession, now: Date, approversRule: string): string {
   switch (s.status) {
     case 'resolving':
       return ':hourglass_flowing_sand: *Working out the plan* from the stack and the recovery point. Nothing changes until a second engineer confirms.';
     case 'awaiting_confirmation': {
-      const expires = `Expires ${utcShort(s.expiresAt, now)} (in ${formatDuration(Math.max(0, Date.parse(s.expiresAt) - now.getTime()))}).`;
+      const expires = `Expires ${utcShort(s.expiresAt, now)} (${timeToConfirm(s, now)}).`;
       const nothingChosen = s.kind === 'cleanup' && (s.plan?.kind !== 'cleanup' || s.plan.paths.length === 0);
       const next = nothingChosen
         ? `Next: ${user(s.requester)} chooses the directories to delete below; then ${approversRule} presses *Confirm*.`
