@@ -434,9 +434,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
     return body;
   };
 
+  /** What the page's menus show: the armed faults and the speed the simulator runs at. */
   const simControls = async () => {
-    const res = await fetch(`${opts.simEndpoint}/_sim/faults`);
-    return { faults: (await res.json()) as unknown };
+    const state = (await (await fetch(`${opts.simEndpoint}/_sim/state`)).json()) as {
+      faults?: unknown;
+      speed?: unknown;
+    };
+    return { faults: state.faults ?? {}, speed: state.speed };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {

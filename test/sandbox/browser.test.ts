@@ -104,6 +104,8 @@ describe('the sandbox in a real browser', () => {
     if (sandbox === undefined) throw new Error('no sandbox');
     await page.goto(sandbox.url);
     await eventually(() => page.locator('header.top').innerText()).toBe('# incident');
+    // The speed menu shows the speed the sandbox was started with, not a default.
+    await eventually(() => page.locator('#speed').inputValue()).toBe('2000');
 
     await actAs('Alice');
     await typeCommand('start latest');

@@ -172,6 +172,8 @@ describe('the sandbox', () => {
     expect((await post('/sandbox/faults', { preset: 'meteor' })).status).toBe(400);
     expect((await post('/sandbox/speed', { speed: 500 })).json).toEqual({ speed: 500 });
     expect(sandbox.simulator.state().speed).toBe(500);
+    const controls = (await (await fetch(`${sandbox.url}/sandbox/sim`)).json()) as unknown;
+    expect(controls).toEqual({ faults: {}, speed: 500 });
   });
 
   it('rehearses a failure: Start on a row of Alice’s private list, Bob confirms, the armed restore job failure ends it', async () => {
