@@ -7,6 +7,7 @@ import { slackClientOptions } from './client.js';
 import type { SlackDeps } from './deps.js';
 import { healthHandler } from './health.js';
 import { register } from './index.js';
+import { answerMalformedPayload } from './malformed-payload.js';
 import { createNotifier, type Notifier } from './notifier.js';
 
 export const EVENTS_PATH = '/slack/events';
@@ -58,6 +59,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       endpoints: EVENTS_PATH,
       customRoutes: [healthRoute],
       logger: log,
+      processEventErrorHandler: answerMalformedPayload,
     });
     app = new App({
       token: config.slack.botToken.reveal(),
