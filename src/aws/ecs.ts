@@ -89,6 +89,7 @@ export function createEcsPort(client: ECSClient, timing: WaitTiming): EcsPort {
         family: td.family ?? '',
         revision: td.revision ?? 0,
         ...(td.registeredAt === undefined ? {} : { registeredAt: td.registeredAt }),
+        hasHealthCheck: (td.containerDefinitions ?? []).some((c) => c.healthCheck !== undefined),
         volumes: (td.volumes ?? []).map((v) => ({
           name: v.name ?? '',
           fileSystemId: v.efsVolumeConfiguration?.fileSystemId,

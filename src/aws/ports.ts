@@ -71,6 +71,8 @@ export interface TaskDefinition {
   volumes: EcsVolume[];
   /** When this revision was registered: its volumes have been in use at most since then. */
   registeredAt?: Date;
+  /** Whether any container defines a health check, so that ECS reports HEALTHY or UNHEALTHY. */
+  hasHealthCheck: boolean;
 }
 
 export interface Deployment {

@@ -24,6 +24,8 @@ export interface EcsWorldOptions {
   /** File system id → the host directory holding its contents. */
   fileSystems: ReadonlyMap<string, string>;
   taskStartMs: number;
+  /** From RUNNING to HEALTHY, for a task definition with a health check. */
+  taskHealthyMs: number;
   taskStopMs: number;
   now(): number;
 }
@@ -279,7 +281,7 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
         fail(task, 'Essential container in task exited', 'EssentialContainerExited');
       });
     } else if (hasHealthCheck(task.taskDefinition)) {
-      timers.after(T * 0.25, () => {
+      timers.after(opts.taskHealthyMs, () => {
         if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') return;
         task.healthStatus = 'HEALTHY';
         bump(task);

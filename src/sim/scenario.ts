@@ -44,6 +44,8 @@ export interface Durations {
   changeSetMs: number;
   stackStepMs: number;
   taskStartMs: number;
+  /** How long a RUNNING task of a task definition with a health check takes to report HEALTHY. */
+  taskHealthyMs: number;
   taskStopMs: number;
   ssmCommandMs: number;
   /** How long after SendCommand GetCommandInvocation still answers InvocationDoesNotExist. */
@@ -143,6 +145,7 @@ export function defaultScenarioInput(): Record<string, unknown> {
       changeSetMs: '20s',
       stackStepMs: '30s',
       taskStartMs: '60s',
+      taskHealthyMs: '15s',
       taskStopMs: '30s',
       ssmCommandMs: '2s',
       ssmInvocationDelayMs: '1s',
@@ -320,6 +323,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     'changeSetMs',
     'stackStepMs',
     'taskStartMs',
+    'taskHealthyMs',
     'taskStopMs',
     'ssmCommandMs',
     'ssmInvocationDelayMs',

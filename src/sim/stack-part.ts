@@ -18,6 +18,7 @@ export const createStackPart: StackFactory = ({ scenario, clock, faults, fileSys
       changeSetMs: scenario.durations.changeSetMs,
       stackStepMs: scenario.durations.stackStepMs,
       taskStartMs: scenario.durations.taskStartMs,
+      taskHealthyMs: scenario.durations.taskHealthyMs,
       taskStopMs: scenario.durations.taskStopMs,
     },
   });

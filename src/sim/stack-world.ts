@@ -42,7 +42,14 @@ export interface StackWorldOptions {
   templateBody: string;
   /** logical id (DbStorage, DumpStorage) → the file system id and its host directory (the real tree). */
   fileSystems: Record<string, { id: string; rootDir: string }>;
-  durations: { changeSetMs: number; stackStepMs: number; taskStartMs: number; taskStopMs: number };
+  durations: {
+    changeSetMs: number;
+    stackStepMs: number;
+    taskStartMs: number;
+    /** Default: a quarter of taskStartMs. */
+    taskHealthyMs?: number;
+    taskStopMs: number;
+  };
 }
 
 export interface StackWorld {
@@ -62,6 +69,7 @@ export function createStackWorld(opts: StackWorldOptions): StackWorld {
     accountId: opts.accountId,
     fileSystems: fileSystemDirs,
     taskStartMs: opts.durations.taskStartMs,
+    taskHealthyMs: opts.durations.taskHealthyMs ?? opts.durations.taskStartMs / 4,
     taskStopMs: opts.durations.taskStopMs,
     now: () => opts.clock.now(),
   });

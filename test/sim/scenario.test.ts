@@ -32,6 +32,7 @@ describe('the default scenario', () => {
       changeSetMs: 20_000,
       stackStepMs: 30_000,
       taskStartMs: 60_000,
+      taskHealthyMs: 15_000,
       taskStopMs: 30_000,
       ssmCommandMs: 2_000,
       ssmInvocationDelayMs: 1_000,

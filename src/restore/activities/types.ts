@@ -17,6 +17,11 @@ export interface ActivitySettings {
   healthUrl?: string;
   /** How long verify waits for the new task to be RUNNING and HEALTHY; default 5 minutes. */
   healthWaitMs?: number;
+  /**
+   * How long a task must stay RUNNING to count as up where ECS reports no health (no health
+   * check), and before an unhealthy verdict where it does; default a minute, at most half the wait.
+   */
+  healthStableMs?: number;
   /** executionTimeout of each SSM script; default 600 s. */
   ssmTimeoutSeconds?: number;
 }

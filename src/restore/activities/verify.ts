@@ -12,12 +12,13 @@ export interface VerifyInput {
 
 export interface VerifyResult {
   taskArn: string;
-  /** HEALTHY, or UNKNOWN for a task definition without a health check. */
+  /** HEALTHY, or UNKNOWN for a task definition without a health check (ECS cannot say). */
   healthStatus: string;
   healthUrlStatus?: number;
 }
 
 export const DEFAULT_HEALTH_WAIT_MS = 5 * 60_000;
+const DEFAULT_STABLE_MS = 60_000;
 const HEALTH_URL_TIMEOUT_MS = 10_000;
 
 const NEXT =
@@ -25,7 +26,8 @@ const NEXT =
 
 /**
  * The restored database is serving: a RUNNING task on the new revision, HEALTHY where the task
- * reports health, the revision mounting the new root, and the health URL answering 2xx when set.
+ * definition has a health check (else up for a while), the revision mounting the new root, and the
+ * health URL answering 2xx when set.
  * Health checks take a while to pass, so each condition is waited for within a bound.
  */
 export async function verify(
@@ -55,10 +57,13 @@ export async function verify(
   }
 
   const waitMs = settings.healthWaitMs ?? DEFAULT_HEALTH_WAIT_MS;
+  const stableMs = settings.healthStableMs ?? Math.min(DEFAULT_STABLE_MS, waitMs / 2);
   const deadline = Date.now() + waitMs;
-  // When each task on the new revision was first seen RUNNING: a task that reports no health is
-  // trusted only once it has stayed up for half the wait, so a crash loop is not taken for success.
+  // When each task on the new revision was first seen RUNNING. Where ECS reports health, only
+  // HEALTHY counts. Where it cannot (no health check), a task counts once it has stayed up for
+  // stableMs, so that a crash loop is not taken for success.
   const firstSeen = new Map<string, number>();
+  const upFor = (t: Task) => Date.now() - (firstSeen.get(t.arn) ?? Date.now());
   let onNew: Task[] = [];
   let task: Task | undefined;
   for (;;) {
@@ -67,7 +72,9 @@ export async function verify(
       const running = await ports.ecs.listServiceTasks(target.cluster, target.service, 'RUNNING');
       onNew = running.filter((t) => t.taskDefinitionArn === td.arn && t.lastStatus === 'RUNNING');
       for (const t of onNew) if (!firstSeen.has(t.arn)) firstSeen.set(t.arn, Date.now());
-      task = onNew.find((t) => t.healthStatus === 'HEALTHY');
+      task = td.hasHealthCheck
+        ? onNew.find((t) => t.healthStatus === 'HEALTHY')
+        : onNew.find((t) => upFor(t) >= stableMs);
       if (task) break;
     } catch (error) {
       if (!isTransient(error)) throw fail('aws_error', (error as Error).message);
@@ -77,23 +84,22 @@ export async function verify(
     await sleep(settings.pollMinMs, hooks.signal);
   }
   if (task === undefined) {
-    const now = Date.now();
-    // UNKNOWN is what ECS reports for a task definition without a health check.
-    task = onNew.find(
-      (t) => t.healthStatus !== 'UNHEALTHY' && now - (firstSeen.get(t.arn) ?? now) >= waitMs / 2,
-    );
+    const within = `within ${Math.round(waitMs / 1000)} s`;
     const unhealthy = onNew.find((t) => t.healthStatus === 'UNHEALTHY');
-    if (task === undefined && unhealthy !== undefined) {
+    if (unhealthy !== undefined) {
       throw fail('unhealthy', `Task ${unhealthy.arn} is RUNNING but UNHEALTHY.`);
     }
-    if (task === undefined) {
-      const why = await whyNoTask(deps, target, td.arn);
-      const young = onNew[0] ? `task ${onNew[0].arn} has only just started; ` : '';
+    // Up long enough not to be crash-looping, yet its health check never passed.
+    const unproven = onNew.find((t) => upFor(t) >= stableMs);
+    if (td.hasHealthCheck && unproven !== undefined) {
       throw fail(
-        'no_running_task',
-        `No chat-db task stayed RUNNING on ${td.arn} within ${Math.round(waitMs / 1000)} s: ${young}${why}.`,
+        'unhealthy',
+        `Task ${unproven.arn} is RUNNING, but its health check did not pass ${within} (health: ${unproven.healthStatus ?? 'UNKNOWN'}).`,
       );
     }
+    const why = await whyNoTask(deps, target, td.arn);
+    const young = onNew[0] ? `task ${onNew[0].arn} has only just started; ` : '';
+    throw fail('no_running_task', `No chat-db task stayed RUNNING on ${td.arn} ${within}: ${young}${why}.`);
   }
 
   const url = input.healthUrl ?? settings.healthUrl;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CutoverCheckpoint, RestoreTarget } from '../../../src/restore/activities/index.js';
 import { StageFailure } from '../../../src/restore/activities/index.js';
+import { DEFAULT_TEMPLATE } from '../../../src/sim/default-template.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { activitiesFor, LIVE_DB_DIR, recordingHooks } from './support.js';
 
@@ -24,16 +25,25 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 
   env = await startSimWithPorts({ speed: 5000 });
-  cpSync(join(env.settings.inspectorMount, LIVE_DB_DIR), join(env.settings.inspectorMount, NEW_ROOT), {
+  ({ target, newTaskDefinitionArn } = await cutOver(env));
+});
+afterAll(async () => {
+  await env?.close();
+  await new Promise((resolve) => http?.close(resolve));
+});
+
+/** Points the stack at a copy of the live data, as the cutover stage does. */
+async function cutOver(sim: SimWithPorts): Promise<{ target: RestoreTarget; newTaskDefinitionArn: string }> {
+  cpSync(join(sim.settings.inspectorMount, LIVE_DB_DIR), join(sim.settings.inspectorMount, NEW_ROOT), {
     recursive: true,
   });
-  const { activities } = activitiesFor(env);
-  target = await activities.resolveTarget();
+  const { activities } = activitiesFor(sim);
+  const resolved = await activities.resolveTarget();
   const done = await activities.cutover(
     {
-      target,
-      expectedTemplateSha256: target.templateSha256,
-      expectedTaskDefinitionArn: target.taskDefinitionArn,
+      target: resolved,
+      expectedTemplateSha256: resolved.templateSha256,
+      expectedTaskDefinitionArn: resolved.taskDefinitionArn,
       newRoot: NEW_ROOT,
       changeSetName: 'chatdb-restore-rverify-1',
       sessionId: 'rverify',
@@ -41,12 +51,8 @@ beforeAll(async () => {
     },
     recordingHooks<CutoverCheckpoint>().hooks,
   );
-  newTaskDefinitionArn = done.newTaskDefinitionArn;
-});
-afterAll(async () => {
-  await env?.close();
-  await new Promise((resolve) => http?.close(resolve));
-});
+  return { target: resolved, newTaskDefinitionArn: done.newTaskDefinitionArn };
+}
 
 async function failure(promise: Promise<unknown>): Promise<StageFailure> {
   const error = await promise.catch((e: unknown) => e);
@@ -108,4 +114,45 @@ describe('verify', () => {
     expect(f).toMatchObject({ stage: 'verify', code: 'no_running_task', production: 'cut_over' });
     expect(f.reason).toContain('Essential container in task exited');
   });
+});
+
+describe('verify, by what the task definition lets ECS report', () => {
+  const worlds: SimWithPorts[] = [];
+  afterAll(async () => {
+    for (const w of worlds) await w.close();
+  });
+  async function world(scenario: Record<string, unknown>) {
+    const w = await startSimWithPorts({ speed: 5000, scenario });
+    worlds.push(w);
+    return { w, ...(await cutOver(w)) };
+  }
+
+  it('with a health check, a task that stays up but does not report HEALTHY in time fails the stage as unhealthy', async () => {
+    // The cutover runs fast. Then time slows to 50×: the replacement task starts after about a
+    // second and its health check passes only after 10 simulated minutes (12 s), beyond the wait.
+    const { w, target: t, newTaskDefinitionArn: arn } = await world({ durations: { taskHealthyMs: '10m' } });
+    expect((await w.ports.ecs.describeTaskDefinition(arn)).hasHealthCheck).toBe(true);
+    w.sim.setSpeed(50);
+    const [running] = await w.ports.ecs.listServiceTasks(t.cluster, t.service, 'RUNNING');
+    await w.ports.ecs.stopTask(t.cluster, running?.arn as string, 'test: a replacement task starts');
+    const { activities } = activitiesFor(w, { healthWaitMs: 5_000, healthStableMs: 500 });
+    const f = await failure(
+      activities.verify({ target: t, newTaskDefinitionArn: arn, expectRoot: NEW_ROOT }),
+    );
+    expect(f).toMatchObject({ stage: 'verify', code: 'unhealthy', production: 'cut_over' });
+    expect(f.reason).toContain('its health check did not pass within 5 s (health: UNKNOWN)');
+  });
+
+  it('without a health check, a task that stays up counts once it has, without waiting out the bound', async () => {
+    const templateBody = DEFAULT_TEMPLATE.replace(/^ {10}HealthCheck:\n(?: {12}.*\n)+/m, '');
+    expect(templateBody).not.toContain('HealthCheck');
+    const { w, target: t, newTaskDefinitionArn: arn } = await world({ templateBody });
+    expect((await w.ports.ecs.describeTaskDefinition(arn)).hasHealthCheck).toBe(false);
+    // A ten-minute bound: only a verify that stops at the stable period returns within the test.
+    const { activities } = activitiesFor(w, { healthWaitMs: 10 * 60_000, healthStableMs: 300 });
+    const result = await activities.verify({ target: t, newTaskDefinitionArn: arn, expectRoot: NEW_ROOT });
+    expect(result.healthStatus).toBe('UNKNOWN');
+    const tasks = await w.ports.ecs.listServiceTasks(t.cluster, t.service, 'RUNNING');
+    expect(tasks.find((x) => x.arn === result.taskArn)?.taskDefinitionArn).toBe(arn);
+  }, 30_000);
 });
