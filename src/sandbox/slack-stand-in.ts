@@ -131,15 +131,15 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
   const ephemerals: StandInEphemeral[] = [];
   const files: StandInFile[] = [];
   const responseTargets = new Map<string, ResponseTarget>();
-  const tsBase = Math.floor(Date.now() / 1000);
   let tsCounter = 0;
   let idCounter = 0;
   let botUrl: string | undefined;
   let url = '';
 
+  // Seconds of the wall clock, as Slack's are; the counter keeps them unique and increasing.
   const nextTs = () => {
     tsCounter += 1;
-    return `${tsBase}.${String(tsCounter).padStart(6, '0')}`;
+    return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
   };
   const nextId = (prefix: string) => {
     idCounter += 1;
@@ -218,6 +218,29 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
           channel: SANDBOX_CHANNEL.id,
           permalink: `${url}/#${(str(args, 'message_ts') ?? '').replace('.', '')}`,
         };
+      case 'conversations.history': {
+        // Top-level messages, newest first, within oldest/latest (inclusive): one page.
+        if (!channelOk('channel')) return { ok: false, error: 'channel_not_found' };
+        const oldest = Number(str(args, 'oldest') ?? 0);
+        const latest = Number(str(args, 'latest') ?? Number.POSITIVE_INFINITY);
+        const top = messages.filter(
+          (m) => m.threadTs === undefined && Number(m.ts) >= oldest && Number(m.ts) <= latest,
+        );
+        return {
+          ok: true,
+          has_more: false,
+          messages: top.reverse().map((m) => ({
+            type: 'message',
+            user: m.user,
+            ...(m.user === SANDBOX_BOT.userId ? { bot_id: SANDBOX_BOT.botId } : {}),
+            ts: m.ts,
+            text: m.text,
+            blocks: m.blocks,
+            ...(m.metadata === undefined ? {} : { metadata: m.metadata }),
+          })),
+          response_metadata: { next_cursor: '' },
+        };
+      }
       case 'conversations.replies': {
         // The whole thread in one page: the sandbox's threads are short.
         const parent = messages.find((m) => m.ts === str(args, 'ts'));

@@ -5,10 +5,11 @@
 // request. Slack being slow, rate limited or briefly down delays this; it never loses a session:
 // the latest state stays here and delivery is retried with backoff.
 //
-// A notice is posted, then recorded; a crash between the two would post it again after the
-// restart. So each notice carries its id in the message metadata, and before posting a notice
-// recorded before this process started, the notifier reads the thread back once and takes what it
-// finds there as posted (the diff upload likewise).
+// A message is posted, then recorded; a crash between the two would post it again after the
+// restart. So the bot's messages carry metadata (src/slack/message-metadata.ts). Before posting a
+// notice recorded before this process started, the notifier reads the thread back once and takes
+// what it finds there as posted (the diff upload likewise); before posting a card for a session
+// that has none, it looks in the channel for the one an earlier process posted.
 
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
@@ -18,6 +19,13 @@ import type { Logger } from '../log.js';
 import type { RestoreService } from '../restore/service.js';
 import { isOpen, type Notice, type RestoreSession, undeliveredNotices } from '../restore/session.js';
 import { slackErrorCode } from './client.js';
+import {
+  CARD_EVENT_TYPE,
+  cardMetadata,
+  metadataPayload,
+  NOTICE_EVENT_TYPE,
+  noticeMetadata,
+} from './message-metadata.js';
 import type { SlackMessage } from './views/blocks.js';
 import { type CardContext, sessionCard } from './views/card.js';
 import { noticeMessage } from './views/notices.js';
@@ -61,10 +69,15 @@ const THREAD_UNREADABLE = new Set([
   'unknown_method',
   'method_not_supported_for_channel_type',
 ]);
-export const NOTICE_EVENT_TYPE = 'chatdb_restore_notice';
 /** The bot can no longer write in the channel at all: retrying will not help until someone acts. */
 const CHANNEL_GONE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'access_denied']);
 const MAX_BACKOFF_MS = 60_000;
+/**
+ * Where to look for an unrecorded card: the command posts it just before opening the session (a
+ * little after is allowed for clock skew; a placeholder posted much later belongs to a new command).
+ */
+const CARD_SEARCH_BEFORE_MS = 10 * 60_000;
+const CARD_SEARCH_AFTER_MS = 5_000;
 
 interface Entry {
   id: string;
@@ -81,6 +94,8 @@ interface Entry {
   posted: Map<string, string>;
   /** The thread was read back for notices an earlier process may have posted. */
   threadRead?: boolean;
+  /** The channel was searched for a card an earlier process may have posted. */
+  cardSearched?: boolean;
   summary?: SummaryExtras;
   /** Set when Slack refused the channel; cleared by the next change. */
   stuck?: string;
@@ -207,14 +222,20 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     if (cardTs === undefined) {
       if (isHeld(s.channel)) return;
       if (!isOpen(s) && undeliveredNotices(s).length === 0) return;
-      cardTs = await postCard(entry, s);
+      const earlier = await findEarlierCard(entry, s);
+      if (earlier === undefined) {
+        cardTs = await postCard(entry, s);
+      } else {
+        await restore.setCard(s.id, earlier);
+        cardTs = await updateCard(entry, s, earlier);
+      }
       s = restore.get(s.id) ?? s;
     } else {
       cardTs = await updateCard(entry, s, cardTs);
     }
     const undelivered = undeliveredNotices(s);
     if (!entry.threadRead && undelivered.some((n) => Date.parse(n.at) < startedAt)) {
-      await readThread(entry, s, cardTs);
+      await readThread(entry, s, cardTs, new Set(undelivered.map((n) => n.id)));
       entry.threadRead = true;
     }
     for (const notice of undelivered) {
@@ -229,7 +250,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   async function postCard(entry: Entry, s: RestoreSession): Promise<string> {
     const card = sessionCard(s, viewContext());
-    const res = await client.chat.postMessage({ channel: s.channel, text: card.text, blocks: card.blocks });
+    const res = await client.chat.postMessage({
+      channel: s.channel,
+      text: card.text,
+      blocks: card.blocks,
+      metadata: cardMetadata({ requester: s.requester, session: s.id }),
+    });
     const ts = res.ts;
     if (typeof ts !== 'string') throw new Error('chat.postMessage answered without a ts');
     entry.rendered = { key: stateKey(s, now()), ts };
@@ -273,7 +299,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       blocks: message.blocks,
       // The end of a session, good or bad, belongs in the channel too, not only in the thread.
       reply_broadcast: notice.kind === 'summary' || notice.kind === 'failed',
-      metadata: { event_type: NOTICE_EVENT_TYPE, event_payload: { session: s.id, notice: notice.id } },
+      metadata: noticeMetadata(s.id, notice.id),
     });
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
     log.info({ session: s.id, notice: notice.id, ts: res.ts }, 'notice posted');
@@ -284,7 +310,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
    * Takes the notices (and the diff) an earlier process posted in the card's thread, but did not
    * live to record, as posted.
    */
-  async function readThread(entry: Entry, s: RestoreSession, cardTs: string): Promise<void> {
+  async function readThread(
+    entry: Entry,
+    s: RestoreSession,
+    cardTs: string,
+    unrecorded: ReadonlySet<string>,
+  ): Promise<void> {
     const diffName = diffFileName(s);
     let found = 0;
     let cursor: string | undefined;
@@ -299,13 +330,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         });
         for (const m of page.messages ?? []) {
           if (m.bot_id === undefined || m.ts === undefined || m.ts === cardTs) continue;
-          // The SDK types event_payload as {}: it is whatever the poster put there.
-          const payload =
-            m.metadata?.event_type === NOTICE_EVENT_TYPE
-              ? (m.metadata.event_payload as Record<string, unknown> | undefined)
-              : undefined;
+          const payload = metadataPayload(m, NOTICE_EVENT_TYPE);
           const noticeId = payload?.notice;
-          if (payload?.session === s.id && typeof noticeId === 'string' && !entry.posted.has(noticeId)) {
+          if (
+            payload?.session === s.id &&
+            typeof noticeId === 'string' &&
+            unrecorded.has(noticeId) &&
+            !entry.posted.has(noticeId)
+          ) {
             entry.posted.set(noticeId, m.ts);
             found += 1;
           }
@@ -322,16 +354,70 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         cursor = page.response_metadata?.next_cursor || undefined;
       } while (cursor !== undefined);
     } catch (error) {
-      const code = slackErrorCode(error);
-      if (code === 'thread_not_found') return;
-      if (code === undefined || !THREAD_UNREADABLE.has(code)) throw error;
-      log.warn(
-        { session: s.id, code },
-        'cannot read the thread back (the app lacks channels:history / groups:history); a notice posted just before the restart may appear twice',
-      );
+      if (slackErrorCode(error) === 'thread_not_found') return;
+      unreadable(error, s, 'a notice posted just before the restart may appear twice');
       return;
     }
-    log.info({ session: s.id, found }, 'thread read back after a restart');
+    log.info({ session: s.id, found }, 'thread read back after a restart: notices posted but not recorded');
+  }
+
+  /**
+   * The card an earlier process posted for this session but did not record: its own card, or the
+   * placeholder the command posted just before opening the session (same requester, not another
+   * session's card). Looked for once, and only for sessions older than this process.
+   */
+  async function findEarlierCard(entry: Entry, s: RestoreSession): Promise<string | undefined> {
+    const created = Date.parse(s.createdAt);
+    if (entry.cardSearched || !(created < startedAt)) return undefined;
+    const taken = new Set(
+      restore.recent(s.channel, 50).flatMap((x) => (x.card === undefined ? [] : [x.card.ts])),
+    );
+    let placeholder: string | undefined;
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await client.conversations.history({
+          channel: s.channel,
+          oldest: slackTs(created - CARD_SEARCH_BEFORE_MS),
+          latest: slackTs(created + CARD_SEARCH_AFTER_MS),
+          inclusive: true,
+          include_all_metadata: true,
+          limit: 200,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        for (const m of page.messages ?? []) {
+          const payload = metadataPayload(m, CARD_EVENT_TYPE);
+          if (m.bot_id === undefined || m.ts === undefined || payload === undefined) continue;
+          if (payload.session === s.id) {
+            entry.cardSearched = true;
+            log.info({ session: s.id, ts: m.ts }, 'found the card an earlier process posted');
+            return m.ts;
+          }
+          const mine = payload.session === undefined && payload.requester === s.requester;
+          if (mine && !taken.has(m.ts) && (placeholder === undefined || Number(m.ts) > Number(placeholder))) {
+            placeholder = m.ts;
+          }
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor !== undefined);
+    } catch (error) {
+      unreadable(error, s, 'the session may get a second card');
+    }
+    entry.cardSearched = true;
+    if (placeholder !== undefined) {
+      log.info({ session: s.id, ts: placeholder }, 'taking over the placeholder an earlier process posted');
+    }
+    return placeholder;
+  }
+
+  /** A read that failed: rethrown (retried later) unless the app may not read the channel at all. */
+  function unreadable(error: unknown, s: RestoreSession, consequence: string): void {
+    const code = slackErrorCode(error);
+    if (code === undefined || !THREAD_UNREADABLE.has(code)) throw error;
+    log.warn(
+      { session: s.id, code },
+      `cannot read the channel back (the app lacks channels:history / groups:history); ${consequence}`,
+    );
   }
 
   /** The summary, after the diff upload and the merge request (each done once per session). */
@@ -473,6 +559,11 @@ function stateKey(s: RestoreSession, nowMs: number): string {
     notices: s.notices.map((n) => ({ ...n, postedTs: undefined })),
     countdown: s.status === 'awaiting_confirmation' ? timeToConfirm(s, new Date(nowMs)) : undefined,
   });
+}
+
+/** A time as Slack's message timestamps write it (seconds, microseconds). */
+function slackTs(ms: number): string {
+  return (ms / 1000).toFixed(6);
 }
 
 function diffFileName(s: RestoreSession): string {

@@ -9,6 +9,7 @@ import type { Actor, LockHolder, RestoreService } from '../restore/service.js';
 import { type RestoreSession, undeliveredNotices } from '../restore/session.js';
 import { slackErrorCode } from './client.js';
 import { cannotPostMessage, isCannotPost, lockedMessage, userMessage } from './errors.js';
+import { cardMetadata } from './message-metadata.js';
 import type { Notifier } from './notifier.js';
 import { replyPrivately } from './reply.js';
 import { context, escapeText, section } from './views/blocks.js';
@@ -41,6 +42,8 @@ export async function openSession(input: OpenSessionInput): Promise<RestoreSessi
       channel,
       text: placeholder,
       blocks: [section(placeholder), context([':large_green_circle: Production: unchanged'])],
+      // Lets a restarted bot take this message over as the card (see the notifier).
+      metadata: cardMetadata({ requester: user }),
     });
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
     ts = res.ts;

@@ -124,12 +124,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let tsCounter = 0;
   let fileCounter = 0;
   let responseCounter = 0;
-  const tsBase = Math.floor(Date.now() / 1000);
   let url = '';
 
+  // Seconds of the wall clock, as Slack's are; the counter keeps them unique and increasing.
   const nextTs = () => {
     tsCounter += 1;
-    return `${tsBase}.${String(tsCounter).padStart(6, '0')}`;
+    return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
   };
 
   const scripted = (route: string, call: FakeSlackCall): FakeReply | undefined => {
@@ -209,6 +209,40 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           ok: true,
           channel,
           permalink: `https://fake-team.slack.invalid/archives/${channel}/p${ts.replace('.', '')}`,
+        };
+      }
+      case 'conversations.history': {
+        // Top-level messages, newest first, within oldest/latest (inclusive when asked), paged.
+        const channel = str('channel') ?? '';
+        if (channels.get(channel) === null) return { ok: false, error: 'channel_not_found' };
+        const inclusive = args.inclusive === true || args.inclusive === 'true';
+        const oldest = Number(str('oldest') ?? 0);
+        const latest = Number(str('latest') ?? Number.POSITIVE_INFINITY);
+        const within = (ts: string) => {
+          const t = Number(ts);
+          return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+        };
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const top = messages
+          .filter((m) => m.channel === channel && m.threadTs === undefined && within(m.ts))
+          .reverse()
+          .map((m) => ({
+            type: 'message',
+            user: FAKE_BOT.userId,
+            bot_id: FAKE_BOT.botId,
+            ts: m.ts,
+            text: m.text,
+            blocks: m.blocks,
+            ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+          }));
+        const limit = Math.max(1, Number(args.limit ?? 100) || 100);
+        const from = Number(str('cursor')?.replace(/^page:/, '') ?? 0) || 0;
+        const more = from + limit < top.length;
+        return {
+          ok: true,
+          messages: top.slice(from, from + limit),
+          has_more: more,
+          response_metadata: { next_cursor: more ? `page:${from + limit}` : '' },
         };
       }
       case 'conversations.replies': {

@@ -108,6 +108,8 @@ describe('the card', () => {
           (s) => s.card !== undefined && s.status === 'awaiting_confirmation',
         )?.id,
     );
+    // Nothing about the session changes from here on (its notices are posted and recorded first).
+    await waitFor(() => harness.restore.get(id)?.notices.every((n) => n.postedTs !== undefined));
     const revision = harness.restore.must(id).revision;
     const card = await waitFor(
       () => {
@@ -218,6 +220,84 @@ describe('after a restart', () => {
       posted.length,
     );
     expect(fake.callsTo('conversations.replies')).toHaveLength(1);
+  });
+
+  it('takes over the placeholder a command posted when the process died before recording it as the card', async () => {
+    const first = await startHarness(fake);
+    await first.command('start latest');
+    const id = await waitFor(
+      () =>
+        [...first.restore.sessions.values()].find(
+          (s) => s.card !== undefined && s.status === 'awaiting_confirmation',
+        )?.id,
+    );
+    await first.slack.notifier.idle();
+    await first.stop();
+    const session = structuredClone(first.restore.must(id));
+    const placeholderTs = session.card?.ts;
+    delete session.card;
+    const topLevel = () => fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === undefined);
+    const before = topLevel().length;
+
+    h = await startHarness(fake, {}, { sessions: [session] });
+    const harness = h;
+    const ts = await waitFor(() => harness.restore.get(id)?.card?.ts, { what: 'the card recorded' });
+    expect(ts).toBe(placeholderTs);
+    await harness.slack.notifier.idle();
+    expect(topLevel()).toHaveLength(before);
+    expect(allText(harness.card(id) ?? {})).toContain('Waiting for a second engineer');
+    expect(fake.callsTo('conversations.history')[0]?.args).toMatchObject({
+      channel: DEFAULT_CHANNEL,
+      include_all_metadata: 'true',
+    });
+  });
+
+  it('finds a card it posted itself but did not record', async () => {
+    const first = await startHarness(fake);
+    const opened = await first.restore.start(
+      { channel: DEFAULT_CHANNEL, user: DEFAULT_USER },
+      { kind: 'latest' },
+      'latest',
+    );
+    const cardTs = await waitFor(() => first.restore.get(opened.id)?.card?.ts, { what: 'the card posted' });
+    await first.slack.notifier.idle();
+    await first.stop();
+    const session = structuredClone(first.restore.must(opened.id));
+    delete session.card;
+    const topLevel = () => fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === undefined);
+    const before = topLevel().length;
+
+    h = await startHarness(fake, {}, { sessions: [session] });
+    const harness = h;
+    expect(await waitFor(() => harness.restore.get(opened.id)?.card?.ts)).toBe(cardTs);
+    await harness.slack.notifier.idle();
+    expect(topLevel()).toHaveLength(before);
+  });
+
+  it('posts a fresh card when no earlier one is in the channel', async () => {
+    const first = await startHarness(fake);
+    const opened = await first.restore.start(
+      { channel: 'C0NOCARD', user: DEFAULT_USER },
+      { kind: 'latest' },
+      'latest',
+    );
+    await waitFor(() => first.restore.get(opened.id)?.card?.ts);
+    await first.slack.notifier.idle();
+    await first.stop();
+    const session = structuredClone(first.restore.must(opened.id));
+    delete session.card;
+    fake.reset();
+
+    h = await startHarness(fake, {}, { sessions: [session] });
+    const harness = h;
+    const ts = await waitFor(() => harness.restore.get(opened.id)?.card?.ts, { what: 'a fresh card' });
+    expect(
+      fake
+        .messages('C0NOCARD')
+        .filter((m) => m.threadTs === undefined)
+        .map((m) => m.ts),
+    ).toEqual([ts]);
+    expect(fake.callsTo('conversations.history')).toHaveLength(1);
   });
 
   it('reads a long thread page by page', async () => {
