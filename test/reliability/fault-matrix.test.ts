@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allText } from '../slack/support/block-limits.js';
 import { FAULT_CASES, type FaultCase } from './support/fault-cases.js';
-import { type CaseResult, FaultWorld } from './support/fault-world.js';
+import { type CaseResult, FaultWorld, productionOf } from './support/fault-world.js';
 
 const ALL_FAULTS_OFF = {
   throttle: null,
@@ -88,6 +88,7 @@ describe.sequential('the fault matrix against the real bot process', () => {
         const failedAt = c.expect.stage;
         const notice = r.thread.find((m) => noticeOf(m) === `${failedAt}:failed`);
         expect(notice, `${context}\nno failure notice in the thread`).toBeDefined();
+        expect(productionOf(allText(notice ?? {})), context).toBe(c.expect.production);
       } else {
         expect(session.failure, context).toBeUndefined();
         expect(cardText, context).toContain('Done.');

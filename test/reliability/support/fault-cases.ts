@@ -169,7 +169,7 @@ function slackFault(route: string, reply: FakeReply, times: number) {
               hits += 1;
               return reply;
             });
-          } else if (now === 'ended') remove?.();
+          }
         },
       },
       problems: () => (hits === times ? [] : [`${route}: ${hits} of ${times} faulty answers given`]),
@@ -201,9 +201,6 @@ function expiredResponseUrl(world: FaultWorld): Armed {
         seen.push(await ephemeral('the list, privately', (t) => t.includes('Recovery points of chat-db')));
         await world.click(ctx, DEFAULT_USER);
         seen.push(await ephemeral('the refused self-confirm, privately', (t) => t.includes('your Confirm')));
-      },
-      async onCall(now) {
-        if (now === 'ended') remove();
       },
     },
     problems: () => [
@@ -334,7 +331,7 @@ export const FAULT_CASES: FaultCase[] = [
     ]),
   ),
   {
-    fault: 'Slack chat.update 429 Retry-After 1 s ×2',
+    fault: 'Slack chat.update 429 Retry-After 1 s',
     stage: 'restore',
     expect: SUCCESS,
     restoreJobs: 1,
@@ -342,7 +339,7 @@ export const FAULT_CASES: FaultCase[] = [
     arm: slackFault(
       'chat.update',
       { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } },
-      2,
+      1,
     ),
   },
   {
@@ -354,12 +351,12 @@ export const FAULT_CASES: FaultCase[] = [
     arm: slackFault('chat.postMessage', { body: { ok: false, error: 'internal_error' } }, 3),
   },
   {
-    fault: 'Slack chat.postMessage HTTP 500 ×2',
+    fault: 'Slack chat.postMessage HTTP 500',
     stage: 'restore',
     expect: SUCCESS,
     restoreJobs: 1,
     executions: 1,
-    arm: slackFault('chat.postMessage', { status: 500, body: { ok: false, error: 'internal_error' } }, 2),
+    arm: slackFault('chat.postMessage', { status: 500, body: { ok: false, error: 'internal_error' } }, 1),
   },
   {
     fault: 'Slack response_url expired (command and click)',

@@ -3,7 +3,8 @@
 // a restore in its own channel, started by DEFAULT_USER and confirmed by SECOND_USER, and is
 // measured against the simulator as it stood when the case began.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RestoreSession } from '../../../src/restore/session.js';
@@ -94,6 +95,10 @@ export class FaultWorld {
 
   /** Simulators started so far, the first included. */
   simulators = 1;
+  /** A replacement simulator being started; calls to the simulator wait for it. */
+  private renewing: Promise<void> | undefined;
+  private discarded = 0;
+  private removals: Promise<void>[] = [];
 
   private constructor(
     public sim: Simulator,
@@ -133,6 +138,7 @@ export class FaultWorld {
     } catch (error) {
       rmSync(stateDir, { recursive: true, force: true });
       await Promise.all([proxy.close(), fake.close(), sim.close()]);
+      rmSync(sim.stateDir, { recursive: true, force: true });
       throw error;
     }
     world = new FaultWorld(sim, chatDbRoot(sim.state() as unknown as SimState), proxy, fake, bot, stateDir);
@@ -145,14 +151,22 @@ export class FaultWorld {
    * data dirs in them held the database (it restores the whole volume and locate refuses to
    * guess), so every later restore would stop at locate.
    */
-  async renewSimulator(): Promise<void> {
-    // Same directory: the bot's CHATDB_INSPECTOR_MOUNT names a path inside it.
+  private async renewSimulator(): Promise<void> {
+    const dir = this.sim.stateDir;
     await this.sim.close();
-    this.sim = await freshSimulator(this.sim.stateDir);
+    // The same directory, as the bot's CHATDB_INSPECTOR_MOUNT names a path inside it; the old
+    // tree is moved aside and removed in the background.
+    this.discarded += 1;
+    const old = `${dir}.old-${this.discarded}`;
+    renameSync(dir, old);
+    this.removals.push(rm(old, { recursive: true, force: true }));
+    this.sim = await freshSimulator(dir);
     this.simulators += 1;
   }
 
   async close(): Promise<void> {
+    await this.renewing?.catch(() => undefined);
+    await Promise.allSettled(this.removals);
     await this.bot.stop();
     await this.proxy.close();
     await this.fake.close();
@@ -162,11 +176,13 @@ export class FaultWorld {
   }
 
   async simState(): Promise<SimState> {
+    await this.renewing;
     return (await (await fetch(`${this.sim.endpoint}/_sim/state`)).json()) as SimState;
   }
 
   /** POST /_sim/faults; `null` clears a field. */
   async setFaults(patch: Record<string, unknown>): Promise<void> {
+    await this.renewing;
     const res = await fetch(`${this.sim.endpoint}/_sim/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -248,8 +264,9 @@ export class FaultWorld {
    */
   async runCase(channel: string, hooks: CaseHooks = {}): Promise<CaseResult> {
     const started = Date.now();
-    if (chatDbRoot(await this.simState()) !== this.originalRoot) await this.renewSimulator();
     const before = await this.simState();
+    if (chatDbRoot(before) !== this.originalRoot)
+      throw new Error(`production is not on ${this.originalRoot}`);
     const rootBefore = chatDbRoot(before);
     this.current = { hooks };
     const url = hooks.responseUrl ?? (() => this.responseUrl());
@@ -284,22 +301,34 @@ export class FaultWorld {
         await hooks.beforeConfirm?.(ctx);
         await this.click(ctx, SECOND_USER, url());
       }
+      await waitFor(
+        () => {
+          const s = this.readSession(sessionId);
+          return s !== undefined && !['resolving', 'awaiting_confirmation', 'running'].includes(s.status);
+        },
+        { ...SLOW, what: `${sessionId} to end` },
+      );
+      // AWS is done with: the hooks clear what they armed (and see whether it was used), the
+      // simulator's end state is taken, and a simulator left cut over is replaced while Slack
+      // catches up.
+      await hooks.onCall?.('ended', { service: 'unknown', op: 'case ended' });
+      const after = await this.simState();
+      if (chatDbRoot(after) !== this.originalRoot) {
+        this.renewing = this.renewSimulator();
+        // Awaited by the next call to the simulator; this only keeps it from counting as unhandled.
+        this.renewing.catch(() => undefined);
+      }
       const session = await waitFor(
         () => {
           const s = this.readSession(sessionId);
-          if (s === undefined || ['resolving', 'awaiting_confirmation', 'running'].includes(s.status))
-            return undefined;
-          if (s.notices.some((n) => n.postedTs === undefined)) return undefined;
+          if (s === undefined || s.notices.some((n) => n.postedTs === undefined)) return undefined;
           const card = this.card(channel, sessionId);
           return card !== undefined && (card.text ?? '').includes(`: ${s.status}.`) ? s : undefined;
         },
-        { ...SLOW, what: `${sessionId} to end with its card drawn and every notice posted` },
+        { ...SLOW, what: `${sessionId} to have its card drawn and every notice posted` },
       );
-      // One more call through the hooks with the session ended, so they clear what they armed.
-      await hooks.onCall?.('ended', { service: 'unknown', op: 'case ended' });
       const card = this.card(channel, sessionId) as FakeMessage;
       const thread = this.fake.messages(channel).filter((m) => m.threadTs === card.ts);
-      const after = await this.simState();
       return {
         sessionId,
         session,
@@ -332,10 +361,9 @@ export class FaultWorld {
 function freshSimulator(
   stateDir = mkdtempSync(path.join(tmpdir(), 'chatdb-fault-sim-')),
 ): Promise<Simulator> {
-  rmSync(stateDir, { recursive: true, force: true });
-  mkdirSync(stateDir);
-  // A 15-minute restore job at speed 2000 takes under half a second.
-  return startSimulator({ stateDir, speed: 2000, scenario: { durations: { restoreJobMs: '15m' } } });
+  mkdirSync(stateDir, { recursive: true });
+  // A 5-minute restore job at speed 2000 takes 150 ms.
+  return startSimulator({ stateDir, speed: 2000, scenario: { durations: { restoreJobMs: '5m' } } });
 }
 
 export function sessionIdOf(message: FakeMessage): string | undefined {
