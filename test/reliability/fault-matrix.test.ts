@@ -137,6 +137,17 @@ describe.sequential('the fault matrix against the real bot process', () => {
   );
 });
 
+describe('after the fault matrix', () => {
+  it('the bot process is still up and logged no error', async () => {
+    const w = world as FaultWorld;
+    expect((await fetch(`${w.bot.url}/healthz`)).status).toBe(200);
+    const errors = w.bot.lines
+      .filter((l) => Number(l.level) >= 50)
+      .map((l) => JSON.stringify(l).slice(0, 300));
+    expect(errors).toEqual([]);
+  });
+});
+
 function noticeOf(m: { metadata?: unknown }): string | undefined {
   const notice = (m.metadata as { event_payload?: { notice?: unknown } } | undefined)?.event_payload?.notice;
   return typeof notice === 'string' ? notice : undefined;

@@ -63,10 +63,11 @@ export interface CaseContext {
 }
 
 export interface CaseHooks {
-  /** Runs before each AWS call the bot makes while the case runs (and once more after it ends). */
+  /**
+   * Runs before each AWS call the bot makes while the case runs, with the stage the session file
+   * shows at that moment, and once more with `ended` as soon as the session has ended.
+   */
   onCall?(stage: StageNow, call: ProxiedCall): Promise<void>;
-  /** The response_url the start command and the Confirm click carry (default: a working one). */
-  responseUrl?: () => string;
   /** Between the card asking for confirmation and the second engineer's Confirm. */
   beforeConfirm?(ctx: CaseContext): Promise<void>;
 }
@@ -263,15 +264,14 @@ export class FaultWorld {
    * cleared before this returns.
    */
   async runCase(channel: string, hooks: CaseHooks = {}): Promise<CaseResult> {
-    const started = Date.now();
     const before = await this.simState();
-    if (chatDbRoot(before) !== this.originalRoot)
-      throw new Error(`production is not on ${this.originalRoot}`);
     const rootBefore = chatDbRoot(before);
+    if (rootBefore !== this.originalRoot)
+      throw new Error(`chat-db runs on ${rootBefore}, not ${this.originalRoot}`);
+    const started = Date.now();
     this.current = { hooks };
-    const url = hooks.responseUrl ?? (() => this.responseUrl());
     try {
-      await this.command(channel, 'start latest', DEFAULT_USER, url());
+      await this.command(channel, 'start latest');
       const first = await waitFor(
         () =>
           this.fake.messages(channel).find((m) => m.threadTs === undefined && sessionIdOf(m) !== undefined),
@@ -299,7 +299,7 @@ export class FaultWorld {
           confirm: awaiting.confirm,
         };
         await hooks.beforeConfirm?.(ctx);
-        await this.click(ctx, SECOND_USER, url());
+        await this.click(ctx, SECOND_USER);
       }
       await waitFor(
         () => {
