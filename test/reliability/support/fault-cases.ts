@@ -44,7 +44,7 @@ export interface FaultCase {
   /** Restore jobs and accepted change set executions the case must end with. */
   restoreJobs: 0 | 1;
   executions: 0 | 1;
-  /** Builds the hooks for one run; `report()` says whether the fault actually hit. */
+  /** Builds the hooks for one run; `problems()` then says whether the fault hit as meant. */
   arm(world: FaultWorld): Armed;
 }
 
@@ -59,13 +59,17 @@ export interface Armed {
 const SUCCESS: Outcome = { status: 'succeeded', production: 'cut_over' };
 /**
  * The SDK backs off from a throttle for up to 1 s, 2 s, 4 s… (random, 8 attempts): at 0.5 a
- * throttled stage took up to 47 s and one run in a few hundred calls ran out of attempts. 0.2
- * still throttles about one call in five.
+ * throttled stage took up to 47 s, and once a resolve ran out of attempts (ListRecoveryPoints-
+ * ByResource, 27 s; the session failed cleanly, production unchanged). 0.2 keeps a case at a few
+ * seconds and still throttles one call in five, after a first one throttled for certain.
  */
 const THROTTLE = 0.2;
 const BURST = 3;
 
-/** Which services each stage calls (src/restore/activities and src/aws; the pilot run agrees). */
+/**
+ * Which services each stage calls (src/restore/activities and src/aws; a run recording the calls
+ * through the proxy agrees). A case whose fault never hits a call fails.
+ */
 export const STAGE_SERVICES: [StageNow, ServiceName[]][] = [
   ['resolve', ['cloudformation', 'ecs', 'efs', 'backup']],
   ['restore', ['ssm', 'backup']],
