@@ -626,6 +626,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         const history = cutoverHistory(await allSessions(), target.fileSystemId).map((c) => ({
           root: c.to,
           cutAt: new Date(c.cutAt),
+          from: c.from,
+          ...(c.startedAt === undefined ? {} : { startedAt: new Date(c.startedAt) }),
         }));
         const outline = activities.planRestore(target, point, history);
         const plan = buildRestorePlan({

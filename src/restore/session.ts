@@ -328,6 +328,8 @@ export interface Cutover {
   to: string;
   /** When the stack update finished: from then on the database lived in `to`. */
   cutAt: string;
+  /** When the cutover stage started: until then the database lived in `from`. */
+  startedAt?: string;
 }
 
 /**
@@ -343,7 +345,14 @@ export function cutoverHistory(sessions: readonly RestoreSession[], fileSystemId
     const from = s.roots.previous ?? s.plan.currentRoot;
     const to = s.roots.next;
     if (to === undefined) continue;
-    cutovers.push({ sessionId: s.id, kind: s.kind, from, to, cutAt: cut.endedAt });
+    cutovers.push({
+      sessionId: s.id,
+      kind: s.kind,
+      from,
+      to,
+      cutAt: cut.endedAt,
+      ...(cut.startedAt === undefined ? {} : { startedAt: cut.startedAt }),
+    });
   }
   return cutovers.sort((a, b) => Date.parse(a.cutAt) - Date.parse(b.cutAt));
 }

@@ -80,8 +80,12 @@ export type RestoreMode = { kind: 'item'; path: string } | { kind: 'full' };
 
 /** A past cutover of this file system: from `cutAt` on, the database lived at `root`. */
 export interface CutoverRecord {
+  /** The root the cutover put in place, live from cutAt. */
   root: string;
   cutAt: Date;
+  /** The root it replaced, live until the cutover started (where known). */
+  from?: string;
+  startedAt?: Date;
 }
 
 export interface RestorePlanOutline {

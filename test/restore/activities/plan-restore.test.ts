@@ -84,6 +84,38 @@ describe('planRestore', () => {
     });
   });
 
+  it('a point older than every cutover of this bot was at the root the first cutover replaced', () => {
+    // The bot cut over from the live dir on 2026-05-01; the point is from April.
+    const cutovers = [
+      {
+        root: '/chatdb-restore_b',
+        from: '/aws-backup-restore_A',
+        startedAt: new Date('2026-05-01T00:00:00Z'),
+        cutAt: new Date('2026-05-01T00:10:00Z'),
+      },
+      {
+        root: '/chatdb-restore_c',
+        from: '/chatdb-restore_b',
+        startedAt: new Date('2026-06-01T00:00:00Z'),
+        cutAt: new Date('2026-06-01T00:10:00Z'),
+      },
+    ];
+    expect(planRestore(target, point('2026-04-01T00:00:00Z'), cutovers)).toMatchObject({
+      restoreMode: { kind: 'item', path: '/aws-backup-restore_A' },
+      expectedRelPath: 'aws-backup-restore_A',
+      rootAtPoint: '/aws-backup-restore_A',
+      rootKnownFrom: 'history',
+    });
+    // Taken while that cutover was under way: either root could hold it.
+    expect(planRestore(target, point('2026-05-01T00:05:00Z'), cutovers)).toMatchObject({
+      restoreMode: { kind: 'full' },
+      rootAtPoint: undefined,
+    });
+    // A cutover that does not say when it started or what it replaced tells nothing about before.
+    const bare = cutovers.map(({ root, cutAt }) => ({ root, cutAt }));
+    expect(planRestore(target, point('2026-04-01T00:00:00Z'), bare).rootAtPoint).toBeUndefined();
+  });
+
   it('forceFull restores the whole volume but still expects the data dir where it lived', () => {
     expect(planRestore(target, point('2026-04-01T00:00:00Z'), history, { forceFull: true })).toMatchObject({
       restoreMode: { kind: 'full' },

@@ -174,6 +174,34 @@ describe('the restore service against the simulator', () => {
     await runtime.close();
   });
 
+  it('after a restore, restores an older point from where the database lived then, item by item', async () => {
+    const { runtime } = harness(env);
+    const s = runtime.service;
+    const actor = { channel: CHANNEL, user: REQUESTER };
+    const first = await s.start(actor, { kind: 'id', id: POINTS.newest }, POINTS.newest);
+    await s.confirm(first.id, CONFIRMER, first.planHash as string);
+    const restored = await settled(runtime, first.id);
+    expect(restored.status).toBe('succeeded');
+
+    // The newest point was taken before the bot's cutover: the database lived in the root that
+    // cutover replaced, not in the root production runs on now.
+    const again = await s.start(actor, { kind: 'id', id: POINTS.nested26h }, POINTS.nested26h);
+    const plan = again.plan;
+    if (plan?.kind !== 'restore') throw new Error(`not a restore plan: ${JSON.stringify(again.failure)}`);
+    expect(plan.restoreMode).toEqual({ kind: 'item', path: restored.roots.previous });
+    await s.confirm(again.id, CONFIRMER, again.planHash as string);
+    const done = await settled(runtime, again.id);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+    const state = await env.state();
+    expect(chatDbRoot(state)).toBe(done.roots.next);
+    const mount = env.sim.env().CHATDB_INSPECTOR_MOUNT as string;
+    expect(readFileSync(join(mount, done.roots.next as string, 'storage.bson'), 'utf8')).toContain(
+      POINTS.nested26h,
+    );
+    await runtime.close();
+  });
+
   it('a cancel before the cutover stops the session and leaves production and the stack alone', async () => {
     const { runtime } = harness(env);
     const s = runtime.service;
