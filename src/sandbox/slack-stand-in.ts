@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { NO_FAULTS } from '../sim/faults.js';
 import { SandboxError } from './errors.js';
 import {
   blockActionBody,
@@ -105,15 +106,7 @@ export const FAULT_PRESETS: Record<string, Record<string, unknown>> = {
   'stack-update-fails': { stackUpdateFails: true },
   'task-crash-loop': { taskCrashLoop: true },
   'throttling-storm': { throttle: { backup: 0.3, efs: 0.3, ecs: 0.3, cloudformation: 0.3, ssm: 0.3 } },
-  clear: {
-    throttle: null,
-    burst5xx: null,
-    restoreJob: null,
-    changeSetFails: null,
-    stackUpdateFails: null,
-    taskCrashLoop: null,
-    ssm: null,
-  },
+  clear: NO_FAULTS,
 };
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');

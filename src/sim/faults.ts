@@ -5,6 +5,17 @@ export const SERVICE_NAMES: readonly ServiceName[] = ['backup', 'efs', 'ecs', 'c
 /** A FaultSpec as `POST /_sim/faults` sends it: `null` clears a field. */
 export type FaultPatch = { [K in keyof FaultSpec]?: FaultSpec[K] | null };
 
+/** The patch that turns every fault off. */
+export const NO_FAULTS: Required<{ [K in keyof FaultSpec]: null }> = {
+  throttle: null,
+  burst5xx: null,
+  restoreJob: null,
+  changeSetFails: null,
+  stackUpdateFails: null,
+  taskCrashLoop: null,
+  ssm: null,
+};
+
 export class FaultSpecError extends Error {
   readonly code = 'InvalidFaultSpec';
   constructor(message: string) {

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEMPLATE } from '../../src/sim/default-template.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { botEnv, TEST_AWS_SECRET_KEY, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
+import {
+  botEnv,
+  FAST_TIMINGS,
+  TEST_AWS_SECRET_KEY,
+  TEST_BOT_TOKEN,
+  TEST_SIGNING_SECRET,
+} from '../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
 import { postToBot } from '../helpers/bot-request.js';
 import { type FakeGitLab, startFakeGitLab } from '../helpers/fake-gitlab.js';
@@ -67,10 +73,7 @@ beforeAll(async () => {
       AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_KEY,
       SLACK_API_URL: fake.apiUrl,
       CHATDB_APPROVERS: 'S0APPROVERS',
-      CHATDB_POLL_INTERVAL: '20ms',
-      CHATDB_POLL_MAX_INTERVAL: '200ms',
-      CHATDB_STACK_TIMEOUT: '60s',
-      CHATDB_CARD_UPDATE_INTERVAL: '100ms',
+      ...FAST_TIMINGS,
       CHATDB_GITLAB_URL: gitlab.url,
       CHATDB_GITLAB_TOKEN: GITLAB_TOKEN,
       CHATDB_GITLAB_PROJECT: 'infra/chat',

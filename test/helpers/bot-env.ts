@@ -8,6 +8,14 @@ export const TEST_APP_TOKEN = 'xapp-1-A0000000001-test-app-token-do-not-log';
 export const TEST_SIGNING_SECRET = 'f0e1d2c3b4a5968778695a4b3c2d1e0fsecret';
 export const TEST_AWS_SECRET_KEY = 'test-aws-secret-key-do-not-log';
 
+/** Polling and card timings for a bot against a simulator running many times faster than AWS. */
+export const FAST_TIMINGS = {
+  CHATDB_POLL_INTERVAL: '20ms',
+  CHATDB_POLL_MAX_INTERVAL: '200ms',
+  CHATDB_STACK_TIMEOUT: '60s',
+  CHATDB_CARD_UPDATE_INTERVAL: '100ms',
+} as const;
+
 /**
  * A complete, valid environment for the bot in HTTP mode on 127.0.0.1 with a free port. AWS is
  * given dummy credentials and an endpoint on the discard port, so nothing can reach real AWS

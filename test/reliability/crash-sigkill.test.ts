@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RestoreSession } from '../../src/restore/session.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { botEnv, TEST_AWS_SECRET_KEY, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
+import { botEnv, FAST_TIMINGS, TEST_AWS_SECRET_KEY, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
 import { postToBot } from '../helpers/bot-request.js';
 import { type FakeMessage, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
@@ -122,10 +122,7 @@ describe('a real bot process SIGKILLed at a persisted step resumes and finishes 
         AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_KEY,
         SLACK_API_URL: fake.apiUrl,
         CHATDB_APPROVERS: 'S0APPROVERS',
-        CHATDB_POLL_INTERVAL: '20ms',
-        CHATDB_POLL_MAX_INTERVAL: '200ms',
-        CHATDB_STACK_TIMEOUT: '60s',
-        CHATDB_CARD_UPDATE_INTERVAL: '100ms',
+        ...FAST_TIMINGS,
         LOG_LEVEL: 'info',
       });
       const stateDir = env.CHATDB_STATE_DIR as string;

@@ -6,19 +6,10 @@
 // support/fault-cases.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_FAULTS } from '../../src/sim/faults.js';
 import { allText } from '../slack/support/block-limits.js';
 import { FAULT_CASES, type FaultCase } from './support/fault-cases.js';
 import { type CaseResult, FaultWorld, productionOf } from './support/fault-world.js';
-
-const ALL_FAULTS_OFF = {
-  throttle: null,
-  burst5xx: null,
-  restoreJob: null,
-  changeSetFails: null,
-  stackUpdateFails: null,
-  taskCrashLoop: null,
-  ssm: null,
-};
 
 let world: FaultWorld | undefined;
 const report: { fault: string; stage: string; outcome: string; production: string; seconds: number }[] = [];
@@ -62,7 +53,7 @@ describe.sequential('the fault matrix against the real bot process', () => {
         r = await w.runCase(`C0FAULT${String(i).padStart(2, '0')}`, armed.hooks);
       } finally {
         armed.dispose?.();
-        await w.setFaults(ALL_FAULTS_OFF);
+        await w.setFaults(NO_FAULTS);
       }
       const { session, after, before } = r;
       const cardText = allText(r.card);
