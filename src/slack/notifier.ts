@@ -99,8 +99,8 @@ interface Entry {
   summary?: SummaryExtras;
   /** Set when Slack refused the channel; cleared by the next change. */
   stuck?: string;
-  /** Redraws the card when its "expires in" minute changes, while it waits for a Confirm. */
-  countdown?: NodeJS.Timeout;
+  /** Redraws the card when a minute it shows turns (see cardClock). */
+  tick?: NodeJS.Timeout;
 }
 
 export function createNotifier(deps: NotifierDeps): Notifier {
@@ -183,25 +183,22 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         if (retryIn !== undefined) kick(entry, retryIn);
         else if (entry.again || pending(entry)) kick(entry);
         else if (!isOpen(entry.session)) entries.delete(entry.id);
-        scheduleCountdown(entry);
+        scheduleTick(entry);
       });
   }
 
-  /** While the card waits for a Confirm, wakes the entry when its remaining minutes change. */
-  function scheduleCountdown(entry: Entry): void {
-    if (entry.countdown !== undefined) clearTimeout(entry.countdown);
-    delete entry.countdown;
-    const s = entry.session;
-    if (stopped || s.status !== 'awaiting_confirmation' || !entries.has(entry.id)) return;
-    const left = Date.parse(s.expiresAt) - now();
-    if (!(left > 0)) return;
-    // The shown minutes (rounded up) drop when `left` next crosses a whole minute.
-    const untilChange = left % 60_000 || 60_000;
-    entry.countdown = setTimeout(() => {
-      delete entry.countdown;
+  /** Wakes the entry when the next minute its card shows turns, so the card stays true. */
+  function scheduleTick(entry: Entry): void {
+    if (entry.tick !== undefined) clearTimeout(entry.tick);
+    delete entry.tick;
+    if (stopped || !entries.has(entry.id)) return;
+    const untilChange = cardClock(entry.session, now())?.nextInMs;
+    if (untilChange === undefined) return;
+    entry.tick = setTimeout(() => {
+      delete entry.tick;
       kick(entry);
     }, untilChange + 50);
-    entry.countdown.unref();
+    entry.tick.unref();
   }
 
   /** Whether the entry still has something to send (a card to draw, a notice to post). */
@@ -496,9 +493,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       unsubscribe = undefined;
       for (const entry of entries.values()) {
         if (entry.timer !== undefined) clearTimeout(entry.timer);
-        if (entry.countdown !== undefined) clearTimeout(entry.countdown);
+        if (entry.tick !== undefined) clearTimeout(entry.tick);
         delete entry.timer;
-        delete entry.countdown;
+        delete entry.tick;
       }
       await settle(
         [...entries.values()].flatMap((e) => (e.busy === undefined ? [] : [e.busy])),
@@ -546,9 +543,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
 /**
  * What the card shows of a session: everything but the delivery receipts (the card's ts and the
- * notices' ts) that bump the revision without changing the card, plus the "expires in" minutes of
- * a card waiting for a Confirm. Other relative times (a running stage's duration) are refreshed
- * with the next real change, not on a clock.
+ * notices' ts) that bump the revision without changing the card, plus the minute of its clock.
  */
 function stateKey(s: RestoreSession, nowMs: number): string {
   return JSON.stringify({
@@ -557,8 +552,27 @@ function stateKey(s: RestoreSession, nowMs: number): string {
     updatedAt: '',
     card: undefined,
     notices: s.notices.map((n) => ({ ...n, postedTs: undefined })),
-    countdown: s.status === 'awaiting_confirmation' ? timeToConfirm(s, new Date(nowMs)) : undefined,
+    clock: cardClock(s, nowMs)?.shown,
   });
+}
+
+/**
+ * The time the card shows that moves by itself: the minutes left to confirm, or how long the
+ * running stage has been running. The card is redrawn when the minute turns (a stage's seconds
+ * show at each redraw; between two, the card may be up to a minute behind).
+ */
+function cardClock(s: RestoreSession, nowMs: number): { shown: string; nextInMs: number } | undefined {
+  if (s.status === 'awaiting_confirmation') {
+    const left = Date.parse(s.expiresAt) - nowMs;
+    if (!(left > 0)) return undefined;
+    // The minutes shown (rounded up) drop when `left` next crosses a whole minute.
+    return { shown: timeToConfirm(s, new Date(nowMs)), nextInMs: left % 60_000 || 60_000 };
+  }
+  const startedAt = s.stages.find((st) => st.status === 'running')?.startedAt;
+  if (s.status !== 'running' || startedAt === undefined) return undefined;
+  const elapsed = Math.max(0, nowMs - Date.parse(startedAt));
+  if (!Number.isFinite(elapsed)) return undefined;
+  return { shown: `${Math.floor(elapsed / 60_000)} min`, nextInMs: 60_000 - (elapsed % 60_000) };
 }
 
 /** A time as Slack's message timestamps write it (seconds, microseconds). */

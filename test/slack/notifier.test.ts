@@ -122,6 +122,25 @@ describe('the card', () => {
     expect(harness.restore.must(id).revision).toBe(revision);
   });
 
+  it('keeps a running stage’s time true while nothing else changes', async () => {
+    // The service's clock runs 58 s behind: the stage it starts now has been running for 58 s, so
+    // the card's minute turns two seconds from now.
+    h = await startHarness(fake, {}, { now: () => new Date(Date.now() - 58_000) });
+    const harness = h;
+    const s = await confirmed(harness);
+    harness.restore.runUntil(s.id, 'restore');
+    await waitFor(() => harness.restore.get(s.id)?.notices.every((n) => n.postedTs !== undefined));
+    const revision = harness.restore.must(s.id).revision;
+    await waitFor(
+      () => /AWS Backup restore job\* · running for 1m 0\ds/.test(allText(harness.card(s.id) ?? {})),
+      {
+        timeoutMs: 30_000,
+        what: 'the card showing the restore running for a minute',
+      },
+    );
+    expect(harness.restore.must(s.id).revision).toBe(revision);
+  });
+
   it('posts a fresh card when the old one can no longer be edited, and records it', async () => {
     h = await startHarness(fake);
     const harness = h;
