@@ -96,6 +96,8 @@ interface Entry {
   threadRead?: boolean;
   /** The channel was searched for a card an earlier process may have posted. */
   cardSearched?: boolean;
+  /** A card message posted or found, until the service has recorded it: never post a second. */
+  unrecordedCard?: string;
   summary?: SummaryExtras;
   /** Set when Slack refused the channel; cleared by the next change. */
   stuck?: string;
@@ -224,6 +226,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         cardTs = await postCard(entry, s);
       } else {
         await restore.setCard(s.id, earlier);
+        delete entry.unrecordedCard;
         cardTs = await updateCard(entry, s, earlier);
       }
       s = restore.get(s.id) ?? s;
@@ -257,7 +260,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     if (typeof ts !== 'string') throw new Error('chat.postMessage answered without a ts');
     entry.rendered = { key: stateKey(s, now()), ts };
     entry.lastEditAt = now();
+    entry.unrecordedCard = ts;
     await restore.setCard(s.id, ts);
+    delete entry.unrecordedCard;
     log.info({ session: s.id, channel: s.channel, ts }, 'session card posted');
     return ts;
   }
@@ -364,6 +369,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
    * session's card). Looked for once, and only for sessions older than this process.
    */
   async function findEarlierCard(entry: Entry, s: RestoreSession): Promise<string | undefined> {
+    if (entry.unrecordedCard !== undefined) return entry.unrecordedCard;
     const created = Date.parse(s.createdAt);
     if (entry.cardSearched || !(created < startedAt)) return undefined;
     const taken = new Set(
@@ -387,6 +393,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           if (m.bot_id === undefined || m.ts === undefined || payload === undefined) continue;
           if (payload.session === s.id) {
             entry.cardSearched = true;
+            entry.unrecordedCard = m.ts;
             log.info({ session: s.id, ts: m.ts }, 'found the card an earlier process posted');
             return m.ts;
           }
@@ -402,6 +409,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     }
     entry.cardSearched = true;
     if (placeholder !== undefined) {
+      entry.unrecordedCard = placeholder;
       log.info({ session: s.id, ts: placeholder }, 'taking over the placeholder an earlier process posted');
     }
     return placeholder;

@@ -379,6 +379,33 @@ describe('sessions the notifier finds without a card', () => {
     expect(fake.messages('C0RESUMED').filter((m) => m.threadTs === undefined)).toHaveLength(1);
   });
 
+  it('keeps a card it posted when recording it fails, and never posts a second', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const original = harness.restore.setCard.bind(harness.restore);
+    let failures = 1;
+    harness.restore.setCard = async (...args) => {
+      if (failures-- > 0) throw new Error('disk full');
+      return original(...args);
+    };
+    const session = await harness.restore.start(
+      { channel: 'C0UNRECORDED', user: DEFAULT_USER },
+      { kind: 'latest' },
+      'latest',
+    );
+    const ts = await waitFor(() => harness.restore.get(session.id)?.card?.ts, {
+      timeoutMs: 30_000,
+      what: 'the card recorded after the retry',
+    });
+    expect(failures).toBeLessThan(0);
+    expect(
+      fake
+        .messages('C0UNRECORDED')
+        .filter((m) => m.threadTs === undefined)
+        .map((m) => m.ts),
+    ).toEqual([ts]);
+  });
+
   it('leaves a new session to the command that holds its channel, then catches up', async () => {
     h = await startHarness(fake);
     const harness = h;
