@@ -178,7 +178,7 @@ export const STATUS_EMOJI: Readonly<Record<RestoreSession['status'], string>> = 
 
 /**
  * How long is left to confirm, in whole minutes (`in 12 min`): coarse on purpose, so that the card
- * need only be redrawn once a minute to stay true (see the notifier's countdown).
+ * need only be redrawn once a minute to stay true (see cardClock in the notifier).
  */
 export function timeToConfirm(s: RestoreSession, now: Date): string {
   const left = Date.parse(s.expiresAt) - now.getTime();
