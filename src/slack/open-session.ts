@@ -2,40 +2,30 @@
 // posted FIRST: a bot that cannot post in the channel must not start anything the channel could
 // not follow. Then the service opens the session, and the notifier draws the card there.
 
-import type { RespondFn, webApi } from '@slack/bolt';
-import type { Logger } from '../log.js';
 import { isRestoreError } from '../restore/errors.js';
-import type { Actor, LockHolder, RestoreService } from '../restore/service.js';
+import type { Actor, LockHolder } from '../restore/service.js';
 import { type RestoreSession, undeliveredNotices } from '../restore/session.js';
 import { slackErrorCode } from './client.js';
 import { cannotPostMessage, isCannotPost, lockedMessage, userMessage } from './errors.js';
 import { cardMetadata } from './message-metadata.js';
-import type { Notifier } from './notifier.js';
 import { replyPrivately } from './reply.js';
+import type { RequestContext } from './request-context.js';
 import { context, escapeText, section } from './views/blocks.js';
 import { user as mention } from './views/format.js';
 
-export interface OpenSessionInput {
-  restore: RestoreService;
-  notifier: Notifier;
-  client: webApi.WebClient;
-  respond?: RespondFn;
-  log: Logger;
-  channel: string;
-  user: string;
-  commandName: string;
-  botUserId?: string;
-  /** What is being asked for, for the placeholder card: `restore chat-db from \`latest\``. */
-  what: string;
-  open(actor: Actor): Promise<RestoreSession>;
-}
+/**
+ * Opens a session in `ctx.channel` for `ctx.user`. `what` is what is being asked for, for the
+ * placeholder card (`restore chat-db from \`latest\``); `open` asks the service.
+ */
+export async function openSession(
+  ctx: RequestContext & { channel: string },
+  what: string,
+  open: (actor: Actor) => Promise<RestoreSession>,
+): Promise<RestoreSession | undefined> {
+  const { client, channel, user, log } = ctx;
+  const privately = (text: string) => replyPrivately(ctx, { text });
 
-export async function openSession(input: OpenSessionInput): Promise<RestoreSession | undefined> {
-  const { client, channel, user, log } = input;
-  const privately = (text: string) =>
-    replyPrivately({ respond: input.respond, client, channel, user, log }, { text });
-
-  const placeholder = `:hourglass_flowing_sand: ${mention(user)} asked to ${input.what}. Working out the plan…`;
+  const placeholder = `:hourglass_flowing_sand: ${mention(user)} asked to ${what}. Working out the plan…`;
   let ts: string;
   try {
     const res = await client.chat.postMessage({
@@ -52,23 +42,23 @@ export async function openSession(input: OpenSessionInput): Promise<RestoreSessi
     log.warn({ err: error, code }, 'cannot post the session card');
     await privately(
       isCannotPost(code)
-        ? cannotPostMessage(code as string, input.botUserId)
+        ? cannotPostMessage(code as string, ctx.botUserId)
         : `The session card could not be posted in this channel (Slack: \`${escapeText(code ?? (error as Error).message)}\`), so nothing was started; production is unchanged. Try again in a moment.`,
     );
     return undefined;
   }
 
-  const release = input.notifier.hold(channel);
+  const release = ctx.notifier.hold(channel);
   try {
     let session: RestoreSession;
     try {
-      session = await input.open({ channel, user });
+      session = await open({ channel, user });
     } catch (error) {
       const text = isRestoreError(error, 'locked')
-        ? lockedMessage(error.details as Partial<LockHolder>, input.commandName)
-        : `:x: *Not started.* ${userMessage(error, input.commandName)}`;
+        ? lockedMessage(error.details as Partial<LockHolder>, ctx.commandName)
+        : `:x: *Not started.* ${userMessage(error, ctx.commandName)}`;
       if (!isRestoreError(error, 'locked')) log.error({ err: error }, 'could not open a session');
-      if (isRestoreError(error, 'locked')) await settleRefused(input, ts);
+      if (isRestoreError(error, 'locked')) await settleRefused(ctx, ts);
       await client.chat
         .update({ channel, ts, text, blocks: [section(text)] })
         .catch(async (updateError: unknown) => {
@@ -77,7 +67,7 @@ export async function openSession(input: OpenSessionInput): Promise<RestoreSessi
         });
       return undefined;
     }
-    await input.notifier.attach(session.id, ts);
+    await ctx.notifier.attach(session.id, ts);
     log.info({ session: session.id, status: session.status }, 'session opened');
     return session;
   } finally {
@@ -90,14 +80,15 @@ export async function openSession(input: OpenSessionInput): Promise<RestoreSessi
  * request). The placeholder tells its story, so its notices are recorded as delivered there
  * rather than drawing a second card.
  */
-async function settleRefused(input: OpenSessionInput, ts: string): Promise<void> {
-  const refused = input.restore
-    .recent(input.channel, 10)
-    .filter((s) => s.requester === input.user && s.card === undefined && s.failure?.code === 'locked');
+async function settleRefused(ctx: RequestContext & { channel: string }, ts: string): Promise<void> {
+  const restore = ctx.deps.restore;
+  const refused = restore
+    .recent(ctx.channel, 10)
+    .filter((s) => s.requester === ctx.user && s.card === undefined && s.failure?.code === 'locked');
   for (const s of refused) {
     for (const notice of undeliveredNotices(s)) {
-      await input.restore.markNoticePosted(s.id, notice.id, ts).catch((error: unknown) => {
-        input.log.warn({ err: error, session: s.id }, 'could not record the refused session as told');
+      await restore.markNoticePosted(s.id, notice.id, ts).catch((error: unknown) => {
+        ctx.log.warn({ err: error, session: s.id }, 'could not record the refused session as told');
       });
     }
   }

@@ -2,6 +2,7 @@ import type { App, BlockAction } from '@slack/bolt';
 import { requestLogger } from '../../log.js';
 import type { SlackDeps } from '../deps.js';
 import { userMessage } from '../errors.js';
+import { COMMAND } from '../ids.js';
 import type { Notifier } from '../notifier.js';
 import { replyPrivately } from '../reply.js';
 import { cancelAction } from './cancel.js';
@@ -37,6 +38,7 @@ export function registerActions(app: App, deps: SlackDeps, notifier: Notifier): 
       };
       const ctx: ActionContext = {
         user: body.user.id,
+        commandName: COMMAND,
         channel: typeof channel === 'string' ? channel : undefined,
         value: typeof element.value === 'string' ? element.value : '',
         selected: (element.selected_options ?? []).flatMap((o) =>

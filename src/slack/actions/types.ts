@@ -1,12 +1,8 @@
-import type { RespondFn, webApi } from '@slack/bolt';
-import type { Logger } from '../../log.js';
-import type { SlackDeps } from '../deps.js';
 import type { ActionId } from '../ids.js';
-import type { Notifier } from '../notifier.js';
+import type { RequestContext } from '../request-context.js';
 
 /** One click (or selection), already acknowledged, as an action handler sees it. */
-export interface ActionContext {
-  user: string;
+export interface ActionContext extends RequestContext {
   channel: string | undefined;
   /** The click's element: a button's value, a menu's selected option values. */
   value: string;
@@ -15,12 +11,6 @@ export interface ActionContext {
   blockId: string | undefined;
   /** The message the element sat on. */
   messageTs: string | undefined;
-  respond: RespondFn;
-  client: webApi.WebClient;
-  log: Logger;
-  deps: SlackDeps;
-  notifier: Notifier;
-  botUserId?: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { openFromCommand } from './open-from-command.js';
+import { openSession } from '../open-session.js';
 import { type CommandHandler, type CommandOf, ephemeral } from './types.js';
 
 export const rollbackCommand: CommandHandler<CommandOf<'rollback'>> = {
@@ -7,7 +7,7 @@ export const rollbackCommand: CommandHandler<CommandOf<'rollback'>> = {
       'Working out the rollback from the sessions’ history and the stack… The card will appear in this channel; a second engineer must confirm it.',
     ),
   async run(ctx) {
-    await openFromCommand(ctx, 'roll chat-db back to its previous data directory', (actor) =>
+    await openSession(ctx, 'roll chat-db back to its previous data directory', (actor) =>
       ctx.deps.restore.rollback(actor),
     );
   },

@@ -1,7 +1,7 @@
 import type { PointSpec } from '../../restore/service.js';
+import { openSession } from '../open-session.js';
 import type { PointRef } from '../parse-command.js';
 import { code } from '../views/blocks.js';
-import { openFromCommand } from './open-from-command.js';
 import { type CommandHandler, type CommandOf, ephemeral } from './types.js';
 
 export const startCommand: CommandHandler<CommandOf<'start'>> = {
@@ -12,7 +12,7 @@ export const startCommand: CommandHandler<CommandOf<'start'>> = {
   async run(ctx) {
     const now = new Date(ctx.deps.now?.() ?? Date.now());
     const input = pointInput(ctx.command.point);
-    await openFromCommand(ctx, `restore chat-db from ${code(input)}`, (actor) =>
+    await openSession(ctx, `restore chat-db from ${code(input)}`, (actor) =>
       ctx.deps.restore.start(actor, pointSpec(ctx.command.point, now), input),
     );
   },

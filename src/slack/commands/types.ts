@@ -1,25 +1,13 @@
-import type { RespondArguments, RespondFn, webApi } from '@slack/bolt';
-import type { Logger } from '../../log.js';
-import type { SlackDeps } from '../deps.js';
-import type { Notifier } from '../notifier.js';
+import type { RespondArguments } from '@slack/bolt';
 import type { ParsedCommand } from '../parse-command.js';
+import type { RequestContext } from '../request-context.js';
 
 /** What Slack shows the caller at once, carried in the ack's HTTP response (or Socket Mode ack). */
 export type AckReply = RespondArguments & { text: string };
 
-export interface CommandContext<C extends ParsedCommand = ParsedCommand> {
+export interface CommandContext<C extends ParsedCommand = ParsedCommand> extends RequestContext {
   command: C;
-  /** The slash command as invoked, for usage lines (`/chatdb-restore`). */
-  commandName: string;
-  user: string;
   channel: string;
-  respond: RespondFn;
-  client: webApi.WebClient;
-  log: Logger;
-  deps: SlackDeps;
-  notifier: Notifier;
-  /** The bot's own user id, for "invite me" hints. */
-  botUserId?: string;
 }
 
 /**
