@@ -26,6 +26,7 @@ import {
   buildRollbackPlan,
   type Plan,
   pickTarget,
+  planPoint,
   type RestorePlan,
 } from './plan.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
@@ -634,13 +635,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           sessionId: session.id,
           target,
           requester: actor.user,
-          point: {
-            arn: point.arn,
-            id: point.id,
-            vault: point.vault,
-            createdAt: point.createdAt.toISOString(),
-            ...(point.sizeBytes === undefined ? {} : { sizeBytes: point.sizeBytes }),
-          },
+          point: planPoint(point),
           restoreMode: outline.restoreMode,
           ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
           expectedDurationMinutes: outline.expectedDurationMinutes,

@@ -3,6 +3,7 @@
 // cutover checks the stack against it again and, if anything moved, asks for a new confirmation.
 
 import { createHash } from 'node:crypto';
+import type { RecoveryPoint } from '../aws/ports.js';
 import {
   BACKUP_VAULT,
   ECS_NAME_OR_ARN,
@@ -46,6 +47,17 @@ export interface PlanPoint {
   /** ISO time the recovery point was taken. */
   createdAt: string;
   sizeBytes?: number;
+}
+
+/** A recovery point as AWS Backup lists it, as the plan records it. */
+export function planPoint(point: RecoveryPoint): PlanPoint {
+  return {
+    arn: point.arn,
+    id: point.id,
+    vault: point.vault,
+    createdAt: point.createdAt.toISOString(),
+    ...(point.sizeBytes === undefined ? {} : { sizeBytes: point.sizeBytes }),
+  };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   buildRestorePlan,
   buildRollbackPlan,
   type PlanTarget,
+  planPoint,
 } from '../../../src/restore/plan.js';
 import type {
   Actor,
@@ -113,13 +114,7 @@ export class FakeRestore implements RestoreService {
           sessionId: id,
           target: TARGET,
           requester: actor.user,
-          point: {
-            arn: point.arn,
-            id: point.id,
-            vault: point.vault,
-            createdAt: point.createdAt.toISOString(),
-            ...(point.sizeBytes === undefined ? {} : { sizeBytes: point.sizeBytes }),
-          },
+          point: planPoint(point),
           restoreMode: { kind: 'item', path: TARGET.currentRoot },
           expectedRelPath: TARGET.currentRoot.slice(1),
           expectedDurationMinutes: 15,
