@@ -11,6 +11,7 @@ import {
   signRequest,
   slashCommandBody,
 } from './slack-requests.js';
+import { parseWebApiForm, uploadedBytes } from './web-api-wire.js';
 
 /**
  * A local stand-in for Slack on 127.0.0.1: the Web API methods the bot calls (under /api/), the
@@ -562,27 +563,5 @@ function parseJson(text: string): Record<string, unknown> {
 
 /** Web API calls arrive form-encoded (values that hold JSON, like blocks, parsed) or as JSON. */
 function parseForm(text: string, contentType: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return parseJson(text);
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    args[key] = value;
-    if (/^\s*[[{]/.test(value)) {
-      try {
-        args[key] = JSON.parse(value);
-      } catch {
-        // Not JSON after all: keep the text.
-      }
-    }
-  }
-  return args;
-}
-
-/** The Web API client posts the file as multipart form data. */
-async function uploadedBytes(raw: Buffer, contentType: string): Promise<Buffer> {
-  if (!contentType.startsWith('multipart/form-data')) return raw;
-  const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
-  for (const value of form.values()) {
-    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
-  }
-  return raw;
+  return contentType.includes('application/json') ? parseJson(text) : parseWebApiForm(text);
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseWebApiForm, uploadedBytes } from '../../src/sandbox/web-api-wire.js';
 import { attachSocketMode, type FakeSocketMode } from './fake-socket-mode.js';
 import { type WaitOptions, waitFor } from './wait.js';
 
@@ -544,27 +545,5 @@ function parseBody(text: string, contentType: string): Record<string, unknown> {
       return { raw: text };
     }
   }
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    if (/^\s*[[{]/.test(value)) {
-      try {
-        args[key] = JSON.parse(value);
-        continue;
-      } catch {
-        // Not JSON after all: keep the text.
-      }
-    }
-    args[key] = value;
-  }
-  return args;
-}
-
-/** The web-api client posts the file as multipart form data; others may post raw bytes. */
-async function uploadedBytes(raw: Buffer, contentType: string): Promise<Buffer> {
-  if (!contentType.startsWith('multipart/form-data')) return raw;
-  const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
-  for (const value of form.values()) {
-    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
-  }
-  return raw;
+  return parseWebApiForm(text);
 }
