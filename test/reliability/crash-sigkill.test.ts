@@ -16,6 +16,7 @@ import { postToBot } from '../helpers/bot-request.js';
 import { type FakeMessage, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { blockActionBody, DEFAULT_CHANNEL, SECOND_USER, slashCommandBody } from '../helpers/slack-bodies.js';
 import { waitFor } from '../helpers/wait.js';
+import { CRASH_STEPS as STEPS } from '../restore/orchestrator/crash-steps.js';
 import { allText, interactiveElements } from '../slack/support/block-limits.js';
 
 const NEWEST_POINT = 'C9B7D5F3-1E2A-4C4B-8D6F-8495A6B7C8D9';
@@ -26,35 +27,6 @@ interface SimState {
   restoreJobs: unknown[];
   stack: { executions: { accepted: number; refused: number } };
 }
-
-const stage = (s: RestoreSession, name: string) => s.stages.find((x) => x.name === name)?.status;
-
-/** Persisted steps of a restore, in the order a run passes them (as in crash-resume.test.ts). */
-const STEPS: [string, (s: RestoreSession) => boolean][] = [
-  ['after confirm', (s) => s.status === 'running' && stage(s, 'restore') === 'pending'],
-  ['after the restore stage started', (s) => stage(s, 'restore') === 'running' && !s.aws.restoreDirsBefore],
-  [
-    'after listing before StartRestoreJob',
-    (s) => s.aws.restoreDirsBefore !== undefined && !s.aws.restoreJobId,
-  ],
-  ['after StartRestoreJob', (s) => s.aws.restoreJobId !== undefined && s.progress === undefined],
-  [
-    'mid-poll',
-    (s) =>
-      s.progress?.percentDone !== undefined &&
-      s.progress.percentDone > 0 &&
-      stage(s, 'restore') === 'running',
-  ],
-  ['after the restore job', (s) => stage(s, 'restore') === 'done' && stage(s, 'locate') === 'pending'],
-  ['after locate', (s) => stage(s, 'locate') === 'done' && stage(s, 'flatten') !== 'done'],
-  ['after flatten', (s) => stage(s, 'flatten') === 'done' && s.aws.templateDiff === undefined],
-  ['after the template diff', (s) => s.aws.templateDiff !== undefined && !s.aws.changeSetId],
-  ['after CreateChangeSet', (s) => s.aws.changeSetId !== undefined && !s.aws.executedAt],
-  ['after ExecuteChangeSet', (s) => s.aws.executedAt !== undefined && !s.aws.stoppingTaskArn],
-  ['before StopTask', (s) => s.aws.stoppingTaskArn !== undefined && s.aws.stoppedTaskArns.length === 0],
-  ['after StopTask', (s) => s.aws.stoppedTaskArns.length > 0 && stage(s, 'cutover') === 'running'],
-  ['during verify', (s) => stage(s, 'verify') === 'running'],
-];
 
 /** Every persisted step; issue 8 names ten of them, the other four sit between those. */
 const CRASH_POINTS = STEPS.map(([name]) => name);

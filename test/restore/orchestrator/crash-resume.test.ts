@@ -3,6 +3,7 @@ import type { RestoreSession } from '../../../src/restore/session.js';
 import { FileSessionStore, type SessionStore } from '../../../src/restore/store.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { waitFor } from '../../helpers/wait.js';
+import { CRASH_STEPS } from './crash-steps.js';
 import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
 
 /**
@@ -29,29 +30,6 @@ class DyingStore implements SessionStore {
   }
 }
 
-const stage = (s: RestoreSession, name: string) => s.stages.find((x) => x.name === name)?.status;
-
-/** Persisted steps of a restore, in order; the test kills the process right after each. */
-const CRASH_POINTS: [string, (s: RestoreSession) => boolean][] = [
-  ['after confirm', (s) => s.status === 'running' && stage(s, 'restore') === 'pending'],
-  ['after the restore stage started', (s) => stage(s, 'restore') === 'running' && !s.aws.restoreDirsBefore],
-  [
-    'after listing before StartRestoreJob',
-    (s) => s.aws.restoreDirsBefore !== undefined && !s.aws.restoreJobId,
-  ],
-  ['after StartRestoreJob', (s) => s.aws.restoreJobId !== undefined && s.progress === undefined],
-  ['mid-poll', (s) => s.progress?.percentDone !== undefined && s.progress.percentDone > 0],
-  ['after the restore job', (s) => stage(s, 'restore') === 'done' && stage(s, 'locate') === 'pending'],
-  ['after locate', (s) => stage(s, 'locate') === 'done'],
-  ['after flatten', (s) => stage(s, 'flatten') === 'done'],
-  ['after the template diff', (s) => s.aws.templateDiff !== undefined && !s.aws.changeSetId],
-  ['after CreateChangeSet', (s) => s.aws.changeSetId !== undefined && !s.aws.executedAt],
-  ['after ExecuteChangeSet', (s) => s.aws.executedAt !== undefined && !s.aws.stoppingTaskArn],
-  ['before StopTask', (s) => s.aws.stoppingTaskArn !== undefined && s.aws.stoppedTaskArns.length === 0],
-  ['after StopTask', (s) => s.aws.stoppedTaskArns.length > 0 && stage(s, 'cutover') === 'running'],
-  ['during verify', (s) => stage(s, 'verify') === 'running'],
-];
-
 describe('a restore killed at every persisted step resumes and finishes once', () => {
   let env: SimWithPorts;
   // A fresh world for each: every run restores the same point onto the default stack.
@@ -62,7 +40,7 @@ describe('a restore killed at every persisted step resumes and finishes once', (
     await env.close();
   });
 
-  it.each(CRASH_POINTS)('killed %s', async (_name, when) => {
+  it.each(CRASH_STEPS)('killed %s', async (_name, when) => {
     const baseline = await env.state();
     const jobsBefore = baseline.restoreJobs.length;
     const executesBefore = baseline.calls['cloudformation:ExecuteChangeSet'] ?? 0;
