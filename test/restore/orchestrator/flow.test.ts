@@ -5,7 +5,7 @@ import { isRestoreError } from '../../../src/restore/errors.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { waitFor } from '../../helpers/wait.js';
 import { POINTS } from '../activities/support.js';
-import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
+import { CHANNEL, CONFIRMER, harness, REQUESTER, restoreConfirmed, settled } from './support.js';
 
 interface TaskDef {
   arn: string;
@@ -158,10 +158,7 @@ describe('the restore service against the simulator', () => {
   it('rolls back to the previous root after a restore, with its own confirmation', async () => {
     const { runtime } = harness(env);
     const s = runtime.service;
-    const restore = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
-    await s.confirm(restore.id, CONFIRMER, restore.planHash as string);
-    const restored = await settled(runtime, restore.id);
-    expect(restored.status).toBe('succeeded');
+    const restored = await restoreConfirmed(runtime);
 
     const rollback = await s.rollback({ channel: CHANNEL, user: REQUESTER });
     expect(rollback.status).toBe('awaiting_confirmation');
@@ -178,10 +175,7 @@ describe('the restore service against the simulator', () => {
     const { runtime } = harness(env);
     const s = runtime.service;
     const actor = { channel: CHANNEL, user: REQUESTER };
-    const first = await s.start(actor, { kind: 'id', id: POINTS.newest }, POINTS.newest);
-    await s.confirm(first.id, CONFIRMER, first.planHash as string);
-    const restored = await settled(runtime, first.id);
-    expect(restored.status).toBe('succeeded');
+    const restored = await restoreConfirmed(runtime, { kind: 'id', id: POINTS.newest }, POINTS.newest);
 
     // The newest point was taken before the bot's cutover: the database lived in the root that
     // cutover replaced, not in the root production runs on now.
@@ -225,10 +219,7 @@ describe('the restore service against the simulator', () => {
   it('cleans up restore directories after a restore, never the live root or the one just retired', async () => {
     const { runtime } = harness(env);
     const s = runtime.service;
-    const restore = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
-    await s.confirm(restore.id, CONFIRMER, restore.planHash as string);
-    const restored = await settled(runtime, restore.id);
-    expect(restored.status).toBe('succeeded');
+    const restored = await restoreConfirmed(runtime);
 
     const cleanup = await s.cleanup({ channel: CHANNEL, user: REQUESTER });
     expect(cleanup.status).toBe('awaiting_confirmation');

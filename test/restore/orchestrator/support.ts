@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { createRestoreRuntime, type RestoreRuntime } from '../../../src/restore/runtime.js';
+import type { PointSpec } from '../../../src/restore/service.js';
 import type { RestoreSession } from '../../../src/restore/session.js';
 import { botEnv } from '../../helpers/bot-env.js';
 import { captureLogs, type LogCapture } from '../../helpers/log-capture.js';
@@ -60,4 +61,20 @@ export async function settled(
   );
   await runtime.service.idle();
   return runtime.service.get(id) as RestoreSession;
+}
+
+/** A restore of `point` by REQUESTER, confirmed by CONFIRMER, run to its end (expected: success). */
+export async function restoreConfirmed(
+  runtime: RestoreRuntime,
+  point: PointSpec = { kind: 'latest' },
+  pointInput = 'latest',
+): Promise<RestoreSession> {
+  const s = runtime.service;
+  const session = await s.start({ channel: CHANNEL, user: REQUESTER }, point, pointInput);
+  const confirmed = await s.confirm(session.id, CONFIRMER, session.planHash as string);
+  if (!confirmed.ok) throw new Error(`the restore could not be confirmed: ${confirmed.reason}`);
+  const done = await settled(runtime, session.id);
+  if (done.status !== 'succeeded')
+    throw new Error(`the restore ended ${done.status}: ${JSON.stringify(done.failure)}`);
+  return done;
 }
