@@ -202,20 +202,29 @@ describe('after a restart', () => {
     return { session, threadTs: session.card?.ts ?? '' };
   }
 
-  it('reads the thread back and records, without posting again, the notices the old process posted', async () => {
-    const { session, threadTs } = await crashedAfterPosting(2);
-    const posted = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs);
-    const unrecorded = session.notices.filter((n) => n.postedTs === undefined).map((n) => n.id);
-    expect(unrecorded).toHaveLength(2);
+  /** The replies in a card's thread, as Slack shows them. */
+  const thread = (ts: string) => fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === ts);
 
+  /** A second bot over the crashed session, once it has recorded every notice and gone quiet. */
+  async function restartedWith(session: RestoreSession): Promise<Harness> {
     h = await startHarness(fake, {}, { sessions: [session] });
     const harness = h;
     await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined), {
       timeoutMs: 30_000,
-      what: 'the unrecorded notices recorded',
+      what: 'every notice recorded after the restart',
     });
     await harness.slack.notifier.idle();
-    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(posted.length);
+    return harness;
+  }
+
+  it('reads the thread back and records, without posting again, the notices the old process posted', async () => {
+    const { session, threadTs } = await crashedAfterPosting(2);
+    const posted = thread(threadTs);
+    const unrecorded = session.notices.filter((n) => n.postedTs === undefined).map((n) => n.id);
+    expect(unrecorded).toHaveLength(2);
+
+    const harness = await restartedWith(session);
+    expect(thread(threadTs)).toHaveLength(posted.length);
     const replies = fake.callsTo('conversations.replies');
     expect(replies).toHaveLength(1);
     expect(replies[0]?.args).toMatchObject({
@@ -235,9 +244,7 @@ describe('after a restart', () => {
     harness.restore.runUntil(session.id, 'flatten');
     await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined));
     await harness.slack.notifier.idle();
-    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length).toBeGreaterThan(
-      posted.length,
-    );
+    expect(thread(threadTs).length).toBeGreaterThan(posted.length);
     expect(fake.callsTo('conversations.replies')).toHaveLength(1);
   });
 
@@ -321,42 +328,32 @@ describe('after a restart', () => {
 
   it('reads a long thread page by page', async () => {
     const { session, threadTs } = await crashedAfterPosting(1);
-    const total = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length;
+    const total = thread(threadTs).length;
     // Slack pages replies; this fake pages by the limit asked for, so shrink it to one per page.
     fake.script('conversations.replies', (call) => {
       call.args.limit = 1;
       return undefined;
     });
-    h = await startHarness(fake, {}, { sessions: [session] });
-    const harness = h;
-    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined));
-    await harness.slack.notifier.idle();
+    await restartedWith(session);
     expect(fake.callsTo('conversations.replies').length).toBe(total + 1);
-    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(total);
+    expect(thread(threadTs)).toHaveLength(total);
   });
 
   it('retries a thread it could not read for a passing reason, and still posts nothing twice', async () => {
     const { session, threadTs } = await crashedAfterPosting(1);
-    const total = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length;
+    const total = thread(threadTs).length;
     fake.failNext('conversations.replies', 'internal_error', 1);
-    h = await startHarness(fake, {}, { sessions: [session] });
-    const harness = h;
-    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined), {
-      timeoutMs: 30_000,
-      what: 'the notice recorded after the retry',
-    });
+    await restartedWith(session);
     expect(fake.callsTo('conversations.replies').length).toBeGreaterThanOrEqual(2);
-    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(total);
+    expect(thread(threadTs)).toHaveLength(total);
   });
 
   it('without the history scope, posts the unrecorded notice again rather than never, and says why', async () => {
     const { session, threadTs } = await crashedAfterPosting(1);
-    const total = fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs).length;
+    const total = thread(threadTs).length;
     fake.failNext('conversations.replies', 'missing_scope', 1);
-    h = await startHarness(fake, {}, { sessions: [session] });
-    const harness = h;
-    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs !== undefined));
-    expect(fake.messages(DEFAULT_CHANNEL).filter((m) => m.threadTs === threadTs)).toHaveLength(total + 1);
+    const harness = await restartedWith(session);
+    expect(thread(threadTs)).toHaveLength(total + 1);
     expect(harness.logs.text()).toContain('channels:history');
   });
 });
