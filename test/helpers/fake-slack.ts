@@ -67,6 +67,13 @@ export interface FakeReply {
   body?: unknown;
 }
 
+/** Slack down, from `outage()` until `end()`. */
+export interface FakeOutage {
+  /** Calls answered 503 during this outage, of one method or of all. */
+  refused(method?: string): number;
+  end(): void;
+}
+
 /** Route keys: a Web API method name, or `response_url` / `upload` for those endpoints. */
 export type FakeScript = (call: FakeSlackCall) => FakeReply | undefined;
 
@@ -95,6 +102,11 @@ export interface FakeSlack {
   failNext(route: string, error: string | FakeReply, times?: number): void;
   /** The next `times` calls get HTTP 429 with Retry-After. */
   rateLimitNext(route: string, retryAfterSeconds?: number, times?: number): void;
+  /**
+   * Slack goes down: every Socket Mode connection drops, then every Web API call (the bot's and
+   * the Socket Mode client's apps.connections.open) answers HTTP 503 until `end()`.
+   */
+  outage(): FakeOutage;
   setGroupMembers(groupId: string, users: string[]): void;
   /** Channel info for conversations.info; null makes it `channel_not_found`. */
   setChannel(id: string, info: Record<string, unknown> | null): void;
@@ -126,6 +138,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let fileCounter = 0;
   let responseCounter = 0;
   let url = '';
+  let down: FakeSlackCall[] | undefined;
 
   // Seconds of the wall clock, as Slack's are; the counter keeps them unique and increasing.
   const nextTs = () => {
@@ -400,6 +413,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         at: Date.now(),
       };
       calls.push(call);
+      if (down) {
+        down.push(call);
+        return send(res, { status: 503, body: 'Service Unavailable' });
+      }
       const reply = scripted(method, call);
       if (reply) return send(res, reply);
       if (!call.authorized) return send(res, { body: { ok: false, error: 'not_authed' } });
@@ -504,6 +521,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         },
         times,
       );
+    },
+    outage() {
+      const refused: FakeSlackCall[] = [];
+      down = refused;
+      socket.dropAll();
+      return {
+        refused: (method) => refused.filter((c) => method === undefined || c.method === method).length,
+        end: () => {
+          if (down === refused) down = undefined;
+        },
+      };
     },
     setGroupMembers: (groupId, members) => void groups.set(groupId, [...members]),
     setChannel: (id, info) => void channels.set(id, info),

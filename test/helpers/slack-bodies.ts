@@ -70,11 +70,11 @@ export interface BlockActionFields {
   extra?: Record<string, unknown>;
 }
 
-/** A `block_actions` interaction: `payload=<JSON>` form-encoded, as Slack posts a button click. */
-export function blockActionBody(fields: BlockActionFields): string {
+/** A `block_actions` interaction's payload: what a Socket Mode `interactive` envelope carries. */
+export function blockActionPayload(fields: BlockActionFields): Record<string, unknown> {
   const channel = fields.channel_id ?? DEFAULT_CHANNEL;
   const messageTs = fields.message_ts ?? '1700000000.000100';
-  const payload: Record<string, unknown> = {
+  return {
     type: 'block_actions',
     api_app_id: 'A0CHATDBRESTORE',
     token: 'legacy-verification-token-unused',
@@ -102,5 +102,9 @@ export function blockActionBody(fields: BlockActionFields): string {
     ],
     ...fields.extra,
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A `block_actions` interaction: `payload=<JSON>` form-encoded, as Slack posts a button click. */
+export function blockActionBody(fields: BlockActionFields): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionPayload(fields)) }).toString();
 }
