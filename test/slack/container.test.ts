@@ -35,7 +35,7 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^CMD \["node", ?"dist\/main\.js"\]$/m);
   });
 
-  it('builds main.ts and what it imports, which holds neither the simulator nor the sandbox', () => {
+  it('builds main.ts and what it imports: not the simulator, the sandbox or the Slack stand-in', () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const parsed = ts.getParsedCommandLineOfConfigFile(
       `${root}tsconfig.build.json`,
@@ -55,7 +55,7 @@ describe('Dockerfile', () => {
       .filter((f) => f.startsWith(`${root}src/`))
       .map((f) => f.slice(root.length));
     expect(built).toEqual(expect.arrayContaining(['src/main.ts', 'src/config.ts', 'src/aws/stack.ts']));
-    expect(built.filter((f) => /^src\/(sim|sandbox)\/|^src\/start\.ts$/.test(f))).toEqual([]);
+    expect(built.filter((f) => /^src\/(sim|sandbox|slack-stand-in)\/|^src\/start\.ts$/.test(f))).toEqual([]);
   }, 60_000);
 
   describe('HEALTHCHECK', () => {
