@@ -168,11 +168,6 @@ export interface StackPort {
   executeChangeSet(stackName: string, changeSetName: string): Promise<void>;
   /** Newest first, stopping at events older than `since`. */
   stackEvents(name: string, since?: Date): Promise<StackEvent[]>;
-  /**
-   * The SDK's stackUpdateComplete waiter; resolves with the stack in whatever final state it
-   * reached (UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, …) rather than throwing on failure.
-   */
-  waitStackUpdate(name: string, maxWaitSeconds: number): Promise<Stack>;
 }
 
 export interface CommandResult {

@@ -292,26 +292,6 @@ export function undeliveredNotices(session: RestoreSession): Notice[] {
   return session.notices.filter((notice) => notice.postedTs === undefined);
 }
 
-/**
- * What an orchestrator that just (re)loaded this session should do: the same effects the last
- * transition asked for, derived from the persisted state alone. Resumed stages get a `resumed`
- * event first (see transitions.ts), which yields these effects too.
- */
-export function pendingEffects(session: RestoreSession): SessionEffect[] {
-  const notify = undeliveredNotices(session).map((n): SessionEffect => ({ type: 'notify', noticeId: n.id }));
-  switch (session.status) {
-    case 'resolving':
-    case 'running': {
-      const stage = runningStage(session) ?? nextPendingStage(session);
-      return stage === undefined ? notify : [{ type: 'run_stage', stage }, ...notify];
-    }
-    case 'awaiting_confirmation':
-      return [{ type: 'await_confirmation', expiresAt: session.expiresAt }, ...notify];
-    default:
-      return [releaseLockEffect(session), ...notify];
-  }
-}
-
 export function releaseLockEffect(session: RestoreSession): SessionEffect {
   return session.plan === undefined
     ? { type: 'release_lock' }

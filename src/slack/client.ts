@@ -1,9 +1,8 @@
 // How the bot's Slack Web API client behaves, in one place: Bolt builds its clients with these
-// options, and main.ts can build one before the app exists (for the approvers group reader).
+// options.
 
 import { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
-import { boltLogger, type Logger } from '../log.js';
 
 /**
  * Rate limits: the client waits out Slack's `Retry-After` itself (rejectRateLimitedCalls off), so
@@ -36,13 +35,6 @@ export function socketClientOptions(config: Config): webApi.WebClientOptions {
     rejectRateLimitedCalls: true,
     timeout: 30_000,
   };
-}
-
-export function createSlackClient(config: Config, logger: Logger): webApi.WebClient {
-  return new webApi.WebClient(config.slack.botToken.reveal(), {
-    ...slackClientOptions(config),
-    logger: boltLogger(logger),
-  });
 }
 
 /** Slack's error code of a failed Web API call (`not_in_channel`, `ratelimited`, …). */

@@ -7,10 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { reconnectDelay } from '../../src/slack/socket-connection.js';
+import {
+  blockActionPayload,
+  SECOND_USER,
+  slashCommandPayload,
+} from '../../src/slack-stand-in/request-bodies.js';
+import type { StandInMessage as FakeMessage } from '../../src/slack-stand-in/workspace.js';
 import { botEnv, FAST_TIMINGS, TEST_APP_TOKEN, TEST_BOT_TOKEN } from '../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
-import { type FakeMessage, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { blockActionPayload, SECOND_USER, slashCommandPayload } from '../helpers/slack-bodies.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { waitFor } from '../helpers/wait.js';
 import { type SimState, sessionIdOf } from '../reliability/support/fault-world.js';
 import { allText, interactiveElements } from '../slack/support/block-limits.js';

@@ -2,10 +2,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig, secretValues } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createSlackApp, type SlackAppHandle, SlackStartError } from '../../src/slack/app.js';
+import { slashCommandPayload } from '../../src/slack-stand-in/request-bodies.js';
 import { botEnv, TEST_APP_TOKEN, TEST_BOT_TOKEN } from '../helpers/bot-env.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { captureLogs, type LogCapture } from '../helpers/log-capture.js';
-import { slashCommandPayload } from '../helpers/slack-bodies.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeRestore } from './support/fake-restore.js';
 
