@@ -52,7 +52,7 @@ describe('the nesting case: a point taken while the DB lived in an aws-backup-re
       env.sim.scenario.backupVault,
       pointArn(env, POINTS.nested26h),
     );
-    const target = defaultTarget(env);
+    const target = await activities.resolveTarget();
     const plan = activities.planRestore(target, point, await activities.readRootHistory(target), []);
     expect(plan.restoreMode).toEqual({ kind: 'item', path: LIVE_DB_DIR });
     expect(plan.expectedRelPath).toBe(LIVE_REL);

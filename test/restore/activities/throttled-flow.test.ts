@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CutoverCheckpoint, RestoreJobCheckpoint } from '../../../src/restore/activities/index.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
-import { activitiesFor, LIVE_DB_DIR, MOVED_AT, markerOf, POINTS, recordingHooks } from './support.js';
+import { activitiesFor, LIVE_DB_DIR, markerOf, POINTS, recordingHooks } from './support.js';
 
 let env: SimWithPorts;
 const SERVICES = ['backup', 'efs', 'ecs', 'cloudformation', 'ssm'];
