@@ -37,11 +37,11 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * The directory AWS Backup creates at the volume root: `aws-backup-restore_` and the restore
- * job's UTC time with milliseconds (`2022-01-17T08-53-32-695Z`) or, on newer restores, more
- * digits (`2026-05-14T17-27-00-417720408Z`).
+ * job's UTC time with milliseconds (`2022-01-17T08-53-32-695Z`), more digits on newer restores
+ * (`2026-05-14T17-27-00-417720408Z`), or none (`2022-01-17T08-53-32Z`).
  */
 export const RESTORE_DIR_NAME =
-  /^aws-backup-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-(?:\d{3}|\d{6}|\d{9})Z$/;
+  /^aws-backup-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:-(?:\d{3}|\d{6}|\d{9}))?Z$/;
 /** A flat directory this bot creates: `chatdb-restore_<point time>_<session id>`. */
 export const FLAT_DIR_NAME =
   /^chatdb-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z_r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;

@@ -74,6 +74,11 @@ export type Production = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
 /** The AWS ids and on-disk names a session created or touched; what a resumed run re-reads. */
 export interface SessionAws {
   restoreJobId?: string;
+  /**
+   * The item-level job failed because its items were not in the point, and `restoreJobId` is now
+   * a whole-volume restore of the same point (same confirmation): locate ignores the expected path.
+   */
+  fullFallback?: boolean;
   /** `aws-backup-restore_*` names listed before StartRestoreJob, so the new one can be told apart. */
   restoreDirsBefore?: string[];
   restoreJobCompletedAt?: string;
