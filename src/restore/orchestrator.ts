@@ -412,6 +412,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             newRoot,
             newTaskDefinitionArn: result.newTaskDefinitionArn,
             stoppedTasks: result.stoppedTaskArns.length,
+            deploymentCase: result.deploymentCase,
           },
         };
       }

@@ -80,6 +80,17 @@ export interface Scenario {
   /** Seed of the random draws behind throttling, so a run can be repeated. */
   seed: number;
   faults: FaultSpec;
+  iam: IamSettings;
+}
+
+/**
+ * The bot's role: deploy/iam-policy.json is enforced on every call unless `enforce` is false (the
+ * sandbox's "open" mode only). `parameters` override the deploy template parameters the simulator
+ * derives from the world (ChatStackName, ChatDbClusterName, …).
+ */
+export interface IamSettings {
+  enforce: boolean;
+  parameters: Record<string, string>;
 }
 
 /**
@@ -155,6 +166,7 @@ export function defaultScenarioInput(): Record<string, unknown> {
     pageSizes: { recoveryPoints: 3, restoreJobs: 3, fileSystems: 1, commandInvocations: 3 },
     seed: 1,
     faults: {},
+    iam: { enforce: true, parameters: {} },
   };
 }
 
@@ -223,6 +235,7 @@ const KNOWN_KEYS = new Set([
   'pageSizes',
   'seed',
   'faults',
+  'iam',
 ]);
 
 function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
@@ -367,6 +380,8 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     throw new ScenarioError((error as Error).message);
   }
 
+  const iam = iamSettings(raw.iam);
+
   return {
     region,
     accountId,
@@ -383,7 +398,21 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     pageSizes,
     seed,
     faults,
+    iam,
   };
+}
+
+function iamSettings(raw: unknown): IamSettings {
+  if (!isRecord(raw)) throw new ScenarioError('iam must be { enforce, parameters }');
+  for (const key of Object.keys(raw)) {
+    if (key !== 'enforce' && key !== 'parameters') throw new ScenarioError(`unknown key "iam.${key}"`);
+  }
+  if (typeof raw.enforce !== 'boolean') throw new ScenarioError('iam.enforce must be true or false');
+  const parameters = raw.parameters ?? {};
+  if (!isRecord(parameters) || Object.values(parameters).some((v) => typeof v !== 'string')) {
+    throw new ScenarioError('iam.parameters must map deploy template parameter names to strings');
+  }
+  return { enforce: raw.enforce, parameters: parameters as Record<string, string> };
 }
 
 const PATH_RE = /^\/([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/;

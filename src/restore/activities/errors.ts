@@ -25,6 +25,7 @@ export type StageFailureCode =
   // cutover
   | 'template_edit_failed'
   | 'change_set_failed'
+  | 'change_set_scope'
   | 'stack_update_failed'
   | 'stack_timeout'
   | 'service_unstable'

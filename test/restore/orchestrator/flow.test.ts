@@ -255,18 +255,18 @@ describe('the restore service against the simulator', () => {
     const s = runtime.service;
     const session = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
     // Someone deploys an unrelated change to the stack while the plan waits for its confirmation.
-    const template = await env.ports.stack.getTemplate('rocket-chat');
+    const template = await env.operator.stack.getTemplate('rocket-chat');
     const edited = template.replace(/(ServiceName: chat\n(?:.*\n)*?\s+DesiredCount: )1/, '$12');
     expect(edited).not.toBe(template);
-    const cs = await env.ports.stack.createChangeSet({
+    const cs = await env.operator.stack.createChangeSet({
       stackName: 'rocket-chat',
       changeSetName: 'someone-else',
       templateBody: edited,
       description: 'scale chat',
     });
     expect(cs.status).toBe('CREATE_COMPLETE');
-    await env.ports.stack.executeChangeSet('rocket-chat', 'someone-else');
-    expect((await env.ports.stack.waitStackUpdate('rocket-chat', 60)).status).toBe('UPDATE_COMPLETE');
+    await env.operator.stack.executeChangeSet('rocket-chat', 'someone-else', 'someone-else-1');
+    expect((await env.operator.stack.waitStackUpdate('rocket-chat', 60)).status).toBe('UPDATE_COMPLETE');
 
     await s.confirm(session.id, CONFIRMER, session.planHash as string);
     const asked = await waitFor(
