@@ -35,6 +35,8 @@ export interface StartRestoreInput {
   idempotencyToken: string;
   /** Item-level restore: absolute paths inside the file system (e.g. `/aws-backup-restore_X`). */
   itemsToRestore?: string[];
+  /** GetRecoveryPointRestoreMetadata's answer, which the job's metadata starts from. */
+  restoreMetadata?: Record<string, string>;
 }
 
 export interface BackupPort {

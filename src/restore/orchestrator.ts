@@ -598,13 +598,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       fileSystemId: target.fileSystemId,
       fileSystemArn: target.fileSystemArn,
       currentRoot: target.currentRoot,
-      points: points.map((point, i) => {
-        const whyNot =
-          point.status !== 'COMPLETED'
-            ? `its status is ${point.status}${point.statusMessage ? `: ${point.statusMessage}` : ''}`
-            : undefined;
-        return { index: i + 1, point, restorable: whyNot === undefined, ...(whyNot ? { whyNot } : {}) };
-      }),
+      points: numberPoints(points, (point) => activities.whyNotRestorable(point)),
     } satisfies ListResult;
   }
 
@@ -858,6 +852,28 @@ function pointFromPlan(plan: RestorePlan): RecoveryPoint {
     createdAt: new Date(plan.recoveryPoint.createdAt),
     ...(plan.recoveryPoint.sizeBytes === undefined ? {} : { sizeBytes: plan.recoveryPoint.sizeBytes }),
   };
+}
+
+/**
+ * The list as `start <n>` counts it: only points of the configured vault get a number; another
+ * vault's point is shown, unnumbered, with the reason it cannot be restored.
+ */
+function numberPoints(
+  points: readonly RecoveryPoint[],
+  whyNotRestorable: (point: RecoveryPoint) => string | undefined,
+): ListResult['points'] {
+  let n = 0;
+  return points.map((point) => {
+    const whyNot = whyNotRestorable(point);
+    const otherVault = whyNot?.startsWith('it is in vault') === true;
+    const index = otherVault ? undefined : ++n;
+    return {
+      ...(index === undefined ? {} : { index }),
+      point,
+      restorable: whyNot === undefined,
+      ...(whyNot ? { whyNot } : {}),
+    };
+  });
 }
 
 function describeChange(change: unknown): string {

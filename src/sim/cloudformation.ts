@@ -1139,8 +1139,9 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
       cs.executionStatus = 'EXECUTE_IN_PROGRESS';
       if (token !== undefined) cs.executionToken = token;
       // "After you execute a change set, CloudFormation removes all change sets associated with
-      // the stack" (ExecuteChangeSet); the executed one stays readable until its update ends, so
-      // a caller can watch it, and the stack's ChangeSetId names it after that.
+      // the stack" (ExecuteChangeSet). Whether the executed one itself stays readable the docs do
+      // not say; here it does, with its EXECUTE_* status, and the stack's ChangeSetId names it.
+      // The bot reads either (src/restore/activities/cutover.ts).
       for (const other of changeSets.filter((c) => c !== cs)) {
         changeSets.splice(changeSets.indexOf(other), 1);
         other.status = 'DELETE_COMPLETE';
@@ -1156,8 +1157,6 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
         })
         .finally(() => {
           eventToken = undefined;
-          const at = changeSets.indexOf(cs);
-          if (at >= 0) changeSets.splice(at, 1);
         });
       return {};
     },

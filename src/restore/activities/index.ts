@@ -9,7 +9,7 @@ import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
 import { type FlattenInput, flattenData } from './flatten-data.js';
 import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
-import { listPoints, resolvePoint } from './resolve-point.js';
+import { listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
 import type { ActivityDeps, CutoverRecord, PointSpec, RestoreTarget } from './types.js';
@@ -20,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     resolveTarget: () => resolveTarget(deps),
     listPoints: (target: RestoreTarget, limit?: number) => listPoints(deps, target, limit),
     resolvePoint: (target: RestoreTarget, spec: PointSpec) => resolvePoint(deps, target, spec),
+    whyNotRestorable: (point: RecoveryPoint) => whyNotRestorable(deps, point),
     planRestore: (
       target: RestoreTarget,
       point: RecoveryPoint,

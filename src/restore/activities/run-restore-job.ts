@@ -65,7 +65,10 @@ export async function runRestoreJob(
     let restoreJobId = input.restoreJobId;
     if (restoreJobId === undefined) {
       throwIfAborted(signal);
+      const restoreMetadata = await ports.backup.getRestoreMetadata(input.point.vault, input.point.arn);
+      throwIfAborted(signal);
       restoreJobId = await ports.backup.startRestoreJob({
+        restoreMetadata,
         recoveryPointArn: input.point.arn,
         fileSystemId: input.target.fileSystemId,
         roleArn: settings.restoreRoleArn,
