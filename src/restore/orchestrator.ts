@@ -15,6 +15,7 @@ import {
   type RestoreJobCheckpoint,
   type RestoreTarget,
   StageFailure,
+  UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
 import type { ApproverCheck } from './approval.js';
 import { isRestoreError, RestoreError } from './errors.js';
@@ -28,6 +29,7 @@ import {
   pickTarget,
   planPoint,
   type RestorePlan,
+  type RollbackPlan,
 } from './plan.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
 import {
@@ -579,6 +581,22 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     return resolved.session;
   }
 
+  /**
+   * The plan, once what would make its cutover fail has been checked (preflight): refused here,
+   * before any restore job, or carried as a warning for the confirming engineer.
+   */
+  async function checkedPlan<P extends RestorePlan | RollbackPlan>(
+    target: RestoreTarget,
+    plan: P,
+  ): Promise<P> {
+    const checked = await activities.preflight(target, plan.targetRoot);
+    if (checked.serviceRoleArn !== undefined) return plan;
+    return {
+      ...plan,
+      warnings: [{ code: 'no_service_role', actions: [...UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE] }],
+    };
+  }
+
   async function allSessions(): Promise<RestoreSession[]> {
     const listing = await store.list();
     for (const bad of listing.corrupt) log.warn({ file: bad.file, code: bad.code }, bad.message);
@@ -635,7 +653,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
           expectedDurationMinutes: outline.expectedDurationMinutes,
         });
-        return { type: 'resolved', plan };
+        return { type: 'resolved', plan: await checkedPlan(target, plan) };
       });
     },
 
@@ -663,7 +681,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           rollbackOf: back.sessionId,
           expectedDurationMinutes: 10,
         });
-        return { type: 'resolved', plan };
+        return { type: 'resolved', plan: await checkedPlan(target, plan) };
       });
     },
 

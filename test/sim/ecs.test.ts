@@ -81,7 +81,7 @@ async function serviceTasks(
 }
 
 /** The default template with the chat-db service's deployment configuration (and more) replaced. */
-export function dbDeployment(min: number, max: number, template = DEFAULT_TEMPLATE): string {
+function dbDeployment(min: number, max: number, template = DEFAULT_TEMPLATE): string {
   const out = template.replace(
     /MinimumHealthyPercent: 100\n(\s+)MaximumPercent: 100/,
     `MinimumHealthyPercent: ${min}\n$1MaximumPercent: ${max}`,

@@ -781,7 +781,7 @@ describe('stack updates', () => {
     );
   });
 
-  it('refuses a second execution while the first runs, and deletes the stack\'s other change sets', async () => {
+  it("refuses a second execution while the first runs, and deletes the stack's other change sets", async () => {
     const w = makeWorld();
     await w.createChangeSet('other', withRoot('/chatdb-restore_other'));
     await executeNewRoot(w, NEW_ROOT);

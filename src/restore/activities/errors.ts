@@ -15,6 +15,11 @@ export type StageFailureCode =
   | 'point_not_found'
   | 'wrong_resource'
   | 'not_restorable'
+  // resolve: preflight of the cutover's stack update
+  | 'stack_not_updatable'
+  | 'nested_stack'
+  | 'template_too_large'
+  | 'stack_policy_denies'
   // restore
   | 'restore_job_failed'
   // locate, flatten, cleanup: SSM and the scripts

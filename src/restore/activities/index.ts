@@ -9,6 +9,7 @@ import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
 import { type FlattenInput, flattenData } from './flatten-data.js';
 import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
+import { preflight } from './preflight.js';
 import { listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
       history: readonly CutoverRecord[],
       opts?: { forceFull?: boolean },
     ) => planRestore(target, point, history, opts),
+    preflight: (target: RestoreTarget, newRoot: string) => preflight(deps, target, newRoot),
     runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
     locate: (input: LocateInput) => locate(deps, input),
     flattenData: (input: FlattenInput) => flattenData(deps, input),
@@ -67,6 +69,8 @@ export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';
 export { ESTIMATE, expectedDurationMinutes } from './plan-restore.js';
 export { isTransient } from './poll.js';
+export type { PreflightResult } from './preflight.js';
+export { UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE } from './preflight.js';
 export type {
   RestoreJobCheckpoint,
   RestoreJobHooks,
