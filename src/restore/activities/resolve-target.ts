@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { StackResource, TaskDefinition } from '../../aws/ports.js';
 import { normaliseRoot, sameRoot } from '../names.js';
-import { readVolumeRootDirectory, servicesOfTaskDefinition } from '../template-edit.js';
+import { readVolumeRootDirectory, servicesOfTaskDefinition, TemplateEditError } from '../template-edit.js';
 import { asStage, StageFailure } from './errors.js';
 import type { ActivityDeps, RestoreTarget } from './types.js';
 
@@ -28,7 +28,7 @@ export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<
       ports.stack.listResources(stackName),
       ports.stack.getTemplate(stackName),
     ]);
-    const inTemplate = readVolumeRootDirectory(template, volumeName);
+    const inTemplate = volumeInTemplate(template, stackName, volumeName);
     // Only the services the template runs the volume's task definition in: the role may describe
     // the chat-db service alone (deploy/iam-policy.json), not every service of the stack.
     const serviceIds = new Set(servicesOfTaskDefinition(template, inTemplate.taskDefinition));
@@ -70,6 +70,22 @@ export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<
       accountId,
     };
   });
+}
+
+function volumeInTemplate(template: string, stackName: string, volumeName: string) {
+  try {
+    return readVolumeRootDirectory(template, volumeName);
+  } catch (error) {
+    if (!(error instanceof TemplateEditError) || error.code !== 'volume_not_found') throw error;
+    throw new StageFailure({
+      stage: 'resolve',
+      code: 'target_not_found',
+      reason: `${error.message} (stack ${stackName}; a volume in a nested stack is not this stack's)`,
+      production: 'unchanged',
+      next: NEXT,
+      cause: error,
+    });
+  }
 }
 
 async function candidatesAmong(
