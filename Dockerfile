@@ -17,6 +17,8 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The sandbox's simulator enforces the bot's own IAM policy on every call (src/sim/iam.ts).
+COPY deploy/iam-policy.json ./deploy/iam-policy.json
 # Sessions and locks live in CHATDB_STATE_DIR; mount a volume here so they survive restarts.
 RUN mkdir -p /app/data && chown node:node /app/data
 ENV CHATDB_STATE_DIR=/app/data

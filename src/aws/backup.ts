@@ -87,10 +87,17 @@ export function createBackupPort(client: BackupClient): BackupPort {
     },
 
     async startRestoreJob(input: StartRestoreInput) {
+      // AWS Backup's EFS restore metadata starts from what GetRecoveryPointRestoreMetadata gave,
+      // then names the target: the source file system itself (newFileSystem false). The items
+      // key is sent as `ItemsToRestore`, the casing of the EFS restore section of the AWS Backup
+      // Developer Guide; the API reference's prose writes `itemsToRestore` (see src/sim README).
       const metadata: Record<string, string> = {
+        ...input.restoreMetadata,
         'file-system-id': input.fileSystemId,
         newFileSystem: 'false',
       };
+      delete metadata.itemsToRestore;
+      delete metadata.ItemsToRestore;
       if (input.itemsToRestore?.length) metadata.ItemsToRestore = JSON.stringify(input.itemsToRestore);
       const r = await call('StartRestoreJob', () =>
         client.send(

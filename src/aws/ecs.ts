@@ -34,6 +34,9 @@ export function createEcsPort(client: ECSClient, timing: WaitTiming): EcsPort {
         taskDefinitionArn: s.taskDefinition ?? '',
         desiredCount: s.desiredCount ?? 0,
         runningCount: s.runningCount ?? 0,
+        ...(s.launchType === undefined ? {} : { launchType: s.launchType }),
+        maximumPercent: s.deploymentConfiguration?.maximumPercent ?? 200,
+        minimumHealthyPercent: s.deploymentConfiguration?.minimumHealthyPercent ?? 100,
         deployments: (s.deployments ?? []).map((d) => ({
           id: d.id ?? '',
           status: d.status ?? '',

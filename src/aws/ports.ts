@@ -35,6 +35,8 @@ export interface StartRestoreInput {
   idempotencyToken: string;
   /** Item-level restore: absolute paths inside the file system (e.g. `/aws-backup-restore_X`). */
   itemsToRestore?: string[];
+  /** GetRecoveryPointRestoreMetadata's answer, which the job's metadata starts from. */
+  restoreMetadata?: Record<string, string>;
 }
 
 export interface BackupPort {
@@ -96,6 +98,11 @@ export interface Service {
   taskDefinitionArn: string;
   desiredCount: number;
   runningCount: number;
+  /** FARGATE, EC2 or EXTERNAL; absent with a capacity provider strategy. */
+  launchType?: string;
+  /** The rolling deployment's bounds, in percent of desiredCount (ECS's defaults: 200 and 100). */
+  maximumPercent: number;
+  minimumHealthyPercent: number;
   deployments: Deployment[];
   events: { at: Date; message: string }[];
 }
@@ -133,6 +140,12 @@ export interface StackResource {
 export interface Stack {
   id: string;
   name: string;
+  /** The service role CloudFormation uses for updates; absent: it uses the caller's credentials. */
+  roleArn?: string;
+  /** Set when this is a nested stack: the id of its direct parent. */
+  parentId?: string;
+  /** The change set of the stack's last executed update. */
+  changeSetId?: string;
   status: string;
   statusReason?: string;
   lastUpdatedAt?: Date;
@@ -161,7 +174,10 @@ export interface StackPort {
   describeStack(name: string): Promise<Stack>;
   /** The template as the stack holds it now (TemplateStage Original). */
   getTemplate(name: string): Promise<string>;
+  /** Every resource of the stack (ListStackResources, all pages). */
   listResources(name: string): Promise<StackResource[]>;
+  /** The stack policy's JSON, or undefined when the stack has none. */
+  getStackPolicy(name: string): Promise<string | undefined>;
   /** Creates the change set and waits for it; a "no changes" or other failure comes back as status FAILED. */
   createChangeSet(input: {
     stackName: string;
@@ -170,7 +186,8 @@ export interface StackPort {
     description: string;
   }): Promise<ChangeSet>;
   describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSet | undefined>;
-  executeChangeSet(stackName: string, changeSetName: string): Promise<void>;
+  /** `clientRequestToken` makes a retried call, or a resumed session's, one execution. */
+  executeChangeSet(stackName: string, changeSetName: string, clientRequestToken: string): Promise<void>;
   /** Newest first, stopping at events older than `since`. */
   stackEvents(name: string, since?: Date): Promise<StackEvent[]>;
 }
@@ -191,7 +208,7 @@ export interface SsmPort {
   runShellScript(
     instanceId: string,
     script: string,
-    opts?: { timeoutSeconds?: number },
+    opts?: { timeoutSeconds?: number; signal?: AbortSignal },
   ): Promise<CommandResult>;
 }
 

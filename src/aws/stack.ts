@@ -4,15 +4,16 @@ import {
   type CloudFormationClient,
   CreateChangeSetCommand,
   DescribeChangeSetCommand,
-  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetStackPolicyCommand,
   GetTemplateCommand,
   paginateDescribeStackEvents,
+  paginateListStackResources,
   waitUntilChangeSetCreateComplete,
 } from '@aws-sdk/client-cloudformation';
 import { AwsCallError, call, isAwsError, toAwsCallError } from './errors.js';
-import type { ChangeSet, Stack, StackEvent, StackPort, WaitTiming } from './ports.js';
+import type { ChangeSet, Stack, StackEvent, StackPort, StackResource, WaitTiming } from './ports.js';
 
 export function createStackPort(client: CloudFormationClient, timing: WaitTiming): StackPort {
   const waiter = (maxWaitTime: number) => ({
@@ -30,6 +31,9 @@ export function createStackPort(client: CloudFormationClient, timing: WaitTiming
     return {
       id: s.StackId ?? name,
       name: s.StackName ?? name,
+      ...(s.RoleARN === undefined ? {} : { roleArn: s.RoleARN }),
+      ...(s.ParentId === undefined ? {} : { parentId: s.ParentId }),
+      ...(s.ChangeSetId === undefined ? {} : { changeSetId: s.ChangeSetId }),
       status: s.StackStatus ?? 'UNKNOWN',
       statusReason: s.StackStatusReason,
       lastUpdatedAt: s.LastUpdatedTime,
@@ -74,15 +78,30 @@ export function createStackPort(client: CloudFormationClient, timing: WaitTiming
     },
 
     async listResources(name) {
-      const r = await call('DescribeStackResources', () =>
-        client.send(new DescribeStackResourcesCommand({ StackName: name })),
+      // ListStackResources pages through all of them; DescribeStackResources stops at 100.
+      const out: StackResource[] = [];
+      try {
+        for await (const page of paginateListStackResources({ client }, { StackName: name })) {
+          for (const res of page.StackResourceSummaries ?? []) {
+            out.push({
+              logicalId: res.LogicalResourceId ?? '',
+              physicalId: res.PhysicalResourceId ?? '',
+              type: res.ResourceType ?? '',
+              status: res.ResourceStatus ?? '',
+            });
+          }
+        }
+      } catch (error) {
+        throw toAwsCallError('ListStackResources', error);
+      }
+      return out;
+    },
+
+    async getStackPolicy(name) {
+      const r = await call('GetStackPolicy', () =>
+        client.send(new GetStackPolicyCommand({ StackName: name })),
       );
-      return (r.StackResources ?? []).map((res) => ({
-        logicalId: res.LogicalResourceId ?? '',
-        physicalId: res.PhysicalResourceId ?? '',
-        type: res.ResourceType ?? '',
-        status: res.ResourceStatus ?? '',
-      }));
+      return r.StackPolicyBody === undefined || r.StackPolicyBody === '' ? undefined : r.StackPolicyBody;
     },
 
     async createChangeSet({ stackName, changeSetName, templateBody, description }) {
@@ -124,9 +143,15 @@ export function createStackPort(client: CloudFormationClient, timing: WaitTiming
       return cs;
     },
 
-    async executeChangeSet(stackName, changeSetName) {
+    async executeChangeSet(stackName, changeSetName, clientRequestToken) {
       await call('ExecuteChangeSet', () =>
-        client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })),
+        client.send(
+          new ExecuteChangeSetCommand({
+            StackName: stackName,
+            ChangeSetName: changeSetName,
+            ClientRequestToken: clientRequestToken,
+          }),
+        ),
       );
     },
 

@@ -143,6 +143,22 @@ export function isRelativeDirPath(value: unknown): value is string {
   return parts.length <= MAX_DEPTH && parts.every((part) => PATH_COMPONENT.test(part));
 }
 
+/**
+ * A RootDirectory as the bot compares and records it. ECS documents no slash rule and the infra
+ * repo writes `RootDirectory: aws-backup-restore_…` without one; both name the same directory
+ * under the volume root, as does a trailing slash. Absent or empty means the root, '/'.
+ */
+export function normaliseRoot(root: string | undefined): string {
+  const trimmed = (root ?? '').replace(/\/+$/, '');
+  if (trimmed === '') return '/';
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** Whether two RootDirectory values name the same directory (see normaliseRoot). */
+export function sameRoot(a: string | undefined, b: string | undefined): boolean {
+  return normaliseRoot(a) === normaliseRoot(b);
+}
+
 function absoluteParts(value: unknown): string[] | undefined {
   if (typeof value !== 'string' || value.length > MAX_PATH || !value.startsWith('/')) return undefined;
   const parts = value.slice(1).split('/');

@@ -15,6 +15,7 @@ import {
   type RestoreJobCheckpoint,
   type RestoreTarget,
   StageFailure,
+  UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
 import type { ApproverCheck } from './approval.js';
 import { isRestoreError, RestoreError } from './errors.js';
@@ -28,6 +29,7 @@ import {
   pickTarget,
   planPoint,
   type RestorePlan,
+  type RollbackPlan,
 } from './plan.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
 import {
@@ -435,6 +437,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             newRoot,
             newTaskDefinitionArn: result.newTaskDefinitionArn,
             stoppedTasks: result.stoppedTaskArns.length,
+            deploymentCase: result.deploymentCase,
           },
         };
       }
@@ -601,6 +604,22 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     return resolved.session;
   }
 
+  /**
+   * The plan, once what would make its cutover fail has been checked (preflight): refused here,
+   * before any restore job, or carried as a warning for the confirming engineer.
+   */
+  async function checkedPlan<P extends RestorePlan | RollbackPlan>(
+    target: RestoreTarget,
+    plan: P,
+  ): Promise<P> {
+    const checked = await activities.preflight(target, plan.targetRoot);
+    if (checked.serviceRoleArn !== undefined) return plan;
+    return {
+      ...plan,
+      warnings: [{ code: 'no_service_role', actions: [...UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE] }],
+    };
+  }
+
   async function allSessions(): Promise<RestoreSession[]> {
     const listing = await store.list();
     for (const bad of listing.corrupt) log.warn({ file: bad.file, code: bad.code }, bad.message);
@@ -620,13 +639,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       fileSystemId: target.fileSystemId,
       fileSystemArn: target.fileSystemArn,
       currentRoot: target.currentRoot,
-      points: points.map((point, i) => {
-        const whyNot =
-          point.status !== 'COMPLETED'
-            ? `its status is ${point.status}${point.statusMessage ? `: ${point.statusMessage}` : ''}`
-            : undefined;
-        return { index: i + 1, point, restorable: whyNot === undefined, ...(whyNot ? { whyNot } : {}) };
-      }),
+      points: numberPoints(points, (point) => activities.whyNotRestorable(point)),
     } satisfies ListResult;
   }
 
@@ -665,7 +678,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           expectedDurationMinutes: outline.expectedDurationMinutes,
           rootEvidence: outline.evidence,
         });
-        return { type: 'resolved', plan };
+        return { type: 'resolved', plan: await checkedPlan(target, plan) };
       });
     },
 
@@ -693,7 +706,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           rollbackOf: back.sessionId,
           expectedDurationMinutes: 10,
         });
-        return { type: 'resolved', plan };
+        return { type: 'resolved', plan: await checkedPlan(target, plan) };
       });
     },
 
@@ -887,6 +900,28 @@ function pointFromPlan(plan: RestorePlan): RecoveryPoint {
 function describeOutcome(done: { aws?: AwsPatch; detail?: JsonObject }): string {
   const shown = JSON.stringify(done.aws ?? done.detail ?? {});
   return shown.length > 600 ? `${shown.slice(0, 600)}…` : shown;
+}
+
+/**
+ * The list as `start <n>` counts it: only points of the configured vault get a number; another
+ * vault's point is shown, unnumbered, with the reason it cannot be restored.
+ */
+function numberPoints(
+  points: readonly RecoveryPoint[],
+  whyNotRestorable: (point: RecoveryPoint) => string | undefined,
+): ListResult['points'] {
+  let n = 0;
+  return points.map((point) => {
+    const whyNot = whyNotRestorable(point);
+    const otherVault = whyNot?.startsWith('it is in vault') === true;
+    const index = otherVault ? undefined : ++n;
+    return {
+      ...(index === undefined ? {} : { index }),
+      point,
+      restorable: whyNot === undefined,
+      ...(whyNot ? { whyNot } : {}),
+    };
+  });
 }
 
 function describeChange(change: unknown): string {

@@ -69,8 +69,17 @@ export function planPoint(point: RecoveryPoint): PlanPoint {
  */
 export type RestoreMode = { kind: 'item'; path: string } | { kind: 'full' };
 
+/** Something the confirming engineer should know; display-only, not bound by the hash. */
+export type PlanWarning = {
+  /** The stack has no service role: CloudFormation would update it with the bot's own role. */
+  code: 'no_service_role';
+  /** What that role would then need beyond the deploy's policy. */
+  actions: string[];
+};
+
 interface PlanCommon extends PlanTarget {
   requester: string;
+  warnings?: PlanWarning[];
   /** A display estimate; not bound by the hash. */
   expectedDurationMinutes: number;
 }

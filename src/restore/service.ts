@@ -15,8 +15,11 @@ export type PointSpec =
   | { kind: 'before'; time: Date };
 
 export interface PointListing {
-  /** 1-based, newest first: what `start <n>` refers to. */
-  index: number;
+  /**
+   * 1-based, newest first: what `start <n>` refers to. Absent for a point in another vault
+   * (CHATDB_BACKUP_VAULT's points alone are numbered).
+   */
+  index?: number;
   point: RecoveryPoint;
   restorable: boolean;
   /** Why it cannot be restored (status, another resource), in plain words. */

@@ -16,6 +16,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { CFN_TAGS } from '../cfn-yaml-tags.js';
+import { normaliseRoot } from './names.js';
 
 export type TemplateEditErrorCode =
   | 'template_parse_error'
@@ -41,8 +42,10 @@ export class TemplateEditError extends Error {
 }
 
 export interface VolumeRoot {
-  /** The RootDirectory in force: the template's value, or '/' when the key is absent. */
+  /** The RootDirectory in force, normalised (normaliseRoot): '/' when the key is absent. */
   root: string;
+  /** Present when the template writes it without a leading slash, as the infra repo does. */
+  relative?: true;
   /** Whether the template states RootDirectory (false: absent, ECS uses '/'). */
   explicit: boolean;
   /** Logical id of the task definition resource that declares the volume. */
@@ -56,7 +59,7 @@ export interface VolumeRoot {
 export interface RootEdit {
   /** The whole template with only the RootDirectory line changed or inserted. */
   text: string;
-  /** The root before the edit ('/' when RootDirectory was absent). */
+  /** The root before the edit, normalised ('/' when RootDirectory was absent). */
   previousRoot: string;
   /** False when the template already had `newRoot`: `text` is then the input unchanged. */
   changed: boolean;
@@ -84,8 +87,9 @@ export function readVolumeRootDirectory(templateText: string, volumeName: string
   const found = locate(templateText, volumeName);
   const root = found.rootPair ? literalRoot(found.rootPair) : undefined;
   return {
-    root: root?.value ?? '/',
+    root: normaliseRoot(root?.value),
     explicit: root !== undefined,
+    ...(root !== undefined && !root.value.startsWith('/') ? { relative: true as const } : {}),
     taskDefinition: found.taskDefinition,
     ...refs(found),
   };
@@ -111,10 +115,12 @@ export function setVolumeRootDirectory(templateText: string, volumeName: string,
   let previousRoot: string;
   if (found.rootPair) {
     const current = literalRoot(found.rootPair);
-    previousRoot = current.value;
+    previousRoot = normaliseRoot(current.value);
     if (previousRoot === newRoot) return { text: templateText, previousRoot, changed: false, ...base };
+    // Keep the template's own style: a root written without the leading slash stays that way.
+    const written = current.value.startsWith('/') || newRoot === '/' ? newRoot : newRoot.slice(1);
     const [start, end] = current.node.range;
-    text = templateText.slice(0, start) + quoteLike(current.node, newRoot) + templateText.slice(end);
+    text = templateText.slice(0, start) + quoteLike(current.node, written) + templateText.slice(end);
   } else {
     previousRoot = '/';
     if (newRoot === '/') return { text: templateText, previousRoot, changed: false, ...base };
@@ -138,6 +144,32 @@ export function setVolumeRootDirectory(templateText: string, volumeName: string,
     );
   }
   return { text, previousRoot, changed: true, ...base };
+}
+
+/**
+ * The ECS services (logical ids) whose TaskDefinition is `!Ref <taskDefinition>` (or
+ * `{ Ref: … }`): the only services that can run the chat-db volume, so the only ones the bot
+ * needs to describe, and the only ones its role may describe.
+ */
+export function servicesOfTaskDefinition(templateText: string, taskDefinition: string): string[] {
+  const doc = parseDocument(templateText, { customTags: CFN_TAGS, uniqueKeys: true });
+  const resources = isMap(doc.contents) ? mapGet(doc.contents, 'Resources') : undefined;
+  if (!isMap(resources)) return [];
+  const out: string[] = [];
+  for (const resource of resources.items) {
+    const body = resource.value;
+    if (!isMap(body) || stringValue(mapGet(body, 'Type')) !== 'AWS::ECS::Service') continue;
+    const properties = mapGet(body, 'Properties');
+    const ref = isMap(properties) ? refTarget(mapGet(properties, 'TaskDefinition')) : undefined;
+    if (ref === taskDefinition && isScalar(resource.key)) out.push(String(resource.key.value));
+  }
+  return out;
+}
+
+function refTarget(node: Node | undefined): string | undefined {
+  if (isScalar(node) && node.tag === '!Ref' && typeof node.value === 'string') return node.value;
+  if (isMap(node) && node.items.length === 1) return stringValue(mapGet(node, 'Ref'));
+  return undefined;
 }
 
 function locate(templateText: string, volumeName: string): Located {

@@ -3,6 +3,7 @@ import type { Faults, OpInput, ServiceModule } from './kernel.js';
 import { SimError } from './kernel.js';
 import { paginate } from './pagination.js';
 import { RestoreJob } from './restore-job.js';
+import { AUTOMATIC_BACKUP_VAULT } from './scenario.js';
 import type { SimAccount, SimRecoveryPoint } from './world-types.js';
 
 export interface BackupOptions extends SimAccount {
@@ -28,17 +29,18 @@ export interface BackupWorld {
 const ROLE_RE = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 export function createBackup(opts: BackupOptions): BackupWorld {
-  const vaultArn = `arn:aws:backup:${opts.region}:${opts.accountId}:backup-vault:${opts.vault}`;
+  const vaultArn = (vault: string) => `arn:aws:backup:${opts.region}:${opts.accountId}:backup-vault:${vault}`;
+  const vaults = new Set([opts.vault, ...opts.points.map((p) => p.vault)]);
   const jobs: RestoreJob[] = [];
   const byToken = new Map<string, RestoreJob>();
   // Newest first, as the console and the CLI show them.
   const points = [...opts.points].sort((a, b) => b.createdAt - a.createdAt);
 
   const findPoint = (vault: unknown, arn: unknown): SimRecoveryPoint => {
-    if (vault !== opts.vault) {
+    if (typeof vault !== 'string' || !vaults.has(vault)) {
       throw new SimError('ResourceNotFoundException', `Backup vault ${String(vault)} does not exist.`, 404);
     }
-    const point = points.find((p) => p.arn === arn);
+    const point = points.find((p) => p.arn === arn && p.vault === vault);
     if (!point)
       throw new SimError('ResourceNotFoundException', `Recovery point ${String(arn)} not found.`, 404);
     return point;
@@ -46,8 +48,8 @@ export function createBackup(opts: BackupOptions): BackupWorld {
 
   const summary = (p: SimRecoveryPoint) => ({
     RecoveryPointArn: p.arn,
-    BackupVaultName: opts.vault,
-    BackupVaultArn: vaultArn,
+    BackupVaultName: p.vault,
+    BackupVaultArn: vaultArn(p.vault),
     ResourceArn: p.fs.arn,
     ResourceType: 'EFS',
     ResourceName: p.fs.name,
@@ -80,7 +82,7 @@ export function createBackup(opts: BackupOptions): BackupWorld {
       RestoreJobId: job.id,
       RecoveryPointArn: p.arn,
       SourceResourceArn: p.fs.arn,
-      BackupVaultArn: vaultArn,
+      BackupVaultArn: vaultArn(p.vault),
       CreationDate: new Date(job.createdAt),
       ...(job.completedAt !== undefined ? { CompletionDate: new Date(job.completedAt) } : {}),
       Status: job.status,
@@ -133,7 +135,7 @@ export function createBackup(opts: BackupOptions): BackupWorld {
     },
 
     ListRecoveryPointsByBackupVault(input: OpInput) {
-      if (input.BackupVaultName !== opts.vault) {
+      if (typeof input.BackupVaultName !== 'string' || !vaults.has(input.BackupVaultName)) {
         throw new SimError(
           'ResourceNotFoundException',
           `Backup vault ${String(input.BackupVaultName)} does not exist.`,
@@ -144,6 +146,7 @@ export function createBackup(opts: BackupOptions): BackupWorld {
       const before = dateFilter(input.ByCreatedBefore, 'ByCreatedBefore');
       const matching = points.filter(
         (p) =>
+          p.vault === input.BackupVaultName &&
           (input.ByResourceArn === undefined || p.fs.arn === input.ByResourceArn) &&
           (input.ByResourceType === undefined || input.ByResourceType === 'EFS') &&
           (after === undefined || p.createdAt >= after) &&
@@ -166,7 +169,7 @@ export function createBackup(opts: BackupOptions): BackupWorld {
     GetRecoveryPointRestoreMetadata(input: OpInput) {
       const p = findPoint(input.BackupVaultName, input.RecoveryPointArn);
       return {
-        BackupVaultArn: vaultArn,
+        BackupVaultArn: vaultArn(p.vault),
         RecoveryPointArn: p.arn,
         ResourceType: 'EFS',
         RestoreMetadata: {
@@ -204,7 +207,15 @@ export function createBackup(opts: BackupOptions): BackupWorld {
       }
       const point = points.find((p) => p.arn === arn);
       if (!point) throw new SimError('ResourceNotFoundException', `Recovery point ${arn} not found.`, 404);
-      if (point.status !== 'COMPLETED') {
+      if (point.vault === AUTOMATIC_BACKUP_VAULT) {
+        // The automatic backup vault's default access policy denies StartRestoreJob to everyone.
+        throw new SimError(
+          'AccessDeniedException',
+          `User is not authorized to perform: backup:StartRestoreJob on resource: ${arn} with an explicit deny in a resource-based policy`,
+          403,
+        );
+      }
+      if (point.status !== 'COMPLETED' && point.status !== 'AVAILABLE') {
         throw new SimError(
           'InvalidRequestException',
           `Recovery point ${arn} is in status ${point.status} and cannot be restored.`,

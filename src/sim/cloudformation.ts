@@ -3,6 +3,7 @@
 // that has to stabilise) with rollback when they fail. Answers use the awsQuery element names.
 
 import { createHash, randomUUID } from 'node:crypto';
+import { StackPolicyError, stackPolicyAllows } from '../cfn-stack-policy.js';
 import type { DeploymentOutcome, EcsWorld, ServiceSettings } from './ecs.js';
 import type { Faults, OpInput, ServiceModule } from './kernel.js';
 import { SimError } from './kernel.js';
@@ -46,6 +47,9 @@ export interface CloudFormationWorld {
 /** How long CloudFormation waits for an ECS service to stabilise before it gives up. */
 const SERVICE_STABILIZE_TIMEOUT_MS = 3 * 3_600_000;
 const EVENTS_PAGE_SIZE = 6;
+/** DescribeStackResources returns at most this many; ListStackResources pages through all. */
+const DESCRIBE_RESOURCES_CAP = 100;
+const LIST_RESOURCES_PAGE_SIZE = 4;
 const STACK_AGE_MS = 30 * 86_400_000;
 const NO_CHANGES =
   "The submitted information didn't contain changes. Submit different information to create a change set.";
@@ -152,6 +156,8 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
     capabilities: requiredCapability(initialTemplate) ? [requiredCapability(initialTemplate) as string] : [],
     outputs: [] as { key: string; value: string; description?: string; exportName?: string }[],
     changeSetId: undefined as string | undefined,
+    /** SetStackPolicy's body; none by default. */
+    policyBody: undefined as string | undefined,
   };
   const resources = new Map<string, ResourceRecord>();
   const events: EventRecord[] = [];
@@ -678,6 +684,11 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
     const evaluator = physicalEvaluator(cs.template, cs.parameters);
     try {
       for (const change of forward) {
+        const denied = policyDenial(change);
+        if (denied !== undefined) {
+          resourceEvent(change.logicalId, 'UPDATE_FAILED', { reason: denied });
+          throw new ResourceFailed(change.logicalId, denied);
+        }
         await applyChange(
           change,
           evaluator,
@@ -722,6 +733,20 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
     computeOutputs();
     stackEvent('UPDATE_COMPLETE');
     cs.executionStatus = 'EXECUTE_COMPLETE';
+  };
+
+  /** CloudFormation's refusal when the stack policy does not allow a change; undefined if it does. */
+  const policyDenial = (change: PlannedChange): string | undefined => {
+    if (stack.policyBody === undefined || change.action === 'Add') return undefined;
+    const action =
+      change.action === 'Remove'
+        ? 'Update:Delete'
+        : change.replacement === 'True'
+          ? 'Update:Replace'
+          : 'Update:Modify';
+    return stackPolicyAllows(stack.policyBody, action, change.logicalId, change.resourceType)
+      ? undefined
+      : `Action denied by stack policy: Statement [#1] does not allow [${action}] for resource [LogicalResourceId/${change.logicalId}]`;
   };
 
   const rollback = async (cs: ChangeSetRecord, applied: Applied[], failedId: string) => {
@@ -836,8 +861,51 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
         throw new SimError('ValidationError', 'Either StackName or PhysicalResourceId must be specified.');
       }
       const logical = input.LogicalResourceId === undefined ? undefined : String(input.LogicalResourceId);
-      const list = [...resources.values()].filter((r) => logical === undefined || r.logicalId === logical);
+      const list = [...resources.values()]
+        .filter((r) => logical === undefined || r.logicalId === logical)
+        .slice(0, DESCRIBE_RESOURCES_CAP);
       return { StackResources: list.map((r) => ({ ...resourceWire(r), Timestamp: iso(r.updatedAt) })) };
+    },
+
+    ListStackResources(input) {
+      requireStack(input.StackName, (n) => `Stack with id ${n} does not exist`);
+      const all = [...resources.values()];
+      let start = 0;
+      if (input.NextToken !== undefined && input.NextToken !== '') {
+        start = decodeEventsToken(String(input.NextToken), `${stackId}/resources`, all.length);
+      }
+      const page = all.slice(start, start + LIST_RESOURCES_PAGE_SIZE);
+      const end = start + page.length;
+      return {
+        StackResourceSummaries: page.map((r) => ({
+          LogicalResourceId: r.logicalId,
+          PhysicalResourceId: r.physicalId,
+          ResourceType: r.type,
+          LastUpdatedTimestamp: iso(r.updatedAt),
+          ResourceStatus: r.status,
+          ...(r.statusReason !== undefined ? { ResourceStatusReason: r.statusReason } : {}),
+          DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
+        })),
+        ...(end < all.length ? { NextToken: encodeEventsToken(`${stackId}/resources`, end) } : {}),
+      };
+    },
+
+    GetStackPolicy(input) {
+      requireStack(input.StackName, (n) => `Stack with id ${n} does not exist`);
+      return stack.policyBody === undefined ? {} : { StackPolicyBody: stack.policyBody };
+    },
+
+    SetStackPolicy(input) {
+      requireStack(input.StackName, (n) => `Stack with id ${n} does not exist`);
+      const body = typeof input.StackPolicyBody === 'string' ? input.StackPolicyBody : '';
+      try {
+        stackPolicyAllows(body, 'Update:Modify', 'Probe', 'AWS::CloudFormation::WaitConditionHandle');
+      } catch (error) {
+        if (error instanceof StackPolicyError) throw new SimError('ValidationError', error.message);
+        throw error;
+      }
+      stack.policyBody = body;
+      return {};
     },
 
     DescribeStackEvents(input) {
@@ -1070,8 +1138,13 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
       executions.accepted += 1;
       cs.executionStatus = 'EXECUTE_IN_PROGRESS';
       if (token !== undefined) cs.executionToken = token;
-      for (const other of changeSets) {
-        if (other !== cs && !other.executionStatus.startsWith('EXECUTE')) other.executionStatus = 'OBSOLETE';
+      // "After you execute a change set, CloudFormation removes all change sets associated with
+      // the stack" (ExecuteChangeSet). Whether the executed one itself stays readable the docs do
+      // not say; here it does, with its EXECUTE_* status, and the stack's ChangeSetId names it.
+      // The bot reads either (src/restore/activities/cutover.ts).
+      for (const other of changeSets.filter((c) => c !== cs)) {
+        changeSets.splice(changeSets.indexOf(other), 1);
+        other.status = 'DELETE_COMPLETE';
       }
       runUpdate(cs, truthy(input.DisableRollback))
         .catch((error: unknown) => {

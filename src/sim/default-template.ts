@@ -141,11 +141,12 @@ Resources:
       TaskDefinition: !Ref DbTaskDefinition
       LaunchType: FARGATE
       DesiredCount: 1
-      # MongoDB is single-writer: a second task on the same data never gets the
-      # lock, so a new task only starts once the old one has stopped.
+      # One MongoDB at a time: no room above the one task and none below it, so a
+      # deployment waits until the old task is stopped (the playbook's "kill the
+      # existing task").
       DeploymentConfiguration:
         MinimumHealthyPercent: 100
-        MaximumPercent: 200
+        MaximumPercent: 100
         DeploymentCircuitBreaker: { Enable: true, Rollback: false }
       NetworkConfiguration:
         AwsvpcConfiguration:

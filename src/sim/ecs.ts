@@ -1,10 +1,14 @@
 // ECS as the chat stack uses it: clusters, task definition revisions, services with rolling
 // deployments, and Fargate tasks whose EFS volumes are checked against the real directory trees.
 //
-// What matters for a restore is modelled closely: MongoDB is single-writer, so a task never gets
-// past PENDING while another task of its service that mounts the same file system is still
-// running; with minimumHealthyPercent 100 the scheduler never stops the old task first, so a
-// deployment waits until someone stops it. A volume whose RootDirectory does not exist fails the
+// What matters for a restore is modelled as ECS documents its rolling deployments
+// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html): ECS has
+// no lock on EFS. With maximumPercent room it starts the new task first and stops the old one once
+// the new one is healthy; with minimumHealthyPercent low enough it stops the old one first; with
+// neither (one task at 100 %/100 %) the deployment waits until someone stops the old task. On the
+// EC2 launch type a task with a fixed host port cannot be placed on the container instance whose
+// old task holds that port: the service event says "unable to place a task", and the deployment
+// waits the same way (one container instance per desired task here). A volume whose RootDirectory does not exist fails the
 // task with ECS's ResourceInitializationError; the deployment circuit breaker then marks the
 // deployment FAILED after a few such tasks. Outside a deployment, a stopped task is replaced.
 
@@ -147,10 +151,6 @@ interface TaskRecord {
   stopCode?: string;
   exitCode?: number;
   version: number;
-  /** Past the single-writer check: it has the file systems until it stops. */
-  holdsVolumes: boolean;
-  /** Waiting in PENDING for another task of its service to release the file systems. */
-  waiting: boolean;
   containerIds: string[];
 }
 
@@ -202,23 +202,31 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     (t.healthStatus === 'HEALTHY' || !hasHealthCheck(t.taskDefinition));
   const deploymentOf = (t: TaskRecord) => t.service.deployments.find((d) => d.id === t.deploymentId);
 
-  const efsIds = (td: TaskDefinitionRecord) =>
-    new Set(
-      td.volumes.flatMap((v) => (v.efsVolumeConfiguration ? [v.efsVolumeConfiguration.fileSystemId] : [])),
-    );
+  /** Host ports a task definition binds on its container instance (never with awsvpc). */
+  const fixedHostPorts = (td: TaskDefinitionRecord): number[] =>
+    td.networkMode === 'awsvpc'
+      ? []
+      : td.containerDefinitions.flatMap((c) =>
+          (Array.isArray(c.portMappings) ? (c.portMappings as { hostPort?: unknown }[]) : []).flatMap((p) =>
+            typeof p.hostPort === 'number' && p.hostPort > 0 ? [p.hostPort] : [],
+          ),
+        );
 
-  /** Another task of the service that has the same file system and has not stopped: MongoDB's lock. */
-  const lockHolder = (task: TaskRecord): TaskRecord | undefined => {
-    const mine = efsIds(task.taskDefinition);
-    if (mine.size === 0) return undefined;
-    return tasks.find(
+  /**
+   * Whether ECS can place one more task of the service now. Fargate always can; on EC2, a fixed
+   * host port is free only on a container instance none of the service's live tasks hold it on.
+   */
+  const placeable = (svc: ServiceRecord, td: TaskDefinitionRecord): boolean => {
+    if ((svc.launchType ?? 'FARGATE') !== 'EC2') return true;
+    const ports = fixedHostPorts(td);
+    if (ports.length === 0) return true;
+    const holding = tasks.filter(
       (t) =>
-        t !== task &&
-        t.service === task.service &&
-        t.holdsVolumes &&
+        t.service.cluster === svc.cluster &&
         t.lastStatus !== 'STOPPED' &&
-        [...efsIds(t.taskDefinition)].some((id) => mine.has(id)),
-    );
+        fixedHostPorts(t.taskDefinition).some((p) => ports.includes(p)),
+    ).length;
+    return holding < svc.desiredCount;
   };
 
   const event = (svc: ServiceRecord, message: string) => {
@@ -242,13 +250,11 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
       healthStatus: 'UNKNOWN',
       createdAt: now(),
       version: 1,
-      holdsVolumes: false,
-      waiting: false,
       containerIds: td.containerDefinitions.map(() => randomUUID()),
     };
     tasks.push(task);
     event(svc, `(service ${svc.name}) has started 1 tasks: (task ${id}).`);
-    timers.after(T * 0.25, () => claimVolumes(task));
+    timers.after(T * 0.25, () => provision(task));
     return task;
   };
 
@@ -256,24 +262,12 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     task.version += 1;
   };
 
-  const claimVolumes = (task: TaskRecord) => {
+  const provision = (task: TaskRecord) => {
     if (task.lastStatus === 'STOPPED' || task.desiredStatus === 'STOPPED') return;
     task.lastStatus = 'PENDING';
-    bump(task);
-    if (lockHolder(task)) {
-      task.waiting = true;
-      return;
-    }
-    task.waiting = false;
-    task.holdsVolumes = true;
     task.pullStartedAt = now();
+    bump(task);
     timers.after(T * 0.75, () => start(task));
-  };
-
-  const wakeWaiters = (svc: ServiceRecord) => {
-    for (const task of tasks) {
-      if (task.service === svc && task.waiting && task.desiredStatus === 'RUNNING') claimVolumes(task);
-    }
   };
 
   const start = (task: TaskRecord) => {
@@ -346,7 +340,6 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     task.stoppedReason = reason;
     task.stopCode = stopCode;
     task.stoppingAt = now();
-    task.waiting = false;
     bump(task);
     if (task.lastStatus === 'RUNNING') {
       event(task.service, `(service ${task.service.name}) has stopped 1 running tasks: (task ${task.id}).`);
@@ -370,9 +363,7 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     task.lastStatus = 'STOPPED';
     task.desiredStatus = 'STOPPED';
     task.stoppedAt = now();
-    task.waiting = false;
     bump(task);
-    wakeWaiters(task.service);
     reconcile(task.service);
   };
 
@@ -428,6 +419,11 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
         }
       }
       const room = Math.max(0, cap - inFlight());
+      const td = findTaskDefinition(primary.taskDefinitionArn) as TaskDefinitionRecord;
+      if (room > 0 && !placeable(svc, td)) {
+        unableToPlace(svc);
+        return;
+      }
       if (room > 0 && primary.failedTasks > 0) {
         // ECS backs off before retrying after a task failed; one launch at a time.
         primary.launchPending = true;
@@ -463,6 +459,16 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
         settle(primary, { state: 'COMPLETED' });
       }
     }
+  };
+
+  /** ECS's service event when no container instance can take the task; once per minute at most. */
+  const unableToPlace = (svc: ServiceRecord) => {
+    const last = svc.events.find((e) => e.message.includes('was unable to place a task'));
+    if (last !== undefined && now() - last.createdAt < 60_000) return;
+    event(
+      svc,
+      `(service ${svc.name}) was unable to place a task because no container instance met all of its requirements. The closest matching container-instance is already using a port required by your task. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
+    );
   };
 
   const newDeployment = (taskDefinitionArn: string, at: number, crashable: boolean): DeploymentRecord => ({
@@ -561,8 +567,6 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
           pullStoppedAt: at + 45_000,
           startedAt: at + 60_000,
           version: 4,
-          holdsVolumes: true,
-          waiting: false,
           containerIds: td.containerDefinitions.map(() => randomUUID()),
         });
       }

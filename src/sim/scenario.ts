@@ -57,9 +57,11 @@ export interface RecoveryPointSpec {
   id: string;
   /** Logical id of the file system it was taken from (`DbStorage`, `DumpStorage`). */
   fileSystem: string;
+  /** Its vault; default the scenario's backupVault. EFS automatic backups use AUTOMATIC_BACKUP_VAULT. */
+  vault?: string;
   /** Epoch ms; in a scenario file an ISO timestamp or `now-26h`. */
   createdAt: number;
-  status: 'COMPLETED' | 'PARTIAL' | 'CREATING' | 'DELETING' | 'EXPIRED';
+  status: 'COMPLETED' | 'AVAILABLE' | 'PARTIAL' | 'CREATING' | 'DELETING' | 'EXPIRED';
   statusMessage?: string;
   /** What the file system held when the point was taken. */
   tree: TreeSpec;
@@ -118,6 +120,17 @@ export interface Scenario {
    */
   restoreDirDigits: 0 | 3 | 6 | 9;
   taskDefinitionHistory?: TaskDefinitionHistorySpec;
+  iam: IamSettings;
+}
+
+/**
+ * The bot's role: deploy/iam-policy.json is enforced on every call unless `enforce` is false (the
+ * sandbox's "open" mode only). `parameters` override the deploy template parameters the simulator
+ * derives from the world (ChatStackName, ChatDbClusterName, …).
+ */
+export interface IamSettings {
+  enforce: boolean;
+  parameters: Record<string, string>;
 }
 
 /**
@@ -133,6 +146,9 @@ export class ScenarioError extends Error {
     this.name = 'ScenarioError';
   }
 }
+
+/** Where EFS automatic backups (BackupPolicy ENABLED) go; its default access policy denies restores. */
+export const AUTOMATIC_BACKUP_VAULT = 'aws/efs/automatic-backup-vault';
 
 export const LIVE_DB_DIR = '/aws-backup-restore_2026-05-14T17-27-00-417720408Z';
 const STALE_DIR = '/aws-backup-restore_2026-02-03T09-12-44-120Z';
@@ -171,6 +187,19 @@ export function defaultScenarioInput(): Record<string, unknown> {
       { id: '4C6E8A1B-3D5F-4B7A-9C2E-62738495A6B7', createdAt: 'now-50h', tree: nestedLayout },
       { id: '8E1A3C5F-7B9D-4F2A-A4C6-738495A6B7C8', createdAt: 'now-26h', tree: nestedLayout },
       { id: 'C9B7D5F3-1E2A-4C4B-8D6F-8495A6B7C8D9', createdAt: 'now-2h', tree: nestedLayout },
+      // EFS automatic backups (the template's BackupPolicy is ENABLED), newer than the vault's.
+      {
+        id: 'A7E5C3B1-9F8D-4E6C-B4A2-0F1E2D3C4B5A',
+        vault: AUTOMATIC_BACKUP_VAULT,
+        createdAt: 'now-1h',
+        tree: nestedLayout,
+      },
+      {
+        id: 'B8F6D4C2-0A9E-4F7D-85B3-1A2B3C4D5E6F',
+        vault: AUTOMATIC_BACKUP_VAULT,
+        createdAt: 'now-25h',
+        tree: nestedLayout,
+      },
       {
         id: 'D4F2B6A8-5C3E-4A1F-9B7D-95A6B7C8D9EA',
         fileSystem: 'DumpStorage',
@@ -195,6 +224,7 @@ export function defaultScenarioInput(): Record<string, unknown> {
     faults: {},
     restoreKeepsMtimes: true,
     restoreDirDigits: 9,
+    iam: { enforce: true, parameters: {} },
   };
 }
 
@@ -266,6 +296,7 @@ const KNOWN_KEYS = new Set([
   'restoreKeepsMtimes',
   'restoreDirDigits',
   'taskDefinitionHistory',
+  'iam',
 ]);
 
 function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
@@ -344,15 +375,26 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
       throw new ScenarioError(`${where}.createdAt must be an ISO timestamp or now-<duration> (e.g. now-26h)`);
     }
     const status = value.status ?? 'COMPLETED';
-    if (!['COMPLETED', 'PARTIAL', 'CREATING', 'DELETING', 'EXPIRED'].includes(status as string)) {
-      throw new ScenarioError(`${where}.status must be COMPLETED, PARTIAL, CREATING, DELETING or EXPIRED`);
+    if (
+      !['COMPLETED', 'AVAILABLE', 'PARTIAL', 'CREATING', 'DELETING', 'EXPIRED'].includes(status as string)
+    ) {
+      throw new ScenarioError(
+        `${where}.status must be COMPLETED, AVAILABLE, PARTIAL, CREATING, DELETING or EXPIRED`,
+      );
     }
     if (value.statusMessage !== undefined && typeof value.statusMessage !== 'string') {
       throw new ScenarioError(`${where}.statusMessage must be a string`);
     }
+    if (
+      value.vault !== undefined &&
+      (typeof value.vault !== 'string' || !/^[\w/-]{2,50}$/.test(value.vault))
+    ) {
+      throw new ScenarioError(`${where}.vault must be a backup vault name`);
+    }
     return {
       id,
       fileSystem,
+      ...(value.vault !== undefined ? { vault: value.vault as string } : {}),
       createdAt,
       status: status as RecoveryPointSpec['status'],
       ...(value.statusMessage !== undefined ? { statusMessage: value.statusMessage as string } : {}),
@@ -418,6 +460,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
   }
   const history =
     raw.taskDefinitionHistory === undefined ? undefined : historySpec(raw.taskDefinitionHistory, now);
+  const iam = iamSettings(raw.iam);
 
   return {
     region,
@@ -435,6 +478,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     pageSizes,
     seed,
     faults,
+    iam,
     restoreKeepsMtimes: raw.restoreKeepsMtimes,
     restoreDirDigits: digits,
     ...(history === undefined ? {} : { taskDefinitionHistory: history }),
@@ -477,6 +521,19 @@ function historySpec(value: unknown, now: number): TaskDefinitionHistorySpec {
       ? {}
       : { currentRegisteredAt: instant(value.currentRegisteredAt, `${where}.currentRegisteredAt`) }),
   };
+}
+
+function iamSettings(raw: unknown): IamSettings {
+  if (!isRecord(raw)) throw new ScenarioError('iam must be { enforce, parameters }');
+  for (const key of Object.keys(raw)) {
+    if (key !== 'enforce' && key !== 'parameters') throw new ScenarioError(`unknown key "iam.${key}"`);
+  }
+  if (typeof raw.enforce !== 'boolean') throw new ScenarioError('iam.enforce must be true or false');
+  const parameters = raw.parameters ?? {};
+  if (!isRecord(parameters) || Object.values(parameters).some((v) => typeof v !== 'string')) {
+    throw new ScenarioError('iam.parameters must map deploy template parameter names to strings');
+  }
+  return { enforce: raw.enforce, parameters: parameters as Record<string, string> };
 }
 
 const PATH_RE = /^\/([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/;

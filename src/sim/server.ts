@@ -6,6 +6,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSimClock } from './clock.js';
 import { createFaults, FaultSpecError, validateFaultPatch } from './faults.js';
+import {
+  createIamEnforcer,
+  DEPLOY_POLICY_PATH,
+  deployParameters,
+  type IamEnforcer,
+  readPolicyFile,
+} from './iam.js';
 import type { FaultSpec, ServiceName } from './kernel.js';
 import { SimError } from './kernel.js';
 import { AWS_JSON_CONTENT_TYPE, awsJsonErrorBody, encodeJson, restJsonErrorBody } from './protocol-json.js';
@@ -38,6 +45,8 @@ export interface SimState {
   /** Injected faults per `service:Operation` and kind (`throttle`, `5xx`). */
   faultsInjected: Record<string, { throttle: number; '5xx': number }>;
   restoreJobs: Record<string, unknown>[];
+  /** Calls the bot's role was refused (implicit deny), with the action and resource; [] when IAM is off. */
+  accessDenied: { action: string; resource: string }[];
   /** The CloudFormation + ECS world: stack status, template, task definitions, services, tasks. */
   stack: unknown;
   fileSystems: { logicalId: string; id: string; hostDir: string; tree: unknown }[];
@@ -66,6 +75,12 @@ const JSON_TARGETS: Record<string, ServiceName> = {
   AmazonSSM: 'ssm',
 };
 const MAX_BODY = 16 * 1024 * 1024;
+/**
+ * Calls signed with this access key id are an operator's (an administrator outside the bot):
+ * IAM lets them do anything, as a test or a sandbox user changing the world beside the bot.
+ * Every other key is the bot's task role, held to deploy/iam-policy.json.
+ */
+export const OPERATOR_ACCESS_KEY_ID = 'operator';
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const scenario = loadScenario(opts.scenario);
@@ -77,6 +92,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const clock = createSimClock(scenario.speed);
   const faults = createFaults(scenario.faults);
   const world = createWorld({ scenario, stateDir, clock, faults, stack: createStackPart });
+  const iam = scenario.iam.enforce ? createRole(scenario, world) : undefined;
   const random = mulberry32(scenario.seed);
   const calls: Record<string, number> = {};
   const faultsInjected: Record<string, { throttle: number; '5xx': number }> = {};
@@ -158,7 +174,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       }
       const handler = world.services[service]?.ops[op];
       if (!handler) throw unknownOp(key);
-      const result = await handler(input());
+      const decoded = input();
+      if (accessKeyId(req) !== OPERATOR_ACCESS_KEY_ID) iam?.authorize(service, op, decoded);
+      const result = await handler(decoded);
       send(res, protocol, op, requestId, { status: 200, result });
     } catch (error) {
       const rendered = errorFor(protocol, error, service);
@@ -226,13 +244,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     stateDir,
     scenario,
     state() {
-      const w = world.state() as Omit<SimState, 'endpoint' | 'speed' | 'faults' | 'calls' | 'faultsInjected'>;
+      const w = world.state() as Omit<
+        SimState,
+        'endpoint' | 'speed' | 'faults' | 'calls' | 'faultsInjected' | 'accessDenied'
+      >;
       return {
         endpoint,
         speed: clock.speed,
         faults: { ...faults.get() },
         calls: { ...calls },
         faultsInjected: structuredClone(faultsInjected),
+        accessDenied: iam?.denials() ?? [],
         ...w,
       };
     },
@@ -268,6 +290,22 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
   };
   return sim;
+}
+
+/** The bot's task role: the deploy's policy with this world's parameters, as a deployer would give them. */
+function createRole(scenario: Scenario, world: ReturnType<typeof createWorld>): IamEnforcer {
+  const stackState = world.state().stack as { stack?: { id?: string } } | null;
+  const parameters = deployParameters(scenario, stackState, scenario.iam.parameters);
+  const stackArn = stackState?.stack?.id;
+  return createIamEnforcer({
+    policy: readPolicyFile(DEPLOY_POLICY_PATH, parameters),
+    world: {
+      region: scenario.region,
+      accountId: scenario.accountId,
+      stackArn: (ref) => (ref === scenario.stackName || ref === stackArn ? stackArn : undefined),
+    },
+    principal: `arn:aws:sts::${scenario.accountId}:assumed-role/chatdb-restore-TaskRole/chatdb-restore`,
+  });
 }
 
 interface Rendered {
@@ -344,6 +382,11 @@ function unknownOp(what: string): SimError {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The access key id in the SigV4 credential scope: whose call this is. */
+function accessKeyId(req: IncomingMessage): string | undefined {
+  return /Credential=([^/]+)\//.exec(header(req, 'authorization') ?? '')?.[1];
 }
 
 /** The service name in the SigV4 credential scope (`Credential=AKID/date/region/service/aws4_request`). */

@@ -31,6 +31,8 @@ interface Invocation {
   parameters: Record<string, string[]>;
   script: string;
   executionTimeoutSec: number;
+  /** SendCommand's TimeoutSeconds: undelivered by then, the command never runs. */
+  deliveryTimeoutSec: number;
   requestedAt: number;
   visible: boolean;
   status: Status;
@@ -203,11 +205,11 @@ export function createSsm(opts: SsmOptions): SsmWorld {
       TargetCount: 1,
       CompletedCount: done ? 1 : 0,
       ErrorCount: done && inv.status !== 'Success' ? 1 : 0,
-      DeliveryTimedOutCount: 0,
+      DeliveryTimedOutCount: inv.statusDetails === 'DeliveryTimedOut' ? 1 : 0,
       ServiceRole: '',
       NotificationConfig: { NotificationArn: '', NotificationEvents: [], NotificationType: '' },
       CloudWatchOutputConfig: { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false },
-      TimeoutSeconds: 3600,
+      TimeoutSeconds: inv.deliveryTimeoutSec,
     };
   };
 
@@ -246,6 +248,17 @@ export function createSsm(opts: SsmOptions): SsmWorld {
           `executionTimeout must be 1 to 172800 seconds, got ${timeoutText}.`,
         );
       }
+      const deliveryTimeoutSec = input.TimeoutSeconds === undefined ? 3600 : Number(input.TimeoutSeconds);
+      if (
+        !Number.isInteger(deliveryTimeoutSec) ||
+        deliveryTimeoutSec < 30 ||
+        deliveryTimeoutSec > 2_592_000
+      ) {
+        throw new SimError(
+          'InvalidParameters',
+          `TimeoutSeconds must be 30 to 2592000 seconds, got ${String(input.TimeoutSeconds)}.`,
+        );
+      }
       const fault = opts.faults.take('ssm');
       const inv: Invocation = {
         commandId: randomUUID(),
@@ -254,6 +267,7 @@ export function createSsm(opts: SsmOptions): SsmWorld {
         parameters,
         script: `${commands.join('\n')}\n`,
         executionTimeoutSec,
+        deliveryTimeoutSec,
         requestedAt: opts.clock.now(),
         visible: false,
         status: 'Pending',
@@ -266,6 +280,16 @@ export function createSsm(opts: SsmOptions): SsmWorld {
         cancels: [],
       };
       invocations.push(inv);
+      if (opts.invocationDelayMs > deliveryTimeoutSec * 1000) {
+        // The agent does not pick it up in time: it never runs.
+        inv.cancels.push(
+          opts.clock.after(deliveryTimeoutSec * 1000, () => {
+            inv.visible = true;
+            finish(inv, 'TimedOut', 'DeliveryTimedOut', -1);
+          }),
+        );
+        return { Command: command(inv) };
+      }
       inv.cancels.push(opts.clock.after(opts.invocationDelayMs, () => start(inv)));
       inv.cancels.push(
         opts.clock.after(Math.max(opts.commandMs, opts.invocationDelayMs), () => {
@@ -274,6 +298,26 @@ export function createSsm(opts: SsmOptions): SsmWorld {
         }),
       );
       return { Command: command(inv) };
+    },
+
+    CancelCommand(input: OpInput) {
+      if (typeof input.CommandId !== 'string' || !UUID_RE.test(input.CommandId)) {
+        throw new SimError('InvalidCommandId', `Invalid command id ${String(input.CommandId)}.`);
+      }
+      const only = Array.isArray(input.InstanceIds) ? input.InstanceIds.map(String) : undefined;
+      const matching = invocations.filter(
+        (i) => i.commandId === input.CommandId && (only === undefined || only.includes(i.instanceId)),
+      );
+      if (matching.length === 0) {
+        throw new SimError('InvalidCommandId', `Command ${input.CommandId} does not exist.`);
+      }
+      for (const inv of matching) {
+        if (inv.endedAt !== undefined) continue;
+        if (inv.child) killGroup(inv.child);
+        inv.visible = true;
+        finish(inv, 'Cancelled', 'Cancelled', -1);
+      }
+      return {};
     },
 
     GetCommandInvocation(input: OpInput) {

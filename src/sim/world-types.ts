@@ -15,6 +15,8 @@ export interface SimRecoveryPoint {
   id: string;
   arn: string;
   fs: SimFileSystem;
+  /** The vault holding it: the scenario's backupVault, or EFS's automatic backup vault. */
+  vault: string;
   createdAt: number;
   completedAt?: number;
   status: string;

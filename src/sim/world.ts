@@ -79,8 +79,11 @@ export function createWorld(opts: {
       id: spec.id,
       arn: `arn:aws:backup:${scenario.region}:${scenario.accountId}:recovery-point:${spec.id}`,
       fs,
+      vault: spec.vault ?? scenario.backupVault,
       createdAt: spec.createdAt,
-      ...(spec.status === 'COMPLETED' ? { completedAt: spec.createdAt + 7 * 60_000 } : {}),
+      ...(spec.status === 'COMPLETED' || spec.status === 'AVAILABLE'
+        ? { completedAt: spec.createdAt + 7 * 60_000 }
+        : {}),
       status: spec.status,
       ...(spec.statusMessage !== undefined ? { statusMessage: spec.statusMessage } : {}),
       snapshotDir,

@@ -26,6 +26,7 @@ const STAR_RESOURCE_ACTIONS = [
   'ecs:ListTaskDefinitions',
   'ecs:ListTasks',
   'ssm:GetCommandInvocation',
+  'ssm:CancelCommand',
 ];
 
 function deployingSection(): string {
@@ -167,14 +168,18 @@ describe('deploy/iam-policy.json', () => {
     const region = 'arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:';
     const arn = (service: string, rest: string) => region.replace('%s', service) + rest;
     const stack = arn('cloudformation', 'stack/${ChatStackName}/*');
-    for (const a of ['DescribeStacks', 'DescribeStackResources', 'DescribeStackEvents', 'GetTemplate']) {
+    for (const a of [
+      'DescribeStacks',
+      'ListStackResources',
+      'DescribeStackEvents',
+      'GetTemplate',
+      'GetStackPolicy',
+    ]) {
       expect(resourcesOf(`cloudformation:${a}`)).toEqual([stack]);
     }
+    // Change set actions are authorised on the stack; the name is held by a condition key.
     for (const a of ['CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet']) {
-      expect(resourcesOf(`cloudformation:${a}`)).toEqual([
-        stack,
-        arn('cloudformation', 'changeSet/chatdb-restore-*/*'),
-      ]);
+      expect(resourcesOf(`cloudformation:${a}`)).toEqual([stack]);
     }
     expect(resourcesOf('elasticfilesystem:DescribeFileSystems')).toEqual([
       arn('elasticfilesystem', 'file-system/${ChatDbFileSystemId}'),
@@ -197,6 +202,9 @@ describe('deploy/iam-policy.json', () => {
 
   it('passes the restore role to AWS Backup only, and lists tasks of the chat-db cluster only', () => {
     const statementOf = (action: string) => policy.Statement.find((s) => asList(s.Action).includes(action));
+    expect(statementOf('cloudformation:ExecuteChangeSet')?.Condition).toEqual({
+      StringLike: { 'cloudformation:ChangeSetName': 'chatdb-restore-*' },
+    });
     expect(statementOf('iam:PassRole')?.Condition).toEqual({
       StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' },
     });

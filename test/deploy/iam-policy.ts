@@ -7,7 +7,7 @@ export interface PolicyStatement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface PolicyDocument {

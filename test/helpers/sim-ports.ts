@@ -11,11 +11,21 @@ import type { AwsPorts, WaitTiming } from '../../src/aws/ports.js';
 import { createSsmPort } from '../../src/aws/ssm.js';
 import { createStackPort } from '../../src/aws/stack.js';
 import type { ActivitySettings } from '../../src/restore/activities/types.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/server.js';
+import {
+  OPERATOR_ACCESS_KEY_ID,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../src/sim/server.js';
 
 export interface SimWithPorts {
   sim: Simulator;
   ports: AwsPorts;
+  /**
+   * The same ports signed as an operator (an administrator beside the bot), whom the simulator's
+   * IAM lets do anything: for a test that changes the world the way someone else would.
+   */
+  operator: AwsPorts;
   /** Activity settings pointing at the simulator, with fast polling. */
   settings: ActivitySettings;
   /** The simulator's world as `GET /_sim/state` returns it. */
@@ -65,6 +75,10 @@ export async function startSimWithPorts(
   const ports = fastRetries
     ? portsWithFastRetries(maxAttempts ?? 8, waitTiming)
     : createAwsPorts({ waitTiming, ...(maxAttempts !== undefined ? { maxAttempts } : {}) });
+  const operator = portsWithFastRetries(maxAttempts ?? 8, waitTiming, {
+    accessKeyId: OPERATOR_ACCESS_KEY_ID,
+    secretAccessKey: OPERATOR_ACCESS_KEY_ID,
+  });
   const simEnv = sim.env();
   const settings: ActivitySettings = {
     stackName: sim.scenario.stackName,
@@ -81,6 +95,7 @@ export async function startSimWithPorts(
   return {
     sim,
     ports,
+    operator,
     settings,
     async state() {
       const res = await fetch(`${sim.endpoint}/_sim/state`);
@@ -88,6 +103,7 @@ export async function startSimWithPorts(
     },
     async close() {
       ports.close();
+      operator.close();
       await sim.close();
       for (const [key, value] of saved) {
         if (value === undefined) delete process.env[key];
@@ -121,8 +137,16 @@ function fastRetryStrategy(maxAttempts: number) {
   };
 }
 
-function portsWithFastRetries(maxAttempts: number, timing: WaitTiming): AwsPorts & { close(): void } {
-  const config = { maxAttempts, retryStrategy: fastRetryStrategy(maxAttempts) };
+function portsWithFastRetries(
+  maxAttempts: number,
+  timing: WaitTiming,
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+): AwsPorts & { close(): void } {
+  const config = {
+    maxAttempts,
+    retryStrategy: fastRetryStrategy(maxAttempts),
+    ...(credentials === undefined ? {} : { credentials }),
+  };
   const clients = {
     backup: new BackupClient(config),
     efs: new EFSClient(config),

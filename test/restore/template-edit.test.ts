@@ -488,3 +488,22 @@ describe('setVolumeRootDirectory', () => {
     });
   });
 });
+
+describe('a RootDirectory written without the leading slash, as the infra repo writes it', () => {
+  const relative = TEMPLATE.replace(`RootDirectory: ${CURRENT}`, `RootDirectory: ${CURRENT.slice(1)}`);
+
+  it('reads it normalised, and says it is relative', () => {
+    expect(relative).not.toBe(TEMPLATE);
+    expect(readVolumeRootDirectory(relative, 'chat-db')).toMatchObject({ root: CURRENT, relative: true });
+    expect(readVolumeRootDirectory(TEMPLATE, 'chat-db').relative).toBeUndefined();
+  });
+
+  it('writes the new root in the same style, and reports the previous one normalised', () => {
+    const edit = setVolumeRootDirectory(relative, 'chat-db', NEXT);
+    expect(edit.previousRoot).toBe(CURRENT);
+    expect(edit.text).toContain(`RootDirectory: ${NEXT.slice(1)}\n`);
+    expect(edit.text).not.toContain(`RootDirectory: ${NEXT}`);
+    expect(readVolumeRootDirectory(edit.text, 'chat-db')).toMatchObject({ root: NEXT, relative: true });
+    expect(setVolumeRootDirectory(relative, 'chat-db', CURRENT).changed).toBe(false);
+  });
+});

@@ -70,8 +70,12 @@ describe('recovery points', () => {
     )) {
       pages.push(page);
     }
-    expect(pages.length).toBe(3); // 8 points, pages of 3
-    const points = pages.flatMap((p) => p.RecoveryPoints ?? []);
+    expect(pages.length).toBe(4); // 8 points in the vault and 2 automatic backups, pages of 3
+    const all = pages.flatMap((p) => p.RecoveryPoints ?? []);
+    expect(all).toHaveLength(10);
+    // ListRecoveryPointsByResource is not scoped to a vault: EFS automatic backups come too.
+    expect(all.filter((p) => p.BackupVaultName === 'aws/efs/automatic-backup-vault')).toHaveLength(2);
+    const points = all.filter((p) => p.BackupVaultName === VAULT);
     expect(points).toHaveLength(8);
     expect(points[0]?.RecoveryPointArn).toBe(pointArn(POINTS.newest));
     const times = points.map((p) => p.CreationDate?.getTime() ?? 0);

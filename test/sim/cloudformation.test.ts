@@ -274,9 +274,9 @@ describe('CloudFormation through the SDK', () => {
         const svc = (
           await ecs.send(new DescribeServicesCommand({ cluster: clusterName, services: ['chat-db'] }))
         ).services?.[0];
-        return svc?.deployments?.length === 2 && svc.deployments[0]?.pendingCount === 1;
+        return svc?.deployments?.length === 2 && svc.deployments[0]?.runningCount === 0;
       },
-      { what: 'the new deployment to wait on the old task' },
+      { what: 'the new deployment to stall on the old task' },
     );
     await expect(
       waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 1, ...WAIT }, { StackName: STACK }),

@@ -1,6 +1,7 @@
 // ECS through the real SDK client against the simulator: the operations the bot uses, the
-// ListTasks paginator, and the servicesStable waiter, including the deployment that cannot finish
-// while the old chat-db task holds the database.
+// ListTasks paginator, and the servicesStable waiter, and rolling deployments as ECS documents
+// them: stalled at 100 %/100 % until the old task is stopped, start-first with maximumPercent
+// room, stop-first with minimumHealthyPercent 0, and "unable to place" on EC2 with a host port.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,8 +52,11 @@ afterEach(async () => {
 });
 
 /** A fresh world at 1000× speed: a 60 s task start takes 60 ms, CloudFormation's 3 h limit 10.8 s. */
-async function start(faults: Record<string, unknown> = {}) {
-  sim = await withSim({ speed: 1000, scenario: { faults } });
+async function start(faults: Record<string, unknown> = {}, templateBody?: string) {
+  sim = await withSim({
+    speed: 1000,
+    scenario: { faults, ...(templateBody === undefined ? {} : { templateBody }) },
+  });
   ecs = new ECSClient(clientConfig(sim));
   cfn = new CloudFormationClient(clientConfig(sim));
   const { StackResourceDetail } = await cfn.send(
@@ -76,13 +80,23 @@ async function serviceTasks(
   return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
 }
 
-async function deployNewRoot(root: string) {
+/** The default template with the chat-db service's deployment configuration (and more) replaced. */
+function dbDeployment(min: number, max: number, template = DEFAULT_TEMPLATE): string {
+  const out = template.replace(
+    /MinimumHealthyPercent: 100\n(\s+)MaximumPercent: 100/,
+    `MinimumHealthyPercent: ${min}\n$1MaximumPercent: ${max}`,
+  );
+  if (out === template) throw new Error('the chat-db deployment configuration was not found');
+  return out;
+}
+
+async function deployNewRoot(root: string, template = DEFAULT_TEMPLATE) {
   const stack = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0];
   await cfn.send(
     new CreateChangeSetCommand({
       StackName: STACK,
       ChangeSetName: 'cutover',
-      TemplateBody: DEFAULT_TEMPLATE.replace(LIVE_ROOT, root),
+      TemplateBody: template.replace(LIVE_ROOT, root),
       Parameters: (stack?.Parameters ?? []).map((p) => ({
         ParameterKey: p.ParameterKey,
         UsePreviousValue: true,
@@ -112,7 +126,7 @@ describe('ECS through the SDK', () => {
       clusterArn: `arn:aws:ecs:eu-central-1:123456789012:cluster/${cluster}`,
       desiredCount: 1,
       runningCount: 1,
-      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 },
+      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 100 },
     });
     expect(svc?.createdAt).toBeInstanceOf(Date);
     expect(svc?.deployments?.[0]?.rolloutState).toBe('COMPLETED');
@@ -212,7 +226,7 @@ describe('ECS through the SDK', () => {
     }
   });
 
-  it('the new deployment waits on the old task: not stable until it is stopped', async () => {
+  it('at 100 %/100 % the deployment stalls: no new task until the old one is stopped', async () => {
     const { sim: s, cluster } = await start();
     mkdirSync(join(s.env().CHATDB_INSPECTOR_MOUNT as string, NEW_ROOT));
     const [old] = await serviceTasks(cluster);
@@ -222,14 +236,15 @@ describe('ECS through the SDK', () => {
       async () => {
         const svc = (await ecs.send(new DescribeServicesCommand({ cluster, services: ['chat-db'] })))
           .services?.[0];
-        return svc?.deployments?.length === 2 && svc.deployments[0]?.pendingCount === 1 ? svc : undefined;
+        return svc?.deployments?.length === 2 ? svc : undefined;
       },
-      { what: 'the new deployment to wait on the old task' },
+      { what: 'the new deployment' },
     );
     expect(waiting.deployments?.[0]).toMatchObject({
       status: 'PRIMARY',
       rolloutState: 'IN_PROGRESS',
       runningCount: 0,
+      pendingCount: 0,
     });
     expect(waiting.deployments?.[1]).toMatchObject({
       status: 'ACTIVE',
@@ -238,8 +253,7 @@ describe('ECS through the SDK', () => {
     await expect(
       waitUntilServicesStable({ client: ecs, maxWaitTime: 1, ...WAIT }, { cluster, services: ['chat-db'] }),
     ).rejects.toMatchObject({ name: 'TimeoutError' });
-    const pending = (await serviceTasks(cluster)).find((t) => t.taskArn !== old?.taskArn);
-    expect(pending).toMatchObject({ lastStatus: 'PENDING', desiredStatus: 'RUNNING' });
+    expect((await serviceTasks(cluster)).map((t) => t.taskArn)).toEqual([old?.taskArn]);
 
     await ecs.send(new StopTaskCommand({ cluster, task: old?.taskArn, reason: 'chatdb-restore: cut over' }));
     const stable = await waitUntilServicesStable(
@@ -251,15 +265,74 @@ describe('ECS through the SDK', () => {
       .services?.[0];
     expect(svc?.taskDefinition).toMatch(/:task-definition\/chat-db:2$/);
     const [running] = await serviceTasks(cluster);
-    expect(running).toMatchObject({
-      taskArn: pending?.taskArn,
-      lastStatus: 'RUNNING',
-      taskDefinitionArn: svc?.taskDefinition,
-    });
+    expect(running).toMatchObject({ lastStatus: 'RUNNING', taskDefinitionArn: svc?.taskDefinition });
     const { taskDefinition } = await ecs.send(
       new DescribeTaskDefinitionCommand({ taskDefinition: svc?.taskDefinition }),
     );
     expect(taskDefinition?.volumes?.[0]?.efsVolumeConfiguration?.rootDirectory).toBe(NEW_ROOT);
+    expect(
+      (await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 30, ...WAIT }, { StackName: STACK }))
+        .state,
+    ).toBe('SUCCESS');
+  });
+
+  it('with maximumPercent room ECS starts the new task first and stops the old one once it is healthy', async () => {
+    const template = dbDeployment(100, 200);
+    const { sim: s, cluster } = await start({}, template);
+    mkdirSync(join(s.env().CHATDB_INSPECTOR_MOUNT as string, NEW_ROOT));
+    const [old] = await serviceTasks(cluster);
+    await deployNewRoot(NEW_ROOT, template);
+    expect(
+      (await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 30, ...WAIT }, { StackName: STACK }))
+        .state,
+    ).toBe('SUCCESS');
+    const [running] = await serviceTasks(cluster);
+    const [stopped] = (await serviceTasks(cluster, 'STOPPED')).filter((t) => t.taskArn === old?.taskArn);
+    expect(stopped?.stopCode).toBe('ServiceSchedulerInitiated');
+    // The new task ran before the old one was asked to stop.
+    expect((running?.startedAt?.getTime() ?? Infinity) <= (stopped?.stoppingAt?.getTime() ?? 0)).toBe(true);
+  });
+
+  it('with minimumHealthyPercent 0 ECS stops the old task before it starts the new one', async () => {
+    const template = dbDeployment(0, 100);
+    const { sim: s, cluster } = await start({}, template);
+    mkdirSync(join(s.env().CHATDB_INSPECTOR_MOUNT as string, NEW_ROOT));
+    const [old] = await serviceTasks(cluster);
+    await deployNewRoot(NEW_ROOT, template);
+    expect(
+      (await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 30, ...WAIT }, { StackName: STACK }))
+        .state,
+    ).toBe('SUCCESS');
+    const [stopped] = (await serviceTasks(cluster, 'STOPPED')).filter((t) => t.taskArn === old?.taskArn);
+    const [running] = await serviceTasks(cluster);
+    expect(stopped?.stopCode).toBe('ServiceSchedulerInitiated');
+    expect((stopped?.stoppedAt?.getTime() ?? 0) <= (running?.startedAt?.getTime() ?? 0)).toBe(true);
+  });
+
+  it('on EC2 a fixed host port the old task holds leaves the new one unplaced until it is stopped', async () => {
+    const template = dbDeployment(100, 200)
+      .replace(
+        /(DbTaskDefinition:[\s\S]*?)RequiresCompatibilities: \[FARGATE\]\n\s+NetworkMode: awsvpc/,
+        '$1RequiresCompatibilities: [EC2]\n      NetworkMode: bridge',
+      )
+      .replace(/(\s+)- ContainerPort: 27017/, '$1- ContainerPort: 27017$1  HostPort: 27017')
+      .replace(/(ServiceName: chat-db[\s\S]*?)LaunchType: FARGATE/, '$1LaunchType: EC2');
+    const { sim: s, cluster } = await start({}, template);
+    mkdirSync(join(s.env().CHATDB_INSPECTOR_MOUNT as string, NEW_ROOT));
+    const [old] = await serviceTasks(cluster);
+    await deployNewRoot(NEW_ROOT, template);
+    const svc = await waitFor(
+      async () => {
+        const found = (await ecs.send(new DescribeServicesCommand({ cluster, services: ['chat-db'] })))
+          .services?.[0];
+        return found?.events?.some((e) => e.message?.includes('was unable to place a task'))
+          ? found
+          : undefined;
+      },
+      { what: 'the unable-to-place event' },
+    );
+    expect(svc.deployments?.[0]).toMatchObject({ runningCount: 0, pendingCount: 0 });
+    await ecs.send(new StopTaskCommand({ cluster, task: old?.taskArn }));
     expect(
       (await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 30, ...WAIT }, { StackName: STACK }))
         .state,
@@ -272,8 +345,9 @@ describe('ECS through the SDK', () => {
     await deployNewRoot('/aws-backup-restore_gone');
     await waitFor(
       async () =>
-        (await serviceTasks(cluster)).some((t) => t.taskArn !== old?.taskArn && t.lastStatus === 'PENDING'),
-      { what: 'the new task to wait' },
+        (await ecs.send(new DescribeServicesCommand({ cluster, services: ['chat-db'] }))).services?.[0]
+          ?.deployments?.length === 2,
+      { what: 'the new deployment' },
     );
     await ecs.send(new StopTaskCommand({ cluster, task: old?.taskArn }));
     await expect(

@@ -50,8 +50,13 @@ describe('the default scenario', () => {
     ).toBe(true);
     expect(db.some((p) => p.status !== 'COMPLETED')).toBe(true);
     expect(s.recoveryPoints.some((p) => p.fileSystem === 'DumpStorage')).toBe(true);
-    // Recent points are relative to now; the newest is two hours old.
-    expect(Math.max(...db.map((p) => p.createdAt))).toBe(NOW - 2 * 3_600_000);
+    // Recent points are relative to now; the vault's newest is two hours old, an automatic
+    // backup (in EFS's own vault) one hour.
+    const inVault = db.filter((p) => p.vault === undefined);
+    expect(Math.max(...inVault.map((p) => p.createdAt))).toBe(NOW - 2 * 3_600_000);
+    expect(db.filter((p) => p.vault === 'aws/efs/automatic-backup-vault').map((p) => p.createdAt)).toContain(
+      NOW - 3_600_000,
+    );
     // Every root-layout point predates the move into LIVE_DB_DIR, every nested one follows it.
     const moved = Date.parse('2026-05-14T17:27:00Z');
     expect(db.filter((p) => p.tree.db === '/').every((p) => p.createdAt < moved)).toBe(true);

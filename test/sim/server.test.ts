@@ -158,7 +158,7 @@ describe('the /_sim endpoints', () => {
     );
     expect(live?.size).toBeGreaterThan(0);
     expect(live?.children?.length).toBeGreaterThan(5);
-    expect(state.recoveryPoints).toHaveLength(9);
+    expect(state.recoveryPoints).toHaveLength(11);
     expect(state.inspector.mountPath).toBe(sim.env().CHATDB_INSPECTOR_MOUNT);
     expect(state).toHaveProperty('restoreJobs');
     expect(state).toHaveProperty('stack');

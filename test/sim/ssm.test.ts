@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CancelCommandCommand,
   GetCommandInvocationCommand,
   type GetCommandInvocationCommandOutput,
   ListCommandInvocationsCommand,
@@ -206,5 +207,40 @@ describe('SSM eventual consistency', () => {
       client.destroy();
       await slow.close();
     }
+  });
+});
+
+describe('delivery timeout and cancellation', () => {
+  it('a command the agent does not pick up within TimeoutSeconds never runs', async () => {
+    const late = await withSim({ scenario: { durations: { ssmInvocationDelayMs: '2m' } } });
+    const client = new SSMClient(clientConfig(late));
+    const marker = `${late.env().CHATDB_INSPECTOR_MOUNT as string}/ran-late`;
+    const r = await client.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [INSPECTOR],
+        TimeoutSeconds: 30,
+        Parameters: { commands: [`touch '${marker}'`] },
+      }),
+    );
+    expect(r.Command?.TimeoutSeconds).toBe(30);
+    const inv = await result(client, r.Command?.CommandId as string);
+    expect(inv).toMatchObject({ Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut' });
+    expect(existsSync(marker)).toBe(false);
+    client.destroy();
+    await late.close();
+  });
+
+  it('CancelCommand stops a running command: Cancelled, and the script goes no further', async () => {
+    const mount = sim.env().CHATDB_INSPECTOR_MOUNT as string;
+    const id = await send(ssm, ['sleep 20', `touch '${mount}/after-cancel'`]);
+    await eventually(async () => {
+      const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: id, InstanceId: INSPECTOR }));
+      return inv.Status === 'InProgress' ? inv : undefined;
+    });
+    await ssm.send(new CancelCommandCommand({ CommandId: id, InstanceIds: [INSPECTOR] }));
+    expect(await result(ssm, id)).toMatchObject({ Status: 'Cancelled' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(join(mount, 'after-cancel'))).toBe(false);
   });
 });

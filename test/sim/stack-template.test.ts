@@ -153,7 +153,7 @@ describe('template evaluation', () => {
       taskDefinition: 'phys-DbTaskDefinition',
       desiredCount: 1,
       minimumHealthyPercent: 100,
-      maximumPercent: 200,
+      maximumPercent: 100,
       circuitBreaker: true,
       launchType: 'FARGATE',
     });

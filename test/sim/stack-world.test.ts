@@ -274,7 +274,7 @@ describe('the stack at start', () => {
       runningCount: 1,
       pendingCount: 0,
       taskDefinition: taskDefinition.taskDefinitionArn,
-      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 },
+      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 100 },
     });
     expect(svc.deployments).toHaveLength(1);
     expect(svc.deployments[0]).toMatchObject({
@@ -599,16 +599,15 @@ describe('stack updates', () => {
     expect((await w.stack()).StackStatus).toBe('UPDATE_IN_PROGRESS');
   }
 
-  /** The new deployment has started its task, which waits for the file system. */
+  /** The new deployment exists and, at 100 %/100 %, has no room to start its task. */
   const waitingDeployment = (w: ReturnType<typeof makeWorld>) =>
     waitFor(
       async () => {
         const svc = await w.service();
         const running = await w.tasks();
-        const fresh = running.find((t) => t.taskDefinitionArn === svc.deployments[0].taskDefinition);
-        return svc.deployments.length === 2 && fresh?.lastStatus === 'PENDING' ? { svc, running } : undefined;
+        return svc.deployments.length === 2 ? { svc, running } : undefined;
       },
-      { what: 'the new deployment to wait on the old task' },
+      { what: 'the new deployment to stall on the old task' },
     );
 
   it('waits for the old task, then completes on the new revision once it is stopped', async () => {
@@ -624,7 +623,7 @@ describe('stack updates', () => {
       taskDefinition: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db:2',
       desiredCount: 1,
       runningCount: 0,
-      pendingCount: 1,
+      pendingCount: 0,
     });
     expect(active).toMatchObject({
       status: 'ACTIVE',
@@ -632,13 +631,12 @@ describe('stack updates', () => {
       runningCount: 1,
     });
 
-    // Ten task-start durations later nothing has moved: the single writer still holds the data.
+    // Ten task-start durations later nothing has moved: no room above one task, none below it.
     await sleep(600);
     expect((await w.stack()).StackStatus).toBe('UPDATE_IN_PROGRESS');
     const stillWaiting = await w.tasks();
     expect(stillWaiting.map((t) => [t.taskDefinitionArn.split(':').at(-1), t.lastStatus]).sort()).toEqual([
       ['1', 'RUNNING'],
-      ['2', 'PENDING'],
     ]);
     const { StackResourceDetail } = await w.cf('DescribeStackResource', {
       StackName: STACK,
@@ -783,7 +781,7 @@ describe('stack updates', () => {
     );
   });
 
-  it('refuses a second execution while the first runs, and makes other change sets obsolete', async () => {
+  it("refuses a second execution while the first runs, and deletes the stack's other change sets", async () => {
     const w = makeWorld();
     await w.createChangeSet('other', withRoot('/chatdb-restore_other'));
     await executeNewRoot(w, NEW_ROOT);
@@ -792,19 +790,21 @@ describe('stack updates', () => {
       'InvalidChangeSetStatus',
       /current execution status of \[EXECUTE_IN_PROGRESS\]$/,
     );
+    // "After you execute a change set, CloudFormation removes all change sets associated with the stack."
     await expectSimError(
       w.cf('ExecuteChangeSet', { StackName: STACK, ChangeSetName: 'other' }),
-      'InvalidChangeSetStatus',
+      'ChangeSetNotFound',
     );
-    expect(
-      (await w.cf('DescribeChangeSet', { StackName: STACK, ChangeSetName: 'other' })).ExecutionStatus,
-    ).toBe('OBSOLETE');
+    await expectSimError(
+      w.cf('DescribeChangeSet', { StackName: STACK, ChangeSetName: 'other' }),
+      'ChangeSetNotFound',
+    );
     await expectSimError(
       w.createChangeSet('during', withRoot('/x')),
       'ValidationError',
       /is in UPDATE_IN_PROGRESS state and can not be updated\.$/,
     );
-    expect(w.state().executions).toEqual({ accepted: 1, refused: 2 });
+    expect(w.state().executions).toEqual({ accepted: 1, refused: 1 });
   });
 
   it('rolls back to the previous revision when the new RootDirectory does not exist', async () => {

@@ -1,4 +1,9 @@
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/server.js';
+import {
+  OPERATOR_ACCESS_KEY_ID,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../src/sim/server.js';
 
 export const REGION = 'eu-central-1';
 export const DB_FS = 'fs-0db0c4a7e1';
@@ -8,12 +13,15 @@ export const VAULT = 'chat-backups';
 export const ROLE = 'arn:aws:iam::123456789012:role/chatdb-restore';
 export const INSPECTOR = 'i-0a1b2c3d4e5f60718';
 
-/** Client config for the real SDK clients pointed at the simulator. */
-export function clientConfig(sim: Simulator, maxAttempts = 3) {
+/**
+ * Client config for the real SDK clients pointed at the simulator, signed as an operator: these
+ * tests exercise the services themselves, not the bot's role (test/sim/iam.test.ts does that).
+ */
+export function clientConfig(sim: Simulator, maxAttempts = 3, accessKeyId = OPERATOR_ACCESS_KEY_ID) {
   return {
     endpoint: sim.endpoint,
     region: REGION,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    credentials: { accessKeyId, secretAccessKey: 'y' },
     maxAttempts,
   };
 }

@@ -1,7 +1,7 @@
 import { AwsCallError } from '../../aws/errors.js';
 import type { ChangeSet, Service, Stack, StackEvent } from '../../aws/ports.js';
 import { diffTemplate } from '../template-diff.js';
-import { setVolumeRootDirectory } from '../template-edit.js';
+import { servicesOfTaskDefinition, setVolumeRootDirectory } from '../template-edit.js';
 import {
   asStage,
   isAbort,
@@ -51,8 +51,17 @@ export interface CutoverHooks extends ActivityHooks<CutoverCheckpoint> {
   progress?(p: { stackStatus: string; detail?: string }): void;
 }
 
+/**
+ * How ECS replaced the old task: it started the new one first (maximumPercent room) or stopped
+ * the old one first (minimumHealthyPercent below 100) by itself, or the deployment stalled
+ * (no room either way, or the new task could not be placed beside the old one) and the bot
+ * stopped the old task, as the playbook does by hand.
+ */
+export type DeploymentCase = 'start_first' | 'stop_first' | 'stalled' | 'unable_to_place';
+
 export interface CutoverResult {
   newTaskDefinitionArn: string;
+  deploymentCase: DeploymentCase;
   stoppedTaskArns: string[];
   templateDiff: string;
   previousRoot: string;
@@ -80,9 +89,9 @@ const NEXT_CUT_OVER =
   'The service runs on the new root but did not become stable. Check the chat-db task; `/chatdb-restore rollback` returns to the previous root.';
 
 /**
- * Points the chat-db volume at `newRoot` through a change set, stops the old task once the new
- * deployment waits on it (MongoDB is single-writer), and waits for the stack and the service to
- * settle. Re-runnable at any point: an executed change set is never executed again, and only
+ * Points the chat-db volume at `newRoot` through a change set that may change nothing but the
+ * chat-db task definition and service, stops the old task only when the deployment stalls on it
+ * (see stallOf), and waits for the stack and the service to settle. Re-runnable at any point: an executed change set is never executed again, and only
  * tasks still RUNNING on the old task definition that were not already stopped are stopped.
  */
 export async function cutover(
@@ -103,10 +112,16 @@ export async function cutover(
   if (!input.state.executed) {
     await asStage('cutover', 'unchanged', NEXT_BEFORE, async () => {
       const existing = await ports.stack.describeChangeSet(stackName, changeSetName);
-      if (existing && RAN.has(existing.executionStatus)) {
+      const stackNow = await ports.stack.describeStack(stackName);
+      // CloudFormation deletes a stack's change sets once one is executed, so the stack's own
+      // ChangeSetId is the record that ours ran, when the change set itself is gone.
+      const ranOurs =
+        (existing !== undefined && RAN.has(existing.executionStatus)) ||
+        (changeSetId !== undefined && stackNow.changeSetId === changeSetId);
+      if (ranOurs) {
         // An earlier run executed it and stopped before it could say so.
-        changeSetId = existing.id;
-        executedAt = (await ports.stack.describeStack(stackName)).lastUpdatedAt ?? new Date();
+        changeSetId = existing?.id ?? changeSetId;
+        executedAt = stackNow.lastUpdatedAt ?? new Date();
         await hooks.checkpoint({ executed: true, executedAt });
         return;
       }
@@ -136,15 +151,23 @@ export async function cutover(
           next: NEXT_BEFORE,
         });
       }
+      checkScope(changeSet, edit.taskDefinition, servicesOfTaskDefinition(template, edit.taskDefinition));
 
       throwIfAborted(signal);
       if (!RAN.has(changeSet.executionStatus)) {
         try {
-          await ports.stack.executeChangeSet(stackName, changeSetName);
+          // The change set's name is unique to the session and attempt: a retried or resumed
+          // call with the same token is the same execution, never a second update.
+          await ports.stack.executeChangeSet(stackName, changeSetName, changeSetName);
         } catch (error) {
-          // A lost answer to a call that worked: the change set says whether it runs.
+          // A lost answer to a call that worked: the change set, or once CloudFormation has
+          // removed it, the stack's ChangeSetId, says whether it runs.
           const again = await ports.stack.describeChangeSet(stackName, changeSetName);
-          if (!again || !RAN.has(again.executionStatus)) throw error;
+          const ran =
+            again !== undefined
+              ? RAN.has(again.executionStatus)
+              : (await ports.stack.describeStack(stackName)).changeSetId === changeSetId;
+          if (!ran) throw error;
         }
       }
       executedAt = new Date();
@@ -156,7 +179,7 @@ export async function cutover(
   const roots = { previousRoot, newRoot };
 
   // From here on production is being changed: every failure says where it stands.
-  const stack = await waitForUpdate(deps, input, hooks, stopped, roots);
+  const stack = await waitForUpdate(deps, input, hooks, stopped, roots, since);
   if (stack.status !== 'UPDATE_COMPLETE') {
     throw await updateFailure(deps, input, stack, since, roots);
   }
@@ -186,12 +209,33 @@ export async function cutover(
   }
   return {
     newTaskDefinitionArn: observed.taskDefinitionArn,
+    deploymentCase: await deploymentCase(deps, input, stopped, since),
     stoppedTaskArns: stopped,
     templateDiff: templateDiff ?? '',
     previousRoot,
     changeSetId,
     executedAt: since,
   };
+}
+
+/**
+ * The change set may replace the chat-db task definition and update the services that run it,
+ * nothing else: anything more means the stack's template is not what the plan read, and a
+ * cutover must not carry it into production.
+ */
+function checkScope(changeSet: ChangeSet, taskDefinition: string, services: readonly string[]): void {
+  const allowed = new Set([taskDefinition, ...services]);
+  const other = changeSet.changes.filter((c) => c.action !== 'Modify' || !allowed.has(c.logicalId));
+  if (other.length === 0) return;
+  throw new StageFailure({
+    stage: 'cutover',
+    code: 'change_set_scope',
+    reason: `Change set ${changeSet.name} would also change ${other
+      .map((c) => `${c.action} ${c.logicalId} (${c.resourceType})`)
+      .join(', ')}; only ${[...allowed].join(' and ')} may change. It was not executed.`,
+    production: 'unchanged',
+    next: 'Production is unchanged. Someone changed the stack outside its template, or the template has changes beyond the root: deploy those first, then restore again.',
+  });
 }
 
 async function precheck({ ports }: ActivityDeps, input: CutoverInput): Promise<void> {
@@ -233,6 +277,7 @@ async function waitForUpdate(
   hooks: CutoverHooks,
   stopped: string[],
   roots: { previousRoot: string; newRoot: string },
+  since: Date,
 ): Promise<Stack> {
   const { ports, settings, log } = deps;
   const { target } = input;
@@ -245,7 +290,7 @@ async function waitForUpdate(
       last = stack;
       hooks.progress?.({ stackStatus: stack.status });
       if (stack.status === 'UPDATE_IN_PROGRESS') {
-        await stopOldTasks(deps, input, hooks, stopped);
+        await stopOldTasks(deps, input, hooks, stopped, since);
       } else if (!stack.status.endsWith('_IN_PROGRESS') && (await executionSettled(deps, input))) {
         return stack;
       }
@@ -294,6 +339,7 @@ async function stopOldTasks(
   input: CutoverInput,
   hooks: CutoverHooks,
   stopped: string[],
+  since: Date,
 ): Promise<void> {
   const { ports, log } = deps;
   const { target } = input;
@@ -301,6 +347,10 @@ async function stopOldTasks(
   const primary = service.deployments.find((d) => d.status === 'PRIMARY');
   if (!primary || primary.taskDefinitionArn === input.expectedTaskDefinitionArn || primary.runningCount > 0)
     return;
+  // ECS replaces the task by itself unless the deployment has no room either way, or cannot
+  // place the new task beside the old one: only then is the old task stopped, by us.
+  // A minute of slack for the difference between our clock and AWS's.
+  if (stallOf(service, new Date(since.getTime() - 60_000)) === undefined) return;
   const tasks = await ports.ecs.listServiceTasks(target.cluster, target.service, 'RUNNING');
   const old = tasks.filter(
     (t) =>
@@ -326,6 +376,37 @@ async function stopOldTasks(
     hooks.progress?.({ stackStatus: 'UPDATE_IN_PROGRESS', detail: `stopped old task ${task.arn}` });
     await hooks.checkpoint({ stoppedTaskArns: [...stopped] });
   }
+}
+
+const UNABLE_TO_PLACE = 'was unable to place a task';
+
+/**
+ * Why a deployment cannot replace the old task by itself, or undefined when it can. ECS may run
+ * at most floor(desired × maximumPercent / 100) tasks and must keep
+ * ceil(desired × minimumHealthyPercent / 100) healthy: with neither a spare slot nor a task to
+ * spare it waits for good. A placement failure (a fixed host port the old task holds) shows only
+ * in the service's events.
+ */
+export function stallOf(service: Service, since: Date): 'stalled' | 'unable_to_place' | undefined {
+  if (service.events.some((e) => e.at >= since && e.message.includes(UNABLE_TO_PLACE))) {
+    return 'unable_to_place';
+  }
+  const desired = Math.max(1, service.desiredCount);
+  const room = Math.floor((desired * service.maximumPercent) / 100) > desired;
+  const spare = Math.ceil((desired * service.minimumHealthyPercent) / 100) < desired;
+  return room || spare ? undefined : 'stalled';
+}
+
+async function deploymentCase(
+  { ports }: ActivityDeps,
+  input: CutoverInput,
+  stopped: readonly string[],
+  since: Date,
+): Promise<DeploymentCase> {
+  const service = await ports.ecs.describeService(input.target.cluster, input.target.service);
+  if (stopped.length > 0) return stallOf(service, since) ?? 'stalled';
+  const desired = Math.max(1, service.desiredCount);
+  return Math.floor((desired * service.maximumPercent) / 100) > desired ? 'start_first' : 'stop_first';
 }
 
 async function updateFailure(

@@ -16,6 +16,11 @@ export type StageFailureCode =
   | 'point_not_found'
   | 'wrong_resource'
   | 'not_restorable'
+  // resolve: preflight of the cutover's stack update
+  | 'stack_not_updatable'
+  | 'nested_stack'
+  | 'template_too_large'
+  | 'stack_policy_denies'
   // restore
   | 'restore_job_failed'
   // locate, flatten, cleanup: SSM and the scripts
@@ -27,6 +32,7 @@ export type StageFailureCode =
   // cutover
   | 'template_edit_failed'
   | 'change_set_failed'
+  | 'change_set_scope'
   | 'stack_update_failed'
   | 'stack_timeout'
   | 'service_unstable'

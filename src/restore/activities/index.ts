@@ -9,7 +9,8 @@ import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
 import { type FlattenInput, flattenData } from './flatten-data.js';
 import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
-import { listPoints, resolvePoint } from './resolve-point.js';
+import { preflight } from './preflight.js';
+import { listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
@@ -22,12 +23,14 @@ export function createActivities(deps: ActivityDeps) {
     listPoints: (target: RestoreTarget, limit?: number) => listPoints(deps, target, limit),
     resolvePoint: (target: RestoreTarget, spec: PointSpec) => resolvePoint(deps, target, spec),
     readRootHistory: (target: RestoreTarget) => readRootHistory(deps, target),
+    whyNotRestorable: (point: RecoveryPoint) => whyNotRestorable(deps, point),
     planRestore: (
       target: RestoreTarget,
       point: RecoveryPoint,
       revisions: readonly RootRevision[],
       history: readonly CutoverRecord[],
     ) => planRestore(target, point, revisions, history),
+    preflight: (target: RestoreTarget, newRoot: string) => preflight(deps, target, newRoot),
     runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
     locate: (input: LocateInput) => locate(deps, input),
     flattenData: (input: FlattenInput) => flattenData(deps, input),
@@ -68,6 +71,8 @@ export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';
 export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from './plan-restore.js';
 export { isTransient } from './poll.js';
+export type { PreflightResult } from './preflight.js';
+export { UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE } from './preflight.js';
 export type {
   RestoreJobCheckpoint,
   RestoreJobHooks,

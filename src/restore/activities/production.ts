@@ -1,3 +1,4 @@
+import { normaliseRoot, sameRoot } from '../names.js';
 import type { ProductionState } from './errors.js';
 import type { ActivityDeps, RestoreTarget } from './types.js';
 
@@ -20,9 +21,12 @@ export async function observeProduction(
   try {
     const service = await ports.ecs.describeService(target.cluster, target.service);
     const td = await ports.ecs.describeTaskDefinition(service.taskDefinitionArn);
-    const root = td.volumes.find((v) => v.name === target.volumeName)?.rootDirectory ?? '/';
-    const state: ProductionState =
-      root === roots.previousRoot ? 'rolled_back' : root === roots.newRoot ? 'cut_over' : 'unknown';
+    const root = normaliseRoot(td.volumes.find((v) => v.name === target.volumeName)?.rootDirectory);
+    const state: ProductionState = sameRoot(root, roots.previousRoot)
+      ? 'rolled_back'
+      : sameRoot(root, roots.newRoot)
+        ? 'cut_over'
+        : 'unknown';
     return { state, root, taskDefinitionArn: td.arn };
   } catch (error) {
     log.warn({ err: error }, 'could not read the service to check where production stands');

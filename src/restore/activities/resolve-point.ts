@@ -17,6 +17,24 @@ export async function listPoints(
   );
 }
 
+/** Statuses AWS Backup documents for a usable point: COMPLETED, and AVAILABLE in the newer API. */
+const RESTORABLE_STATUSES = new Set(['COMPLETED', 'AVAILABLE']);
+
+/**
+ * Why the bot will not restore this point, or undefined when it will: only points in the
+ * configured vault (CHATDB_BACKUP_VAULT; EFS automatic backups land in
+ * aws/efs/automatic-backup-vault, whose access policy denies StartRestoreJob) in a usable status.
+ */
+export function whyNotRestorable({ settings }: ActivityDeps, point: RecoveryPoint): string | undefined {
+  if (point.vault !== '' && point.vault !== settings.backupVault) {
+    return `it is in vault ${point.vault}, not in ${settings.backupVault} (CHATDB_BACKUP_VAULT); the bot restores only from that vault`;
+  }
+  if (!RESTORABLE_STATUSES.has(point.status)) {
+    return `its status is ${point.status}${point.statusMessage ? `: ${point.statusMessage}` : ''}`;
+  }
+  return undefined;
+}
+
 /**
  * The recovery point a user named, described afresh and checked: it must be a point of the chat-db
  * file system (not of the dump volume, not of anything else) and COMPLETED.
@@ -32,11 +50,14 @@ export async function resolvePoint(
     let arn: string;
     switch (spec.kind) {
       case 'index': {
-        const points = await ports.backup.listRecoveryPoints(target.fileSystemArn, { limit: spec.n });
+        // List numbers count only the configured vault's points, as `list` shows them.
+        const points = (await ports.backup.listRecoveryPoints(target.fileSystemArn)).filter(
+          (p) => p.vault === '' || p.vault === settings.backupVault,
+        );
         const point = spec.n >= 1 ? points[spec.n - 1] : undefined;
         if (point === undefined) {
           throw notFound(
-            `There is no recovery point number ${spec.n}: the file system ${target.fileSystemId} has ${points.length} in the list.`,
+            `There is no recovery point number ${spec.n}: the file system ${target.fileSystemId} has ${points.length} in vault ${settings.backupVault}.`,
           );
         }
         ({ arn, vault } = withVault(point, vault));
@@ -46,12 +67,14 @@ export async function resolvePoint(
       case 'before': {
         const points = await ports.backup.listRecoveryPoints(target.fileSystemArn);
         const before = spec.kind === 'before' ? spec.time.getTime() : Number.POSITIVE_INFINITY;
-        const point = points.find((p) => p.status === 'COMPLETED' && p.createdAt.getTime() < before);
+        const point = points.find(
+          (p) => whyNotRestorable(deps, p) === undefined && p.createdAt.getTime() < before,
+        );
         if (point === undefined) {
           throw notFound(
             spec.kind === 'before'
-              ? `No COMPLETED recovery point of ${target.fileSystemId} was created before ${spec.time.toISOString()}.`
-              : `The file system ${target.fileSystemId} has no COMPLETED recovery point.`,
+              ? `No restorable recovery point of ${target.fileSystemId} in vault ${settings.backupVault} was created before ${spec.time.toISOString()}.`
+              : `The file system ${target.fileSystemId} has no restorable recovery point in vault ${settings.backupVault}.`,
           );
         }
         ({ arn, vault } = withVault(point, vault));
@@ -90,11 +113,12 @@ export async function resolvePoint(
         next: NEXT,
       });
     }
-    if (point.status !== 'COMPLETED') {
+    const whyNot = whyNotRestorable(deps, point);
+    if (whyNot !== undefined) {
       throw new StageFailure({
         stage: 'resolve',
         code: 'not_restorable',
-        reason: `Recovery point ${point.id} is ${point.status}${point.statusMessage ? `: ${point.statusMessage}` : ''}. Only a COMPLETED point can be restored.`,
+        reason: `Recovery point ${point.id} cannot be restored: ${whyNot}. Only a COMPLETED or AVAILABLE point of vault ${settings.backupVault} can be.`,
         production: 'unchanged',
         next: NEXT,
       });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { StackResource, TaskDefinition } from '../../aws/ports.js';
-import { readVolumeRootDirectory } from '../template-edit.js';
+import { normaliseRoot, sameRoot } from '../names.js';
+import { readVolumeRootDirectory, servicesOfTaskDefinition, TemplateEditError } from '../template-edit.js';
 import { asStage, StageFailure } from './errors.js';
 import type { ActivityDeps, RestoreTarget } from './types.js';
 
@@ -22,61 +23,24 @@ interface Candidate {
 export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<RestoreTarget> {
   return asStage('resolve', 'unchanged', NEXT, async () => {
     const { stackName, volumeName } = settings;
-    const [stack, resources] = await Promise.all([
+    const [stack, resources, template] = await Promise.all([
       ports.stack.describeStack(stackName),
       ports.stack.listResources(stackName),
+      ports.stack.getTemplate(stackName),
     ]);
+    const inTemplate = volumeInTemplate(template, stackName, volumeName);
+    // Only the services the template runs the volume's task definition in: the role may describe
+    // the chat-db service alone (deploy/iam-policy.json), not every service of the stack.
+    const serviceIds = new Set(servicesOfTaskDefinition(template, inTemplate.taskDefinition));
     const fileSystems = resources.filter((r) => r.type === 'AWS::EFS::FileSystem' && r.physicalId !== '');
     const clusters = resources.filter((r) => r.type === 'AWS::ECS::Cluster' && r.physicalId !== '');
-    const services = resources.filter((r) => r.type === 'AWS::ECS::Service' && r.physicalId !== '');
-
-    const candidates: Candidate[] = [];
-    for (const resource of services) {
-      const cluster = clusterOf(resource.physicalId, clusters);
-      if (cluster === undefined) continue;
-      const service = await ports.ecs.describeService(cluster, resource.physicalId);
-      const taskDefinition = await ports.ecs.describeTaskDefinition(service.taskDefinitionArn);
-      const volume = taskDefinition.volumes.find((v) => v.name === volumeName);
-      const fileSystem = fileSystems.find((fs) => fs.physicalId === volume?.fileSystemId);
-      if (volume === undefined || fileSystem === undefined) continue;
-      candidates.push({
-        service: {
-          arn: service.arn,
-          name: service.name,
-          cluster,
-          taskDefinitionArn: service.taskDefinitionArn,
-        },
-        taskDefinition,
-        fileSystem,
-        root: volume.rootDirectory ?? '/',
-      });
-    }
-    if (candidates.length === 0) {
-      throw new StageFailure({
-        stage: 'resolve',
-        code: 'target_not_found',
-        reason: `No ECS service in stack ${stackName} runs a task definition with an EFS volume named ${volumeName} on one of the stack's file systems (${fileSystems.map((f) => `${f.logicalId} ${f.physicalId}`).join(', ') || 'none'}).`,
-        production: 'unchanged',
-        next: NEXT,
-      });
-    }
-    if (candidates.length > 1) {
-      throw new StageFailure({
-        stage: 'resolve',
-        code: 'ambiguous_target',
-        reason: `Several services of stack ${stackName} mount volume ${volumeName}: ${candidates.map((c) => c.service.name).join(', ')}. Refusing to guess which one is the database.`,
-        production: 'unchanged',
-        next: NEXT,
-      });
-    }
-    const chosen = candidates[0] as Candidate;
-
-    const [template, fileSystem] = await Promise.all([
-      ports.stack.getTemplate(stackName),
-      ports.efs.describeFileSystem(chosen.fileSystem.physicalId),
-    ]);
-    const inTemplate = readVolumeRootDirectory(template, volumeName);
-    if (inTemplate.root !== chosen.root) {
+    const services = resources.filter(
+      (r) => r.type === 'AWS::ECS::Service' && r.physicalId !== '' && serviceIds.has(r.logicalId),
+    );
+    const candidates = await candidatesAmong(ports, services, clusters, fileSystems, volumeName);
+    const chosen = onlyCandidate(candidates, stackName, volumeName, fileSystems, inTemplate.taskDefinition);
+    const fileSystem = await ports.efs.describeFileSystem(chosen.fileSystem.physicalId);
+    if (!sameRoot(inTemplate.root, chosen.root)) {
       throw new StageFailure({
         stage: 'resolve',
         code: 'drift',
@@ -98,7 +62,7 @@ export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<
       serviceArn: chosen.service.arn,
       taskDefinitionArn: chosen.service.taskDefinitionArn,
       volumeName,
-      currentRoot: chosen.root,
+      currentRoot: normaliseRoot(chosen.root),
       ...(chosen.taskDefinition.registeredAt === undefined
         ? {}
         : { currentRootSince: chosen.taskDefinition.registeredAt }),
@@ -106,6 +70,81 @@ export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<
       accountId,
     };
   });
+}
+
+function volumeInTemplate(template: string, stackName: string, volumeName: string) {
+  try {
+    return readVolumeRootDirectory(template, volumeName);
+  } catch (error) {
+    if (!(error instanceof TemplateEditError) || error.code !== 'volume_not_found') throw error;
+    throw new StageFailure({
+      stage: 'resolve',
+      code: 'target_not_found',
+      reason: `${error.message} (stack ${stackName}; a volume in a nested stack is not this stack's)`,
+      production: 'unchanged',
+      next: NEXT,
+      cause: error,
+    });
+  }
+}
+
+async function candidatesAmong(
+  ports: ActivityDeps['ports'],
+  services: StackResource[],
+  clusters: StackResource[],
+  fileSystems: StackResource[],
+  volumeName: string,
+): Promise<Candidate[]> {
+  const candidates: Candidate[] = [];
+  for (const resource of services) {
+    const cluster = clusterOf(resource.physicalId, clusters);
+    if (cluster === undefined) continue;
+    const service = await ports.ecs.describeService(cluster, resource.physicalId);
+    const taskDefinition = await ports.ecs.describeTaskDefinition(service.taskDefinitionArn);
+    const volume = taskDefinition.volumes.find((v) => v.name === volumeName);
+    const fileSystem = fileSystems.find((fs) => fs.physicalId === volume?.fileSystemId);
+    if (volume === undefined || fileSystem === undefined) continue;
+    candidates.push({
+      service: {
+        arn: service.arn,
+        name: service.name,
+        cluster,
+        taskDefinitionArn: service.taskDefinitionArn,
+      },
+      taskDefinition,
+      fileSystem,
+      root: volume.rootDirectory ?? '/',
+    });
+  }
+  return candidates;
+}
+
+function onlyCandidate(
+  candidates: Candidate[],
+  stackName: string,
+  volumeName: string,
+  fileSystems: StackResource[],
+  taskDefinition: string,
+): Candidate {
+  if (candidates.length === 0) {
+    throw new StageFailure({
+      stage: 'resolve',
+      code: 'target_not_found',
+      reason: `No ECS service in stack ${stackName} runs the task definition ${taskDefinition} (TaskDefinition: !Ref ${taskDefinition}) with an EFS volume named ${volumeName} on one of the stack's file systems (${fileSystems.map((f) => `${f.logicalId} ${f.physicalId}`).join(', ') || 'none'}).`,
+      production: 'unchanged',
+      next: NEXT,
+    });
+  }
+  if (candidates.length > 1) {
+    throw new StageFailure({
+      stage: 'resolve',
+      code: 'ambiguous_target',
+      reason: `Several services of stack ${stackName} mount volume ${volumeName}: ${candidates.map((c) => c.service.name).join(', ')}. Refusing to guess which one is the database.`,
+      production: 'unchanged',
+      next: NEXT,
+    });
+  }
+  return candidates[0] as Candidate;
 }
 
 export function sha256(text: string): string {

@@ -116,7 +116,10 @@ async function startJob(
   mode: RestoreMode,
   idempotencyToken: string,
 ): Promise<string> {
+  // AWS's own restore metadata for the point, then our file system, in place, and the items.
+  const restoreMetadata = await ports.backup.getRestoreMetadata(input.point.vault, input.point.arn);
   const id = await ports.backup.startRestoreJob({
+    restoreMetadata,
     recoveryPointArn: input.point.arn,
     fileSystemId: input.target.fileSystemId,
     roleArn: settings.restoreRoleArn,

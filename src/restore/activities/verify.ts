@@ -1,4 +1,5 @@
 import type { Task, TaskDefinition } from '../../aws/ports.js';
+import { sameRoot } from '../names.js';
 import { StageFailure } from './errors.js';
 import { isTransient, sleep, throwIfAborted } from './poll.js';
 import type { ActivityDeps, RestoreTarget } from './types.js';
@@ -49,7 +50,7 @@ export async function verify(
     throw fail('aws_error', (error as Error).message);
   }
   const root = td.volumes.find((v) => v.name === target.volumeName)?.rootDirectory;
-  if (root !== input.expectRoot) {
+  if (root === undefined || !sameRoot(root, input.expectRoot)) {
     throw fail(
       'unexpected_root',
       `Task definition ${td.arn} mounts ${root ?? 'no'} ${target.volumeName} volume root, not ${input.expectRoot}.`,

@@ -162,6 +162,12 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       break;
     }
   }
+  for (const w of plan.warnings ?? []) {
+    pairs.push([
+      ':warning: No service role',
+      `The stack has no service role, so CloudFormation will update it with the bot's own role, which then also needs ${w.actions.map((a) => code(a)).join(', ')}.`,
+    ]);
+  }
   pairs.push(['Expected duration', `about ${plan.expectedDurationMinutes} min`]);
   pairs.push(['Requested by', `${user(s.requester)} at ${utcShort(s.createdAt, now)}`]);
   pairs.push([

@@ -57,9 +57,9 @@ export function listMessage(result: ListResult, now: Date, command = '/chatdb-re
 
 function pointRow(listing: PointListing, now: Date): Block {
   const p = listing.point;
-  const line1 = `*${listing.index}.* ${utc(p.createdAt)} · ${age(p.createdAt, now)} · ${bytes(p.sizeBytes)} · ${escapeText(p.status)} · vault ${code(p.vault)}`;
+  const line1 = `*${listing.index === undefined ? '–' : `${listing.index}.`}* ${utc(p.createdAt)} · ${age(p.createdAt, now)} · ${bytes(p.sizeBytes)} · ${escapeText(p.status)} · vault ${code(p.vault)}`;
   const line2 = code(p.id);
-  const id = blockId('list', listing.index);
+  const id = blockId('list', listing.index ?? p.id);
   if (!listing.restorable) {
     return section(
       `${line1}\n${line2}\n:no_entry: Cannot be restored: ${escapeText(listing.whyNot ?? 'AWS Backup does not offer it for restore')}.`,

@@ -140,7 +140,7 @@ function doneText(n: Notice, s: RestoreSession): string {
     }
     case 'cutover': {
       const stopped = num(d, 'stoppedTasks') ?? s.aws.stoppedTaskArns.length;
-      return `:white_check_mark: *Cut over*${took}: the stack update finished and chat-db runs on ${code(str(d, 'newRoot') ?? s.roots.next ?? '?')}. ${stopped} old task${stopped === 1 ? ' was' : 's were'} stopped.`;
+      return `:white_check_mark: *Cut over*${took}: the stack update finished and chat-db runs on ${code(str(d, 'newRoot') ?? s.roots.next ?? '?')}. ${deploymentText(str(d, 'deploymentCase'), stopped)}`;
     }
     case 'verify': {
       const health = str(d, 'healthStatus');
@@ -160,4 +160,21 @@ function stageTook(s: RestoreSession, n: Notice): string {
   const stage = s.stages.find((st) => st.name === n.stage);
   if (stage?.startedAt === undefined || stage.endedAt === undefined) return '';
   return ` in ${formatDuration(Date.parse(stage.endedAt) - Date.parse(stage.startedAt))}`;
+}
+
+/** Which of ECS's deployment cases applied, and whether the bot had to stop the old task. */
+function deploymentText(deploymentCase: string | undefined, stopped: number): string {
+  const tasks = `${stopped} old task${stopped === 1 ? '' : 's'}`;
+  switch (deploymentCase) {
+    case 'start_first':
+      return 'ECS started the new task beside the old one and stopped the old one itself (maximumPercent left room); the bot stopped nothing.';
+    case 'stop_first':
+      return 'ECS stopped the old task itself before starting the new one (minimumHealthyPercent below 100); the bot stopped nothing.';
+    case 'stalled':
+      return `The deployment stalled (no room above or below the desired count), so the bot stopped ${tasks}.`;
+    case 'unable_to_place':
+      return `ECS could not place the new task beside the old one (a host port it holds), so the bot stopped ${tasks}.`;
+    default:
+      return `${tasks} ${stopped === 1 ? 'was' : 'were'} stopped.`;
+  }
 }

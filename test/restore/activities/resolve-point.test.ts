@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../../src/restore/activities/index.js';
 import { StageFailure } from '../../../src/restore/activities/index.js';
+import { AUTOMATIC_BACKUP_VAULT } from '../../../src/sim/scenario.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { activitiesFor, defaultTarget, POINTS, pointArn } from './support.js';
 
@@ -24,8 +25,11 @@ async function failure(promise: Promise<unknown>): Promise<StageFailure> {
 describe('listPoints', () => {
   it('lists the chat-db points newest first, across pages, and stops at the limit', async () => {
     const all = await activities.listPoints(defaultTarget(env));
-    expect(all).toHaveLength(8);
-    expect(all[0]?.id).toBe(POINTS.newest);
+    // ListRecoveryPointsByResource is not scoped to a vault: EFS's automatic backups come too.
+    expect(all).toHaveLength(10);
+    expect(all.filter((p) => p.vault === AUTOMATIC_BACKUP_VAULT)).toHaveLength(2);
+    expect(all[0]?.vault).toBe(AUTOMATIC_BACKUP_VAULT);
+    expect(all.find((p) => p.vault === env.sim.scenario.backupVault)?.id).toBe(POINTS.newest);
     const times = all.map((p) => p.createdAt.getTime());
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(all.some((p) => p.id === POINTS.dump)).toBe(false);
@@ -35,8 +39,10 @@ describe('listPoints', () => {
 });
 
 describe('resolvePoint', () => {
-  it('index n is the n-th of the list, 1 the newest', async () => {
-    const all = await activities.listPoints(defaultTarget(env));
+  it("index n is the n-th of the configured vault's points, 1 the newest", async () => {
+    const all = (await activities.listPoints(defaultTarget(env))).filter(
+      (p) => p.vault === env.sim.scenario.backupVault,
+    );
     const first = await activities.resolvePoint(defaultTarget(env), { kind: 'index', n: 1 });
     expect(first).toMatchObject({
       id: POINTS.newest,
@@ -51,11 +57,25 @@ describe('resolvePoint', () => {
   it('an index past the end is point_not_found', async () => {
     const f = await failure(activities.resolvePoint(defaultTarget(env), { kind: 'index', n: 20 }));
     expect(f).toMatchObject({ stage: 'resolve', code: 'point_not_found', production: 'unchanged' });
-    expect(f.reason).toMatch(/number 20.*has 8/);
+    expect(f.reason).toMatch(/number 20.*has 8 in vault chat-backups/);
   });
 
-  it('latest is the newest COMPLETED point', async () => {
+  it('latest is the newest COMPLETED point of the configured vault, not a newer automatic backup', async () => {
     expect((await activities.resolvePoint(defaultTarget(env), { kind: 'latest' })).id).toBe(POINTS.newest);
+  });
+
+  it('a point in the automatic backup vault is not restorable, with the reason', async () => {
+    const automatic = (await activities.listPoints(defaultTarget(env))).find(
+      (p) => p.vault === AUTOMATIC_BACKUP_VAULT,
+    );
+    expect(automatic).toBeDefined();
+    expect(activities.whyNotRestorable(automatic as NonNullable<typeof automatic>)).toMatch(
+      /in vault aws\/efs\/automatic-backup-vault, not in chat-backups/,
+    );
+    const f = await failure(
+      activities.resolvePoint(defaultTarget(env), { kind: 'arn', arn: automatic?.arn as string }),
+    );
+    expect(f.code).toBe('point_not_found');
   });
 
   it('before a time is the newest COMPLETED point created strictly before it, skipping a PARTIAL one', async () => {
@@ -102,7 +122,12 @@ describe('resolvePoint', () => {
     expect(f).toMatchObject({ stage: 'resolve', code: 'wrong_resource', production: 'unchanged' });
     const dumpFs = env.sim.scenario.fileSystems.DumpStorage?.id as string;
     expect(f.reason).toContain(dumpFs);
-    expect(f.reason).toContain('rocket-chat-dump');
+    // The role may describe only the chat-db file system, so the dump volume is named by its ARN.
+    expect(f.reason).not.toContain('rocket-chat-dump');
+    expect((await env.state()).accessDenied).toContainEqual({
+      action: 'elasticfilesystem:DescribeFileSystems',
+      resource: expect.stringContaining(dumpFs),
+    });
     expect(f.reason).toContain(defaultTarget(env).fileSystemId);
   });
 

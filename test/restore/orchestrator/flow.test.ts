@@ -255,20 +255,20 @@ describe('the restore service against the simulator', () => {
     const s = runtime.service;
     const session = await s.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
     // Someone deploys an unrelated change to the stack while the plan waits for its confirmation.
-    const template = await env.ports.stack.getTemplate('rocket-chat');
+    const template = await env.operator.stack.getTemplate('rocket-chat');
     const edited = template.replace(/(ServiceName: chat\n(?:.*\n)*?\s+DesiredCount: )1/, '$12');
     expect(edited).not.toBe(template);
-    const cs = await env.ports.stack.createChangeSet({
+    const cs = await env.operator.stack.createChangeSet({
       stackName: 'rocket-chat',
       changeSetName: 'someone-else',
       templateBody: edited,
       description: 'scale chat',
     });
     expect(cs.status).toBe('CREATE_COMPLETE');
-    await env.ports.stack.executeChangeSet('rocket-chat', 'someone-else');
+    await env.operator.stack.executeChangeSet('rocket-chat', 'someone-else', 'someone-else-1');
     const updated = await waitFor(
       async () => {
-        const stack = await env.ports.stack.describeStack('rocket-chat');
+        const stack = await env.operator.stack.describeStack('rocket-chat');
         return stack.status.endsWith('_IN_PROGRESS') ? undefined : stack;
       },
       { what: 'the unrelated stack update to finish' },
