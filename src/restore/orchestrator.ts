@@ -707,12 +707,22 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       return apply(sessionId, { type: 'confirm', user, planHash, isApprover: await verdict(user) });
     },
 
-    async reject(sessionId, user) {
-      return apply(sessionId, { type: 'reject', user, isApprover: await verdict(user) });
+    async reject(sessionId, user, reason) {
+      return apply(sessionId, {
+        type: 'reject',
+        user,
+        isApprover: await verdict(user),
+        ...(reason === undefined ? {} : { reason }),
+      });
     },
 
     async cancel(sessionId, user) {
-      return apply(sessionId, { type: 'cancel', user, isApprover: await verdict(user) });
+      return apply(sessionId, {
+        type: 'cancel',
+        user,
+        isApprover: await verdict(user),
+        approversNamed: approvers.policy.kind !== 'anyone',
+      });
     },
 
     chooseCleanup(sessionId, user, paths) {

@@ -62,7 +62,8 @@ export interface RestoreService {
   cleanup(actor: Actor): Promise<RestoreSession>;
 
   confirm(sessionId: string, user: string, planHash: string): Promise<Outcome>;
-  reject(sessionId: string, user: string): Promise<Outcome>;
+  /** `reason`: the rejecter's optional words, shown on the card. */
+  reject(sessionId: string, user: string, reason?: string): Promise<Outcome>;
   cancel(sessionId: string, user: string): Promise<Outcome>;
   /** A cleanup's requester picks the directories to delete; the choice then needs confirming. */
   chooseCleanup(sessionId: string, user: string, paths: string[]): Promise<Outcome>;

@@ -187,7 +187,7 @@ export interface RestoreSession {
   progress?: { percentDone?: number; etaMinutes?: number; at: string };
   failure?: SessionFailure;
   /** When and by whom the session ended (cancel, reject) or when it finished by itself. */
-  ended?: { at: string; by?: string };
+  ended?: { at: string; by?: string; reason?: string };
   notices: Notice[];
   events: SessionEventRecord[];
   cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
@@ -269,7 +269,7 @@ export function isOpen(session: RestoreSession): boolean {
   return isOpenStatus(session.status);
 }
 
-export function stageState(session: RestoreSession, name: StageName): StageState | undefined {
+export function stageState(session: Pick<RestoreSession, 'stages'>, name: StageName): StageState | undefined {
   return session.stages.find((stage) => stage.name === name);
 }
 
@@ -283,7 +283,7 @@ export function nextPendingStage(session: RestoreSession): StageName | undefined
 }
 
 /** True once the stage after which cancel is refused has started (or finished). */
-export function pastPointOfNoReturn(session: RestoreSession): boolean {
+export function pastPointOfNoReturn(session: Pick<RestoreSession, 'kind' | 'stages'>): boolean {
   const stage = stageState(session, POINT_OF_NO_RETURN[session.kind]);
   return stage !== undefined && stage.status !== 'pending' && stage.status !== 'skipped';
 }

@@ -151,9 +151,14 @@ export class FakeRestore implements RestoreService {
     return this.apply(sessionId, { type: 'confirm', user, planHash, isApprover: this.isApprover(user) });
   }
 
-  async reject(sessionId: string, user: string): Promise<Outcome> {
-    this.calls.push({ method: 'reject', args: [sessionId, user] });
-    return this.apply(sessionId, { type: 'reject', user, isApprover: this.isApprover(user) });
+  async reject(sessionId: string, user: string, reason?: string): Promise<Outcome> {
+    this.calls.push({ method: 'reject', args: [sessionId, user, reason] });
+    return this.apply(sessionId, {
+      type: 'reject',
+      user,
+      isApprover: this.isApprover(user),
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   async cancel(sessionId: string, user: string): Promise<Outcome> {
