@@ -83,6 +83,11 @@ export interface RestorePlan extends PlanCommon {
   expectedRelPath?: string;
   /** The flat directory the restore will create and cut over to (flatDirName). */
   targetRoot: string;
+  /**
+   * A retried cut-over: the failed session whose restored and flattened directory (its
+   * targetRoot) this plan cuts over to; the restore, locate and flatten stages do not run again.
+   */
+  reuses?: { sessionId: string };
 }
 
 export interface RollbackPlan extends PlanCommon {
@@ -112,6 +117,8 @@ export function buildRestorePlan(input: {
   restoreMode: RestoreMode;
   expectedRelPath?: string;
   expectedDurationMinutes: number;
+  /** A retried cut-over onto this failed session's flat directory. */
+  reuses?: string;
 }): RestorePlan {
   const plan: RestorePlan = {
     kind: 'restore',
@@ -119,9 +126,10 @@ export function buildRestorePlan(input: {
     requester: input.requester,
     recoveryPoint: { ...input.point },
     restoreMode: { ...input.restoreMode },
-    targetRoot: flatDirName(input.point.createdAt, input.sessionId),
+    targetRoot: flatDirName(input.point.createdAt, input.reuses ?? input.sessionId),
     expectedDurationMinutes: input.expectedDurationMinutes,
   };
+  if (input.reuses !== undefined) plan.reuses = { sessionId: input.reuses };
   if (input.expectedRelPath !== undefined) plan.expectedRelPath = input.expectedRelPath;
   return plan;
 }
@@ -213,6 +221,7 @@ export function bindingFields(plan: Plan): Record<string, unknown> {
         restoreMode: plan.restoreMode,
         expectedRelPath: plan.expectedRelPath,
         targetRoot: plan.targetRoot,
+        reuses: plan.reuses?.sessionId,
       };
     case 'rollback':
       return { ...common, ...stack, targetRoot: plan.targetRoot, rollbackOf: plan.rollbackOf };
@@ -302,9 +311,15 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
         plan.expectedRelPath === undefined || isRelativeDirPath(plan.expectedRelPath),
         'expectedRelPath is not a relative path of plain names',
       );
-      if (sessionId !== undefined && isIsoTime(p?.createdAt)) {
+      const reused = plan.reuses?.sessionId;
+      need(reused === undefined || isSessionId(reused), 'reuses.sessionId is not a session id');
+      if (
+        sessionId !== undefined &&
+        isIsoTime(p?.createdAt) &&
+        (reused === undefined || isSessionId(reused))
+      ) {
         need(
-          plan.targetRoot === flatDirName(p.createdAt, sessionId),
+          plan.targetRoot === flatDirName(p.createdAt, reused ?? sessionId),
           'targetRoot is not the flat directory this session creates for that point',
         );
       }

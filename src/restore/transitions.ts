@@ -193,6 +193,8 @@ function apply(
       }
       setPlan(d, e.plan);
       if (candidates !== undefined) d.cleanup = { candidates: structuredClone(candidates), chosen: [] };
+      if (e.plan.kind === 'restore' && e.plan.reuses !== undefined)
+        reuseRestored(d, e.plan.targetRoot, e.plan.reuses.sessionId);
       endStage(d, 'resolve', 'done', now);
       startStage(d, 'confirm', now);
       d.status = 'awaiting_confirmation';
@@ -791,6 +793,17 @@ function setPlan(d: RestoreSession, plan: Plan): void {
   if (plan.kind !== 'cleanup') {
     d.roots.previous = plan.currentRoot;
     d.roots.next = plan.targetRoot;
+  }
+}
+
+/** A retried cut-over: the data is already restored and flattened, so only cutover and verify run. */
+function reuseRestored(d: RestoreSession, flatDir: string, from: string): void {
+  d.aws.flatDir = flatDir;
+  for (const name of ['restore', 'locate', 'flatten'] as const) {
+    const stage = stageState(d, name);
+    if (stage === undefined) continue;
+    stage.status = 'skipped';
+    stage.detail = { reusedFrom: from };
   }
 }
 
