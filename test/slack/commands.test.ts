@@ -250,7 +250,16 @@ describe('rollback and cleanup', () => {
 describe('help and unknown input', () => {
   it('help lists every subcommand', async () => {
     const { ack } = await h.command('help');
-    for (const sub of ['list [n]', 'start <point>', 'status', 'cancel', 'rollback', 'cleanup', 'help']) {
+    for (const sub of [
+      'list [n]',
+      'start &lt;point&gt;',
+      'status',
+      'cancel',
+      'reject [reason]',
+      'rollback',
+      'cleanup',
+      'help',
+    ]) {
       expect(ack.text).toContain(`\`/chatdb-restore ${sub}\``);
     }
   });
@@ -260,5 +269,40 @@ describe('help and unknown input', () => {
     expect(ack.text).toContain('`restore` is not a subcommand');
     expect(ack.text).toContain('`/chatdb-restore list [n]`');
     expect(h.restore.calls).toEqual([]);
+  });
+
+  it('a typo of a subcommand gets the nearest one, privately, and nothing runs', async () => {
+    for (const [typed, meant] of [
+      ['strat latest', 'start'],
+      ['lsit', 'list'],
+      ['stauts', 'status'],
+      ['rollbak', 'rollback'],
+    ] as const) {
+      const { ack } = await h.command(typed);
+      expect(ack.response_type).toBe('ephemeral');
+      expect(ack.text).toContain(`did you mean \`${meant}\`?`);
+      expect(ack.text).not.toContain('`/chatdb-restore list [n]`');
+    }
+    expect(h.restore.calls).toEqual([]);
+  });
+});
+
+describe('reject with a reason', () => {
+  it('rejects this channel’s session awaiting confirmation and shows the reason on the card', async () => {
+    await h.command('start latest');
+    const s = await waitFor(() =>
+      h.restore.open(DEFAULT_CHANNEL).find((x) => x.status === 'awaiting_confirmation'),
+    );
+    const { ack } = await h.command('reject wrong point <!here> use the 08:00 one', { user: SECOND_USER });
+    expect(ack.response_type).toBe('ephemeral');
+    const done = await waitFor(() =>
+      h.restore.get(s.id)?.status === 'rejected' ? h.restore.get(s.id) : undefined,
+    );
+    expect(done?.ended?.reason).toBe('wrong point <!here> use the 08:00 one');
+    const text = await waitFor(() => {
+      const t = JSON.stringify(h.card(s.id)?.blocks ?? []);
+      return t.includes('Reason:') ? t : undefined;
+    });
+    expect(text).toContain('wrong point &lt;!here&gt; use the 08:00 one');
   });
 });

@@ -78,9 +78,7 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
       `${s.kind} requested by ${user(s.requester)} ${utcShort(s.createdAt, now)}`,
     ]),
   );
-  blocks.push(
-    section(situation(s, now, approversRule(ctx.approvers, s.requester)), { blockId: id('situation') }),
-  );
+  blocks.push(section(situation(s, now, ctx.approvers), { blockId: id('situation') }));
   if (s.plan !== undefined) blocks.push(...fields(planFields(s, s.plan, now), id('plan')));
   blocks.push(section(productionLine(s), { blockId: id('production') }));
   blocks.push(section(stageLines(s, now), { blockId: id('stages') }));
@@ -262,7 +260,12 @@ export function pathsFromOptions(s: RestoreSession, values: readonly string[]): 
 
 function buttonRow(s: RestoreSession): Block | undefined {
   const rev = s.revision;
-  const cancel = button({ text: 'Cancel', actionId: ACTION_IDS.cancel, value: s.id });
+  const cancel = button({
+    text: 'Cancel',
+    actionId: ACTION_IDS.cancel,
+    value: s.id,
+    confirm: cancelDialog(s),
+  });
   switch (s.status) {
     case 'awaiting_confirmation': {
       if (s.planHash === undefined) return undefined;
@@ -274,7 +277,13 @@ function buttonRow(s: RestoreSession): Block | undefined {
           style: 'primary',
           confirm: confirmDialog(s),
         }),
-        button({ text: 'Reject', actionId: ACTION_IDS.reject, value: s.id, style: 'danger' }),
+        button({
+          text: 'Reject',
+          actionId: ACTION_IDS.reject,
+          value: s.id,
+          style: 'danger',
+          confirm: rejectDialog(s),
+        }),
         cancel,
       ]);
     }
@@ -300,10 +309,42 @@ function followUpButtons(s: RestoreSession) {
     s.aws.flatDir !== undefined ||
     (s.status === 'cancelled' && s.aws.restoreJobId !== undefined);
   const list = [];
+  const retry = retryButton(s);
+  if (retry !== undefined) list.push(retry);
   if (cutOver) list.push(rollback);
   if (cutOver || leftOver) list.push(cleanup);
   return list;
 }
+
+/**
+ * After a failed restore job, Retry restores the same point again; after a failed cut-over or
+ * verify that left production on its old root, Retry cut-over reuses the restored directory.
+ */
+function retryButton(s: RestoreSession) {
+  const f = s.failure;
+  if (s.status !== 'failed' || s.kind !== 'restore' || f === undefined) return undefined;
+  if (f.stage === 'restore') {
+    return button({ text: 'Retry', actionId: ACTION_IDS.retryRestore, value: s.id, style: 'primary' });
+  }
+  const backOnOldRoot = f.production === 'unchanged' || f.production === 'rolled_back';
+  if ((f.stage === 'cutover' || f.stage === 'verify') && backOnOldRoot && s.aws.flatDir !== undefined) {
+    return button({
+      text: 'Retry cut-over',
+      actionId: ACTION_IDS.retryCutover,
+      value: s.id,
+      style: 'primary',
+      confirm: {
+        title: 'Retry the cut-over?',
+        text: `This opens a new session that cuts chat-db over to ${s.aws.flatDir}, already restored and flattened; the restore job is not repeated. A second engineer confirms it as usual.`,
+        confirm: 'Open it',
+        deny: 'Not now',
+      },
+    });
+  }
+  return undefined;
+}
+
+// Dialog texts are plain_text (Slack's reference for the confirmation dialog object): no escaping.
 
 function confirmDialog(s: RestoreSession) {
   const { from, to } = roots(s);
@@ -313,8 +354,35 @@ function confirmDialog(s: RestoreSession) {
       : `chat-db will be switched from ${from ?? '?'} to ${to ?? '?'}; it restarts during the cutover.`;
   return {
     title: 'Confirm this plan?',
-    text: `${escapeText(sessionTitle(s))}. ${escapeText(change)} You confirm as the second engineer.`,
+    text: `${sessionTitle(s)}. ${change} You confirm as the second engineer.`,
     confirm: 'Confirm',
     deny: 'Not yet',
+  };
+}
+
+function rejectDialog(s: RestoreSession) {
+  return {
+    title: 'Reject this plan?',
+    text: `${sessionTitle(s)} ends here and nothing is changed. To give a reason, type "/chatdb-restore reject" followed by it instead; it is shown on the card.`,
+    confirm: 'Reject',
+    deny: 'Keep it',
+    style: 'danger' as const,
+  };
+}
+
+function cancelDialog(s: RestoreSession) {
+  const job = s.aws.restoreJobId;
+  const lost =
+    s.status === 'running'
+      ? job === undefined
+        ? ' The work done so far is thrown away.'
+        : ` AWS Backup finishes restore job ${job} by itself; its directory is left for cleanup, and a new restore starts over.`
+      : '';
+  return {
+    title: 'Cancel this session?',
+    text: `${sessionTitle(s)} stops here.${lost} Production is not changed by cancelling.`,
+    confirm: 'Cancel it',
+    deny: 'Keep going',
+    style: 'danger' as const,
   };
 }

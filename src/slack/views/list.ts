@@ -35,7 +35,7 @@ export function listMessage(result: ListResult, now: Date, command = '/chatdb-re
   }
   blocks.push(
     context([
-      `*Start* opens a restore session in this channel; nothing changes until a second engineer confirms. Or type \`${command} start <n>\`.`,
+      `*Start* opens a restore session in this channel; nothing changes until a second engineer confirms. Or type \`${command} start &lt;n&gt;\`.`,
     ]),
   );
   // Every row is a block; leave room for the note that says how many did not fit.
@@ -46,7 +46,9 @@ export function listMessage(result: ListResult, now: Date, command = '/chatdb-re
     hidden > 0
       ? [
           ...blocks,
-          context([`${hidden} more not shown. Start an older point by its id: \`${command} start <id>\`.`]),
+          context([
+            `${hidden} more not shown. Start an older point by its id: \`${command} start &lt;id&gt;\`.`,
+          ]),
         ]
       : blocks;
   const restorable = result.points.filter((p) => p.restorable).length;

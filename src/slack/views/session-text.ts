@@ -1,6 +1,8 @@
 // The words every session message shares: what a stage is called, the state production is in,
 // the stage list, and what the session is doing and what to do next.
 
+import type { ApproversSetting } from '../../config.js';
+import { cancelRule } from '../../restore/approval.js';
 import type { Plan } from '../../restore/plan.js';
 import {
   type Production,
@@ -12,7 +14,7 @@ import {
   stageState,
 } from '../../restore/session.js';
 import { code, escapeText } from './blocks.js';
-import { bytes, formatDuration, user, utc, utcShort } from './format.js';
+import { approversRule, bytes, formatDuration, user, utc, utcShort } from './format.js';
 
 export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   resolve: 'Resolve the plan',
@@ -59,18 +61,36 @@ export function productionLine(s: RestoreSession): string {
   const stack = s.plan?.stackName;
   switch (state) {
     case 'unchanged':
+      // Neutral, not green: "unchanged" may well mean "still broken".
       return from === undefined
-        ? ':large_green_circle: Production: unchanged'
-        : `:large_green_circle: Production: unchanged — chat-db still runs on ${code(from)}`;
+        ? ':white_circle: Production: unchanged'
+        : `:white_circle: Production: unchanged — chat-db still runs on ${code(from)}`;
     case 'changing':
       return `:large_orange_circle: Production: being cut over to ${to === undefined ? 'the new root' : code(to)} — CloudFormation is updating the stack; chat-db restarts on the new root`;
     case 'cut_over':
-      return `:large_blue_circle: Production: cut over to ${to === undefined ? 'the new root' : code(to)}`;
+      return s.kind === 'rollback'
+        ? `:large_blue_circle: Production: rolled back to ${to === undefined ? 'the previous root' : code(to)}`
+        : `:large_blue_circle: Production: cut over to ${to === undefined ? 'the new root' : code(to)}`;
     case 'rolled_back':
       return `:large_orange_circle: Production: rolled back by CloudFormation to ${from === undefined ? 'its previous root' : code(from)}`;
     case 'unknown':
       return `:red_circle: Production: unknown — check the stack${stack === undefined ? '' : ` ${code(stack)}`} and the chat-db service in the AWS console before anything else`;
   }
+}
+
+/** Who may cancel now, in words, from the rule the state machine enforces; '' when nobody can. */
+export function cancelWho(s: RestoreSession, approvers: ApproversSetting): string {
+  const rule = cancelRule(s, approvers.kind !== 'anyone');
+  if (rule === undefined) return '';
+  if (rule.approvers && approvers.kind === 'anyone') return 'any engineer can *Cancel*';
+  const people = rule.users.map((id) => user(id));
+  if (rule.approvers) {
+    // Named in words, not by mention: a running card must not page the group again.
+    people.push('an approver');
+  }
+  const list =
+    people.length < 2 ? (people[0] ?? '') : `${people.slice(0, -1).join(', ')} or ${people.at(-1)}`;
+  return `only ${list} can *Cancel*`;
 }
 
 function stageDuration(stage: StageState, now: Date): string {
@@ -187,7 +207,9 @@ export function timeToConfirm(s: RestoreSession, now: Date): string {
 }
 
 /** The session's situation in one or two sentences: what is happening, and what can be done next. */
-export function situation(s: RestoreSession, now: Date, approversRule: string): string {
+export function situation(s: RestoreSession, now: Date, approvers: ApproversSetting): string {
+  const rule = approversRule(approvers, s.requester);
+  const cancel = cancelWho(s, approvers);
   switch (s.status) {
     case 'resolving':
       return ':hourglass_flowing_sand: *Working out the plan* from the stack and the recovery point. Nothing changes until a second engineer confirms.';
@@ -195,8 +217,8 @@ export function situation(s: RestoreSession, now: Date, approversRule: string): 
       const expires = `Expires ${utcShort(s.expiresAt, now)} (${timeToConfirm(s, now)}).`;
       const nothingChosen = s.kind === 'cleanup' && (s.plan?.kind !== 'cleanup' || s.plan.paths.length === 0);
       const next = nothingChosen
-        ? `Next: ${user(s.requester)} chooses the directories to delete below; then ${approversRule} presses *Confirm*.`
-        : `Next: ${approversRule} presses *Confirm*, or *Reject*; ${user(s.requester)} can *Cancel*.`;
+        ? `Next: ${user(s.requester)} chooses the directories to delete below; then ${rule} presses *Confirm*.`
+        : `Next: ${rule} presses *Confirm*, or *Reject*; ${cancel}.`;
       return `:large_yellow_circle: *Waiting for a second engineer to confirm.* Nothing has changed yet. ${expires}\n${next}`;
     }
     case 'running': {
@@ -210,7 +232,7 @@ export function situation(s: RestoreSession, now: Date, approversRule: string): 
         ? s.kind === 'cleanup'
           ? 'The deletion has started and cannot be cancelled.'
           : 'The stack update has started and cannot be cancelled; once it ends, `rollback` is available.'
-        : `Next: nothing to do but watch; *Cancel* is possible until the ${s.kind === 'cleanup' ? 'deletion' : 'cutover'} starts.`;
+        : `Next: nothing to do but watch; ${cancel} until the ${s.kind === 'cleanup' ? 'deletion' : 'cutover'} starts.`;
       return `:arrows_counterclockwise: *Running: ${doing}.*${confirmed}\n${next}`;
     }
     case 'succeeded': {
@@ -236,7 +258,8 @@ export function situation(s: RestoreSession, now: Date, approversRule: string): 
     }
     case 'rejected': {
       const by = s.ended?.by === undefined ? '' : ` by ${user(s.ended.by)}`;
-      return `:white_circle: *Rejected${by}.* Nothing was changed.\nNext: talk it over in the channel; start a new session if still needed.`;
+      const why = s.ended?.reason === undefined ? '' : ` Reason: “${escapeText(s.ended.reason)}”`;
+      return `:white_circle: *Rejected${by}.*${why} Nothing was changed.\nNext: talk it over in the channel; start a new session if still needed.`;
     }
     case 'expired':
       return `:white_circle: *Expired:* nobody confirmed by ${utcShort(s.expiresAt, now)}. Nothing was changed.\nNext: start a new session if still needed.`;
