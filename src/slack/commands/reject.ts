@@ -1,7 +1,6 @@
-import { refusalMessage } from '../errors.js';
-import { replyPrivately } from '../reply.js';
 import { code, escapeText } from '../views/blocks.js';
 import { sessionTitle } from '../views/session-text.js';
+import { answerOutcome } from './answer-outcome.js';
 import { type CommandHandler, type CommandOf, ephemeral } from './types.js';
 
 /** `reject [reason]`: the Reject button with words; the reason is shown on the card. */
@@ -19,16 +18,11 @@ export const rejectCommand: CommandHandler<CommandOf<'reject'>> = {
     const session = awaiting(ctx);
     if (session === undefined) return;
     const outcome = await ctx.deps.restore.reject(session.id, ctx.user, ctx.command.reason);
-    const text = outcome.ok
-      ? `Session ${code(session.id)} is rejected${ctx.command.reason === undefined ? '' : '; your reason is on the card'}.`
-      : refusalMessage(outcome, {
-          approvers: ctx.deps.config.chatdb.approvers,
-          command: ctx.commandName,
-          requester: session.requester,
-        });
-    await replyPrivately(
-      { respond: ctx.respond, client: ctx.client, channel: ctx.channel, user: ctx.user, log: ctx.log },
-      { text },
+    await answerOutcome(
+      ctx,
+      session,
+      outcome,
+      `Session ${code(session.id)} is rejected${ctx.command.reason === undefined ? '' : '; your reason is on the card'}.`,
     );
   },
 };
