@@ -200,6 +200,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
         message.edits += 1;
         return { ok: true, channel: SANDBOX_CHANNEL.id, ts: message.ts, text: message.text };
       }
+      case 'chat.delete': {
+        const i = messages.findIndex((m) => m.ts === str(args, 'ts'));
+        if (!channelOk('channel') || i < 0) return { ok: false, error: 'message_not_found' };
+        messages.splice(i, 1);
+        return { ok: true, channel: SANDBOX_CHANNEL.id, ts: str(args, 'ts') };
+      }
       case 'chat.postEphemeral': {
         const user = str(args, 'user');
         if (!channelOk('channel')) return { ok: false, error: 'channel_not_found' };

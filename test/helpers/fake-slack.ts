@@ -106,6 +106,8 @@ export interface FakeSlack {
   ): Promise<FakeSlackCall>;
   waitForResponse(id: string, opts?: WaitOptions): Promise<FakeResponsePost>;
   /** Forgets calls, messages and scripts (not users, channels or groups). */
+  /** Messages the bot deleted (chat.delete), as they were. */
+  deleted(): FakeMessage[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const uploads: FakeUpload[] = [];
   const ephemerals: FakeEphemeral[] = [];
   const messages: FakeMessage[] = [];
+  const deleted: FakeMessage[] = [];
   const scripts = new Map<string, FakeScript[]>();
   const groups = new Map<string, string[]>();
   const channels = new Map<string, Record<string, unknown> | null>();
@@ -190,6 +193,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         message.text = str('text');
         message.blocks = args.blocks;
         return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+      }
+      case 'chat.delete': {
+        // chat:write lets a bot delete its own messages; the channel then shows nothing of it.
+        const i = messages.findIndex((m) => m.channel === str('channel') && m.ts === str('ts'));
+        if (i < 0) return { ok: false, error: 'message_not_found' };
+        const [gone] = messages.splice(i, 1);
+        if (gone !== undefined) deleted.push(gone);
+        return { ok: true, channel: str('channel'), ts: str('ts') };
       }
       case 'chat.postEphemeral': {
         const channel = str('channel');
@@ -483,6 +494,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     responsesTo: (id) => responses.filter((r) => r.id === id),
     messages: (channel) => messages.filter((m) => channel === undefined || m.channel === channel),
+    deleted: () => [...deleted],
     script: addScript,
     failNext(route, error, times = 1) {
       const reply: FakeReply = typeof error === 'string' ? { body: { ok: false, error } } : error;
@@ -521,6 +533,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       uploads.length = 0;
       ephemerals.length = 0;
       messages.length = 0;
+      deleted.length = 0;
       scripts.clear();
     },
     close: () =>
