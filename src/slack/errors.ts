@@ -13,6 +13,7 @@ import {
   ParseError,
 } from './parse-command.js';
 import { codeBlock, escapeText } from './views/blocks.js';
+import { reasonIntro } from './views/failure.js';
 import { approversMention, channel, user, utc } from './views/format.js';
 
 /**
@@ -42,7 +43,7 @@ export function userMessage(error: unknown, command: string = COMMAND): string {
     return 'Another request was taking the chat-db lock at the same moment, so this one was not started; nothing was changed. Try again in a few seconds.';
   }
   if (error instanceof StageFailure) {
-    return `AWS said: ${quoteAws(error.reason)}\nNothing was changed. ${error.next}`;
+    return `${reasonIntro(error.code)} ${quoteAws(error.reason)}\nNothing was changed. ${escapeText(error.next)}`;
   }
   if (error instanceof AwsCallError) {
     return `AWS said: ${quoteAws(error.message)}\nNothing was changed. Check the bot's AWS credentials and the stack, then try again.`;

@@ -57,11 +57,22 @@ export function listMessage(result: ListResult, now: Date, command = '/chatdb-re
   return { text: messageText(text), blocks: fitBlocks(fitted, (n) => `${n} more not shown.`) };
 }
 
+/** A row's block id carries the list's time, so a Start on an old list can tell what happened since. */
+function rowBlockId(index: number, now: Date): string {
+  return blockId('list', index, now.getTime());
+}
+
+/** The time the list a Start button sat on was made; undefined for any other block. */
+export function listTimeFromBlockId(id: string | undefined): Date | undefined {
+  const m = /^list:\d{1,3}:(\d{12,14})$/.exec(id ?? '');
+  return m?.[1] === undefined ? undefined : new Date(Number(m[1]));
+}
+
 function pointRow(listing: PointListing, now: Date): Block {
   const p = listing.point;
   const line1 = `*${listing.index}.* ${utc(p.createdAt)} · ${age(p.createdAt, now)} · ${bytes(p.sizeBytes)} · ${escapeText(p.status)} · vault ${code(p.vault)}`;
   const line2 = code(p.id);
-  const id = blockId('list', listing.index);
+  const id = rowBlockId(listing.index, now);
   if (!listing.restorable) {
     return section(
       `${line1}\n${line2}\n:no_entry: Cannot be restored: ${escapeText(listing.whyNot ?? 'AWS Backup does not offer it for restore')}.`,

@@ -14,6 +14,7 @@ import {
   section,
 } from './blocks.js';
 import type { CardContext } from './card.js';
+import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
 
@@ -85,7 +86,7 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
       const f = s.failure;
       const reason = f?.reason ?? str(d, 'reason') ?? 'No reason was given.';
       const next = f?.next === undefined ? '' : `\n*Next:* ${escapeText(f.next)}`;
-      return `:x: *${stage ?? 'The session'} failed.* AWS said:\n${codeBlock(reason)}${next}`;
+      return `:x: *${stage ?? 'The session'} failed.* ${reasonIntro(f?.code ?? str(d, 'code'))}\n${codeBlock(reason)}${next}`;
     }
     case 'summary':
       return `:white_check_mark: *${escapeText(sessionTitle(s))}: done.*`;
