@@ -4,6 +4,8 @@
 
 import type { RestoreService } from '../restore/service.js';
 import { isOpen, type RestoreSession, stageState } from '../restore/session.js';
+import type { ActionContext } from './actions/types.js';
+import { replyPrivately } from './reply.js';
 import { code, escapeText } from './views/blocks.js';
 import { user, utc } from './views/format.js';
 import { STAGE_LABELS, sessionTitle } from './views/session-text.js';
@@ -38,4 +40,21 @@ function sessionLine(s: RestoreSession): string {
   }
   const cut = stageState(s, 'cutover')?.endedAt;
   return `${title}: cut over${cut === undefined ? '' : ` at ${utc(cut)}`}, ${s.status}`;
+}
+
+/**
+ * For a button on `s`'s card: when sessions since `s` changed or hold chat-db, answers the clicker
+ * privately with what happened and returns true (the click must do nothing).
+ */
+export async function refusedAsSuperseded(
+  ctx: ActionContext,
+  s: RestoreSession,
+  what: string,
+  next: string,
+): Promise<boolean> {
+  const at = new Date(s.createdAt);
+  const since = happenedSince(ctx.deps.restore, at, s.id);
+  if (since.length === 0) return false;
+  await replyPrivately(ctx, { text: supersededText(what, at, since, next) });
+  return true;
 }

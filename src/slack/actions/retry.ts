@@ -2,7 +2,7 @@ import type { Actor } from '../../restore/service.js';
 import type { RestoreSession } from '../../restore/session.js';
 import { ACTION_IDS } from '../ids.js';
 import { replyPrivately } from '../reply.js';
-import { happenedSince, supersededText } from '../superseded.js';
+import { refusedAsSuperseded } from '../superseded.js';
 import { code } from '../views/blocks.js';
 import { openFromClick } from './open-from-click.js';
 import type { ActionContext, ActionHandler } from './types.js';
@@ -39,17 +39,8 @@ async function retry(
     });
     return;
   }
-  const since = happenedSince(ctx.deps.restore, new Date(failed.createdAt), failed.id);
-  if (since.length > 0) {
-    await replyPrivately(ctx, {
-      text: supersededText(
-        `The retry of session ${code(failed.id)}`,
-        new Date(failed.createdAt),
-        since,
-        `\`${ctx.commandName} status\` shows where chat-db stands.`,
-      ),
-    });
-    return;
-  }
+  const label = `The retry of session ${code(failed.id)}`;
+  const next = `\`${ctx.commandName} status\` shows where chat-db stands.`;
+  if (await refusedAsSuperseded(ctx, failed, label, next)) return;
   await openFromClick(ctx, what, open);
 }

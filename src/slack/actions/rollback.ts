@@ -1,6 +1,5 @@
 import { ACTION_IDS } from '../ids.js';
-import { replyPrivately } from '../reply.js';
-import { happenedSince, supersededText } from '../superseded.js';
+import { refusedAsSuperseded } from '../superseded.js';
 import { code } from '../views/blocks.js';
 import { openFromClick } from './open-from-click.js';
 import type { ActionHandler } from './types.js';
@@ -10,20 +9,9 @@ export const rollbackAction: ActionHandler = {
   actionId: ACTION_IDS.rollback,
   async run(ctx) {
     const of = ctx.deps.restore.get(ctx.value);
-    if (of !== undefined) {
-      const since = happenedSince(ctx.deps.restore, new Date(of.createdAt), of.id);
-      if (since.length > 0) {
-        await replyPrivately(ctx, {
-          text: supersededText(
-            `The Rollback of session ${code(of.id)}`,
-            new Date(of.createdAt),
-            since,
-            `\`${ctx.commandName} rollback\` undoes the latest cutover, whichever it is.`,
-          ),
-        });
-        return;
-      }
-    }
+    const what = `The Rollback of session ${code(ctx.value)}`;
+    const next = `\`${ctx.commandName} rollback\` undoes the latest cutover, whichever it is.`;
+    if (of !== undefined && (await refusedAsSuperseded(ctx, of, what, next))) return;
     await openFromClick(ctx, 'roll chat-db back to its previous data directory', (actor) =>
       ctx.deps.restore.rollback(actor, ctx.value),
     );
