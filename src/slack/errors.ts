@@ -135,7 +135,7 @@ export function cannotPostMessage(code: string, botUserId?: string): string {
     case 'is_archived':
       return `${start} This channel is archived (\`is_archived\`). Run the command in an open incident channel.`;
     default:
-      return `${start} Slack refused with \`${code}\`: the channel may restrict who can post. Ask a workspace admin, or use another incident channel. ${invite}`;
+      return `${start} Slack refused with \`${escapeText(code)}\`: the channel may restrict who can post. Ask a workspace admin, or use another incident channel. ${invite}`;
   }
 }
 
@@ -188,7 +188,7 @@ export function refusalMessage(
     }
     case 'finished': {
       const status = detail('status');
-      return `This session has already ended${status === undefined ? '' : ` (${status})`}; your click changed nothing. \`${command} status\` shows what is open.`;
+      return `This session has already ended${status === undefined ? '' : ` (${escapeText(status)})`}; your click changed nothing. \`${command} status\` shows what is open.`;
     }
     case 'cancel_too_late':
       return detail('stage') === 'delete'

@@ -28,6 +28,7 @@ import {
   type SlackMessage,
   section,
 } from './blocks.js';
+import { consoleLinksLine } from './console-links.js';
 import { failureText } from './failure.js';
 import {
   age,
@@ -42,6 +43,7 @@ import {
 } from './format.js';
 import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
 import { dataLossWindowMs, figures, timeline } from './summary.js';
+import { postmortemTimeline } from './timeline.js';
 
 export interface CardContext {
   now: Date;
@@ -94,6 +96,11 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
     const pairs = figures(s, now);
     if (pairs.length > 0) blocks.push(...fields(pairs, id('figures')));
   }
+  if (s.status === 'failed' || s.status === 'succeeded' || s.status === 'cancelled') {
+    blocks.push(section(postmortemTimeline(s), { blockId: id('postmortem') }));
+  }
+  const links = consoleLinksLine(s);
+  if (links !== '') blocks.push(context([links]));
   if (s.kind === 'cleanup' && s.cleanup !== undefined) blocks.push(...cleanupBlocks(s));
   if (s.status === 'awaiting_confirmation') {
     const who =
@@ -155,13 +162,18 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       pairs.push(['Target service', service]);
       pairs.push(['Root', `${from === undefined ? '?' : code(from)} → ${to === undefined ? '?' : code(to)}`]);
       pairs.push(['Undoes', `session ${code(plan.rollbackOf)}`]);
+      pairs.push([
+        ':warning: Data loss',
+        `Chat written since session ${code(plan.rollbackOf)} cut over is in ${from === undefined ? 'the current root' : code(from)}, not in ${to === undefined ? 'the previous root' : code(to)}: rolling back leaves it behind.`,
+      ]);
       break;
     case 'cleanup': {
       const chosen = plan.paths;
       const sizes = new Map((s.cleanup?.candidates ?? []).map((c) => [c.path, c.sizeBytes]));
       const total = chosen.reduce((sum, p) => sum + (sizes.get(p) ?? 0), 0);
       pairs.push(['Live root (never deleted)', code(plan.currentRoot)]);
-      pairs.push(['Chosen', chosen.length === 0 ? 'nothing yet' : `${chosen.length} (${bytes(total)})`]);
+      const label = s.status === 'succeeded' ? 'Deleted' : 'Chosen';
+      pairs.push([label, chosen.length === 0 ? 'nothing yet' : `${chosen.length} (${bytes(total)})`]);
       break;
     }
   }

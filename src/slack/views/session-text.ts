@@ -14,7 +14,7 @@ import {
   stageState,
 } from '../../restore/session.js';
 import { code, escapeText } from './blocks.js';
-import { approversRule, bytes, formatDuration, user, utc, utcShort } from './format.js';
+import { approversRule, bytes, formatDuration, stageWindow, user, utc, utcShort } from './format.js';
 
 export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   resolve: 'Resolve the plan',
@@ -105,10 +105,12 @@ export function stageLines(s: RestoreSession, now: Date): string {
     .map((stage) => {
       const took = stageDuration(stage, now);
       let line = `${STAGE_EMOJI[stage.status]} *${STAGE_LABELS[stage.name]}*`;
+      const window = stageWindow(stage);
       if (stage.status === 'running') line += took === '' ? ' · running' : ` · running for ${took}`;
       else if (stage.status === 'failed') line += took === '' ? ' · failed' : ` · failed after ${took}`;
       else if (stage.status === 'done' && took !== '') line += ` · ${took}`;
       else if (stage.status === 'skipped') line += ' · skipped';
+      if (window !== '' && stage.name !== 'resolve') line += ` (${window})`;
       const detail = stageDetail(s, stage);
       if (detail !== '') line += ` — ${detail}`;
       return line;
@@ -126,9 +128,14 @@ function num(v: unknown): number | undefined {
 
 function stageDetail(s: RestoreSession, stage: StageState): string {
   const d = stage.detail ?? {};
-  if (stage.status === 'failed' && stage.error !== undefined && stage.name === 'confirm') {
-    return escapeText(stage.error);
+  if (stage.status === 'failed' && stage.name === 'confirm') {
+    // Named by mention: the recorded error says "rejected by U…" with the raw id.
+    if (s.status === 'rejected')
+      return `rejected${s.ended?.by === undefined ? '' : ` by ${user(s.ended.by)}`}`;
+    return stage.error === undefined ? '' : escapeText(stage.error);
   }
+  const reused = str(d.reusedFrom);
+  if (stage.status === 'skipped' && reused !== undefined) return `already done by session ${code(reused)}`;
   switch (stage.name) {
     case 'confirm':
       return s.confirmer !== undefined && stage.status === 'done' ? `by ${user(s.confirmer)}` : '';
@@ -177,7 +184,9 @@ export function sessionTitle(s: RestoreSession): string {
   switch (s.kind) {
     case 'restore':
       if (plan?.kind === 'restore') return `Restore chat-db from ${utc(plan.recoveryPoint.createdAt)}`;
-      return `Restore chat-db from ${s.pointInput ?? 'a recovery point'}`;
+      // The title goes into plain_text (the header) and mrkdwn alike: characters that mean markup
+      // in either are dropped (the parser never accepts them in a point anyway).
+      return `Restore chat-db from ${s.pointInput?.replace(/[<>&*_~`]/g, '') ?? 'a recovery point'}`;
     case 'rollback':
       return plan?.kind === 'rollback' ? `Roll chat-db back to ${plan.targetRoot}` : 'Roll chat-db back';
     case 'cleanup':
