@@ -13,7 +13,11 @@ import { createNotifier, type Notifier } from './notifier.js';
 export const EVENTS_PATH = '/slack/events';
 export const HEALTH_PATH = '/healthz';
 
-export type SlackStartErrorCode = 'slack_auth_failed' | 'listen_failed' | 'socket_failed';
+export type SlackStartErrorCode =
+  | 'slack_auth_failed'
+  | 'slack_unreachable'
+  | 'listen_failed'
+  | 'socket_failed';
 
 export class SlackStartError extends Error {
   readonly code: SlackStartErrorCode;
@@ -98,6 +102,14 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       try {
         await app.init();
       } catch (error) {
+        // No answer at all is not a refusal: say which it was, so nobody rotates a good token.
+        if ((error as { code?: string }).code === 'slack_webapi_request_error') {
+          throw new SlackStartError(
+            'slack_unreachable',
+            `Slack could not be reached (auth.test: ${(error as Error).message}); check the network and SLACK_API_URL`,
+            { cause: error },
+          );
+        }
         const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
         throw new SlackStartError(
           'slack_auth_failed',
