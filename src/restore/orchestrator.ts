@@ -18,6 +18,7 @@ import {
 } from './activities/index.js';
 import type { ApproverCheck } from './approval.js';
 import { isRestoreError, RestoreError } from './errors.js';
+import { estimateRestore, restoreSamples } from './estimate.js';
 import type { SessionLock } from './lock.js';
 import { changeSetName, newSessionId, restoreIdempotencyToken } from './names.js';
 import {
@@ -586,7 +587,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     spec: PointSpec,
   ): Promise<SessionEvent> {
     const point = await activities.resolvePoint(target, spec);
-    const history = cutoverHistory(await allSessions(), target.fileSystemId).map((c) => ({
+    const sessionsSoFar = await allSessions();
+    const history = cutoverHistory(sessionsSoFar, target.fileSystemId).map((c) => ({
       root: c.to,
       cutAt: new Date(c.cutAt),
       from: c.from,
@@ -602,6 +604,15 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
       expectedDurationMinutes: outline.expectedDurationMinutes,
     });
+    const estimate = estimateRestore(restoreSamples(sessionsSoFar, target.fileSystemId), point.sizeBytes);
+    if (estimate !== undefined) {
+      plan.expectedDurationMinutes = estimate.totalMinutes;
+      plan.estimate = {
+        jobMinutes: estimate.jobMinutes,
+        afterJobMinutes: estimate.afterJobMinutes,
+        samples: estimate.samples,
+      };
+    }
     return { type: 'resolved', plan };
   }
 

@@ -88,6 +88,8 @@ export interface RestorePlan extends PlanCommon {
    * targetRoot) this plan cuts over to; the restore, locate and flatten stages do not run again.
    */
   reuses?: { sessionId: string };
+  /** How expectedDurationMinutes was drawn from this volume's past restores (absent: a default). */
+  estimate?: { jobMinutes: number; afterJobMinutes: number; samples: number };
 }
 
 export interface RollbackPlan extends PlanCommon {

@@ -88,6 +88,8 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
   if (s.status === 'running' && runningStage(s) === 'restore') {
     blocks.push(context([progressBar(s.progress?.percentDone, s.progress?.etaMinutes)]));
   }
+  const finish = expectedFinish(s, now);
+  if (finish !== '') blocks.push(context([finish]));
   const failure = failureText(s);
   if (failure !== '') blocks.push(section(failure, { blockId: id('failure') }));
   if (s.status === 'succeeded') {
@@ -177,7 +179,7 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       break;
     }
   }
-  pairs.push(['Expected duration', `about ${plan.expectedDurationMinutes} min`]);
+  pairs.push(['Expected duration', expectedDuration(plan)]);
   pairs.push(['Requested by', `${user(s.requester)} at ${utcShort(s.createdAt, now)}`]);
   pairs.push([
     'Confirmed by',
@@ -186,6 +188,38 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       : `${user(s.confirmer)}${s.confirmedAt === undefined ? '' : ` at ${utcShort(s.confirmedAt, now)}`}`,
   ]);
   return pairs;
+}
+
+function expectedDuration(plan: Plan): string {
+  const minutes = `about ${plan.expectedDurationMinutes} min`;
+  if (plan.kind !== 'restore') return minutes;
+  const e = plan.estimate;
+  if (e === undefined) return `${minutes} (a default: no past restore of this volume to go by yet)`;
+  const from = e.samples === 1 ? 'the last restore' : `the last ${e.samples} restores`;
+  return `${minutes}: restore job ${e.jobMinutes} min (scaled by size), then ${e.afterJobMinutes} min to verified, from ${from} of this volume`;
+}
+
+/**
+ * When the whole restore should be done (not only the AWS job): the job's own ETA where AWS gave
+ * one, plus the measured time of the stages after it.
+ */
+function expectedFinish(s: RestoreSession, now: Date): string {
+  const plan = s.plan;
+  if (s.status !== 'running' || plan?.kind !== 'restore' || pastPointOfNoReturn(s)) return '';
+  const afterJobMs = (plan.estimate?.afterJobMinutes ?? 8) * 60_000;
+  const stage = runningStage(s);
+  let endMs: number | undefined;
+  if (stage === 'restore' && s.progress?.etaMinutes !== undefined) {
+    endMs = now.getTime() + s.progress.etaMinutes * 60_000 + afterJobMs;
+  } else if (stage === 'restore' || stage === undefined) {
+    const started = Date.parse(s.confirmedAt ?? s.createdAt);
+    endMs = started + plan.expectedDurationMinutes * 60_000;
+  } else {
+    const jobEnd = s.stages.find((st) => st.name === 'restore')?.endedAt;
+    endMs = jobEnd === undefined ? undefined : Date.parse(jobEnd) + afterJobMs;
+  }
+  if (endMs === undefined || !Number.isFinite(endMs)) return '';
+  return `:stopwatch: The whole restore should be done about ${utcShort(new Date(Math.max(endMs, now.getTime())), now)} (verified, not only the AWS job).`;
 }
 
 function lastSegment(nameOrArn: string): string {
