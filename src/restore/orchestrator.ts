@@ -36,6 +36,7 @@ import {
   createSession,
   cutoverHistory,
   isOpen,
+  livePoint,
   type Production,
   type RestoreSession,
   retiredRoots,
@@ -604,6 +605,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
       expectedDurationMinutes: outline.expectedDurationMinutes,
     });
+    const live = livePoint(sessionsSoFar, target.fileSystemId, target.currentRoot);
+    if (live?.arn === point.arn) plan.liveFrom = live.sessionId;
     const estimate = estimateRestore(restoreSamples(sessionsSoFar, target.fileSystemId), point.sizeBytes);
     if (estimate !== undefined) {
       plan.expectedDurationMinutes = estimate.totalMinutes;
@@ -664,7 +667,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   async function readPoints(limit: number): Promise<ListResult> {
     const target = await activities.resolveTarget();
     const points = await activities.listPoints(target, limit);
+    const live = livePoint(await allSessions(), target.fileSystemId, target.currentRoot);
     return {
+      ...(live === undefined ? {} : { livePoint: live }),
       stackName: target.stackName,
       fileSystemId: target.fileSystemId,
       fileSystemArn: target.fileSystemArn,

@@ -88,6 +88,8 @@ export interface RestorePlan extends PlanCommon {
    * targetRoot) this plan cuts over to; the restore, locate and flatten stages do not run again.
    */
   reuses?: { sessionId: string };
+  /** This point's data is already live: the session that restored it (a warning, not binding). */
+  liveFrom?: string;
   /** How expectedDurationMinutes was drawn from this volume's past restores (absent: a default). */
   estimate?: { jobMinutes: number; afterJobMinutes: number; samples: number };
 }

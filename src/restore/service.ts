@@ -29,6 +29,8 @@ export interface ListResult {
   fileSystemArn: string;
   currentRoot: string;
   points: PointListing[];
+  /** The point whose data chat-db runs on now, when a session of this bot restored it. */
+  livePoint?: { arn: string; sessionId: string };
 }
 
 /** A user's request on an existing session; the session as it now is, or why nothing changed. */

@@ -372,6 +372,22 @@ export function rollbackTarget(
 }
 
 /**
+ * The recovery point whose data chat-db runs on now: the newest restore of this bot whose cutover
+ * put production on `currentRoot`. Undefined when the live root is not one this bot restored.
+ */
+export function livePoint(
+  sessions: readonly RestoreSession[],
+  fileSystemId: string,
+  currentRoot: string,
+): { arn: string; sessionId: string } | undefined {
+  const cut = cutoverHistory(sessions, fileSystemId)
+    .filter((c) => c.kind === 'restore' && c.to === currentRoot)
+    .at(-1);
+  const s = cut === undefined ? undefined : sessions.find((x) => x.id === cut.sessionId);
+  return s?.plan?.kind === 'restore' ? { arn: s.plan.recoveryPoint.arn, sessionId: s.id } : undefined;
+}
+
+/**
  * Roots that cutovers replaced, with when, as top-level directories (`/aws-backup-restore_B` for
  * a root `/aws-backup-restore_B/aws-backup-restore_A`); the newest retirement of each wins.
  */

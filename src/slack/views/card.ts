@@ -81,6 +81,14 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
     ]),
   );
   blocks.push(section(situation(s, now, ctx.approvers), { blockId: id('situation') }));
+  if (s.plan?.kind === 'restore' && s.plan.liveFrom !== undefined && s.status === 'awaiting_confirmation') {
+    blocks.push(
+      section(
+        `:warning: *This point's data is already live:* session ${code(s.plan.liveFrom)} restored it and chat-db runs on it now. Restoring it again brings back the same data and drops what was written since; pick an older point unless that is what you want.`,
+        { blockId: id('live') },
+      ),
+    );
+  }
   if (s.plan !== undefined) blocks.push(...fields(planFields(s, s.plan, now), id('plan')));
   blocks.push(section(productionLine(s), { blockId: id('production') }));
   blocks.push(section(stageLines(s, now), { blockId: id('stages') }));

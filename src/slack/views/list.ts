@@ -40,7 +40,11 @@ export function listMessage(result: ListResult, now: Date, command = '/chatdb-re
   );
   // Every row is a block; leave room for the note that says how many did not fit.
   const room = LIMITS.blocksPerMessage - blocks.length - 1;
-  for (const listing of result.points.slice(0, room)) blocks.push(pointRow(listing, now));
+  for (const listing of result.points.slice(0, room)) {
+    blocks.push(
+      pointRow(listing, now, listing.point.arn === result.livePoint?.arn ? result.livePoint : undefined),
+    );
+  }
   const hidden = result.points.length - Math.min(room, result.points.length);
   const fitted =
     hidden > 0
@@ -68,9 +72,13 @@ export function listTimeFromBlockId(id: string | undefined): Date | undefined {
   return m?.[1] === undefined ? undefined : new Date(Number(m[1]));
 }
 
-function pointRow(listing: PointListing, now: Date): Block {
+function pointRow(listing: PointListing, now: Date, live?: { sessionId: string }): Block {
   const p = listing.point;
-  const line1 = `*${listing.index}.* ${utc(p.createdAt)} · ${age(p.createdAt, now)} · ${bytes(p.sizeBytes)} · ${escapeText(p.status)} · vault ${code(p.vault)}`;
+  const liveNow =
+    live === undefined
+      ? ''
+      : ` · :large_green_circle: *live now* (restored by session ${code(live.sessionId)})`;
+  const line1 = `*${listing.index}.* ${utc(p.createdAt)} · ${age(p.createdAt, now)} · ${bytes(p.sizeBytes)} · ${escapeText(p.status)} · vault ${code(p.vault)}${liveNow}`;
   const line2 = code(p.id);
   const id = rowBlockId(listing.index, now);
   if (!listing.restorable) {
