@@ -260,7 +260,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       }
       const failure = asFailure(stage, error);
       log.warn({ session: id, stage, code: failure.code, reason: failure.reason }, 'stage failed');
-      await apply(id, { type: 'stage_failed', stage, ...failure });
+      // After a failed cutover the card says whether chat-db runs and is healthy, read from ECS.
+      const service = stage === 'cutover' ? await activities.serviceHealth(target) : undefined;
+      await apply(id, {
+        type: 'stage_failed',
+        stage,
+        ...failure,
+        ...(service === undefined ? {} : { service }),
+      });
     }
   }
 

@@ -110,6 +110,8 @@ export interface SessionFailure {
   production: Production;
   /** What the on-call engineer should do next. */
   next: string;
+  /** After a failed cutover: chat-db's service as ECS reported it, read when the stage failed. */
+  service?: { desired: number; running: number; healthy: number; taskDefinitionArn: string };
 }
 
 export type NoticeKind =

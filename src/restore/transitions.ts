@@ -48,6 +48,7 @@ import {
   runningStage,
   type SessionAws,
   type SessionEffect,
+  type SessionFailure,
   type SessionStatus,
   type StageName,
   stageState,
@@ -83,6 +84,7 @@ export type SessionEvent =
       production: Production;
       next?: string;
       code?: string;
+      service?: SessionFailure['service'];
     }
   /** A re-read of the stack found it differs from the confirmed plan: confirm again. */
   | { type: 'plan_changed'; plan: Plan; changes?: string[] }
@@ -465,6 +467,7 @@ function apply(
         ...(e.next === undefined ? {} : { next: e.next }),
         ...(e.code === undefined ? {} : { code: e.code }),
       });
+      if (e.service !== undefined && d.failure !== undefined) d.failure.service = structuredClone(e.service);
       return undefined;
     }
 

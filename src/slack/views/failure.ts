@@ -2,7 +2,7 @@
 // (they search for them), the state production is in, and what to do next.
 
 import type { RestoreSession } from '../../restore/session.js';
-import { codeBlock, escapeText } from './blocks.js';
+import { code, codeBlock, escapeText } from './blocks.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
 /** Failure codes whose reason is AWS's own words (a status message, a stack event's reason). */
@@ -34,6 +34,26 @@ export function failureText(s: RestoreSession): string {
     `:x: *${STAGE_LABELS[f.stage]} failed.* ${reasonIntro(f.code)}`,
     codeBlock(f.reason),
     productionLine(s),
+    ...serviceLines(s),
     `*Next:* ${escapeText(f.next)}`,
   ].join('\n');
+}
+
+/** After a failed cutover: whether chat-db runs and is healthy, and whether the bot stopped the old task. */
+function serviceLines(s: RestoreSession): string[] {
+  const f = s.failure;
+  if (f?.stage !== 'cutover') return [];
+  const stopped = s.aws.stoppedTaskArns.length;
+  const stoppedLine =
+    stopped === 0
+      ? 'The bot stopped no task.'
+      : `The bot stopped the old task${stopped === 1 ? '' : `s (${stopped})`} during the cutover.`;
+  const svc = f.service;
+  if (svc === undefined) return [`chat-db's service could not be read after the failure. ${stoppedLine}`];
+  const td = svc.taskDefinitionArn.split('/').at(-1) ?? svc.taskDefinitionArn;
+  const state =
+    svc.running === 0
+      ? ':red_circle: chat-db is *not running*'
+      : `${svc.healthy >= svc.running ? ':large_green_circle:' : ':large_orange_circle:'} chat-db runs ${svc.running} of ${svc.desired} task${svc.desired === 1 ? '' : 's'}, ${svc.healthy} healthy`;
+  return [`${state} (task definition ${code(td)}). ${stoppedLine}`];
 }

@@ -3,6 +3,7 @@
 // restored and flattened.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { failureText } from '../../../src/slack/views/failure.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
 
@@ -26,6 +27,14 @@ describe('retrying a failed restore', () => {
     const failed = await settled(runtime, first.id);
     expect(failed.failure?.stage).toBe('cutover');
     expect(failed.failure?.production).toBe('rolled_back');
+    // The card reads chat-db's service after the failure: running on its old task definition.
+    expect(failed.failure?.service).toMatchObject({ desired: 1, running: 1 });
+    expect(failed.failure?.service?.taskDefinitionArn).toBe(
+      failed.plan?.kind === 'restore' ? failed.plan.taskDefinitionArn : 'none',
+    );
+    expect(failureText(failed)).toMatch(
+      /chat-db runs 1 of 1 task, \d healthy \(task definition `chat-db:\d+`\)\. The bot stopped (no task|the old task)/,
+    );
     const flatDir = failed.aws.flatDir as string;
     expect(flatDir).toMatch(/^\/chatdb-restore_/);
 
