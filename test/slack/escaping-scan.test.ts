@@ -179,7 +179,7 @@ function everyMessage(): [string, SlackMessage | { text: string }][] {
     'start before',
     'start <x>',
     'x'.repeat(600),
-    'reject ' + 'y'.repeat(400),
+    `reject ${'y'.repeat(400)}`,
   ]) {
     const parsed = parseCommand(typed);
     if (parsed instanceof ParseError)

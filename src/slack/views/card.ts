@@ -30,17 +30,7 @@ import {
 } from './blocks.js';
 import { consoleLinksLine } from './console-links.js';
 import { failureText } from './failure.js';
-import {
-  age,
-  approversMention,
-  approversRule,
-  bytes,
-  formatDuration,
-  progressBar,
-  user,
-  utc,
-  utcShort,
-} from './format.js';
+import { age, approversMention, bytes, formatDuration, progressBar, user, utc, utcShort } from './format.js';
 import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
 import { dataLossWindowMs, figures, timeline } from './summary.js';
 import { postmortemTimeline } from './timeline.js';
