@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failureText } from '../../../src/slack/views/failure.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
-import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
+import { CHANNEL, CONFIRMER, harness, REQUESTER, restoreConfirmed, settled } from './support.js';
 
 const actor = { channel: CHANNEL, user: REQUESTER };
 
@@ -98,5 +98,19 @@ describe('retrying a failed restore', () => {
     await service.cancel(retry.id, REQUESTER);
     const notRestore = await service.retryRestore(actor, retry.id);
     expect(notRestore.failure?.code).toBe('retry_refused');
+  });
+
+  it('binds a rollback to the session it undoes: an older cutover’s rollback is refused', async () => {
+    const { runtime } = harness(env);
+    const service = runtime.service;
+    const first = await restoreConfirmed(runtime);
+    const second = await restoreConfirmed(runtime);
+    const stale = await service.rollback(actor, first.id);
+    expect(stale.failure?.code).toBe('superseded');
+    expect(stale.failure?.reason).toContain(second.id);
+    expect(stale.plan).toBeUndefined();
+    const current = await service.rollback(actor, second.id);
+    expect(current.status).toBe('awaiting_confirmation');
+    expect(current.plan?.kind === 'rollback' ? current.plan.rollbackOf : undefined).toBe(second.id);
   });
 });
