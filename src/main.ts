@@ -1,3 +1,4 @@
+import { awsSetupProblem } from './aws/startup-check.js';
 import { type Config, ConfigError, loadConfig, secretValues } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { GroupMembersPort } from './restore/approval.js';
@@ -33,6 +34,11 @@ function readConfig(env: NodeJS.ProcessEnv): Config | undefined {
 async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
   const config = readConfig(env);
   if (!config) return 2;
+  const aws = await awsSetupProblem();
+  if (aws !== undefined) {
+    process.stderr.write(`${aws}\n`);
+    return 2;
+  }
 
   const logger = createLogger({
     level: config.log.level,

@@ -5,6 +5,7 @@
 
 import type { ApproversSetting } from '../config.js';
 import { RestoreError } from './errors.js';
+import { pastPointOfNoReturn, type RestoreSession } from './session.js';
 import type { ApproverVerdict } from './transitions.js';
 
 export type ApproverPolicy = ApproversSetting;
@@ -97,4 +98,54 @@ export function createApproverCheck(
       }
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who may cancel: one rule for the state machine (which enforces it) and the card (which says it).
+
+/** Who may cancel a session as it now is; `undefined` when nobody can (ended, or past the point of no return). */
+export interface CancelRule {
+  /** These users, by id (the requester; once a stage that takes time runs, the confirmer too). */
+  users: readonly string[];
+  /**
+   * Members of CHATDB_APPROVERS as well. With approvers "anyone" this means every engineer
+   * before the work starts, and nobody beyond `users` once it runs: a mis-click by a bystander
+   * must not throw away a restore job that took tens of minutes.
+   */
+  approvers: boolean;
+}
+
+export interface CancelSubject {
+  status: RestoreSession['status'];
+  requester: string;
+  confirmer?: string | undefined;
+  kind: RestoreSession['kind'];
+  stages: RestoreSession['stages'];
+}
+
+export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRule | undefined {
+  switch (s.status) {
+    case 'resolving':
+    case 'awaiting_confirmation':
+      return { users: [s.requester], approvers: true };
+    case 'running': {
+      if (pastPointOfNoReturn(s)) return undefined;
+      const users = s.confirmer === undefined ? [s.requester] : [s.requester, s.confirmer];
+      return { users, approvers: approversNamed };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Whether `user` may cancel under `rule`; 'unknown' when only the unreadable group could say. */
+export function mayCancel(
+  rule: CancelRule | undefined,
+  user: string,
+  isApprover: ApproverVerdict,
+): boolean | 'unknown' {
+  if (rule === undefined) return false;
+  if (rule.users.includes(user)) return true;
+  if (!rule.approvers) return false;
+  return isApprover;
 }

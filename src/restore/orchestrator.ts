@@ -19,6 +19,7 @@ import {
 } from './activities/index.js';
 import type { ApproverCheck } from './approval.js';
 import { isRestoreError, RestoreError } from './errors.js';
+import { estimateRestore, restoreSamples } from './estimate.js';
 import type { SessionLock } from './lock.js';
 import { changeSetName, newSessionId, restoreIdempotencyToken } from './names.js';
 import {
@@ -39,6 +40,7 @@ import {
   isOpen,
   type JsonObject,
   type JsonValue,
+  livePoint,
   type Production,
   type RestoreSession,
   retiredRoots,
@@ -271,7 +273,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       }
       const failure = asFailure(stage, error);
       log.warn({ session: id, stage, code: failure.code, reason: failure.reason }, 'stage failed');
-      await apply(id, { type: 'stage_failed', stage, ...failure });
+      // After a failed cutover the card says whether chat-db runs and is healthy, read from ECS.
+      const service = stage === 'cutover' ? await activities.serviceHealth(target) : undefined;
+      await apply(id, {
+        type: 'stage_failed',
+        stage,
+        ...failure,
+        ...(service === undefined ? {} : { service }),
+      });
     }
   }
 
@@ -620,6 +629,81 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     };
   }
 
+  /** Resolves the point and builds a restore plan for it (start, and Retry after a failed job). */
+  async function restorePlanEvent(
+    session: RestoreSession,
+    target: RestoreTarget,
+    actor: Actor,
+    spec: PointSpec,
+  ): Promise<SessionEvent> {
+    const point = await activities.resolvePoint(target, spec);
+    const sessionsSoFar = await allSessions();
+    const history = cutoverHistory(sessionsSoFar, target.fileSystemId).map((c) => ({
+      root: c.to,
+      cutAt: new Date(c.cutAt),
+      from: c.from,
+      ...(c.startedAt === undefined ? {} : { startedAt: new Date(c.startedAt) }),
+    }));
+    const revisions = await activities.readRootHistory(target);
+    const outline = activities.planRestore(target, point, revisions, history);
+    const plan = buildRestorePlan({
+      sessionId: session.id,
+      target,
+      requester: actor.user,
+      point: planPoint(point),
+      restoreMode: outline.restoreMode,
+      ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
+      expectedDurationMinutes: outline.expectedDurationMinutes,
+      rootEvidence: outline.evidence,
+    });
+    const live = livePoint(sessionsSoFar, target.fileSystemId, target.currentRoot);
+    if (live?.arn === point.arn) plan.liveFrom = live.sessionId;
+    const estimate = estimateRestore(restoreSamples(sessionsSoFar, target.fileSystemId), point.sizeBytes);
+    if (estimate !== undefined) {
+      plan.expectedDurationMinutes = estimate.totalMinutes;
+      plan.estimate = {
+        jobMinutes: estimate.jobMinutes,
+        afterJobMinutes: estimate.afterJobMinutes,
+        samples: estimate.samples,
+      };
+    }
+    return { type: 'resolved', plan: await checkedPlan(target, plan) };
+  }
+
+  /**
+   * Why a failed restore's flattened directory cannot take a new cut-over now (undefined when it
+   * can): the session must have failed at the cutover or verify with production back on its old
+   * root, and the directory must still be on the volume, not live, and not replaced since.
+   */
+  async function whyNoCutoverRetry(
+    failed: RestoreSession | undefined,
+    target: RestoreTarget,
+  ): Promise<string | undefined> {
+    const flatDir = failed?.aws.flatDir;
+    if (failed === undefined || failed.plan?.kind !== 'restore' || flatDir === undefined) {
+      return 'it has no restored and flattened directory';
+    }
+    const f = failed.failure;
+    if (failed.status !== 'failed' || (f?.stage !== 'cutover' && f?.stage !== 'verify')) {
+      return 'it did not fail at its cut-over or verify';
+    }
+    if (failed.plan.fileSystemId !== target.fileSystemId) return 'it restored another file system';
+    if (target.currentRoot === flatDir) return `chat-db already runs on ${flatDir}`;
+    const later = cutoverHistory(await allSessions(), target.fileSystemId).filter(
+      (c) => Date.parse(c.cutAt) > Date.parse(failed.ended?.at ?? failed.updatedAt),
+    );
+    if (later.length > 0) return `session ${later.at(-1)?.sessionId} cut over since`;
+    const listing = await activities.cleanupCandidates(target, {
+      liveRoot: target.currentRoot,
+      retiredRoots: [],
+      now: now(),
+    });
+    if (!listing.candidates.some((c) => `/${c.name}` === flatDir)) {
+      return `${flatDir} is no longer on the volume`;
+    }
+    return undefined;
+  }
+
   async function allSessions(): Promise<RestoreSession[]> {
     const listing = await store.list();
     for (const bad of listing.corrupt) log.warn({ file: bad.file, code: bad.code }, bad.message);
@@ -634,7 +718,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   async function readPoints(limit: number): Promise<ListResult> {
     const target = await activities.resolveTarget();
     const points = await activities.listPoints(target, limit);
+    const live = livePoint(await allSessions(), target.fileSystemId, target.currentRoot);
     return {
+      ...(live === undefined ? {} : { livePoint: live }),
       stackName: target.stackName,
       fileSystemId: target.fileSystemId,
       fileSystemArn: target.fileSystemArn,
@@ -658,33 +744,21 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     },
 
     start(actor, spec: PointSpec, pointInput) {
-      return open(actor, 'restore', pointInput, async (session, target) => {
-        const point = await activities.resolvePoint(target, spec);
-        const history = cutoverHistory(await allSessions(), target.fileSystemId).map((c) => ({
-          root: c.to,
-          cutAt: new Date(c.cutAt),
-          from: c.from,
-          ...(c.startedAt === undefined ? {} : { startedAt: new Date(c.startedAt) }),
-        }));
-        const revisions = await activities.readRootHistory(target);
-        const outline = activities.planRestore(target, point, revisions, history);
-        const plan = buildRestorePlan({
-          sessionId: session.id,
-          target,
-          requester: actor.user,
-          point: planPoint(point),
-          restoreMode: outline.restoreMode,
-          ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
-          expectedDurationMinutes: outline.expectedDurationMinutes,
-          rootEvidence: outline.evidence,
-        });
-        return { type: 'resolved', plan: await checkedPlan(target, plan) };
-      });
+      return open(actor, 'restore', pointInput, (session, target) =>
+        restorePlanEvent(session, target, actor, spec),
+      );
     },
 
-    rollback(actor) {
+    rollback(actor, of) {
       return open(actor, 'rollback', undefined, async (_session, target) => {
         const back = rollbackTarget(await allSessions(), target.fileSystemId);
+        if (of !== undefined && back !== undefined && back.sessionId !== of) {
+          return {
+            type: 'resolve_failed',
+            code: 'superseded',
+            reason: `Session ${of} is no longer the last cutover of ${target.fileSystemId}: session ${back.sessionId} cut over since. Nothing was started.`,
+          };
+        }
         if (back === undefined) {
           return {
             type: 'resolve_failed',
@@ -741,16 +815,56 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       });
     },
 
+    retryRestore(actor, of) {
+      const failed = sessions.get(of);
+      const point = failed?.plan?.kind === 'restore' ? failed.plan.recoveryPoint : undefined;
+      return open(actor, 'restore', failed?.pointInput, async (session, target) => {
+        if (failed?.status !== 'failed' || failed.failure?.stage !== 'restore' || point === undefined) {
+          return retryRefused(of, 'it did not fail at its restore job');
+        }
+        return restorePlanEvent(session, target, actor, { kind: 'arn', arn: point.arn });
+      });
+    },
+
+    retryCutover(actor, of) {
+      const failed = sessions.get(of);
+      return open(actor, 'restore', failed?.pointInput, async (session, target) => {
+        const why = await whyNoCutoverRetry(failed, target);
+        if (why !== undefined || failed?.plan?.kind !== 'restore')
+          return retryRefused(of, why ?? 'it is not a restore');
+        const plan = buildRestorePlan({
+          sessionId: session.id,
+          target,
+          requester: actor.user,
+          point: failed.plan.recoveryPoint,
+          restoreMode: failed.plan.restoreMode,
+          expectedDurationMinutes: CUTOVER_ESTIMATE_MINUTES,
+          reuses: failed.id,
+        });
+        return { type: 'resolved', plan: await checkedPlan(target, plan) };
+      });
+    },
+
     async confirm(sessionId, user, planHash) {
       return apply(sessionId, { type: 'confirm', user, planHash, isApprover: await verdict(user) });
     },
 
-    async reject(sessionId, user) {
-      return apply(sessionId, { type: 'reject', user, isApprover: await verdict(user) });
+    async reject(sessionId, user, reason) {
+      return apply(sessionId, {
+        type: 'reject',
+        user,
+        isApprover: await verdict(user),
+        ...(reason === undefined ? {} : { reason }),
+      });
     },
 
     async cancel(sessionId, user) {
-      return apply(sessionId, { type: 'cancel', user, isApprover: await verdict(user) });
+      return apply(sessionId, {
+        type: 'cancel',
+        user,
+        isApprover: await verdict(user),
+        approversNamed: approvers.policy.kind !== 'anyone',
+      });
     },
 
     chooseCleanup(sessionId, user, paths) {
@@ -772,6 +886,12 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         .filter((s) => s.channel === channel)
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
         .slice(0, limit);
+    },
+
+    since(at) {
+      return [...sessions.values()]
+        .filter((s) => Date.parse(s.createdAt) > at.getTime())
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
 
     async setCard(sessionId, ts) {
@@ -851,6 +971,17 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** A cut-over alone: the change set, the deployment and the verify. */
+const CUTOVER_ESTIMATE_MINUTES = 10;
+
+function retryRefused(of: string, why: string): SessionEvent {
+  return {
+    type: 'resolve_failed',
+    code: 'retry_refused',
+    reason: `Session ${of} cannot be retried: ${why}. Nothing was started.`,
+  };
+}
 
 function abortError(message: string): Error {
   const error = new Error(message);

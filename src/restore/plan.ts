@@ -100,6 +100,15 @@ export interface RestorePlan extends PlanCommon {
    * decision it led to, restoreMode and expectedRelPath, is what the hash binds).
    */
   rootEvidence?: { root?: string; basis: string; candidates: string[] };
+  /**
+   * A retried cut-over: the failed session whose restored and flattened directory (its
+   * targetRoot) this plan cuts over to; the restore, locate and flatten stages do not run again.
+   */
+  reuses?: { sessionId: string };
+  /** This point's data is already live: the session that restored it (a warning, not binding). */
+  liveFrom?: string;
+  /** How expectedDurationMinutes was drawn from this volume's past restores (absent: a default). */
+  estimate?: { jobMinutes: number; afterJobMinutes: number; samples: number };
 }
 
 export interface RollbackPlan extends PlanCommon {
@@ -130,6 +139,8 @@ export function buildRestorePlan(input: {
   expectedRelPath?: string;
   expectedDurationMinutes: number;
   rootEvidence?: RestorePlan['rootEvidence'];
+  /** A retried cut-over onto this failed session's flat directory. */
+  reuses?: string;
 }): RestorePlan {
   const plan: RestorePlan = {
     kind: 'restore',
@@ -137,9 +148,10 @@ export function buildRestorePlan(input: {
     requester: input.requester,
     recoveryPoint: { ...input.point },
     restoreMode: { ...input.restoreMode },
-    targetRoot: flatDirName(input.point.createdAt, input.sessionId),
+    targetRoot: flatDirName(input.point.createdAt, input.reuses ?? input.sessionId),
     expectedDurationMinutes: input.expectedDurationMinutes,
   };
+  if (input.reuses !== undefined) plan.reuses = { sessionId: input.reuses };
   if (input.expectedRelPath !== undefined) plan.expectedRelPath = input.expectedRelPath;
   if (input.rootEvidence !== undefined) plan.rootEvidence = structuredClone(input.rootEvidence);
   return plan;
@@ -232,6 +244,7 @@ export function bindingFields(plan: Plan): Record<string, unknown> {
         restoreMode: plan.restoreMode,
         expectedRelPath: plan.expectedRelPath,
         targetRoot: plan.targetRoot,
+        reuses: plan.reuses?.sessionId,
       };
     case 'rollback':
       return { ...common, ...stack, targetRoot: plan.targetRoot, rollbackOf: plan.rollbackOf };
@@ -321,9 +334,15 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
         plan.expectedRelPath === undefined || isRelativeDirPath(plan.expectedRelPath),
         'expectedRelPath is not a relative path of plain names',
       );
-      if (sessionId !== undefined && isIsoTime(p?.createdAt)) {
+      const reused = plan.reuses?.sessionId;
+      need(reused === undefined || isSessionId(reused), 'reuses.sessionId is not a session id');
+      if (
+        sessionId !== undefined &&
+        isIsoTime(p?.createdAt) &&
+        (reused === undefined || isSessionId(reused))
+      ) {
         need(
-          plan.targetRoot === flatDirName(p.createdAt, sessionId),
+          plan.targetRoot === flatDirName(p.createdAt, reused ?? sessionId),
           'targetRoot is not the flat directory this session creates for that point',
         );
       }

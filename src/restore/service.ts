@@ -32,6 +32,8 @@ export interface ListResult {
   fileSystemArn: string;
   currentRoot: string;
   points: PointListing[];
+  /** The point whose data chat-db runs on now, when a session of this bot restored it. */
+  livePoint?: { arn: string; sessionId: string };
 }
 
 /** A user's request on an existing session; the session as it now is, or why nothing changed. */
@@ -61,11 +63,20 @@ export interface RestoreService {
    * session holds the file system; a resolve failure comes back as a failed session.
    */
   start(actor: Actor, point: PointSpec, pointInput: string): Promise<RestoreSession>;
-  rollback(actor: Actor): Promise<RestoreSession>;
+  /** `of`: the session whose cutover the clicked button offered to undo; refused if another cut over since. */
+  rollback(actor: Actor, of?: string): Promise<RestoreSession>;
+  /** Restores the point of a session whose restore job failed again, as a new session. */
+  retryRestore(actor: Actor, of: string): Promise<RestoreSession>;
+  /**
+   * A new session that cuts over to the directory a failed session already restored and
+   * flattened (its cut-over or verify failed); the usual confirmation applies.
+   */
+  retryCutover(actor: Actor, of: string): Promise<RestoreSession>;
   cleanup(actor: Actor): Promise<RestoreSession>;
 
   confirm(sessionId: string, user: string, planHash: string): Promise<Outcome>;
-  reject(sessionId: string, user: string): Promise<Outcome>;
+  /** `reason`: the rejecter's optional words, shown on the card. */
+  reject(sessionId: string, user: string, reason?: string): Promise<Outcome>;
   cancel(sessionId: string, user: string): Promise<Outcome>;
   /** A cleanup's requester picks the directories to delete; the choice then needs confirming. */
   chooseCleanup(sessionId: string, user: string, paths: string[]): Promise<Outcome>;
@@ -75,6 +86,8 @@ export interface RestoreService {
   open(channel?: string): RestoreSession[];
   /** The newest sessions of a channel, open or not. */
   recent(channel: string, limit: number): RestoreSession[];
+  /** Sessions of any channel created after `at`, oldest first: what happened since a list or a card. */
+  since(at: Date): RestoreSession[];
 
   /** Records the session card's message so later updates edit it. */
   setCard(sessionId: string, ts: string): Promise<void>;

@@ -115,6 +115,8 @@ export interface SessionFailure {
   production: Production;
   /** What the on-call engineer should do next. */
   next: string;
+  /** After a failed cutover: chat-db's service as ECS reported it, read when the stage failed. */
+  service?: { desired: number; running: number; healthy: number; taskDefinitionArn: string };
 }
 
 export type NoticeKind =
@@ -192,7 +194,7 @@ export interface RestoreSession {
   progress?: { percentDone?: number; etaMinutes?: number; at: string };
   failure?: SessionFailure;
   /** When and by whom the session ended (cancel, reject) or when it finished by itself. */
-  ended?: { at: string; by?: string };
+  ended?: { at: string; by?: string; reason?: string };
   notices: Notice[];
   events: SessionEventRecord[];
   cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
@@ -274,7 +276,7 @@ export function isOpen(session: RestoreSession): boolean {
   return isOpenStatus(session.status);
 }
 
-export function stageState(session: RestoreSession, name: StageName): StageState | undefined {
+export function stageState(session: Pick<RestoreSession, 'stages'>, name: StageName): StageState | undefined {
   return session.stages.find((stage) => stage.name === name);
 }
 
@@ -288,7 +290,7 @@ export function nextPendingStage(session: RestoreSession): StageName | undefined
 }
 
 /** True once the stage after which cancel is refused has started (or finished). */
-export function pastPointOfNoReturn(session: RestoreSession): boolean {
+export function pastPointOfNoReturn(session: Pick<RestoreSession, 'kind' | 'stages'>): boolean {
   const stage = stageState(session, POINT_OF_NO_RETURN[session.kind]);
   return stage !== undefined && stage.status !== 'pending' && stage.status !== 'skipped';
 }
@@ -354,6 +356,22 @@ export function rollbackTarget(
   return last === undefined
     ? undefined
     : { root: last.from, sessionId: last.sessionId, expectedCurrentRoot: last.to };
+}
+
+/**
+ * The recovery point whose data chat-db runs on now: the newest restore of this bot whose cutover
+ * put production on `currentRoot`. Undefined when the live root is not one this bot restored.
+ */
+export function livePoint(
+  sessions: readonly RestoreSession[],
+  fileSystemId: string,
+  currentRoot: string,
+): { arn: string; sessionId: string } | undefined {
+  const cut = cutoverHistory(sessions, fileSystemId)
+    .filter((c) => c.kind === 'restore' && c.to === currentRoot)
+    .at(-1);
+  const s = cut === undefined ? undefined : sessions.find((x) => x.id === cut.sessionId);
+  return s?.plan?.kind === 'restore' ? { arn: s.plan.recoveryPoint.arn, sessionId: s.id } : undefined;
 }
 
 /**

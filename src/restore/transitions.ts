@@ -5,12 +5,14 @@
 // Who may do what:
 // - confirm: not the requester; a member of CHATDB_APPROVERS when set; the plan's hash as shown.
 // - reject: an approver other than the requester (the requester withdraws with cancel).
-// - cancel: the requester or any approver, until the point of no return (the cutover's stack
-//   update, or a cleanup's deletion) has begun.
+// - cancel: until the point of no return (the cutover's stack update, or a cleanup's deletion) has
+//   begun; before the work starts the requester or any approver, once it runs only the requester,
+//   the confirmer or a named approver (cancelRule in approval.ts, which the card reads too).
 // - choosing what a cleanup deletes: the requester, before confirmation.
 // Every user action on a session awaiting confirmation past its expiresAt is refused `expired`,
 // whether or not the expiry timer has fired; the orchestrator then sends `expire`.
 
+import { cancelRule, mayCancel } from './approval.js';
 import type { Refusal, RefusalCode } from './errors.js';
 import {
   CHANGE_SET_NAME,
@@ -46,6 +48,7 @@ import {
   runningStage,
   type SessionAws,
   type SessionEffect,
+  type SessionFailure,
   type SessionStatus,
   type StageName,
   stageState,
@@ -62,8 +65,9 @@ export type SessionEvent =
   | { type: 'resolved'; plan: Plan; cleanupCandidates?: CleanupCandidate[] }
   | { type: 'resolve_failed'; reason: string; code?: string }
   | { type: 'confirm'; user: string; planHash: string; isApprover: ApproverVerdict }
-  | { type: 'reject'; user: string; isApprover: ApproverVerdict }
-  | { type: 'cancel'; user: string; isApprover: ApproverVerdict }
+  | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string }
+  /** `approversNamed`: CHATDB_APPROVERS names people or a group (not "anyone"); default true. */
+  | { type: 'cancel'; user: string; isApprover: ApproverVerdict; approversNamed?: boolean }
   /** The expiry timer fired. */
   | { type: 'expire' }
   /** The requester's choice of directories for a cleanup (replaces the previous choice). */
@@ -82,6 +86,7 @@ export type SessionEvent =
       code?: string;
       /** What the stage saw (e.g. the data dirs locate could not choose between), for the card. */
       detail?: JsonObject;
+      service?: SessionFailure['service'];
     }
   /** A re-read of the stack found it differs from the confirmed plan: confirm again. */
   | { type: 'plan_changed'; plan: Plan; changes?: string[] }
@@ -192,6 +197,8 @@ function apply(
       }
       setPlan(d, e.plan);
       if (candidates !== undefined) d.cleanup = { candidates: structuredClone(candidates), chosen: [] };
+      if (e.plan.kind === 'restore' && e.plan.reuses !== undefined)
+        reuseRestored(d, e.plan.targetRoot, e.plan.reuses.sessionId);
       endStage(d, 'resolve', 'done', now);
       startStage(d, 'confirm', now);
       d.status = 'awaiting_confirmation';
@@ -264,9 +271,14 @@ function apply(
       }
       const approver = approverGate(e.isApprover, 'reject');
       if (approver !== undefined) return approver;
+      const why = rejectReason(e.reason);
       endStage(d, 'confirm', 'failed', now, `rejected by ${e.user}`);
       finish(d, effects, 'rejected', now, e.user);
-      notify(d, effects, now, 'confirm', 'rejected', { by: e.user });
+      if (why !== undefined) d.ended = { ...(d.ended ?? { at: now }), reason: why };
+      notify(d, effects, now, 'confirm', 'rejected', {
+        by: e.user,
+        ...(why === undefined ? {} : { reason: why }),
+      });
       return undefined;
     }
 
@@ -282,14 +294,16 @@ function apply(
           { stage },
         );
       }
-      if (e.user !== d.requester) {
-        if (e.isApprover === 'unknown') return approversUnavailable();
-        if (e.isApprover !== true) {
-          return refuse(
-            'not_requester_or_approver',
-            'Only the requester or an approver can cancel this session.',
-          );
-        }
+      const may = mayCancel(cancelRule(d, e.approversNamed ?? true), e.user, e.isApprover);
+      if (may === 'unknown') return approversUnavailable();
+      if (!may) {
+        return refuse(
+          'not_requester_or_approver',
+          d.status === 'running'
+            ? 'Only the requester, the confirmer or an approver can cancel a session that is running.'
+            : 'Only the requester or an approver can cancel this session.',
+          { status: d.status },
+        );
       }
       const running = runningStage(d);
       if (running !== undefined) {
@@ -456,6 +470,7 @@ function apply(
         ...(e.code === undefined ? {} : { code: e.code }),
         ...(e.detail === undefined ? {} : { detail: e.detail }),
       });
+      if (e.service !== undefined && d.failure !== undefined) d.failure.service = structuredClone(e.service);
       return undefined;
     }
 
@@ -593,6 +608,18 @@ function awaitingGate(d: RestoreSession, now: Date): Refusal | undefined {
   if (d.status !== 'awaiting_confirmation') return refuse('finished', `The session is ${d.status}.`);
   if (expired(d, now)) return expiredRefusal(d);
   return undefined;
+}
+
+const MAX_REJECT_REASON = 500;
+
+/** A rejecter's reason as stored: trimmed, control characters out, at most 500 characters. */
+function rejectReason(text: string | undefined): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const clean = text
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim()
+    .slice(0, MAX_REJECT_REASON);
+  return clean === '' ? undefined : clean;
 }
 
 function approverGate(verdict: ApproverVerdict, action: 'confirm' | 'reject'): Refusal | undefined {
@@ -775,6 +802,17 @@ function setPlan(d: RestoreSession, plan: Plan): void {
   if (plan.kind !== 'cleanup') {
     d.roots.previous = plan.currentRoot;
     d.roots.next = plan.targetRoot;
+  }
+}
+
+/** A retried cut-over: the data is already restored and flattened, so only cutover and verify run. */
+function reuseRestored(d: RestoreSession, flatDir: string, from: string): void {
+  d.aws.flatDir = flatDir;
+  for (const name of ['restore', 'locate', 'flatten'] as const) {
+    const stage = stageState(d, name);
+    if (stage === undefined) continue;
+    stage.status = 'skipped';
+    stage.detail = { reusedFrom: from };
   }
 }
 

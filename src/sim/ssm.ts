@@ -20,6 +20,8 @@ export interface SsmOptions extends SimAccount {
   /** How long GetCommandInvocation answers InvocationDoesNotExist after SendCommand. */
   invocationDelayMs: number;
   pageSize: number;
+  /** Host directories the inspection host has an EFS file system mounted at. */
+  mounts: readonly string[];
 }
 
 type Status = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
@@ -114,6 +116,31 @@ export function createSsm(opts: SsmOptions): SsmWorld {
     run(inv);
   };
 
+  const binDir = join(opts.workDir, '_bin');
+  /**
+   * The inspection host has the file system mounted, so mountpoint(1) says so for its mount; the
+   * simulator's mount is a plain directory, which the real mountpoint would call "not a mountpoint".
+   */
+  const installMountpoint = () => {
+    mkdirSync(binDir, { recursive: true });
+    const quote = (p: string) => `'${p.replaceAll("'", "'\\''")}'`;
+    const cases = opts.mounts.length === 0 ? "''" : opts.mounts.map(quote).join('|');
+    writeFileSync(
+      join(binDir, 'mountpoint'),
+      [
+        '#!/bin/bash',
+        'q=; [ "$1" = -q ] && { q=1; shift; }; [ "$1" = -- ] && shift',
+        'case "$(cd -P -- "$1" 2>/dev/null && pwd)" in',
+        `  ${cases}) [ -n "$q" ] || echo "$1 is a mountpoint"; exit 0 ;;`,
+        'esac',
+        '[ -n "$q" ] || echo "$1 is not a mountpoint"; exit 32',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  };
+  installMountpoint();
+
   const run = (inv: Invocation) => {
     const dir = join(opts.workDir, inv.commandId, 'awsrunShellScript', '0.awsrunShellScript');
     mkdirSync(dir, { recursive: true });
@@ -136,7 +163,7 @@ export function createSsm(opts: SsmOptions): SsmWorld {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
-        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        PATH: `${binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         HOME: dir,
         LANG: 'C.UTF-8',
         AWS_SSM_INSTANCE_ID: inv.instanceId,

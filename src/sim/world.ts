@@ -114,6 +114,7 @@ export function createWorld(opts: {
     commandMs: scenario.durations.ssmCommandMs,
     invocationDelayMs: scenario.durations.ssmInvocationDelayMs,
     pageSize: scenario.pageSizes.commandInvocations,
+    mounts: [inspectorFs.rootDir],
   });
   const efs = createEfs({
     ...account,

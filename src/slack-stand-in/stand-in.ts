@@ -75,6 +75,8 @@ export interface SlackStandIn {
   responsesTo(id: string): StandInResponsePost[];
   /** Messages of a channel (or all), top-level and threaded, in posting order. */
   messages(channel?: string): StandInMessage[];
+  /** Messages the bot deleted (chat.delete), as they were. */
+  deleted(): StandInMessage[];
   /** Shows a response as Slack would: the body of a slash command's acknowledgement, say. */
   respond(target: ResponseTarget, body: Record<string, unknown>): void;
   /** Adds a script for a route; the first script returning a reply wins. Returns its remover. */
@@ -217,6 +219,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     responsesTo: (id) => responses.filter((r) => r.id === id),
     messages: (channel) => ws.messages.filter((m) => channel === undefined || m.channel === channel),
+    deleted: () => [...ws.deleted],
     respond: (target, body) => ws.respond(target, body),
     script: addScript,
     failNext(route, error, times = 1) {
@@ -237,7 +240,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     setChannel: (id, info) => void ws.channels.set(id, info),
     setUser: (id, info) => void ws.users.set(id, info),
     reset() {
-      for (const list of [calls, responses, ws.uploads, ws.ephemerals, ws.messages]) list.length = 0;
+      for (const list of [calls, responses, ws.uploads, ws.ephemerals, ws.messages, ws.deleted])
+        list.length = 0;
       scripts.clear();
       targets.clear();
     },

@@ -57,6 +57,8 @@ type Args = Record<string, unknown>;
 
 export interface Workspace {
   readonly messages: StandInMessage[];
+  /** Messages the bot deleted (chat.delete), as they were. */
+  readonly deleted: StandInMessage[];
   readonly ephemerals: StandInEphemeral[];
   readonly uploads: StandInUpload[];
   readonly groups: Map<string, string[]>;
@@ -80,6 +82,7 @@ export function createWorkspace(baseUrl: () => string): Workspace {
   };
   const ws = {
     messages: [] as StandInMessage[],
+    deleted: [] as StandInMessage[],
     ephemerals: [] as StandInEphemeral[],
     uploads: [] as StandInUpload[],
     groups: new Map<string, string[]>(),
@@ -136,6 +139,14 @@ const METHODS: Record<string, (ws: State, args: Args) => WebApiAnswer> = {
     message.text = str(args, 'text');
     message.blocks = args.blocks;
     return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+  },
+  'chat.delete': (ws, args) => {
+    // chat:write lets a bot delete its own messages; the channel then shows nothing of it.
+    const i = ws.messages.findIndex((m) => m.channel === str(args, 'channel') && m.ts === str(args, 'ts'));
+    if (i < 0) return { ok: false, error: 'message_not_found' };
+    const [gone] = ws.messages.splice(i, 1);
+    if (gone !== undefined) ws.deleted.push(gone);
+    return { ok: true, channel: str(args, 'channel'), ts: str(args, 'ts') };
   },
   'chat.postEphemeral': (ws, args) => {
     const channel = str(args, 'channel');

@@ -4,8 +4,16 @@ import { StageFailure } from '../restore/activities/errors.js';
 import { isRestoreError, type Refusal } from '../restore/errors.js';
 import type { LockHolder } from '../restore/service.js';
 import { COMMAND } from './ids.js';
-import { INDEX_MAX, LIST_MAX, MAX_COMMAND_TEXT, ParseError } from './parse-command.js';
+import {
+  INDEX_MAX,
+  LIST_MAX,
+  MAX_COMMAND_TEXT,
+  MAX_REJECT_REASON,
+  nearestSubcommand,
+  ParseError,
+} from './parse-command.js';
 import { codeBlock, escapeText } from './views/blocks.js';
+import { reasonIntro } from './views/failure.js';
 import { approversMention, channel, user, utc } from './views/format.js';
 
 /**
@@ -24,7 +32,7 @@ export function quoteUserText(text: string, max = 60): string {
 }
 
 const POINT_FORMS =
-  'a list index (`1` is the newest), a recovery point id or ARN, `latest`, or `before <time>` ' +
+  'a list index (`1` is the newest), a recovery point id or ARN, `latest`, or `before &lt;time&gt;` ' +
   '(`before 2026-05-14T08:00Z`, `before 2h`)';
 
 /** The one place where error codes become what a user reads. Every text says what to do next. */
@@ -35,7 +43,7 @@ export function userMessage(error: unknown, command: string = COMMAND): string {
     return 'Another request was taking the chat-db lock at the same moment, so this one was not started; nothing was changed. Try again in a few seconds.';
   }
   if (error instanceof StageFailure) {
-    return `AWS said: ${quoteAws(error.reason)}\nNothing was changed. ${error.next}`;
+    return `${reasonIntro(error.code)} ${quoteAws(error.reason)}\nNothing was changed. ${escapeText(error.next)}`;
   }
   if (error instanceof AwsCallError) {
     return `AWS said: ${quoteAws(error.message)}\nNothing was changed. Check the bot's AWS credentials and the stack, then try again.`;
@@ -52,8 +60,12 @@ function parseErrorText(error: ParseError, command: string): string {
   switch (error.code) {
     case 'too_long':
       return `That is more than ${MAX_COMMAND_TEXT} characters; no command here needs that many. \`${command} help\` shows the forms.`;
-    case 'unknown_subcommand':
-      return `${arg} is not a subcommand of \`${command}\`.`;
+    case 'unknown_subcommand': {
+      const near = nearestSubcommand(error.argument ?? '');
+      return near === undefined
+        ? `${arg} is not a subcommand of \`${command}\`.`
+        : `${arg} is not a subcommand of \`${command}\`; did you mean \`${near}\`? (\`${command} help\` lists them all.)`;
+    }
     case 'missing_argument':
       if (error.argument === 'before') {
         return `\`start before\` needs a time: an ISO time like \`2026-05-14T08:00Z\` (UTC if no zone), or how long ago, like \`2h\`, \`30m\` or \`1d\`.`;
@@ -64,6 +76,8 @@ function parseErrorText(error: ParseError, command: string): string {
       if (sub === 'list') return `\`list\` takes at most one number; ${arg} is one word too many.`;
       return `\`${sub}\` takes no arguments; remove ${arg}.`;
     case 'invalid_argument':
+      if (sub === 'reject')
+        return `A reason is at most ${MAX_REJECT_REASON} characters; say the rest in the channel.`;
       if (sub === 'list')
         return `${arg} is not a number of recovery points; use 1 to ${LIST_MAX}, like \`${command} list 20\`.`;
       return `${arg} is not a recovery point. Use ${POINT_FORMS}; list indexes go up to ${INDEX_MAX}.`;
@@ -121,7 +135,7 @@ export function cannotPostMessage(code: string, botUserId?: string): string {
     case 'is_archived':
       return `${start} This channel is archived (\`is_archived\`). Run the command in an open incident channel.`;
     default:
-      return `${start} Slack refused with \`${code}\`: the channel may restrict who can post. Ask a workspace admin, or use another incident channel. ${invite}`;
+      return `${start} Slack refused with \`${escapeText(code)}\`: the channel may restrict who can post. Ask a workspace admin, or use another incident channel. ${invite}`;
   }
 }
 
@@ -163,7 +177,7 @@ export function refusalMessage(
       return `Only ${requester}, who asked for this cleanup, chooses what it deletes. Nothing has changed.`;
     case 'expired': {
       const at = detail('expiresAt');
-      return `This request expired${at === undefined ? '' : ` at ${utc(at)}`} without a confirmation, so nothing was changed. Start a new session with \`${command} start <point>\` if still needed.`;
+      return `This request expired${at === undefined ? '' : ` at ${utc(at)}`} without a confirmation, so nothing was changed. Start a new session with \`${command} start &lt;point&gt;\` if still needed.`;
     }
     case 'plan_changed':
       return 'The plan changed since this card was shown, so your Confirm does not count: look at the card as it is now (the plan and its Confirm button were renewed) and confirm that. Nothing has changed.';
@@ -174,7 +188,7 @@ export function refusalMessage(
     }
     case 'finished': {
       const status = detail('status');
-      return `This session has already ended${status === undefined ? '' : ` (${status})`}; your click changed nothing. \`${command} status\` shows what is open.`;
+      return `This session has already ended${status === undefined ? '' : ` (${escapeText(status)})`}; your click changed nothing. \`${command} status\` shows what is open.`;
     }
     case 'cancel_too_late':
       return detail('stage') === 'delete'

@@ -12,6 +12,10 @@ export const ACTION_IDS = {
   cancel: 'chatdb_session_cancel',
   rollback: 'chatdb_session_rollback',
   cleanup: 'chatdb_session_cleanup',
+  /** On a card whose restore job failed: restore the same point again, as a new session. */
+  retryRestore: 'chatdb_session_retry',
+  /** On a card whose cut-over or verify failed: cut over to the same restored directory again. */
+  retryCutover: 'chatdb_session_retry_cutover',
   /** The cleanup card's menu of deletable directories; its block_id names the session. */
   cleanupChoose: 'chatdb_cleanup_choose',
 } as const;

@@ -5,6 +5,7 @@ import { cancelCommand } from './commands/cancel.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { helpCommand } from './commands/help.js';
 import { listCommand } from './commands/list.js';
+import { rejectCommand } from './commands/reject.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
@@ -13,7 +14,7 @@ import type { SlackDeps } from './deps.js';
 import { quoteUserText, userMessage } from './errors.js';
 import { COMMAND } from './ids.js';
 import type { Notifier } from './notifier.js';
-import { type ParsedCommand, ParseError, parseCommand } from './parse-command.js';
+import { nearestSubcommand, type ParsedCommand, ParseError, parseCommand } from './parse-command.js';
 import { replyPrivately } from './reply.js';
 import { usageText } from './views/help.js';
 
@@ -25,6 +26,7 @@ const COMMANDS: Handlers = {
   start: startCommand,
   status: statusCommand,
   cancel: cancelCommand,
+  reject: rejectCommand,
   rollback: rollbackCommand,
   cleanup: cleanupCommand,
 };
@@ -41,7 +43,12 @@ export function register(app: App, deps: SlackDeps, notifier: Notifier): void {
       log.info({ code: parsed.code, text: quoteUserText(command.text ?? '', 100) }, 'command refused');
       const text = userMessage(parsed, commandName);
       await ack(
-        ephemeral(parsed.code === 'unknown_subcommand' ? `${text}\n\n${usageText(commandName)}` : text),
+        // A likely typo gets the one suggestion; anything else the whole usage.
+        ephemeral(
+          parsed.code === 'unknown_subcommand' && nearestSubcommand(parsed.argument ?? '') === undefined
+            ? `${text}\n\n${usageText(commandName)}`
+            : text,
+        ),
       );
       return;
     }

@@ -29,7 +29,7 @@ import {
 import type { SlackMessage } from './views/blocks.js';
 import { type CardContext, sessionCard } from './views/card.js';
 import { noticeMessage } from './views/notices.js';
-import { sessionTitle, timeToConfirm } from './views/session-text.js';
+import { productionLine, sessionTitle, timeToConfirm } from './views/session-text.js';
 import { type MergeRequestOutcome, type SummaryExtras, summaryMessage } from './views/summary.js';
 
 export interface NotifierDeps {
@@ -103,6 +103,10 @@ interface Entry {
   stuck?: string;
   /** Redraws the card when a minute it shows turns (see cardClock). */
   tick?: NodeJS.Timeout;
+  /** The production line the thread last showed: a notice repeats it only when it changed. */
+  lastProduction?: string;
+  /** A stage's "started" waits until then, in case the stage ends within a second (see startedFold). */
+  holdUntil?: number;
 }
 
 export function createNotifier(deps: NotifierDeps): Notifier {
@@ -183,10 +187,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         if (stopped) return;
         if (entry.stuck !== undefined) return;
         if (retryIn !== undefined) kick(entry, retryIn);
-        else if (entry.again || pending(entry)) kick(entry);
+        else if (entry.again || pending(entry)) kick(entry, holdDelay(entry));
         else if (!isOpen(entry.session)) entries.delete(entry.id);
         scheduleTick(entry);
       });
+  }
+
+  function holdDelay(entry: Entry): number | undefined {
+    return entry.holdUntil === undefined ? undefined : Math.max(0, entry.holdUntil - now());
   }
 
   /** Wakes the entry when the next minute its card shows turns, so the card stays true. */
@@ -238,10 +246,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       await readThread(entry, s, cardTs, new Set(undelivered.map((n) => n.id)));
       entry.threadRead = true;
     }
+    delete entry.holdUntil;
     for (const notice of undelivered) {
+      const fold = startedFold(s, notice, now());
+      if (fold === 'wait') {
+        // Notices go out in order: the rest wait behind this one.
+        entry.holdUntil = Date.parse(notice.at) + QUICK_STAGE_MS;
+        break;
+      }
       let ts = entry.posted.get(notice.id);
       if (ts === undefined) {
-        ts = await postNotice(entry, s, notice, cardTs);
+        // A stage that ended within a second is told by its "done" alone.
+        ts = fold === 'skip' ? cardTs : await postNotice(entry, s, notice, cardTs);
         entry.posted.set(notice.id, ts);
       }
       await restore.markNoticePosted(s.id, notice.id, ts);
@@ -292,17 +308,25 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   ): Promise<string> {
     // A plan that could not even be worked out has nothing but its failure: the card says it all.
     if (notice.kind === 'failed' && notice.stage === 'resolve') return cardTs;
+    const production = productionLine(s);
     const message: SlackMessage =
-      notice.kind === 'summary' ? await summary(entry, s, cardTs) : noticeMessage(notice, s, viewContext());
+      notice.kind === 'summary'
+        ? await summary(entry, s, cardTs)
+        : noticeMessage(notice, s, viewContext(), {
+            // A failure always says where production stands; other notices only when it changed.
+            production: notice.kind === 'failed' || production !== entry.lastProduction,
+          });
     const res = await client.chat.postMessage({
       channel: s.channel,
       thread_ts: cardTs,
       text: message.text,
       blocks: message.blocks,
-      // The end of a session, good or bad, belongs in the channel too, not only in the thread.
-      reply_broadcast: notice.kind === 'summary' || notice.kind === 'failed',
+      // A failure belongs in the channel too, not only in the thread. The summary does not: the
+      // card above already shows the session done, with its timeline, so it is said once.
+      reply_broadcast: notice.kind === 'failed',
       metadata: noticeMetadata(s.id, notice.id),
     });
+    entry.lastProduction = production;
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
     log.info({ session: s.id, notice: notice.id, ts: res.ts }, 'notice posted');
     return res.ts;
@@ -575,6 +599,23 @@ function cardClock(s: RestoreSession, nowMs: number): { shown: string; nextInMs:
   const elapsed = Math.max(0, nowMs - Date.parse(startedAt));
   if (!Number.isFinite(elapsed)) return undefined;
   return { shown: `${Math.floor(elapsed / 60_000)} min`, nextInMs: 60_000 - (elapsed % 60_000) };
+}
+
+/** A stage that ends within this long after it started posts one notice ("done"), not two. */
+const QUICK_STAGE_MS = 1000;
+
+/**
+ * Whether a notice is a stage's "started" that should wait (the stage may still end within a
+ * second), be skipped (it did), or be posted like any other.
+ */
+function startedFold(s: RestoreSession, notice: Notice, nowMs: number): 'post' | 'wait' | 'skip' {
+  if (notice.kind !== 'started' || notice.stage === undefined) return 'post';
+  const stage = s.stages.find((st) => st.name === notice.stage);
+  const startedAt = Date.parse(notice.at);
+  if (stage?.endedAt !== undefined) {
+    return Date.parse(stage.endedAt) - startedAt < QUICK_STAGE_MS ? 'skip' : 'post';
+  }
+  return stage?.status === 'running' && nowMs - startedAt < QUICK_STAGE_MS ? 'wait' : 'post';
 }
 
 /** A time as Slack's message timestamps write it (seconds, microseconds). */

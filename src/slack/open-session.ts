@@ -10,8 +10,10 @@ import { cannotPostMessage, isCannotPost, lockedMessage, userMessage } from './e
 import { cardMetadata } from './message-metadata.js';
 import { replyPrivately } from './reply.js';
 import type { RequestContext } from './request-context.js';
-import { context, escapeText, section } from './views/blocks.js';
+import { codeBlock, context, escapeText, section } from './views/blocks.js';
+import { reasonIntro } from './views/failure.js';
 import { user as mention } from './views/format.js';
+import { sessionTitle } from './views/session-text.js';
 
 /**
  * Opens a session in `ctx.channel` for `ctx.user`. `what` is what is being asked for, for the
@@ -31,7 +33,7 @@ export async function openSession(
     const res = await client.chat.postMessage({
       channel,
       text: placeholder,
-      blocks: [section(placeholder), context([':large_green_circle: Production: unchanged'])],
+      blocks: [section(placeholder), context([':white_circle: Production: unchanged'])],
       // Lets a restarted bot take this message over as the card (see the notifier).
       metadata: cardMetadata({ requester: user }),
     });
@@ -54,17 +56,24 @@ export async function openSession(
     try {
       session = await open({ channel, user });
     } catch (error) {
-      const text = isRestoreError(error, 'locked')
-        ? lockedMessage(error.details as Partial<LockHolder>, ctx.commandName)
-        : `:x: *Not started.* ${userMessage(error, ctx.commandName)}`;
-      if (!isRestoreError(error, 'locked')) log.error({ err: error }, 'could not open a session');
-      if (isRestoreError(error, 'locked')) await settleRefused(ctx, ts);
-      await client.chat
-        .update({ channel, ts, text, blocks: [section(text)] })
-        .catch(async (updateError: unknown) => {
-          log.warn({ err: updateError }, 'could not replace the placeholder card');
-          await privately(text);
-        });
+      const locked = isRestoreError(error, 'locked');
+      if (!locked) log.error({ err: error }, 'could not open a session');
+      if (locked) await settleRefused(ctx, ts);
+      await refusePrivately(
+        ctx,
+        ts,
+        locked
+          ? lockedMessage(error.details as Partial<LockHolder>, ctx.commandName)
+          : `:x: *Not started.* ${userMessage(error, ctx.commandName)}`,
+      );
+      return undefined;
+    }
+    if (session.status === 'failed' && session.plan === undefined) {
+      // Refused before any plan existed (a typo'd point, a stale button): the channel need not
+      // read it as a real failure. Its notices are told privately, so no card is drawn for it.
+      await settle(ctx, session, ts);
+      await refusePrivately(ctx, ts, notStartedText(session, ctx.commandName));
+      log.info({ session: session.id, code: session.failure?.code }, 'session refused before a plan');
       return undefined;
     }
     await ctx.notifier.attach(session.id, ts);
@@ -76,20 +85,53 @@ export async function openSession(
 }
 
 /**
+ * Takes the placeholder card out of the channel and answers the requester alone. Where Slack will
+ * not delete it, the placeholder is edited to say so instead, so it never claims work goes on.
+ */
+async function refusePrivately(
+  ctx: RequestContext & { channel: string },
+  ts: string,
+  text: string,
+): Promise<void> {
+  const { client, channel, log } = ctx;
+  try {
+    await client.chat.delete({ channel, ts });
+  } catch (error) {
+    log.warn({ err: error, code: slackErrorCode(error) }, 'could not delete the placeholder card');
+    const short = `:white_circle: ${mention(ctx.user)}'s request was not started; nothing was changed.`;
+    await client.chat
+      .update({ channel, ts, text: short, blocks: [section(short)] })
+      .catch((updateError: unknown) =>
+        log.warn({ err: updateError }, 'could not replace the placeholder card'),
+      );
+  }
+  await replyPrivately(ctx, { text });
+}
+
+function notStartedText(s: RestoreSession, command: string): string {
+  const f = s.failure;
+  const why = f === undefined ? '' : `${reasonIntro(f.code)}\n${codeBlock(f.reason)}\n`;
+  const retry = f?.code === 'point_not_found' ? ` \`${command} list\` shows the points there are.` : '';
+  return `:x: *Not started:* ${escapeText(sessionTitle(s))}. ${why}Nothing was changed; only you see this.${retry}`;
+}
+
+/** Records a refused session's notices as told (the private answer tells them). */
+async function settle(ctx: RequestContext, s: RestoreSession, ts: string): Promise<void> {
+  for (const notice of undeliveredNotices(s)) {
+    await ctx.deps.restore.markNoticePosted(s.id, notice.id, ts).catch((error: unknown) => {
+      ctx.log.warn({ err: error, session: s.id }, 'could not record the refused session as told');
+    });
+  }
+}
+
+/**
  * A start refused for the lock still leaves a failed session behind (the service records every
  * request). The placeholder tells its story, so its notices are recorded as delivered there
  * rather than drawing a second card.
  */
 async function settleRefused(ctx: RequestContext & { channel: string }, ts: string): Promise<void> {
-  const restore = ctx.deps.restore;
-  const refused = restore
+  const refused = ctx.deps.restore
     .recent(ctx.channel, 10)
     .filter((s) => s.requester === ctx.user && s.card === undefined && s.failure?.code === 'locked');
-  for (const s of refused) {
-    for (const notice of undeliveredNotices(s)) {
-      await restore.markNoticePosted(s.id, notice.id, ts).catch((error: unknown) => {
-        ctx.log.warn({ err: error, session: s.id }, 'could not record the refused session as told');
-      });
-    }
-  }
+  for (const s of refused) await settle(ctx, s, ts);
 }

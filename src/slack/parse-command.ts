@@ -7,7 +7,18 @@ export const LIST_DEFAULT = 10;
 export const LIST_MAX = 40;
 export const INDEX_MAX = 999;
 
-export const SUBCOMMANDS = ['list', 'start', 'status', 'cancel', 'rollback', 'cleanup', 'help'] as const;
+export const SUBCOMMANDS = [
+  'list',
+  'start',
+  'status',
+  'cancel',
+  'reject',
+  'rollback',
+  'cleanup',
+  'help',
+] as const;
+/** A rejection's reason: free words, stored and shown escaped, never run. */
+export const MAX_REJECT_REASON = 300;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** An AWS Backup recovery point id as it ends an ARN (a UUID for EFS). */
@@ -38,6 +49,8 @@ export type ParsedCommand =
   | { kind: 'start'; point: PointRef }
   | { kind: 'status' }
   | { kind: 'cancel' }
+  /** Rejects this channel's session awaiting confirmation, with the rest of the line as the reason. */
+  | { kind: 'reject'; reason?: string }
   | { kind: 'rollback' }
   | { kind: 'cleanup' };
 
@@ -91,6 +104,11 @@ export function parseCommand(text: string): ParsedCommand | ParseError {
       return parseList(args);
     case 'start':
       return parseStart(args);
+    case 'reject': {
+      const reason = text.trim().slice(first.length).trim();
+      if (reason.length > MAX_REJECT_REASON) return argumentError('reject', reason, 'invalid_argument');
+      return reason === '' ? { kind: 'reject' } : { kind: 'reject', reason };
+    }
     case 'status':
     case 'cancel':
     case 'rollback':
@@ -100,6 +118,35 @@ export function parseCommand(text: string): ParsedCommand | ParseError {
       return { kind: name };
     }
   }
+}
+
+/** The subcommand a mistyped word most likely meant (`strat` → `start`), if one is close. */
+export function nearestSubcommand(word: string): Subcommand | undefined {
+  const w = word.toLowerCase().slice(0, 20);
+  let best: { name: Subcommand; d: number } | undefined;
+  for (const name of SUBCOMMANDS) {
+    const d = name.startsWith(w) && w.length >= 2 ? 0 : editDistance(w, name);
+    if (best === undefined || d < best.d) best = { name, d };
+  }
+  return best !== undefined && best.d <= (best.name.length >= 5 ? 2 : 1) ? best.name : undefined;
+}
+
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = v;
+    }
+  }
+  return at(a.length, b.length);
 }
 
 function isSubcommand(word: string): word is Subcommand {

@@ -435,12 +435,13 @@ describe('bad input against the real bot process', () => {
   }, 120_000);
 
   it('refuses Rollback and Cleanup clicks, whoever clicks and whatever the value, while a session holds the lock', async () => {
+    // Told privately (through the response_url), never in the channel.
     const lockedUpdates = () =>
-      fake
-        .callsTo('chat.update')
-        .filter((call) =>
-          String(call.args.text ?? '').includes('Only one session at a time may change chat-db'),
-        ).length;
+      fake.responses.filter((r) =>
+        String((r.body as { text?: string }).text ?? '').includes(
+          'Only one session at a time may change chat-db',
+        ),
+      ).length;
     let clicks = 0;
     for (const actionId of [ACTION_IDS.rollback, ACTION_IDS.cleanup]) {
       for (const [user, value] of [

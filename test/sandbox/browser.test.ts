@@ -2,9 +2,10 @@
 // whole rehearsal and a failed one as two engineers would, asserting on what the page shows.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
@@ -67,11 +68,6 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000);
-  // Confirm asks "are you sure?" in a browser dialog, as Slack does; the engineer accepts it.
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.accept();
-  });
 }, 600_000);
 
 afterAll(async () => {
@@ -89,12 +85,37 @@ async function typeCommand(text: string): Promise<void> {
 const USERS = { Alice: 'U0SANDBOXA', Bob: 'U0SANDBOXB' } as const;
 const actAs = (name: keyof typeof USERS) => page.locator(`input[name=user][value=${USERS[name]}]`).check();
 
+/**
+ * A button with a confirmation asks first in a dialog drawn in the page, as Slack does: waits for
+ * it, records its title and text, and presses its confirm button.
+ */
+async function acceptDialog(): Promise<string> {
+  const dialog = page.locator('dialog#confirm[open]');
+  await dialog.waitFor({ timeout: SLOW });
+  const text = await dialog.innerText();
+  dialogs.push(text);
+  await dialog.locator('.c-yes').click();
+  await dialog.waitFor({ state: 'detached', timeout: SLOW }).catch(() => undefined);
+  await eventually(() => page.locator('dialog#confirm[open]').count()).toBe(0);
+  return text;
+}
+
+/** The private answers the current user sees, newest last. */
+const ephemerals = () => page.locator('#channel .ephemeral');
+
 /** The bot's top-level messages (cards), newest last; each holds its thread. */
 const cards = () => page.locator('#channel > .msg:not(.ephemeral)');
 
+/**
+ * Saves a full-page screenshot under test-results/sandbox/ (kept after the run, unlike the run's
+ * temporary directory). Each caller asserts on what is visible right before taking it.
+ */
 async function screenshot(name: string): Promise<string> {
-  const path = join(tmpdir(), `chatdb-sandbox-${name}-${process.pid}.png`);
+  const dir = fileURLToPath(new URL('../../test-results/sandbox/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  expect(statSync(path).size).toBeGreaterThan(10_000);
   console.log(`screenshot: ${path}`);
   return path;
 }
@@ -116,7 +137,7 @@ describe('the sandbox in a real browser', () => {
     await eventually(() => card.innerText()).toMatch(/Production: unchanged/);
 
     await card.locator(`button[data-action="${ACTION_IDS.confirm}"]`).click();
-    await eventually(() => dialogs.length).toBe(1);
+    expect(await acceptDialog()).toContain('Confirm this plan?');
     const refusal = page.locator('#channel .ephemeral').filter({ hasText: 'your Confirm does not count' });
     await refusal.first().waitFor({ timeout: SLOW });
     await eventually(() => refusal.first().innerText()).toContain('Only visible to you');
@@ -126,7 +147,8 @@ describe('the sandbox in a real browser', () => {
     await eventually(() => refusal.count()).toBe(0);
     const bobsCard = cards().first();
     await bobsCard.locator(`button[data-action="${ACTION_IDS.confirm}"]`).click();
-    await eventually(() => dialogs.length).toBe(2);
+    await acceptDialog();
+    expect(dialogs).toHaveLength(2);
 
     const done = cards().filter({ hasText: 'Done.' }).first();
     await done.waitFor({ timeout: SLOW });
@@ -173,6 +195,7 @@ describe('the sandbox in a real browser', () => {
 
     await actAs('Bob');
     await card.locator(`button[data-action="${ACTION_IDS.confirm}"]`).click();
+    await acceptDialog();
     await card.filter({ hasText: 'restore job failed' }).waitFor({ timeout: SLOW });
     const text = await card.innerText();
     expect(text).toContain('AWS Backup restore job failed.');
@@ -184,4 +207,121 @@ describe('the sandbox in a real browser', () => {
 
     await screenshot('failed-rehearsal');
   }, 180_000);
+
+  it('rehearses an outage: a typo answered privately, the cancel dialog, a failed cutover retried on the same directory, the timeline and links, an old button refused', async () => {
+    if (sandbox === undefined) throw new Error('no sandbox');
+    await page.getByRole('button', { name: 'Clear faults' }).click();
+    await eventually(() => page.locator('#faults').innerText()).toBe('Armed: none');
+    const oldRollback = cards()
+      .filter({ hasText: 'Done.' })
+      .first()
+      .locator(`:scope > div:not(.thread) button[data-action="${ACTION_IDS.rollback}"]`);
+    await oldRollback.waitFor({ timeout: SLOW });
+
+    // A typo and a point that does not exist: answered to Alice alone, nothing in the channel.
+    await actAs('Alice');
+    const before = await cards().count();
+    await typeCommand('strat latest');
+    const typo = ephemerals().filter({ hasText: 'did you mean start?' });
+    await typo.first().waitFor({ timeout: SLOW });
+    await typeCommand('start 99');
+    const missing = ephemerals().filter({ hasText: 'Not started' });
+    await missing.first().waitFor({ timeout: SLOW });
+    await eventually(() => missing.first().innerText()).toContain('Only visible to you');
+    expect(await missing.first().innerText()).not.toContain('AWS said');
+    expect(await cards().count()).toBe(before);
+    expect(await typo.first().isVisible()).toBe(true);
+    await screenshot('typo-private');
+    await actAs('Bob');
+    await eventually(() => typo.count()).toBe(0);
+    await eventually(() => missing.count()).toBe(0);
+
+    // Cancel asks first, in a dialog that says what is thrown away.
+    await actAs('Alice');
+    await typeCommand('start latest');
+    const toCancel = cards().nth(before);
+    await toCancel.filter({ hasText: /Waiting for a second engineer/ }).waitFor({ timeout: SLOW });
+    await eventually(() => toCancel.innerText()).toMatch(
+      /only @Alice or any engineer can Cancel|any engineer can Cancel/,
+    );
+    await toCancel.locator(`button[data-action="${ACTION_IDS.cancel}"]`).click();
+    const dialog = page.locator('dialog#confirm[open]');
+    await dialog.waitFor({ timeout: SLOW });
+    expect(await dialog.innerText()).toContain('Cancel this session?');
+    expect(await dialog.innerText()).toContain('Production is not changed by cancelling.');
+    expect(await dialog.locator('.c-yes').innerText()).toBe('Cancel it');
+    expect(await dialog.locator('.c-no').innerText()).toBe('Keep going');
+    await screenshot('cancel-dialog');
+    await acceptDialog();
+    await toCancel.filter({ hasText: 'Cancelled by' }).waitFor({ timeout: SLOW });
+
+    // The stack update fails and CloudFormation rolls back: the card says where chat-db stands
+    // and offers Retry cut-over on the directory already restored.
+    await page.getByRole('button', { name: 'Stack update fails and rolls back' }).click();
+    await eventually(() => page.locator('#faults').innerText()).toBe('Armed: stackUpdateFails');
+    await typeCommand('start latest');
+    const failed = cards().nth(before + 1);
+    await failed.filter({ hasText: /Waiting for a second engineer/ }).waitFor({ timeout: SLOW });
+    await actAs('Bob');
+    await failed.locator(`button[data-action="${ACTION_IDS.confirm}"]`).click();
+    await acceptDialog();
+    await failed.filter({ hasText: 'Cut over (CloudFormation) failed.' }).waitFor({ timeout: SLOW });
+    const failedText = await failed.innerText();
+    expect(failedText).toMatch(/Production: rolled back by CloudFormation to/);
+    expect(failedText).toMatch(/chat-db runs 1 of 1 task, \d healthy \(task definition chat-db:\d+\)/);
+    expect(failedText).toContain('Timeline (UTC), for the postmortem');
+    const jobLink = failed.locator('a', { hasText: 'restore job' });
+    expect(await jobLink.getAttribute('href')).toMatch(
+      /^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/backup\/home\?region=[a-z0-9-]+#\/jobs\/restore\/details\//,
+    );
+    const flatDir = /flat dir (\/chatdb-restore_\S+)/.exec(failedText)?.[1];
+    expect(flatDir).toBeDefined();
+    const retry = failed.locator(`button[data-action="${ACTION_IDS.retryCutover}"]`);
+    expect(await retry.isVisible()).toBe(true);
+    await screenshot('failed-cutover');
+
+    await retry.click();
+    expect(await acceptDialog()).toContain(`cuts chat-db over to ${flatDir}`);
+    const retried = cards().nth(before + 2);
+    await retried.filter({ hasText: /Waiting for a second engineer/ }).waitFor({ timeout: SLOW });
+    const plan = await retried.innerText();
+    expect(plan).toContain(`→ ${flatDir}`);
+    expect(plan).toMatch(/AWS Backup restore job · skipped.*already done by session/);
+    await actAs('Alice');
+    await retried.locator(`button[data-action="${ACTION_IDS.confirm}"]`).click();
+    await acceptDialog();
+    await retried.filter({ hasText: 'Done.' }).waitFor({ timeout: SLOW });
+    const doneText = (await retried.locator(':scope > div:not(.thread)').allInnerTexts()).join('\n');
+    expect(doneText).toContain(`Production: cut over to ${flatDir}`);
+    expect(doneText).toMatch(/Timeline \(UTC\), for the postmortem/);
+    expect(doneText).toMatch(/UTC — @Bob asked: Restore chat-db from/);
+    expect(doneText).toMatch(/UTC — @Alice confirmed/);
+    expect(doneText).toMatch(
+      /\d{2}:\d{2}:\d{2}–\d{2}:\d{2}:\d{2} UTC — Cut over \(CloudFormation\): done · change set chatdb-restore-/,
+    );
+    expect(doneText).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(doneText).not.toMatch(/U0SANDBOX[AB]/);
+    for (const label of ['stack events', 'chat-db service', 'its tasks']) {
+      expect(
+        await retried.locator(':scope > div:not(.thread) a', { hasText: label }).first().getAttribute('href'),
+      ).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\//);
+    }
+    await retried
+      .locator('a', { hasText: /^change set chatdb-restore-/ })
+      .first()
+      .scrollIntoViewIfNeeded();
+    await screenshot('timeline-and-links');
+
+    // The first rehearsal's Rollback is an old button now: refused privately, naming what happened.
+    const cardsBefore = await cards().count();
+    await oldRollback.click();
+    const refused = ephemerals().filter({ hasText: 'chat-db moved on since, so nothing was started' });
+    await refused.first().waitFor({ timeout: SLOW });
+    const refusedText = await refused.first().innerText();
+    expect(refusedText).toContain('Only visible to you');
+    expect(refusedText).toContain('The Rollback of session');
+    expect(refusedText).toMatch(/asked by @Bob .*: cut over at .* UTC, succeeded/);
+    expect(await cards().count()).toBe(cardsBefore);
+    await screenshot('old-button-refused');
+  }, 300_000);
 });

@@ -135,7 +135,7 @@ describe('the sandbox', () => {
       .filter((m) => m.threadTs === card.ts)
       .map(textOf)
       .join('\n');
-    for (const notice of ['restore:started', 'cutover:done', 'verify:done']) expect(thread).toContain(notice);
+    for (const notice of ['restore:done', 'cutover:done', 'verify:done']) expect(thread).toContain(notice);
     const diff = await waitFor(
       async () => (await pageState()).files.find((f) => f.shared && f.threadTs === card.ts && f.text !== ''),
       { ...SLOW, what: 'the template diff' },

@@ -74,6 +74,20 @@ describe('SSM Run Command on the inspection host', () => {
     expect(inv.PluginName).toBe('aws:runShellScript');
   });
 
+  it('has the chat-db file system mounted: mountpoint(1) says so for the mount, and only for it', async () => {
+    const mount = sim.env().CHATDB_INSPECTOR_MOUNT as string;
+    const id = await send(ssm, [
+      `mountpoint -q -- '${mount}' && echo mount-yes`,
+      `mountpoint '${mount}/..' || echo "parent-no $?"`,
+      `mountpoint -q -- '${mount}${LIVE_DB_DIR}' || echo "subdir-no $?"`,
+    ]);
+    const out = (await result(ssm, id)).StandardOutputContent ?? '';
+    expect(out).toContain('mount-yes');
+    expect(out).toContain('is not a mountpoint');
+    expect(out).toContain('parent-no 32');
+    expect(out).toContain('subdir-no 32');
+  });
+
   it('lets the script change the volume (a rename is visible in the world)', async () => {
     const mount = sim.env().CHATDB_INSPECTOR_MOUNT as string;
     const id = await send(ssm, [`mkdir '${mount}/made-by-ssm' && touch '${mount}/made-by-ssm/x'`]);

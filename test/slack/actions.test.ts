@@ -5,7 +5,15 @@ import { confirmBlockId } from '../../src/slack/views/card.js';
 import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../../src/slack-stand-in/request-bodies.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { waitFor } from '../helpers/wait.js';
-import { CANDIDATES } from '../restore/session-fixtures.js';
+import {
+  awaiting,
+  CANDIDATES,
+  confirm,
+  REQUESTER,
+  runUntil,
+  sessionIn,
+  step,
+} from '../restore/session-fixtures.js';
 import { allText, interactiveElements } from './support/block-limits.js';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -282,5 +290,70 @@ describe('the cleanup chooser', () => {
       user: DEFAULT_USER,
     });
     expect(await privately(click.responseId, DEFAULT_USER)).toContain('may not be deleted now');
+  });
+});
+
+describe('old buttons act only on their own session or listing', () => {
+  const later = (s: RestoreSession, id: string, minutes: number): RestoreSession => ({
+    ...structuredClone(s),
+    id,
+    createdAt: new Date(Date.parse(s.createdAt) + minutes * 60_000).toISOString(),
+  });
+
+  it('refuses a Rollback on a card whose cutover was replaced since, naming what happened', async () => {
+    const first = sessionIn('succeeded');
+    const second = later(first, 'r20260520-bbbbbb', 60);
+    await h.stop();
+    h = await startHarness(fake, { CHATDB_APPROVERS: 'S0APPROVERS' }, { sessions: [first, second] });
+    const click = await h.click(ACTION_IDS.rollback, { value: first.id, user: SECOND_USER });
+    const told = await privately(click.responseId, SECOND_USER);
+    expect(told).toContain(`The Rollback of session \`${first.id}\``);
+    expect(told).toContain('nothing was started');
+    expect(told).toContain('`r20260520-bbbbbb`');
+    expect(told).toContain(`asked by <@${REQUESTER}>`);
+    expect(told).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+    expect(h.restore.calls.filter((c) => c.method === 'rollback')).toEqual([]);
+
+    // The newest cutover's own Rollback still works, bound to that session.
+    await h.click(ACTION_IDS.rollback, { value: second.id, user: SECOND_USER });
+    await waitFor(() => h.restore.calls.some((c) => c.method === 'rollback'));
+    expect(h.restore.calls.find((c) => c.method === 'rollback')?.args[1]).toBe(second.id);
+  });
+
+  it('refuses a Start on a list made before another session opened', async () => {
+    const listedAt = Date.now() - 60_000;
+    await open();
+    const arn = h.restore.points[1]?.arn ?? '';
+    const click = await h.click(ACTION_IDS.startFromList, {
+      value: arn,
+      blockId: `list:2:${listedAt}`,
+      user: SECOND_USER,
+    });
+    const told = await privately(click.responseId, SECOND_USER);
+    expect(told).toContain('This list is from');
+    expect(told).toContain('waiting for a confirmation');
+    expect(told).toContain('`/chatdb-restore list` again');
+    expect(h.restore.calls.filter((c) => c.method === 'start')).toHaveLength(1);
+  });
+
+  it('offers Retry cut-over on a failed cutover and opens a session bound to that session', async () => {
+    const running = runUntil(confirm(awaiting('restore')), 'cutover');
+    const failed = step(running, {
+      type: 'stage_failed',
+      stage: 'cutover',
+      reason: 'Resource handler returned message: "Service chat-db did not stabilize"',
+      production: 'rolled_back',
+      code: 'stack_update_failed',
+    });
+    await h.stop();
+    h = await startHarness(fake, { CHATDB_APPROVERS: 'S0APPROVERS' }, { sessions: [failed] });
+    await h.click(ACTION_IDS.retryCutover, { value: failed.id, user: SECOND_USER });
+    const retry = await waitFor(() =>
+      [...h.restore.sessions.values()].find((s) => s.id !== failed.id && s.card),
+    );
+    await waitFor(() => h.restore.get(retry.id)?.status === 'awaiting_confirmation');
+    const plan = h.restore.must(retry.id).plan;
+    expect(plan?.kind === 'restore' ? plan.reuses : undefined).toEqual({ sessionId: failed.id });
+    expect(plan?.kind === 'restore' ? plan.targetRoot : undefined).toBe(failed.aws.flatDir);
   });
 });

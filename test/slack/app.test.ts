@@ -104,7 +104,7 @@ describe('/chatdb-restore over signed HTTP', () => {
     const reply = await command('help');
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toContain('`/chatdb-restore list [n]`');
-    expect(reply.text).toContain('`/chatdb-restore start <point>`');
+    expect(reply.text).toContain('`/chatdb-restore start &lt;point&gt;`');
     for (const sub of ['status', 'cancel', 'rollback', 'cleanup', 'help']) {
       expect(reply.text).toContain(`\`/chatdb-restore ${sub}\``);
     }
@@ -113,7 +113,7 @@ describe('/chatdb-restore over signed HTTP', () => {
   });
 
   it('answers empty text with the usage text', async () => {
-    expect((await command('   ')).text).toContain('`/chatdb-restore start <point>`');
+    expect((await command('   ')).text).toContain('`/chatdb-restore start &lt;point&gt;`');
   });
 
   it('answers an unknown subcommand with what was wrong and the usage text', async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postToBot } from '../../src/slack-stand-in/post-to-bot.js';
 import { slashCommandBody } from '../../src/slack-stand-in/request-bodies.js';
@@ -6,6 +9,18 @@ import { type BotProcess, runBotToExit, startBotProcess } from '../helpers/bot-p
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 
 const SECRETS = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, TEST_AWS_SECRET_KEY];
+
+/** stderr without Node's own warnings (the AWS SDK warns on Node 20 that it will need Node 22). */
+function ownLines(stderr: string): string[] {
+  const withoutWarnings = stderr.replace(
+    /\(node:\d+\) [\s\S]*?to show where the warning was created\)\n/g,
+    '',
+  );
+  return withoutWarnings
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
+}
 
 describe('the real bot process (node --import tsx src/main.ts)', () => {
   let fake: FakeSlack;
@@ -106,5 +121,51 @@ describe('start-up failures', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it('exits 2 with one clear line when no AWS region is configured', async () => {
+    const run = await runBotToExit(
+      botEnv({
+        AWS_REGION: undefined,
+        AWS_DEFAULT_REGION: undefined,
+        HOME: mkdtempSync(join(tmpdir(), 'home-')),
+      }),
+    );
+    expect(run.code).toBe(2);
+    expect(ownLines(run.stderr)).toEqual([
+      'No AWS region is configured: set AWS_REGION (ECS sets it in a task), or a region in the AWS profile.',
+    ]);
+    expect(run.stdout).not.toContain('ready');
+  });
+
+  it('exits 2 with one clear line when AWS credentials cannot be resolved', async () => {
+    const run = await runBotToExit(
+      botEnv({
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        HOME: mkdtempSync(join(tmpdir(), 'home-')),
+      }),
+    );
+    expect(run.code).toBe(2);
+    const lines = ownLines(run.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^AWS credentials could not be resolved \(.+\): give the task a role/);
+    expect(run.stdout).not.toContain('ready');
+  });
+
+  it('says Slack could not be reached, not that it refused the token, when nothing answers', async () => {
+    const run = await runBotToExit(botEnv({ SLACK_API_URL: 'http://127.0.0.1:9/api/' }), {
+      timeoutMs: 60_000,
+    });
+    expect(run.code).toBe(1);
+    const fatal = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .find((l) => l.level === 60);
+    expect(fatal?.msg).toMatch(
+      /^Slack could not be reached \(auth\.test: .+\); check the network and SLACK_API_URL$/,
+    );
+    expect(fatal?.msg).not.toContain('did not accept');
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StageFailure } from '../../src/restore/activities/errors.js';
+import { undeliveredNotices } from '../../src/restore/session.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../../src/slack-stand-in/request-bodies.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
@@ -148,40 +149,55 @@ describe('start', () => {
     await waitFor(() => h.restore.get(holder.id)?.notices.every((n) => n.postedTs !== undefined));
     fake.calls.length = 0;
 
-    await h.command('start 2');
-    const placeholder = await waitFor(() =>
-      fake.messages(DEFAULT_CHANNEL).find((m) => (m.text ?? '').includes('Not started')),
+    const { responseId } = await h.command('start 2');
+    const answer = await waitFor(() =>
+      fake
+        .responsesTo(responseId)
+        .map((r) => (r.body as { text?: string }).text ?? '')
+        .find((t) => t.includes('Not started')),
     );
-    expect(placeholder.text).toContain(`held by session \`${holder.id}\` of <@${SECOND_USER}>`);
-    expect(placeholder.text).toContain('in <#C0OTHER>');
-    expect(placeholder.text).toMatch(/since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
-    // The refused session is recorded but draws no card of its own, and its thread stays empty.
+    expect(answer).toContain(`held by session \`${holder.id}\` of <@${SECOND_USER}>`);
+    expect(answer).toContain('in <#C0OTHER>');
+    expect(answer).toMatch(/since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    // The refusal is private: the placeholder is taken out of the channel, no card is drawn for
+    // the refused session and nothing is left in this channel.
     const refused = [...h.restore.sessions.values()].find((s) => s.failure?.code === 'locked');
-    await waitFor(
-      () =>
-        refused !== undefined &&
-        h.restore.get(refused.id)?.notices.every((n) => n.postedTs === placeholder.ts),
-    );
+    await waitFor(() => refused !== undefined && undeliveredNotices(h.restore.must(refused.id)).length === 0);
     await h.slack.notifier.idle();
-    expect(fake.messages(DEFAULT_CHANNEL)).toHaveLength(1);
-    expect(h.thread(placeholder.ts)).toEqual([]);
+    expect(fake.deleted()).toHaveLength(1);
+    expect(fake.messages(DEFAULT_CHANNEL)).toEqual([]);
   });
 
-  it('shows a resolve failure on the card in AWS’s words, with production unchanged', async () => {
+  it('answers a failure before any plan privately, in AWS’s words, and leaves the channel empty', async () => {
     h.restore.resolveFailure =
       'DescribeRecoveryPoint: AccessDeniedException: User is not authorized to perform backup:DescribeRecoveryPoint';
-    await h.command('start 1');
-    const session = await openedSession();
-    const text = await waitFor(() => {
-      const t = allText(h.card(session.id) ?? {});
-      return t.includes('AccessDeniedException') ? t : undefined;
-    });
+    const { responseId } = await h.command('start 1');
+    const text = await waitFor(() =>
+      fake
+        .responsesTo(responseId)
+        .map((r) => (r.body as { text?: string }).text ?? '')
+        .find((t) => t.includes('AccessDeniedException')),
+    );
+    expect(text).toContain('*Not started:*');
+    expect(text).toContain('AWS said:');
     expect(text).toContain('User is not authorized to perform backup:DescribeRecoveryPoint');
-    expect(text).toContain('Production: unchanged');
-    expect(text).toContain('*Next:* Production is unchanged. Fix the cause and start a new session.');
     await h.slack.notifier.idle();
-    // The card tells it all: no thread reply repeats it.
-    expect(h.thread(session.card?.ts ?? '')).toEqual([]);
+    expect(fake.messages(DEFAULT_CHANNEL)).toEqual([]);
+  });
+
+  it('answers a point that does not exist privately, without "AWS said:"', async () => {
+    const { responseId } = await h.command('start 99');
+    const text = await waitFor(() =>
+      fake
+        .responsesTo(responseId)
+        .map((r) => (r.body as { text?: string }).text ?? '')
+        .find((t) => t.includes('Not started')),
+    );
+    expect(text).toContain('Why:');
+    expect(text).not.toContain('AWS said');
+    expect(text).toContain('`/chatdb-restore list` shows the points there are');
+    await h.slack.notifier.idle();
+    expect(fake.messages(DEFAULT_CHANNEL)).toEqual([]);
   });
 });
 
@@ -250,7 +266,16 @@ describe('rollback and cleanup', () => {
 describe('help and unknown input', () => {
   it('help lists every subcommand', async () => {
     const { ack } = await h.command('help');
-    for (const sub of ['list [n]', 'start <point>', 'status', 'cancel', 'rollback', 'cleanup', 'help']) {
+    for (const sub of [
+      'list [n]',
+      'start &lt;point&gt;',
+      'status',
+      'cancel',
+      'reject [reason]',
+      'rollback',
+      'cleanup',
+      'help',
+    ]) {
       expect(ack.text).toContain(`\`/chatdb-restore ${sub}\``);
     }
   });
@@ -260,5 +285,40 @@ describe('help and unknown input', () => {
     expect(ack.text).toContain('`restore` is not a subcommand');
     expect(ack.text).toContain('`/chatdb-restore list [n]`');
     expect(h.restore.calls).toEqual([]);
+  });
+
+  it('a typo of a subcommand gets the nearest one, privately, and nothing runs', async () => {
+    for (const [typed, meant] of [
+      ['strat latest', 'start'],
+      ['lsit', 'list'],
+      ['stauts', 'status'],
+      ['rollbak', 'rollback'],
+    ] as const) {
+      const { ack } = await h.command(typed);
+      expect(ack.response_type).toBe('ephemeral');
+      expect(ack.text).toContain(`did you mean \`${meant}\`?`);
+      expect(ack.text).not.toContain('`/chatdb-restore list [n]`');
+    }
+    expect(h.restore.calls).toEqual([]);
+  });
+});
+
+describe('reject with a reason', () => {
+  it('rejects this channel’s session awaiting confirmation and shows the reason on the card', async () => {
+    await h.command('start latest');
+    const s = await waitFor(() =>
+      h.restore.open(DEFAULT_CHANNEL).find((x) => x.status === 'awaiting_confirmation'),
+    );
+    const { ack } = await h.command('reject wrong point <!here> use the 08:00 one', { user: SECOND_USER });
+    expect(ack.response_type).toBe('ephemeral');
+    const done = await waitFor(() =>
+      h.restore.get(s.id)?.status === 'rejected' ? h.restore.get(s.id) : undefined,
+    );
+    expect(done?.ended?.reason).toBe('wrong point <!here> use the 08:00 one');
+    const text = await waitFor(() => {
+      const t = JSON.stringify(h.card(s.id)?.blocks ?? []);
+      return t.includes('Reason:') ? t : undefined;
+    });
+    expect(text).toContain('wrong point &lt;!here&gt; use the 08:00 one');
   });
 });

@@ -61,6 +61,7 @@ describe('manifest.yml', () => {
         'commands',
         'files:write',
         'groups:history',
+        'metadata.message:read',
         'usergroups:read',
       ].sort(),
     );

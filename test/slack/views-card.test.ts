@@ -153,7 +153,8 @@ describe('the session card', () => {
       reason: 'FAILED',
       production: 'unchanged',
     });
-    expect(buttons(failed)).toEqual([]);
+    // A failed restore job leaves nothing to clean up; it offers only to run the job again.
+    expect(buttons(failed)).toEqual([ACTION_IDS.retryRestore]);
     const cancelled = step(withJob, { type: 'cancel', user: REQUESTER, isApprover: false });
     expect(buttons(cancelled)).toEqual([ACTION_IDS.cleanup]);
     expect(allText(card(cancelled))).toContain('AWS Backup finishes restore job `rj-0042` by itself');

@@ -14,6 +14,7 @@ import { listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
+import { serviceHealth } from './service-health.js';
 import type { ActivityDeps, CutoverRecord, PointSpec, RestoreTarget, RootRevision } from './types.js';
 import { type VerifyInput, verify } from './verify.js';
 
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     flattenData: (input: FlattenInput) => flattenData(deps, input),
     cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
     verify: (input: VerifyInput, hooks?: { signal?: AbortSignal }) => verify(deps, input, hooks),
+    serviceHealth: (target: RestoreTarget) => serviceHealth(deps, target),
     cleanupCandidates: (
       target: RestoreTarget,
       opts: { liveRoot: string; retiredRoots: readonly { root: string; retiredAt: Date }[]; now: Date },

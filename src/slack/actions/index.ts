@@ -11,6 +11,7 @@ import { cleanupChooseAction } from './cleanup-choose.js';
 import { confirmAction } from './confirm.js';
 import { listStartAction } from './list-start.js';
 import { rejectAction } from './reject.js';
+import { retryCutoverAction, retryRestoreAction } from './retry.js';
 import { rollbackAction } from './rollback.js';
 import type { ActionContext, ActionHandler } from './types.js';
 
@@ -22,6 +23,8 @@ const ACTIONS: readonly ActionHandler[] = [
   rollbackAction,
   cleanupAction,
   cleanupChooseAction,
+  retryRestoreAction,
+  retryCutoverAction,
 ];
 
 /** Registers every button and menu. Each listener acks first, then hands the click to its handler. */

@@ -137,8 +137,8 @@ export interface ButtonSpec {
   actionId: string;
   value: string;
   style?: 'primary' | 'danger';
-  /** A confirmation dialog Slack shows before sending the click. */
-  confirm?: { title: string; text: string; confirm: string; deny: string };
+  /** A confirmation dialog Slack shows before sending the click; its text is plain, never mrkdwn. */
+  confirm?: { title: string; text: string; confirm: string; deny: string; style?: 'primary' | 'danger' };
 }
 
 export function button(spec: ButtonSpec): Button {
@@ -156,10 +156,12 @@ export function button(spec: ButtonSpec): Button {
   if (spec.confirm !== undefined) {
     b.confirm = {
       title: { type: 'plain_text', text: clip(spec.confirm.title, LIMITS.confirmTitle) },
-      text: { type: 'mrkdwn', text: clip(spec.confirm.text, LIMITS.confirmText) },
+      // Slack's reference: a confirmation dialog's `text` is a plain_text object.
+      text: { type: 'plain_text', text: clip(spec.confirm.text, LIMITS.confirmText) },
       confirm: { type: 'plain_text', text: clip(spec.confirm.confirm, LIMITS.confirmButton) },
       deny: { type: 'plain_text', text: clip(spec.confirm.deny, LIMITS.confirmButton) },
     };
+    if (spec.confirm.style !== undefined) b.confirm.style = spec.confirm.style;
   }
   return b;
 }

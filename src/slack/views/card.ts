@@ -28,20 +28,12 @@ import {
   type SlackMessage,
   section,
 } from './blocks.js';
+import { consoleLinksLine } from './console-links.js';
 import { failureText } from './failure.js';
-import {
-  age,
-  approversMention,
-  approversRule,
-  bytes,
-  formatDuration,
-  progressBar,
-  user,
-  utc,
-  utcShort,
-} from './format.js';
+import { age, approversMention, bytes, formatDuration, progressBar, user, utc, utcShort } from './format.js';
 import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
 import { dataLossWindowMs, figures, timeline } from './summary.js';
+import { postmortemTimeline } from './timeline.js';
 
 export interface CardContext {
   now: Date;
@@ -78,9 +70,15 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
       `${s.kind} requested by ${user(s.requester)} ${utcShort(s.createdAt, now)}`,
     ]),
   );
-  blocks.push(
-    section(situation(s, now, approversRule(ctx.approvers, s.requester)), { blockId: id('situation') }),
-  );
+  blocks.push(section(situation(s, now, ctx.approvers), { blockId: id('situation') }));
+  if (s.plan?.kind === 'restore' && s.plan.liveFrom !== undefined && s.status === 'awaiting_confirmation') {
+    blocks.push(
+      section(
+        `:warning: *This point's data is already live:* session ${code(s.plan.liveFrom)} restored it and chat-db runs on it now. Restoring it again brings back the same data and drops what was written since; pick an older point unless that is what you want.`,
+        { blockId: id('live') },
+      ),
+    );
+  }
   if (s.plan !== undefined) blocks.push(...fields(planFields(s, s.plan, now), id('plan')));
   blocks.push(section(productionLine(s), { blockId: id('production') }));
   blocks.push(section(stageLines(s, now), { blockId: id('stages') }));
@@ -88,6 +86,8 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
   if (s.status === 'running' && runningStage(s) === 'restore') {
     blocks.push(context([progressBar(s.progress?.percentDone, s.progress?.etaMinutes)]));
   }
+  const finish = expectedFinish(s, now);
+  if (finish !== '') blocks.push(context([finish]));
   const failure = failureText(s);
   if (failure !== '') blocks.push(section(failure, { blockId: id('failure') }));
   if (s.status === 'succeeded') {
@@ -96,6 +96,11 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
     const pairs = figures(s, now);
     if (pairs.length > 0) blocks.push(...fields(pairs, id('figures')));
   }
+  if (s.status === 'failed' || s.status === 'succeeded' || s.status === 'cancelled') {
+    blocks.push(section(postmortemTimeline(s), { blockId: id('postmortem') }));
+  }
+  const links = consoleLinksLine(s);
+  if (links !== '') blocks.push(context([links]));
   if (s.kind === 'cleanup' && s.cleanup !== undefined) blocks.push(...cleanupBlocks(s));
   if (s.status === 'awaiting_confirmation') {
     const who =
@@ -152,13 +157,18 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       pairs.push(['Target service', service]);
       pairs.push(['Root', `${from === undefined ? '?' : code(from)} → ${to === undefined ? '?' : code(to)}`]);
       pairs.push(['Undoes', `session ${code(plan.rollbackOf)}`]);
+      pairs.push([
+        ':warning: Data loss',
+        `Chat written since session ${code(plan.rollbackOf)} cut over is in ${from === undefined ? 'the current root' : code(from)}, not in ${to === undefined ? 'the previous root' : code(to)}: rolling back leaves it behind.`,
+      ]);
       break;
     case 'cleanup': {
       const chosen = plan.paths;
       const sizes = new Map((s.cleanup?.candidates ?? []).map((c) => [c.path, c.sizeBytes]));
       const total = chosen.reduce((sum, p) => sum + (sizes.get(p) ?? 0), 0);
       pairs.push(['Live root (never deleted)', code(plan.currentRoot)]);
-      pairs.push(['Chosen', chosen.length === 0 ? 'nothing yet' : `${chosen.length} (${bytes(total)})`]);
+      const label = s.status === 'succeeded' ? 'Deleted' : 'Chosen';
+      pairs.push([label, chosen.length === 0 ? 'nothing yet' : `${chosen.length} (${bytes(total)})`]);
       break;
     }
   }
@@ -168,7 +178,7 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       `The stack has no service role, so CloudFormation will update it with the bot's own role, which then also needs ${w.actions.map((a) => code(a)).join(', ')}.`,
     ]);
   }
-  pairs.push(['Expected duration', `about ${plan.expectedDurationMinutes} min`]);
+  pairs.push(['Expected duration', expectedDuration(plan)]);
   pairs.push(['Requested by', `${user(s.requester)} at ${utcShort(s.createdAt, now)}`]);
   pairs.push([
     'Confirmed by',
@@ -199,6 +209,38 @@ function restoreModeText(plan: Extract<Plan, { kind: 'restore' }>): string {
       ? `a root change was under way then (${evidence.candidates.map(code).join(' or ')})`
       : 'the task definition revisions do not reach back that far';
   return `full volume: where the DB lived then is not proven (${around}); the data decides, or you will be asked`;
+}
+
+function expectedDuration(plan: Plan): string {
+  const minutes = `about ${plan.expectedDurationMinutes} min`;
+  if (plan.kind !== 'restore') return minutes;
+  const e = plan.estimate;
+  if (e === undefined) return `${minutes} (a default: no past restore of this volume to go by yet)`;
+  const from = e.samples === 1 ? 'the last restore' : `the last ${e.samples} restores`;
+  return `${minutes}: restore job ${e.jobMinutes} min (scaled by size), then ${e.afterJobMinutes} min to verified, from ${from} of this volume`;
+}
+
+/**
+ * When the whole restore should be done (not only the AWS job): the job's own ETA where AWS gave
+ * one, plus the measured time of the stages after it.
+ */
+function expectedFinish(s: RestoreSession, now: Date): string {
+  const plan = s.plan;
+  if (s.status !== 'running' || plan?.kind !== 'restore' || pastPointOfNoReturn(s)) return '';
+  const afterJobMs = (plan.estimate?.afterJobMinutes ?? 8) * 60_000;
+  const stage = runningStage(s);
+  let endMs: number | undefined;
+  if (stage === 'restore' && s.progress?.etaMinutes !== undefined) {
+    endMs = now.getTime() + s.progress.etaMinutes * 60_000 + afterJobMs;
+  } else if (stage === 'restore' || stage === undefined) {
+    const started = Date.parse(s.confirmedAt ?? s.createdAt);
+    endMs = started + plan.expectedDurationMinutes * 60_000;
+  } else {
+    const jobEnd = s.stages.find((st) => st.name === 'restore')?.endedAt;
+    endMs = jobEnd === undefined ? undefined : Date.parse(jobEnd) + afterJobMs;
+  }
+  if (endMs === undefined || !Number.isFinite(endMs)) return '';
+  return `:stopwatch: The whole restore should be done about ${utcShort(new Date(Math.max(endMs, now.getTime())), now)} (verified, not only the AWS job).`;
 }
 
 function lastSegment(nameOrArn: string): string {
@@ -285,7 +327,12 @@ export function pathsFromOptions(s: RestoreSession, values: readonly string[]): 
 
 function buttonRow(s: RestoreSession): Block | undefined {
   const rev = s.revision;
-  const cancel = button({ text: 'Cancel', actionId: ACTION_IDS.cancel, value: s.id });
+  const cancel = button({
+    text: 'Cancel',
+    actionId: ACTION_IDS.cancel,
+    value: s.id,
+    confirm: cancelDialog(s),
+  });
   switch (s.status) {
     case 'awaiting_confirmation': {
       if (s.planHash === undefined) return undefined;
@@ -297,7 +344,13 @@ function buttonRow(s: RestoreSession): Block | undefined {
           style: 'primary',
           confirm: confirmDialog(s),
         }),
-        button({ text: 'Reject', actionId: ACTION_IDS.reject, value: s.id, style: 'danger' }),
+        button({
+          text: 'Reject',
+          actionId: ACTION_IDS.reject,
+          value: s.id,
+          style: 'danger',
+          confirm: rejectDialog(s),
+        }),
         cancel,
       ]);
     }
@@ -323,10 +376,42 @@ function followUpButtons(s: RestoreSession) {
     s.aws.flatDir !== undefined ||
     (s.status === 'cancelled' && s.aws.restoreJobId !== undefined);
   const list = [];
+  const retry = retryButton(s);
+  if (retry !== undefined) list.push(retry);
   if (cutOver) list.push(rollback);
   if (cutOver || leftOver) list.push(cleanup);
   return list;
 }
+
+/**
+ * After a failed restore job, Retry restores the same point again; after a failed cut-over or
+ * verify that left production on its old root, Retry cut-over reuses the restored directory.
+ */
+function retryButton(s: RestoreSession) {
+  const f = s.failure;
+  if (s.status !== 'failed' || s.kind !== 'restore' || f === undefined) return undefined;
+  if (f.stage === 'restore') {
+    return button({ text: 'Retry', actionId: ACTION_IDS.retryRestore, value: s.id, style: 'primary' });
+  }
+  const backOnOldRoot = f.production === 'unchanged' || f.production === 'rolled_back';
+  if ((f.stage === 'cutover' || f.stage === 'verify') && backOnOldRoot && s.aws.flatDir !== undefined) {
+    return button({
+      text: 'Retry cut-over',
+      actionId: ACTION_IDS.retryCutover,
+      value: s.id,
+      style: 'primary',
+      confirm: {
+        title: 'Retry the cut-over?',
+        text: `This opens a new session that cuts chat-db over to ${s.aws.flatDir}, already restored and flattened; the restore job is not repeated. A second engineer confirms it as usual.`,
+        confirm: 'Open it',
+        deny: 'Not now',
+      },
+    });
+  }
+  return undefined;
+}
+
+// Dialog texts are plain_text (Slack's reference for the confirmation dialog object): no escaping.
 
 function confirmDialog(s: RestoreSession) {
   const { from, to } = roots(s);
@@ -336,8 +421,35 @@ function confirmDialog(s: RestoreSession) {
       : `chat-db will be switched from ${from ?? '?'} to ${to ?? '?'}; it restarts during the cutover.`;
   return {
     title: 'Confirm this plan?',
-    text: `${escapeText(sessionTitle(s))}. ${escapeText(change)} You confirm as the second engineer.`,
+    text: `${sessionTitle(s)}. ${change} You confirm as the second engineer.`,
     confirm: 'Confirm',
     deny: 'Not yet',
+  };
+}
+
+function rejectDialog(s: RestoreSession) {
+  return {
+    title: 'Reject this plan?',
+    text: `${sessionTitle(s)} ends here and nothing is changed. To give a reason, type "/chatdb-restore reject" followed by it instead; it is shown on the card.`,
+    confirm: 'Reject',
+    deny: 'Keep it',
+    style: 'danger' as const,
+  };
+}
+
+function cancelDialog(s: RestoreSession) {
+  const job = s.aws.restoreJobId;
+  const lost =
+    s.status === 'running'
+      ? job === undefined
+        ? ' The work done so far is thrown away.'
+        : ` AWS Backup finishes restore job ${job} by itself; its directory is left for cleanup, and a new restore starts over.`
+      : '';
+  return {
+    title: 'Cancel this session?',
+    text: `${sessionTitle(s)} stops here.${lost} Production is not changed by cancelling.`,
+    confirm: 'Cancel it',
+    deny: 'Keep going',
+    style: 'danger' as const,
   };
 }

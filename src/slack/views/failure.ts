@@ -6,6 +6,27 @@ import { code, codeBlock, escapeText } from './blocks.js';
 import { bytes, utc } from './format.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
+/** Failure codes whose reason is AWS's own words (a status message, a stack event's reason). */
+const AWS_WORDS: ReadonlySet<string> = new Set([
+  'aws_error',
+  'aws_unavailable',
+  'restore_job_failed',
+  'change_set_failed',
+  'stack_update_failed',
+]);
+/** Codes whose reason is what the script on the inspection host (or SSM) reported. */
+const SCRIPT_WORDS: ReadonlySet<string> = new Set(['script_error', 'ssm_failed']);
+
+/**
+ * What introduces a failure's reason: "AWS said:" only before AWS's own words, never before the
+ * bot's own validation (a point that does not exist, a lock, a drifted stack).
+ */
+export function reasonIntro(code: string | undefined): string {
+  if (code !== undefined && AWS_WORDS.has(code)) return 'AWS said:';
+  if (code !== undefined && SCRIPT_WORDS.has(code)) return 'The script on the inspection host said:';
+  return 'Why:';
+}
+
 /** mrkdwn for a failure; empty when the session did not fail. */
 export function failureText(s: RestoreSession): string {
   const f = s.failure;
@@ -19,9 +40,10 @@ export function failureText(s: RestoreSession): string {
     ].join('\n');
   }
   return [
-    `:x: *${STAGE_LABELS[f.stage]} failed.* AWS said:`,
+    `:x: *${STAGE_LABELS[f.stage]} failed.* ${reasonIntro(f.code)}`,
     codeBlock(f.reason),
     productionLine(s),
+    ...serviceLines(s),
     `*Next:* ${escapeText(f.next)}`,
   ].join('\n');
 }
@@ -47,4 +69,23 @@ export function candidateLines(s: RestoreSession): string[] {
   });
   if (raw.length > 10) lines.push(`…and ${raw.length - 10} more`);
   return ['*Data dirs in the restore:*', ...lines];
+}
+
+/** After a failed cutover: whether chat-db runs and is healthy, and whether the bot stopped the old task. */
+function serviceLines(s: RestoreSession): string[] {
+  const f = s.failure;
+  if (f?.stage !== 'cutover') return [];
+  const stopped = s.aws.stoppedTaskArns.length;
+  const stoppedLine =
+    stopped === 0
+      ? 'The bot stopped no task.'
+      : `The bot stopped the old task${stopped === 1 ? '' : `s (${stopped})`} during the cutover.`;
+  const svc = f.service;
+  if (svc === undefined) return [`chat-db's service could not be read after the failure. ${stoppedLine}`];
+  const td = svc.taskDefinitionArn.split('/').at(-1) ?? svc.taskDefinitionArn;
+  const state =
+    svc.running === 0
+      ? ':red_circle: chat-db is *not running*'
+      : `${svc.healthy >= svc.running ? ':large_green_circle:' : ':large_orange_circle:'} chat-db runs ${svc.running} of ${svc.desired} task${svc.desired === 1 ? '' : 's'}, ${svc.healthy} healthy`;
+  return [`${state} (task definition ${code(td)}). ${stoppedLine}`];
 }

@@ -3,6 +3,7 @@
 
 import type { ApproversSetting } from '../../config.js';
 import { formatDuration } from '../../restore/duration.js';
+import type { StageState } from '../../restore/session.js';
 
 export { formatDuration };
 
@@ -90,4 +91,17 @@ export function approversRule(setting: ApproversSetting, requester: string): str
     case 'anyone':
       return `any engineer ${other}`;
   }
+}
+
+/** `08:01:10` (UTC). */
+function clock(at: string): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? '?' : d.toISOString().slice(11, 19);
+}
+
+/** `08:01:10–08:39:22 UTC`, `since 08:01:10 UTC`, or '' for a stage that never ran. */
+export function stageWindow(stage: StageState): string {
+  if (stage.startedAt === undefined) return '';
+  if (stage.endedAt === undefined) return `since ${clock(stage.startedAt)} UTC`;
+  return `${clock(stage.startedAt)}–${clock(stage.endedAt)} UTC`;
 }

@@ -14,18 +14,27 @@ import {
   section,
 } from './blocks.js';
 import type { CardContext } from './card.js';
+import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
 
-export function noticeMessage(notice: Notice, s: RestoreSession, ctx: CardContext): SlackMessage {
+/**
+ * One thread message. `production`: whether to end it with the production line (the notifier
+ * gives it only when it changed since the thread last showed it).
+ */
+export function noticeMessage(
+  notice: Notice,
+  s: RestoreSession,
+  ctx: CardContext,
+  opts: { production?: boolean } = {},
+): SlackMessage {
   const body = noticeText(notice, s, ctx);
-  const production = productionLine(s);
-  const blocks: Block[] = [
-    section(body, { blockId: blockId('notice', s.id, notice.id) }),
-    context([production]),
-  ];
+  const production = opts.production === false ? '' : productionLine(s);
+  const blocks: Block[] = [section(body, { blockId: blockId('notice', s.id, notice.id) })];
+  if (production !== '') blocks.push(context([production]));
   const plain = body.replace(/```([\s\S]*?)```/g, '$1').replace(/:[a-z_]+:\s?/g, '');
-  return { text: messageText(`${plain} ${production.replace(/^:[a-z_]+: /, '')}`), blocks };
+  const text = production === '' ? plain : `${plain} ${production.replace(/^:[a-z_]+: /, '')}`;
+  return { text: messageText(text), blocks };
 }
 
 function str(data: JsonObject | undefined, key: string): string | undefined {
@@ -85,7 +94,7 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
       const f = s.failure;
       const reason = f?.reason ?? str(d, 'reason') ?? 'No reason was given.';
       const next = f?.next === undefined ? '' : `\n*Next:* ${escapeText(f.next)}`;
-      return `:x: *${stage ?? 'The session'} failed.* AWS said:\n${codeBlock(reason)}${next}`;
+      return `:x: *${stage ?? 'The session'} failed.* ${reasonIntro(f?.code ?? str(d, 'code'))}\n${codeBlock(reason)}${next}`;
     }
     case 'summary':
       return `:white_check_mark: *${escapeText(sessionTitle(s))}: done.*`;

@@ -1,6 +1,8 @@
 // The words every session message shares: what a stage is called, the state production is in,
 // the stage list, and what the session is doing and what to do next.
 
+import type { ApproversSetting } from '../../config.js';
+import { cancelRule } from '../../restore/approval.js';
 import type { Plan } from '../../restore/plan.js';
 import {
   type Production,
@@ -12,7 +14,7 @@ import {
   stageState,
 } from '../../restore/session.js';
 import { code, escapeText } from './blocks.js';
-import { bytes, formatDuration, user, utc, utcShort } from './format.js';
+import { approversRule, bytes, formatDuration, stageWindow, user, utc, utcShort } from './format.js';
 
 export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   resolve: 'Resolve the plan',
@@ -59,18 +61,36 @@ export function productionLine(s: RestoreSession): string {
   const stack = s.plan?.stackName;
   switch (state) {
     case 'unchanged':
+      // Neutral, not green: "unchanged" may well mean "still broken".
       return from === undefined
-        ? ':large_green_circle: Production: unchanged'
-        : `:large_green_circle: Production: unchanged — chat-db still runs on ${code(from)}`;
+        ? ':white_circle: Production: unchanged'
+        : `:white_circle: Production: unchanged — chat-db still runs on ${code(from)}`;
     case 'changing':
       return `:large_orange_circle: Production: being cut over to ${to === undefined ? 'the new root' : code(to)} — CloudFormation is updating the stack; chat-db restarts on the new root`;
     case 'cut_over':
-      return `:large_blue_circle: Production: cut over to ${to === undefined ? 'the new root' : code(to)}`;
+      return s.kind === 'rollback'
+        ? `:large_blue_circle: Production: rolled back to ${to === undefined ? 'the previous root' : code(to)}`
+        : `:large_blue_circle: Production: cut over to ${to === undefined ? 'the new root' : code(to)}`;
     case 'rolled_back':
       return `:large_orange_circle: Production: rolled back by CloudFormation to ${from === undefined ? 'its previous root' : code(from)}`;
     case 'unknown':
       return `:red_circle: Production: unknown — check the stack${stack === undefined ? '' : ` ${code(stack)}`} and the chat-db service in the AWS console before anything else`;
   }
+}
+
+/** Who may cancel now, in words, from the rule the state machine enforces; '' when nobody can. */
+export function cancelWho(s: RestoreSession, approvers: ApproversSetting): string {
+  const rule = cancelRule(s, approvers.kind !== 'anyone');
+  if (rule === undefined) return '';
+  if (rule.approvers && approvers.kind === 'anyone') return 'any engineer can *Cancel*';
+  const people = rule.users.map((id) => user(id));
+  if (rule.approvers) {
+    // Named in words, not by mention: a running card must not page the group again.
+    people.push('an approver');
+  }
+  const list =
+    people.length < 2 ? (people[0] ?? '') : `${people.slice(0, -1).join(', ')} or ${people.at(-1)}`;
+  return `only ${list} can *Cancel*`;
 }
 
 function stageDuration(stage: StageState, now: Date): string {
@@ -85,10 +105,12 @@ export function stageLines(s: RestoreSession, now: Date): string {
     .map((stage) => {
       const took = stageDuration(stage, now);
       let line = `${STAGE_EMOJI[stage.status]} *${STAGE_LABELS[stage.name]}*`;
+      const window = stageWindow(stage);
       if (stage.status === 'running') line += took === '' ? ' · running' : ` · running for ${took}`;
       else if (stage.status === 'failed') line += took === '' ? ' · failed' : ` · failed after ${took}`;
       else if (stage.status === 'done' && took !== '') line += ` · ${took}`;
       else if (stage.status === 'skipped') line += ' · skipped';
+      if (window !== '' && stage.name !== 'resolve') line += ` (${window})`;
       const detail = stageDetail(s, stage);
       if (detail !== '') line += ` — ${detail}`;
       return line;
@@ -106,9 +128,14 @@ function num(v: unknown): number | undefined {
 
 function stageDetail(s: RestoreSession, stage: StageState): string {
   const d = stage.detail ?? {};
-  if (stage.status === 'failed' && stage.error !== undefined && stage.name === 'confirm') {
-    return escapeText(stage.error);
+  if (stage.status === 'failed' && stage.name === 'confirm') {
+    // Named by mention: the recorded error says "rejected by U…" with the raw id.
+    if (s.status === 'rejected')
+      return `rejected${s.ended?.by === undefined ? '' : ` by ${user(s.ended.by)}`}`;
+    return stage.error === undefined ? '' : escapeText(stage.error);
   }
+  const reused = str(d.reusedFrom);
+  if (stage.status === 'skipped' && reused !== undefined) return `already done by session ${code(reused)}`;
   switch (stage.name) {
     case 'confirm':
       return s.confirmer !== undefined && stage.status === 'done' ? `by ${user(s.confirmer)}` : '';
@@ -160,7 +187,9 @@ export function sessionTitle(s: RestoreSession): string {
   switch (s.kind) {
     case 'restore':
       if (plan?.kind === 'restore') return `Restore chat-db from ${utc(plan.recoveryPoint.createdAt)}`;
-      return `Restore chat-db from ${s.pointInput ?? 'a recovery point'}`;
+      // The title goes into plain_text (the header) and mrkdwn alike: characters that mean markup
+      // in either are dropped (the parser never accepts them in a point anyway).
+      return `Restore chat-db from ${s.pointInput?.replace(/[<>&*_~`]/g, '') ?? 'a recovery point'}`;
     case 'rollback':
       return plan?.kind === 'rollback' ? `Roll chat-db back to ${plan.targetRoot}` : 'Roll chat-db back';
     case 'cleanup':
@@ -190,7 +219,9 @@ export function timeToConfirm(s: RestoreSession, now: Date): string {
 }
 
 /** The session's situation in one or two sentences: what is happening, and what can be done next. */
-export function situation(s: RestoreSession, now: Date, approversRule: string): string {
+export function situation(s: RestoreSession, now: Date, approvers: ApproversSetting): string {
+  const rule = approversRule(approvers, s.requester);
+  const cancel = cancelWho(s, approvers);
   switch (s.status) {
     case 'resolving':
       return ':hourglass_flowing_sand: *Working out the plan* from the stack and the recovery point. Nothing changes until a second engineer confirms.';
@@ -198,8 +229,8 @@ export function situation(s: RestoreSession, now: Date, approversRule: string): 
       const expires = `Expires ${utcShort(s.expiresAt, now)} (${timeToConfirm(s, now)}).`;
       const nothingChosen = s.kind === 'cleanup' && (s.plan?.kind !== 'cleanup' || s.plan.paths.length === 0);
       const next = nothingChosen
-        ? `Next: ${user(s.requester)} chooses the directories to delete below; then ${approversRule} presses *Confirm*.`
-        : `Next: ${approversRule} presses *Confirm*, or *Reject*; ${user(s.requester)} can *Cancel*.`;
+        ? `Next: ${user(s.requester)} chooses the directories to delete below; then ${rule} presses *Confirm*.`
+        : `Next: ${rule} presses *Confirm*, or *Reject*; ${cancel}.`;
       return `:large_yellow_circle: *Waiting for a second engineer to confirm.* Nothing has changed yet. ${expires}\n${next}`;
     }
     case 'running': {
@@ -213,7 +244,7 @@ export function situation(s: RestoreSession, now: Date, approversRule: string): 
         ? s.kind === 'cleanup'
           ? 'The deletion has started and cannot be cancelled.'
           : 'The stack update has started and cannot be cancelled; once it ends, `rollback` is available.'
-        : `Next: nothing to do but watch; *Cancel* is possible until the ${s.kind === 'cleanup' ? 'deletion' : 'cutover'} starts.`;
+        : `Next: nothing to do but watch; ${cancel} until the ${s.kind === 'cleanup' ? 'deletion' : 'cutover'} starts.`;
       return `:arrows_counterclockwise: *Running: ${doing}.*${confirmed}\n${next}`;
     }
     case 'succeeded': {
@@ -239,7 +270,8 @@ export function situation(s: RestoreSession, now: Date, approversRule: string): 
     }
     case 'rejected': {
       const by = s.ended?.by === undefined ? '' : ` by ${user(s.ended.by)}`;
-      return `:white_circle: *Rejected${by}.* Nothing was changed.\nNext: talk it over in the channel; start a new session if still needed.`;
+      const why = s.ended?.reason === undefined ? '' : ` Reason: “${escapeText(s.ended.reason)}”`;
+      return `:white_circle: *Rejected${by}.*${why} Nothing was changed.\nNext: talk it over in the channel; start a new session if still needed.`;
     }
     case 'expired':
       return `:white_circle: *Expired:* nobody confirmed by ${utcShort(s.expiresAt, now)}. Nothing was changed.\nNext: start a new session if still needed.`;

@@ -31,7 +31,7 @@ export function statusMessage(input: StatusInput, now: Date, command = '/chatdb-
   if (shown.length === 0) {
     blocks.push(
       section(
-        `No restore session is open. \`${command} start <point>\` starts one; \`${command} list\` shows the recovery points.`,
+        `No restore session is open. \`${command} start &lt;point&gt;\` starts one; \`${command} list\` shows the recovery points.`,
         { blockId: 'status:none' },
       ),
     );

@@ -17,8 +17,10 @@ import {
   type SlackMessage,
   section,
 } from './blocks.js';
+import { consoleLinksLine } from './console-links.js';
 import { formatDuration, utc } from './format.js';
 import { productionLine, roots, sessionTitle } from './session-text.js';
+import { postmortemTimeline } from './timeline.js';
 
 const BAR_WIDTH = 12;
 
@@ -52,7 +54,10 @@ export function dataLossWindowMs(s: RestoreSession, now: Date): number | undefin
 export function figures(s: RestoreSession, now: Date): [string, string][] {
   const pairs: [string, string][] = [];
   const rto = recoveryTimeMs(s, now);
-  if (rto !== undefined) pairs.push(['Total RTO', `${formatDuration(rto)} (confirmation to verified)`]);
+  // A cleanup recovers nothing: its time is not an RTO.
+  if (rto !== undefined && s.kind !== 'cleanup') {
+    pairs.push(['Total RTO', `${formatDuration(rto)} (confirmation to verified)`]);
+  }
   const loss = dataLossWindowMs(s, now);
   if (loss !== undefined && s.plan?.kind === 'restore') {
     pairs.push([
@@ -103,6 +108,9 @@ export function summaryMessage(s: RestoreSession, now: Date, extras: SummaryExtr
   if (s.kind !== 'cleanup') {
     blocks.push(section(followUps(s, from, extras), { blockId: blockId('summary', s.id, rev, 'next') }));
   }
+  blocks.push(section(postmortemTimeline(s), { blockId: blockId('summary', s.id, rev, 'postmortem') }));
+  const links = consoleLinksLine(s);
+  if (links !== '') blocks.push(context([links]));
   blocks.push(context([productionLine(s)]));
   if (s.kind !== 'cleanup') {
     blocks.push(
@@ -113,7 +121,8 @@ export function summaryMessage(s: RestoreSession, now: Date, extras: SummaryExtr
     );
   }
   const rto = recoveryTimeMs(s, now);
-  const text = `${sessionTitle(s)}: done${rto === undefined ? '' : ` in ${formatDuration(rto)}`}. ${productionLine(s).replace(/^:[a-z_]+: /, '')}`;
+  const took = rto === undefined || s.kind === 'cleanup' ? '' : ` in ${formatDuration(rto)}`;
+  const text = `${sessionTitle(s)}: done${took}. ${productionLine(s).replace(/^:[a-z_]+: /, '')}`;
   return { text: messageText(text), blocks };
 }
 

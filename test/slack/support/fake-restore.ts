@@ -123,8 +123,8 @@ export class FakeRestore implements RestoreService {
     });
   }
 
-  rollback(actor: Actor): Promise<RestoreSession> {
-    this.calls.push({ method: 'rollback', args: [actor] });
+  rollback(actor: Actor, of?: string): Promise<RestoreSession> {
+    this.calls.push({ method: 'rollback', args: [actor, of] });
     return this.openSession(actor, 'rollback', undefined, () => ({
       type: 'resolved',
       plan: buildRollbackPlan({
@@ -135,6 +135,40 @@ export class FakeRestore implements RestoreService {
         expectedDurationMinutes: 8,
       }),
     }));
+  }
+
+  retryRestore(actor: Actor, of: string): Promise<RestoreSession> {
+    this.calls.push({ method: 'retryRestore', args: [actor, of] });
+    const failed = this.sessions.get(of);
+    const arn = failed?.plan?.kind === 'restore' ? failed.plan.recoveryPoint.arn : '';
+    return this.start(actor, { kind: 'arn', arn }, failed?.pointInput ?? arn);
+  }
+
+  retryCutover(actor: Actor, of: string): Promise<RestoreSession> {
+    this.calls.push({ method: 'retryCutover', args: [actor, of] });
+    const failed = this.sessions.get(of);
+    return this.openSession(actor, 'restore', failed?.pointInput, (id) => {
+      if (failed?.plan?.kind !== 'restore' || failed.aws.flatDir === undefined)
+        return { type: 'resolve_failed', reason: `Session ${of} cannot be retried.`, code: 'retry_refused' };
+      return {
+        type: 'resolved',
+        plan: buildRestorePlan({
+          sessionId: id,
+          target: TARGET,
+          requester: actor.user,
+          point: failed.plan.recoveryPoint,
+          restoreMode: failed.plan.restoreMode,
+          expectedDurationMinutes: 10,
+          reuses: failed.id,
+        }),
+      };
+    });
+  }
+
+  since(at: Date): RestoreSession[] {
+    return [...this.sessions.values()]
+      .filter((s) => Date.parse(s.createdAt) > at.getTime())
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   cleanup(actor: Actor): Promise<RestoreSession> {
@@ -151,9 +185,14 @@ export class FakeRestore implements RestoreService {
     return this.apply(sessionId, { type: 'confirm', user, planHash, isApprover: this.isApprover(user) });
   }
 
-  async reject(sessionId: string, user: string): Promise<Outcome> {
-    this.calls.push({ method: 'reject', args: [sessionId, user] });
-    return this.apply(sessionId, { type: 'reject', user, isApprover: this.isApprover(user) });
+  async reject(sessionId: string, user: string, reason?: string): Promise<Outcome> {
+    this.calls.push({ method: 'reject', args: [sessionId, user, reason] });
+    return this.apply(sessionId, {
+      type: 'reject',
+      user,
+      isApprover: this.isApprover(user),
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   async cancel(sessionId: string, user: string): Promise<Outcome> {
