@@ -1,7 +1,8 @@
 // One-off ECS tasks, as RunTask starts them outside any service, for the check stage's task of the
 // chat-db image. The lifecycle follows ECS's documented task states, in simulated time:
 //   PROVISIONING → PENDING → RUNNING → (the essential container exits) → STOPPED
-// - RunTask with a clientToken already used returns the task that token started.
+// - RunTask with a clientToken already used in the cluster (within 24 hours) returns the task that
+//   token started; with other parameters it is a ConflictException.
 // - Before RUNNING, ECS sets up the EFS volumes; a RootDirectory that is not a directory stops the
 //   task with ResourceInitializationError (stopCode TaskFailedToStart, no exit code). A start
 //   failure (e.g. CannotPullContainerError) given by the caller stops it the same way.
@@ -20,6 +21,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { SimError } from './kernel.js';
 import type { LogsWorld } from './logs.js';
 import { judgeDataDir, runCheckCommand, type SnapshotData } from './mongod.js';
 import type { Timers } from './stack-world.js';
@@ -216,10 +218,7 @@ export function createOneOffTasks(opts: OneOffTaskOptions): OneOffTasks {
 
   return {
     run(input) {
-      const same =
-        input.clientToken === undefined
-          ? undefined
-          : tasks.find((t) => t.input.clientToken === input.clientToken);
+      const same = sameToken(tasks, input, opts.now());
       if (same) return same;
       const id = randomBytes(16).toString('hex');
       const task: OneOffTask = {
@@ -266,6 +265,32 @@ export function createOneOffTasks(opts: OneOffTaskOptions): OneOffTasks {
     wire: (task) => taskWire(task, opts.region),
     all: () => tasks,
   };
+}
+
+/** RunTask's client token is scoped to the cluster and lives 24 hours (ECS_Idempotency). */
+const CLIENT_TOKEN_TTL_MS = 24 * 3_600_000;
+
+/** The task an earlier RunTask with this token started; a token reused with other parameters is a conflict. */
+function sameToken(tasks: readonly OneOffTask[], input: RunInput, now: number): OneOffTask | undefined {
+  if (input.clientToken === undefined) return undefined;
+  const same = tasks.find(
+    (t) =>
+      t.input.clientToken === input.clientToken &&
+      t.input.cluster.arn === input.cluster.arn &&
+      now - t.createdAt < CLIENT_TOKEN_TTL_MS,
+  );
+  if (!same) return undefined;
+  const differs =
+    same.input.taskDefinition.arn !== input.taskDefinition.arn ||
+    same.input.startedBy !== input.startedBy ||
+    same.input.launchType !== input.launchType;
+  if (differs) {
+    throw new SimError(
+      'ConflictException',
+      'The client token has already been used with different request parameters.',
+    );
+  }
+  return same;
 }
 
 function taskWire(t: OneOffTask, region: string): Record<string, unknown> {

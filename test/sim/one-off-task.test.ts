@@ -286,8 +286,10 @@ describe('a one-off check task', () => {
   it('returns the same task for the same client token, and stops on StopTask with the container’s exit', async () => {
     writeMongoDataDir(join(fsDir, FLAT), POINT, 'live');
     const { td } = checkRevision();
+    const slowClock = createSimClock(1000);
+    const slowTimers = createTimers(slowClock);
     const slow = createOneOffTasks({
-      timers: createTimers(createSimClock(1000)),
+      timers: slowTimers,
       region: 'eu-central-1',
       accountId: '123456789012',
       now: () => Date.now(),
@@ -305,7 +307,19 @@ describe('a one-off check task', () => {
       clientToken: 'chatdb-check-s2',
       startedBy: 'chatdb-restore/s2',
     });
-    expect(slow.run({ cluster: CLUSTER, taskDefinition: td, clientToken: 'chatdb-check-s2' })).toBe(first);
+    const again = {
+      cluster: CLUSTER,
+      taskDefinition: td,
+      clientToken: 'chatdb-check-s2',
+      startedBy: 'chatdb-restore/s2',
+    };
+    expect(slow.run(again)).toBe(first);
+    expect(() => slow.run({ ...again, taskDefinition: { ...td, arn: `${td.arn}0` } })).toThrow(
+      expect.objectContaining({ code: 'ConflictException' }),
+    );
+    // The token is the cluster's: in another cluster it starts a task of its own.
+    const other = slow.run({ ...again, cluster: { name: 'other', arn: `${CLUSTER.arn}-other` } });
+    expect(other).not.toBe(first);
     expect(slow.find(CLUSTER, first.id)).toBe(first);
     await waitFor(() => first.lastStatus === 'RUNNING', { what: 'RUNNING' });
     slow.stop(first, 'chatdb-restore: session cancelled');
@@ -314,6 +328,11 @@ describe('a one-off check task', () => {
       stopCode: 'UserInitiated',
       stoppedReason: 'chatdb-restore: session cancelled',
     });
+    await waitFor(() => other.lastStatus === 'RUNNING', { what: 'the other task RUNNING' });
+    slow.stop(other, 'done');
+    await waitFor(() => other.lastStatus === 'STOPPED', { what: 'the other task STOPPED' });
+    slowTimers.close();
+    slowClock.close();
     expect(tasks.all()).toHaveLength(0);
     expect(slow.wire(first)).toMatchObject({
       group: 'family:rocket-chat-chat-db',
