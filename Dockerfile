@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 
-# --- build: full dependencies, TypeScript compiled to dist/
+# --- build: full dependencies; src/main.ts and what it imports compiled to dist/ (tsconfig.build.json),
+# so the simulator and the sandbox never reach the image
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -1,9 +1,9 @@
 import { startSimulator } from '../src/sim/server.js';
+import { postToBot } from '../src/slack-stand-in/post-to-bot.js';
+import { slashCommandBody } from '../src/slack-stand-in/request-bodies.js';
 import { botEnv, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../test/helpers/bot-env.js';
 import { startBotProcess } from '../test/helpers/bot-process.js';
-import { postToBot } from '../test/helpers/bot-request.js';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
-import { slashCommandBody } from '../test/helpers/slack-bodies.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { startBareApp } from './bare-app.js';
 import { percentile, round } from './lib/stats.js';

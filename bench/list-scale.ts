@@ -1,10 +1,10 @@
 import { LIVE_DB_DIR } from '../src/sim/scenario.js';
 import { startSimulator } from '../src/sim/server.js';
+import { postToBot } from '../src/slack-stand-in/post-to-bot.js';
+import { slashCommandBody } from '../src/slack-stand-in/request-bodies.js';
 import { botEnv, TEST_SIGNING_SECRET } from '../test/helpers/bot-env.js';
 import { startBotProcess } from '../test/helpers/bot-process.js';
-import { postToBot } from '../test/helpers/bot-request.js';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
-import { slashCommandBody } from '../test/helpers/slack-bodies.js';
 import { MB, procMemory, resetPeakRss, round } from './lib/stats.js';
 
 export const LIST_SIZES = { points: [500, 5000], pageSize: 100, listLimit: 10, repeats: 3 };

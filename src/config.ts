@@ -53,6 +53,8 @@ export interface SlackConfig {
   port: number;
   /** Interface to listen on; undefined means every interface. */
   host?: string;
+  /** Socket Mode's wait before reconnecting, doubling after each failed attempt up to the cap. */
+  reconnect: { firstDelayMs: number; maxDelayMs: number };
 }
 
 export interface ChatDbConfig {
@@ -242,6 +244,11 @@ export function loadConfig(env: Env = process.env): Config {
     if (/^\d{1,5}$/.test(portText) && Number(portText) <= 65535) port = Number(portText);
     else problems.push('PORT is invalid: expected a port number 0..65535 (0 picks a free port)');
   }
+  const reconnectFirstMs = duration('SLACK_RECONNECT_DELAY', '1s');
+  const reconnectMaxMs = duration('SLACK_RECONNECT_MAX_DELAY', '60s');
+  if (reconnectMaxMs < reconnectFirstMs) {
+    problems.push('SLACK_RECONNECT_MAX_DELAY is invalid: it is shorter than SLACK_RECONNECT_DELAY');
+  }
   const hostText = read('HOST');
   let host: string | undefined;
   if (hostText !== undefined) {
@@ -330,6 +337,7 @@ export function loadConfig(env: Env = process.env): Config {
     botToken: new Secret(botTokenText as string),
     apiUrl,
     port,
+    reconnect: { firstDelayMs: reconnectFirstMs, maxDelayMs: reconnectMaxMs },
   };
   if (signingText !== undefined) slack.signingSecret = new Secret(signingText);
   if (appTokenText !== undefined) slack.appToken = new Secret(appTokenText);

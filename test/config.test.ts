@@ -33,6 +33,7 @@ describe('loadConfig', () => {
     expect(config.slack).toMatchObject({ mode: 'http', apiUrl: 'https://slack.com/api/', port: 3000 });
     expect(config.slack.host).toBeUndefined();
     expect(config.slack.appToken).toBeUndefined();
+    expect(config.slack.reconnect).toEqual({ firstDelayMs: 1_000, maxDelayMs: 60_000 });
     expect(config.chatdb).toEqual({
       stackName: 'rocket-chat',
       volumeName: 'chat-db',
@@ -60,6 +61,8 @@ describe('loadConfig', () => {
       ...VALID,
       SLACK_APP_TOKEN: APP_TOKEN,
       SLACK_API_URL: 'http://127.0.0.1:4567/api/',
+      SLACK_RECONNECT_DELAY: '250ms',
+      SLACK_RECONNECT_MAX_DELAY: '5m',
       PORT: '8080',
       HOST: '127.0.0.1',
       CHATDB_VOLUME_NAME: 'db-volume',
@@ -83,6 +86,7 @@ describe('loadConfig', () => {
     expect(config.slack.appToken?.reveal()).toBe(APP_TOKEN);
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:4567/api/');
     expect(config.slack.port).toBe(8080);
+    expect(config.slack.reconnect).toEqual({ firstDelayMs: 250, maxDelayMs: 300_000 });
     expect(config.slack.host).toBe('127.0.0.1');
     expect(config.chatdb.volumeName).toBe('db-volume');
     expect(config.chatdb.inspectorMount).toBe('/mnt/chat_db.efs');
@@ -181,6 +185,8 @@ describe('loadConfig', () => {
     ['CHATDB_POLL_INTERVAL', '-1s'],
     ['CHATDB_POLL_MAX_INTERVAL', '1.5m'],
     ['CHATDB_STACK_TIMEOUT', 'forever'],
+    ['SLACK_RECONNECT_DELAY', '0ms'],
+    ['SLACK_RECONNECT_MAX_DELAY', 'forever'],
     ['CHATDB_CARD_UPDATE_INTERVAL', '3'],
     ['LOG_LEVEL', 'verbose'],
   ];
@@ -216,6 +222,12 @@ describe('loadConfig', () => {
   it('refuses a poll ceiling below the poll floor', () => {
     expect(problemsOf({ ...VALID, CHATDB_POLL_INTERVAL: '2m', CHATDB_POLL_MAX_INTERVAL: '1m' })).toEqual([
       expect.stringMatching(/^CHATDB_POLL_MAX_INTERVAL is invalid: it is shorter/),
+    ]);
+  });
+
+  it('refuses a reconnect ceiling below the first reconnect delay', () => {
+    expect(problemsOf({ ...VALID, SLACK_RECONNECT_DELAY: '2m', SLACK_RECONNECT_MAX_DELAY: '1m' })).toEqual([
+      expect.stringMatching(/^SLACK_RECONNECT_MAX_DELAY is invalid: it is shorter/),
     ]);
   });
 

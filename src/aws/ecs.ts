@@ -3,6 +3,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   type ECSClient,
+  paginateListTaskDefinitions,
   paginateListTasks,
   type Task as SdkTask,
   StopTaskCommand,
@@ -89,6 +90,8 @@ export function createEcsPort(client: ECSClient, timing: WaitTiming): EcsPort {
         family: td.family ?? '',
         revision: td.revision ?? 0,
         ...(td.registeredAt === undefined ? {} : { registeredAt: td.registeredAt }),
+        ...(td.deregisteredAt === undefined ? {} : { deregisteredAt: td.deregisteredAt }),
+        ...(td.status === undefined ? {} : { status: td.status }),
         hasHealthCheck: (td.containerDefinitions ?? []).some((c) => c.healthCheck !== undefined),
         volumes: (td.volumes ?? []).map((v) => ({
           name: v.name ?? '',
@@ -97,6 +100,24 @@ export function createEcsPort(client: ECSClient, timing: WaitTiming): EcsPort {
             v.efsVolumeConfiguration?.rootDirectory ?? (v.efsVolumeConfiguration ? '/' : undefined),
         })),
       };
+    },
+
+    async listTaskDefinitionRevisions(family) {
+      const arns: string[] = [];
+      try {
+        for (const status of ['ACTIVE', 'INACTIVE'] as const) {
+          for await (const page of paginateListTaskDefinitions(
+            { client },
+            { familyPrefix: family, status, sort: 'ASC' },
+          )) {
+            arns.push(...(page.taskDefinitionArns ?? []));
+          }
+        }
+      } catch (error) {
+        throw toAwsCallError('ListTaskDefinitions', error);
+      }
+      const revision = (arn: string) => Number(arn.split(':').at(-1));
+      return arns.sort((a, b) => revision(a) - revision(b));
     },
 
     async stopTask(cluster, taskArn, reason) {

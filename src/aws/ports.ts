@@ -71,6 +71,9 @@ export interface TaskDefinition {
   volumes: EcsVolume[];
   /** When this revision was registered: its volumes have been in use at most since then. */
   registeredAt?: Date;
+  /** When it was deregistered (INACTIVE): after a successful update, once the next one took over. */
+  deregisteredAt?: Date;
+  status?: 'ACTIVE' | 'INACTIVE' | string;
   /** Whether any container defines a health check, so that ECS reports HEALTHY or UNHEALTHY. */
   hasHealthCheck: boolean;
 }
@@ -113,6 +116,8 @@ export interface EcsPort {
   /** Tasks of the service, RUNNING by default, or STOPPED. */
   listServiceTasks(cluster: string, service: string, desiredStatus?: 'RUNNING' | 'STOPPED'): Promise<Task[]>;
   describeTaskDefinition(arn: string): Promise<TaskDefinition>;
+  /** Every revision ARN of a task definition family, ACTIVE and INACTIVE, oldest first. */
+  listTaskDefinitionRevisions(family: string): Promise<string[]>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
   /** The SDK's servicesStable waiter. Throws WaiterTimeout or the waiter's failure. */
   waitServiceStable(cluster: string, service: string, maxWaitSeconds: number): Promise<void>;
@@ -168,11 +173,6 @@ export interface StackPort {
   executeChangeSet(stackName: string, changeSetName: string): Promise<void>;
   /** Newest first, stopping at events older than `since`. */
   stackEvents(name: string, since?: Date): Promise<StackEvent[]>;
-  /**
-   * The SDK's stackUpdateComplete waiter; resolves with the stack in whatever final state it
-   * reached (UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, …) rather than throwing on failure.
-   */
-  waitStackUpdate(name: string, maxWaitSeconds: number): Promise<Stack>;
 }
 
 export interface CommandResult {

@@ -10,7 +10,6 @@ import {
   GetTemplateCommand,
   paginateDescribeStackEvents,
   waitUntilChangeSetCreateComplete,
-  waitUntilStackUpdateComplete,
 } from '@aws-sdk/client-cloudformation';
 import { AwsCallError, call, isAwsError, toAwsCallError } from './errors.js';
 import type { ChangeSet, Stack, StackEvent, StackPort, WaitTiming } from './ports.js';
@@ -151,17 +150,6 @@ export function createStackPort(client: CloudFormationClient, timing: WaitTiming
         throw toAwsCallError('DescribeStackEvents', error);
       }
       return events;
-    },
-
-    async waitStackUpdate(name, maxWaitSeconds) {
-      try {
-        await waitUntilStackUpdateComplete(waiter(maxWaitSeconds), { StackName: name });
-      } catch (error) {
-        // FAILURE (a rollback) is an outcome the caller reports; a timeout is not.
-        if ((error as Error).name === 'TimeoutError')
-          throw toAwsCallError('waitUntilStackUpdateComplete', error);
-      }
-      return describeStack(name);
     },
   };
 }

@@ -37,11 +37,11 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * The directory AWS Backup creates at the volume root: `aws-backup-restore_` and the restore
- * job's UTC time with milliseconds (`2022-01-17T08-53-32-695Z`) or, on newer restores, more
- * digits (`2026-05-14T17-27-00-417720408Z`).
+ * job's UTC time with milliseconds (`2022-01-17T08-53-32-695Z`), more digits on newer restores
+ * (`2026-05-14T17-27-00-417720408Z`), or none (`2022-01-17T08-53-32Z`).
  */
 export const RESTORE_DIR_NAME =
-  /^aws-backup-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-(?:\d{3}|\d{6}|\d{9})Z$/;
+  /^aws-backup-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:-(?:\d{3}|\d{6}|\d{9}))?Z$/;
 /** A flat directory this bot creates: `chatdb-restore_<point time>_<session id>`. */
 export const FLAT_DIR_NAME =
   /^chatdb-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z_r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;
@@ -111,24 +111,6 @@ export function isFlatDirName(value: unknown): value is string {
   return typeof value === 'string' && FLAT_DIR_NAME.test(value);
 }
 
-/** `/` + one of our flat directory names: a restore's target root. */
-export function isFlatDirPath(value: unknown): value is string {
-  return typeof value === 'string' && value.startsWith('/') && FLAT_DIR_NAME.test(value.slice(1));
-}
-
-/**
- * An absolute path made only of restore and flat directory names, like
- * `/aws-backup-restore_B/aws-backup-restore_A`: where a restored database can live.
- */
-export function isManagedPath(value: unknown): value is string {
-  const parts = absoluteParts(value);
-  return (
-    parts !== undefined &&
-    parts.length > 0 &&
-    parts.every((part) => RESTORE_DIR_NAME.test(part) || FLAT_DIR_NAME.test(part))
-  );
-}
-
 /**
  * A task definition volume's RootDirectory as the bot will accept it from a template: `/` or an
  * absolute path of plain components (no '.', '..', spaces, quotes or leading '-').
@@ -169,69 +151,17 @@ function absoluteParts(value: unknown): string[] | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checks that throw: for values arriving from outside (users, AWS, disk) on their way in.
+// A check that throws: for a session id arriving from outside (a button, a file name) on its way in.
 
-function check(pattern: RegExp | ((value: unknown) => boolean), field: string, expected: string) {
-  return (value: unknown): string => {
-    const ok =
-      typeof pattern === 'function' ? pattern(value) : typeof value === 'string' && pattern.test(value);
-    if (!ok || typeof value !== 'string') {
-      throw new RestoreError('invalid_value', `${field} is not ${expected}.`, { field, value: shown(value) });
-    }
-    return value;
-  };
+export function checkSessionId(value: unknown): string {
+  if (!isSessionId(value)) {
+    throw new RestoreError('invalid_value', 'session id is not a session id like r20261124-7k2p9x.', {
+      field: 'session id',
+      value: shown(value),
+    });
+  }
+  return value;
 }
-
-export const checkSessionId = check(SESSION_ID, 'session id', 'a session id like r20261124-7k2p9x');
-export const checkRecoveryPointArn = check(
-  RECOVERY_POINT_ARN,
-  'recovery point ARN',
-  'an AWS Backup recovery point ARN',
-);
-export const checkRecoveryPointId = check(
-  RECOVERY_POINT_ID,
-  'recovery point id',
-  'an AWS Backup recovery point id',
-);
-export const checkFileSystemId = check(FILE_SYSTEM_ID, 'file system id', 'an EFS id like fs-0123abcd');
-export const checkFileSystemArn = check(FILE_SYSTEM_ARN, 'file system ARN', 'an EFS file system ARN');
-export const checkRestoreDirName = check(
-  RESTORE_DIR_NAME,
-  'restore directory',
-  'an aws-backup-restore_<UTC time> directory name',
-);
-export const checkFlatDirPath = check(
-  isFlatDirPath,
-  'flat directory',
-  'a /chatdb-restore_<time>_<session> path',
-);
-export const checkManagedPath = check(
-  isManagedPath,
-  'path',
-  'an absolute path of aws-backup-restore_ and chatdb-restore_ directories',
-);
-export const checkRootDirectory = check(
-  isRootDirectory,
-  'root directory',
-  "'/' or an absolute path of plain names",
-);
-export const checkDataDirPath = check(
-  isDataDirPath,
-  'data directory',
-  'a path inside an aws-backup-restore_ directory, relative to the volume root',
-);
-export const checkTaskArn = check(TASK_ARN, 'task ARN', 'an ECS task ARN');
-export const checkTaskDefinitionArn = check(
-  TASK_DEFINITION_ARN,
-  'task definition ARN',
-  'an ECS task definition ARN',
-);
-export const checkChangeSetName = check(
-  CHANGE_SET_NAME,
-  'change set name',
-  'a CloudFormation change set name',
-);
-export const checkRestoreJobId = check(RESTORE_JOB_ID, 'restore job id', 'an AWS Backup restore job id');
 
 function shown(value: unknown): string {
   if (typeof value !== 'string') return `(a ${value === null ? 'null' : typeof value})`;

@@ -35,6 +35,8 @@ import {
   createSession,
   cutoverHistory,
   isOpen,
+  type JsonObject,
+  type JsonValue,
   type Production,
   type RestoreSession,
   retiredRoots,
@@ -248,8 +250,17 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       const done = await runActivity(session, stage, target, signal, checkpoint);
       if (signal.aborted) return;
       const outcome = await apply(id, { type: 'stage_done', stage, ...done });
-      if (!outcome.ok)
+      if (!outcome.ok && outcome.code !== 'finished') {
+        // An outcome the session cannot accept ends it, saying what was seen: never a silent hang.
         log.warn({ session: id, stage, code: outcome.code, reason: outcome.reason }, 'stage_done refused');
+        await apply(id, {
+          type: 'stage_failed',
+          stage,
+          code: 'unacceptable_outcome',
+          reason: `The stage reported an outcome the session cannot accept: ${outcome.reason} It saw: ${describeOutcome(done)}.`,
+          production: PRODUCTION_IF_UNCLASSIFIED[stage],
+        });
+      }
     } catch (error) {
       if (signal.aborted || isAbort(error)) return;
       if (error instanceof PlanChanged) {
@@ -286,6 +297,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
               ? {}
               : { restoreDirsBefore: session.aws.restoreDirsBefore }),
             ...(session.aws.restoreJobId === undefined ? {} : { restoreJobId: session.aws.restoreJobId }),
+            ...(session.aws.fullFallback === true ? { fullFallback: true } : {}),
           },
           {
             signal,
@@ -307,16 +319,26 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             restoreJobId: result.restoreJobId,
             restoreDirsBefore: result.restoreDirsBefore,
             restoreJobCompletedAt: result.completedAt.toISOString(),
+            ...(result.fullFallback ? { fullFallback: true } : {}),
           },
-          detail: { restoreJobId: result.restoreJobId },
+          detail: {
+            restoreJobId: result.restoreJobId,
+            ...(result.fullFallback ? { fullFallback: true } : {}),
+          },
         };
       }
       case 'locate': {
         const p = plan as RestorePlan;
         const result = await activities.locate({
           restoreDirsBefore: session.aws.restoreDirsBefore ?? [],
-          ...(p.expectedRelPath === undefined ? {} : { expectedRelPath: p.expectedRelPath }),
+          ...(p.expectedRelPath === undefined || session.aws.fullFallback === true
+            ? {}
+            : { expectedRelPath: p.expectedRelPath }),
           liveRoot: p.currentRoot,
+          pointCreatedAt: new Date(p.recoveryPoint.createdAt),
+          ...(p.recoveryPoint.completedAt === undefined
+            ? {}
+            : { pointCompletedAt: new Date(p.recoveryPoint.completedAt) }),
         });
         return {
           aws: {
@@ -331,6 +353,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             sizeBytes: result.sizeBytes,
             fileCount: result.fileCount,
             rule: result.rule,
+            candidates: result.candidates as unknown as JsonValue,
             warnings: result.warnings,
           },
         };
@@ -630,7 +653,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           from: c.from,
           ...(c.startedAt === undefined ? {} : { startedAt: new Date(c.startedAt) }),
         }));
-        const outline = activities.planRestore(target, point, history);
+        const revisions = await activities.readRootHistory(target);
+        const outline = activities.planRestore(target, point, revisions, history);
         const plan = buildRestorePlan({
           sessionId: session.id,
           target,
@@ -639,6 +663,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           restoreMode: outline.restoreMode,
           ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
           expectedDurationMinutes: outline.expectedDurationMinutes,
+          rootEvidence: outline.evidence,
         });
         return { type: 'resolved', plan };
       });
@@ -859,6 +884,11 @@ function pointFromPlan(plan: RestorePlan): RecoveryPoint {
   };
 }
 
+function describeOutcome(done: { aws?: AwsPatch; detail?: JsonObject }): string {
+  const shown = JSON.stringify(done.aws ?? done.detail ?? {});
+  return shown.length > 600 ? `${shown.slice(0, 600)}…` : shown;
+}
+
 function describeChange(change: unknown): string {
   if (typeof change === 'string') return change;
   const c = change as { what?: string; field?: string; expected?: string; actual?: string };
@@ -873,11 +903,20 @@ interface FailureFields {
   production: Production;
   next?: string;
   code?: string;
+  detail?: JsonObject;
 }
 
 function asFailure(stage: StageName, error: unknown): FailureFields {
   if (error instanceof StageFailure) {
-    return { reason: error.reason, production: error.production, next: error.next, code: error.code };
+    return {
+      reason: error.reason,
+      production: error.production,
+      next: error.next,
+      code: error.code,
+      ...(error.candidates === undefined
+        ? {}
+        : { detail: { candidates: structuredClone(error.candidates) as unknown as JsonValue } }),
+    };
   }
   if (isRestoreError(error)) {
     return { reason: error.message, production: PRODUCTION_IF_UNCLASSIFIED[stage], code: error.code };

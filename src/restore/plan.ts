@@ -46,6 +46,8 @@ export interface PlanPoint {
   vault: string;
   /** ISO time the recovery point was taken. */
   createdAt: string;
+  /** ISO time its backup job finished: the live database's newest write lies before it. */
+  completedAt?: string;
   sizeBytes?: number;
 }
 
@@ -56,13 +58,14 @@ export function planPoint(point: RecoveryPoint): PlanPoint {
     id: point.id,
     vault: point.vault,
     createdAt: point.createdAt.toISOString(),
+    ...(point.completedAt === undefined ? {} : { completedAt: point.completedAt.toISOString() }),
     ...(point.sizeBytes === undefined ? {} : { sizeBytes: point.sizeBytes }),
   };
 }
 
 /**
- * `item`: restore only the directory that held the database when the point was taken (known from
- * the sessions' own history of cutovers); `full`: the whole volume.
+ * `item`: restore only the directory that held the database when the point was taken (proven by
+ * the task definition family's revisions and the sessions' own cutovers); `full`: the whole volume.
  */
 export type RestoreMode = { kind: 'item'; path: string } | { kind: 'full' };
 
@@ -83,6 +86,11 @@ export interface RestorePlan extends PlanCommon {
   expectedRelPath?: string;
   /** The flat directory the restore will create and cut over to (flatDirName). */
   targetRoot: string;
+  /**
+   * Where the database lived when the point was taken and how that is known (display; the
+   * decision it led to, restoreMode and expectedRelPath, is what the hash binds).
+   */
+  rootEvidence?: { root?: string; basis: string; candidates: string[] };
 }
 
 export interface RollbackPlan extends PlanCommon {
@@ -112,6 +120,7 @@ export function buildRestorePlan(input: {
   restoreMode: RestoreMode;
   expectedRelPath?: string;
   expectedDurationMinutes: number;
+  rootEvidence?: RestorePlan['rootEvidence'];
 }): RestorePlan {
   const plan: RestorePlan = {
     kind: 'restore',
@@ -123,6 +132,7 @@ export function buildRestorePlan(input: {
     expectedDurationMinutes: input.expectedDurationMinutes,
   };
   if (input.expectedRelPath !== undefined) plan.expectedRelPath = input.expectedRelPath;
+  if (input.rootEvidence !== undefined) plan.rootEvidence = structuredClone(input.rootEvidence);
   return plan;
 }
 

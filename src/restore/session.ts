@@ -74,6 +74,11 @@ export type Production = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
 /** The AWS ids and on-disk names a session created or touched; what a resumed run re-reads. */
 export interface SessionAws {
   restoreJobId?: string;
+  /**
+   * The item-level job failed because its items were not in the point, and `restoreJobId` is now
+   * a whole-volume restore of the same point (same confirmation): locate ignores the expected path.
+   */
+  fullFallback?: boolean;
   /** `aws-backup-restore_*` names listed before StartRestoreJob, so the new one can be told apart. */
   restoreDirsBefore?: string[];
   restoreJobCompletedAt?: string;
@@ -290,26 +295,6 @@ export function pastPointOfNoReturn(session: RestoreSession): boolean {
 
 export function undeliveredNotices(session: RestoreSession): Notice[] {
   return session.notices.filter((notice) => notice.postedTs === undefined);
-}
-
-/**
- * What an orchestrator that just (re)loaded this session should do: the same effects the last
- * transition asked for, derived from the persisted state alone. Resumed stages get a `resumed`
- * event first (see transitions.ts), which yields these effects too.
- */
-export function pendingEffects(session: RestoreSession): SessionEffect[] {
-  const notify = undeliveredNotices(session).map((n): SessionEffect => ({ type: 'notify', noticeId: n.id }));
-  switch (session.status) {
-    case 'resolving':
-    case 'running': {
-      const stage = runningStage(session) ?? nextPendingStage(session);
-      return stage === undefined ? notify : [{ type: 'run_stage', stage }, ...notify];
-    }
-    case 'awaiting_confirmation':
-      return [{ type: 'await_confirmation', expiresAt: session.expiresAt }, ...notify];
-    default:
-      return [releaseLockEffect(session), ...notify];
-  }
 }
 
 export function releaseLockEffect(session: RestoreSession): SessionEffect {

@@ -37,7 +37,6 @@ export interface SessionStore {
 }
 
 const FILE = new RegExp(`^(${SESSION_ID.source.slice(1, -1)})\\.json$`);
-const TEMP = new RegExp(`^${SESSION_ID.source.slice(1, -1)}\\.json\\.tmp-(\\d+)-[0-9a-f]+-\\d+$`);
 
 export class FileSessionStore implements SessionStore {
   readonly #dir: string;
@@ -146,28 +145,6 @@ export class FileSessionStore implements SessionStore {
       opts.open === undefined ? sessions : sessions.filter((session) => isOpen(session) === opts.open);
     wanted.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.id < b.id ? -1 : 1));
     return { sessions: wanted, corrupt };
-  }
-
-  /**
-   * Removes temporary files that processes other than this one left when they died mid-write.
-   * Returns their names. Meant for startup, before any save.
-   */
-  async removeLeftoverTempFiles(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.#dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const removed: string[] = [];
-    for (const name of names) {
-      const pid = TEMP.exec(name)?.[1];
-      if (pid === undefined || Number(pid) === process.pid) continue;
-      await rm(join(this.#dir, name), { force: true });
-      removed.push(name);
-    }
-    return removed;
   }
 
   #file(id: string): string {

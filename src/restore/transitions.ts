@@ -80,6 +80,8 @@ export type SessionEvent =
       production: Production;
       next?: string;
       code?: string;
+      /** What the stage saw (e.g. the data dirs locate could not choose between), for the card. */
+      detail?: JsonObject;
     }
   /** A re-read of the stack found it differs from the confirmed plan: confirm again. */
   | { type: 'plan_changed'; plan: Plan; changes?: string[] }
@@ -452,6 +454,7 @@ function apply(
         production: e.production,
         ...(e.next === undefined ? {} : { next: e.next }),
         ...(e.code === undefined ? {} : { code: e.code }),
+        ...(e.detail === undefined ? {} : { detail: e.detail }),
       });
       return undefined;
     }
@@ -709,6 +712,9 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         // Listed from the disk: the scripts' own pattern, odd timestamps included.
         ok = Array.isArray(v) && v.every((name) => str(name, LOOSE_RESTORE_DIR));
         break;
+      case 'fullFallback':
+        ok = v === true && d.plan?.kind === 'restore' && d.plan.restoreMode.kind === 'item';
+        break;
       case 'restoreJobCompletedAt':
       case 'executedAt':
         ok = isIsoTime(v);
@@ -816,10 +822,17 @@ function fail(
   d: RestoreSession,
   effects: SessionEffect[],
   now: string,
-  f: { stage: StageName; reason: string; production: Production; next?: string; code?: string },
+  f: {
+    stage: StageName;
+    reason: string;
+    production: Production;
+    next?: string;
+    code?: string;
+    detail?: JsonObject;
+  },
 ): void {
   const reason = typeof f.reason === 'string' && f.reason !== '' ? f.reason : 'No reason was given.';
-  endStage(d, f.stage, 'failed', now, reason);
+  endStage(d, f.stage, 'failed', now, reason, f.detail);
   d.failure = {
     stage: f.stage,
     reason,

@@ -6,7 +6,6 @@ export type SandboxErrorCode =
   | 'unknown_user'
   | 'message_not_found'
   | 'bad_request'
-  | 'too_large'
   | 'simulator_refused'
   | 'invalid_setting';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { type Simulator, startSimulator } from '../sim/server.js';
 import { type BotChild, startBotChild } from './bot-child.js';
 import { SandboxError } from './errors.js';
+import { type IncidentChannel, startIncidentChannel } from './incident-channel.js';
 import { acquireSandboxLock } from './lock.js';
-import { type SlackStandIn, startSlackStandIn } from './slack-stand-in.js';
 
 export interface SandboxOptions {
   /** The stand-in's page and Web API; 0 picks a free port. Default 3080. */
@@ -22,7 +22,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** The page: `http://127.0.0.1:<port>` */
   url: string;
-  standIn: SlackStandIn;
+  channel: IncidentChannel;
   simulator: Simulator;
   /** The bot's request URL base. */
   botUrl: string;
@@ -58,26 +58,28 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     undo.push(() => simulator.close());
     // A fresh secret per run: only this stand-in can sign requests the bot accepts.
     const signingSecret = randomBytes(16).toString('hex');
-    const standIn = await startSlackStandIn({ port, signingSecret, simEndpoint: simulator.endpoint }).catch(
-      (error: unknown) => {
-        if (error instanceof SandboxError && error.code === 'port_in_use') {
-          throw new SandboxError(
-            'port_in_use',
-            `port ${port} is in use: a sandbox is already running at http://127.0.0.1:${port}, or another program holds the port (choose another with SANDBOX_PORT)`,
-          );
-        }
-        throw error;
-      },
-    );
-    undo.push(() => standIn.close());
-    lock.setUrl(standIn.url);
+    const channel = await startIncidentChannel({
+      port,
+      signingSecret,
+      simEndpoint: simulator.endpoint,
+    }).catch((error: unknown) => {
+      if (error instanceof SandboxError && error.code === 'port_in_use') {
+        throw new SandboxError(
+          'port_in_use',
+          `port ${port} is in use: a sandbox is already running at http://127.0.0.1:${port}, or another program holds the port (choose another with SANDBOX_PORT)`,
+        );
+      }
+      throw error;
+    });
+    undo.push(() => channel.close());
+    lock.setUrl(channel.url);
     const botLog = join(runDir, 'bot.log');
     const bot: BotChild = await startBotChild(
       {
         ...simulator.env(),
         SLACK_BOT_TOKEN: `xoxb-sandbox-${randomBytes(8).toString('hex')}`,
         SLACK_SIGNING_SECRET: signingSecret,
-        SLACK_API_URL: standIn.apiUrl,
+        SLACK_API_URL: channel.apiUrl,
         PORT: '0',
         HOST: '127.0.0.1',
         CHATDB_STATE_DIR: join(runDir, 'state'),
@@ -90,10 +92,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       botLog,
     );
     undo.push(() => bot.stop());
-    standIn.setBotUrl(bot.url);
+    channel.setBotUrl(bot.url);
     return {
-      url: standIn.url,
-      standIn,
+      url: channel.url,
+      channel,
       simulator,
       botUrl: bot.url,
       botLog,

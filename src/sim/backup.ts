@@ -13,6 +13,9 @@ export interface BackupOptions extends SimAccount {
   roleArn: string;
   points: SimRecoveryPoint[];
   restoreJobMs: number;
+  /** See the scenario's keys of the same names. */
+  restoreKeepsMtimes?: boolean;
+  restoreDirDigits?: 0 | 3 | 6 | 9;
   pageSizes: { recoveryPoints: number; restoreJobs: number };
 }
 
@@ -245,6 +248,7 @@ export function createBackup(opts: BackupOptions): BackupWorld {
         },
         opts.clock,
         opts.restoreJobMs,
+        { keepMtimes: opts.restoreKeepsMtimes ?? true, stampDigits: opts.restoreDirDigits ?? 9 },
       );
       jobs.push(job);
       if (token !== undefined) byToken.set(token, job);

@@ -28,6 +28,21 @@ export interface EcsWorldOptions {
   taskHealthyMs: number;
   taskStopMs: number;
   now(): number;
+  /**
+   * Revisions a family had before the stack registered its own (cutovers by hand or by other
+   * tools): registered ahead of the stack's first revision of that family, which becomes the
+   * next revision number.
+   */
+  history?: TaskDefinitionHistory;
+}
+
+export interface TaskDefinitionHistory {
+  family: string;
+  /** The EFS volume whose RootDirectory each revision sets. */
+  volume: string;
+  revisions: { root: string; registeredAt: number; deregisteredAt?: number }[];
+  /** When the stack's own revision was registered, when not at the stack's creation. */
+  currentRegisteredAt?: number;
 }
 
 export type DeploymentOutcome = { state: 'COMPLETED' } | { state: 'FAILED'; reason: string };
@@ -463,6 +478,19 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     launchPending: false,
   });
 
+  const addRevision = (spec: TaskDefinitionSpec & { family: string }, at: number): TaskDefinitionRecord => {
+    const revision = taskDefinitions.filter((td) => td.family === spec.family).length + 1;
+    const record: TaskDefinitionRecord = {
+      ...structuredClone(spec),
+      arn: `arn:aws:ecs:${region}:${accountId}:task-definition/${spec.family}:${revision}`,
+      revision,
+      status: 'ACTIVE',
+      registeredAt: at,
+    };
+    taskDefinitions.push(record);
+    return record;
+  };
+
   // ---- the world's own API (used by CloudFormation) -----------------------------------------
 
   const world: EcsWorld = {
@@ -475,16 +503,19 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     },
 
     registerTaskDefinition(spec, at) {
-      const revision = taskDefinitions.filter((td) => td.family === spec.family).length + 1;
-      const record: TaskDefinitionRecord = {
-        ...structuredClone(spec),
-        arn: `arn:aws:ecs:${region}:${accountId}:task-definition/${spec.family}:${revision}`,
-        revision,
-        status: 'ACTIVE',
-        registeredAt: at,
-      };
-      taskDefinitions.push(record);
-      return record.arn;
+      const history = opts.history;
+      const first = !taskDefinitions.some((td) => td.family === spec.family);
+      if (history !== undefined && first && history.family === spec.family) {
+        for (const past of history.revisions) {
+          const record = addRevision(withRoot(spec, history.volume, past.root), past.registeredAt);
+          if (past.deregisteredAt !== undefined) {
+            record.status = 'INACTIVE';
+            record.deregisteredAt = past.deregisteredAt;
+          }
+        }
+        return addRevision(spec, history.currentRegisteredAt ?? at).arn;
+      }
+      return addRevision(spec, at).arn;
     },
 
     deregisterTaskDefinition(arn) {
@@ -901,6 +932,43 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
       return { task: taskWire(task) };
     },
 
+    // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTaskDefinitions.html:
+    // ACTIVE by default; familyPrefix filters on the full family name; sorted by family, then
+    // revision (ASC by default); up to 100 a page.
+    ListTaskDefinitions(input) {
+      const status = input.status === undefined ? 'ACTIVE' : String(input.status);
+      if (!['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS'].includes(status)) {
+        throw new SimError('InvalidParameterException', `Invalid status: ${status}`);
+      }
+      const sort = input.sort === undefined ? 'ASC' : String(input.sort);
+      if (sort !== 'ASC' && sort !== 'DESC')
+        throw new SimError('InvalidParameterException', `Invalid sort: ${sort}`);
+      const family = input.familyPrefix === undefined ? undefined : String(input.familyPrefix);
+      const matching = taskDefinitions
+        .filter((td) => td.status === status && (family === undefined || td.family === family))
+        .sort((a, b) => a.family.localeCompare(b.family) || a.revision - b.revision);
+      if (sort === 'DESC') matching.reverse();
+      const scope = `ListTaskDefinitions:${status}:${family ?? ''}:${sort}`;
+      let offset = 0;
+      if (input.nextToken !== undefined && input.nextToken !== null && input.nextToken !== '') {
+        offset = decodeToken(String(input.nextToken), scope);
+      }
+      let size = 100;
+      if (input.maxResults !== undefined) {
+        const max = Number(input.maxResults);
+        if (!Number.isInteger(max) || max < 1 || max > 100) {
+          throw new SimError('InvalidParameterException', 'maxResults must be between 1 and 100.');
+        }
+        size = max;
+      }
+      const page = matching.slice(offset, offset + size);
+      const end = offset + page.length;
+      return {
+        taskDefinitionArns: page.map((td) => td.arn),
+        ...(end < matching.length ? { nextToken: encodeToken(scope, end) } : {}),
+      };
+    },
+
     DescribeTaskDefinition(input) {
       if (typeof input.taskDefinition !== 'string' || input.taskDefinition === '') {
         throw new SimError('ClientException', 'Unable to describe task definition.');
@@ -913,6 +981,19 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
 
   world.module = { name: 'ecs', ops };
   return world;
+}
+
+/** The spec with the EFS volume `volume` mounted at `root` instead. */
+function withRoot(
+  spec: TaskDefinitionSpec & { family: string },
+  volume: string,
+  root: string,
+): TaskDefinitionSpec & { family: string } {
+  const copy = structuredClone(spec);
+  for (const v of copy.volumes) {
+    if (v.name === volume && v.efsVolumeConfiguration) v.efsVolumeConfiguration.rootDirectory = root;
+  }
+  return copy;
 }
 
 /** Whether `root` (an absolute path on the file system) is a directory inside `hostDir`. */

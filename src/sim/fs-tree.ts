@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readlink, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface TreeNode {
@@ -12,16 +12,21 @@ export interface TreeNode {
   truncated?: number;
 }
 
-/** Copies a directory tree (files, directories, symlinks as links). */
-export async function copyTree(from: string, to: string): Promise<void> {
+/**
+ * Copies a directory tree (files, directories, symlinks as links). Each file gets `mtime` (epoch
+ * ms) when given, else keeps the modification time it had.
+ */
+export async function copyTree(from: string, to: string, opts: { mtime?: number } = {}): Promise<void> {
   const st = await lstat(from);
   if (st.isSymbolicLink()) {
     await symlink(await readlink(from), to);
   } else if (st.isDirectory()) {
     await mkdir(to, { recursive: true });
-    for (const entry of await readdir(from)) await copyTree(join(from, entry), join(to, entry));
+    for (const entry of await readdir(from)) await copyTree(join(from, entry), join(to, entry), opts);
   } else {
     await copyFile(from, to);
+    const at = opts.mtime === undefined ? st.mtime : new Date(opts.mtime);
+    await utimes(to, at, at);
   }
 }
 

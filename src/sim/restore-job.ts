@@ -44,9 +44,13 @@ export class RestoreJob {
     readonly request: RestoreJobRequest,
     private readonly clock: SimClockControl,
     private readonly durationMs: number,
+    private readonly style: { keepMtimes: boolean; stampDigits: 0 | 3 | 6 | 9 } = {
+      keepMtimes: true,
+      stampDigits: 9,
+    },
   ) {
     this.createdAt = clock.now();
-    this.stamp = nanosecondStamp(this.createdAt);
+    this.stamp = restoreStamp(this.createdAt, style.stampDigits);
     this.startSim = clock.elapsed();
     const pendingMs = durationMs / 10;
     this.cancels.push(
@@ -120,15 +124,16 @@ export class RestoreJob {
     }
     const dirName = `aws-backup-restore_${this.stamp}`;
     const target = join(point.fs.rootDir, dirName);
+    const copy = this.style.keepMtimes ? {} : { mtime: this.clock.now() };
     try {
       if (items === undefined) {
-        await copyTree(point.snapshotDir, target);
+        await copyTree(point.snapshotDir, target, copy);
       } else {
         await mkdir(target, { recursive: true });
         for (const item of items) {
           const dest = join(target, item);
           await mkdir(dirname(dest), { recursive: true });
-          await copyTree(join(point.snapshotDir, item), dest);
+          await copyTree(join(point.snapshotDir, item), dest, copy);
         }
       }
     } catch (error) {
@@ -143,7 +148,16 @@ export class RestoreJob {
 
 /** `2026-05-14T17-27-00-417720408Z`: the ISO time with ms, six more digits, `:` and `.` as `-`. */
 export function nanosecondStamp(ms: number): string {
+  return restoreStamp(ms, 9);
+}
+
+/**
+ * The job's time as AWS writes it in the directory name, with `digits` fractional digits of the
+ * second (`2022-01-17T08-53-32-695Z` for 3, none for 0: `2022-01-17T08-53-32Z`).
+ */
+export function restoreStamp(ms: number, digits: 0 | 3 | 6 | 9): string {
   const iso = new Date(ms).toISOString(); // 2026-05-14T17:27:00.417Z
   const extra = String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0');
-  return `${iso.slice(0, -1).replace(/[:.]/g, '-')}${extra}Z`;
+  const fraction = `${iso.slice(20, 23)}${extra}`.slice(0, digits);
+  return `${iso.slice(0, 19).replace(/:/g, '-')}${digits === 0 ? '' : `-${fraction}`}Z`;
 }

@@ -8,15 +8,41 @@ import type { FaultSpec } from './kernel.js';
 /**
  * What a file system holds, as directories of generated content:
  * - `db`: where the live MongoDB data dir sits (`/` or `/aws-backup-restore_…`);
- * - `stale`: older copies of a data dir left behind by earlier restores;
+ * - `stale`: older copies of a data dir left behind by earlier restores (`/` too: the database
+ *   files a first move away from the volume root leaves there);
+ * - `fresh`: more data dirs written as recently as the live one (a second mongod, a copy taken
+ *   while it ran), which no evidence can tell from the live one;
+ * - `writtenAt`: when the live mongod last wrote its WiredTiger files (an instant; default one
+ *   minute before the tree's time: a point's creation, or the simulator's start);
+ * - `staleWrittenAt`: when the stale copies were last written (default 30 days before that);
+ * - `awsLeftovers`: directories AWS Backup leaves at the volume root after failed restores
+ *   (`aws-backup-failed-restore_<time>`, `aws-backup-lost+found`), each holding one file;
  * - `dumps`: how many dump archives under `/dumps`;
  * - `files`: any extra files, path → text.
  */
 export interface TreeSpec {
   db?: string;
   stale?: string[];
+  fresh?: string[];
+  writtenAt?: number;
+  staleWrittenAt?: number;
+  awsLeftovers?: string[];
   dumps?: number;
   files?: Record<string, string>;
+}
+
+/**
+ * Earlier revisions of a task definition family, before the one the stack's template registers:
+ * cutovers made by hand or by other tools, which the bot never saw. `root` is the RootDirectory of
+ * the EFS volume `volume` in that revision; a revision with `deregisteredAt` is INACTIVE.
+ * `currentRegisteredAt` is when the template's own revision was registered (default: the stack's
+ * creation).
+ */
+export interface TaskDefinitionHistorySpec {
+  family: string;
+  volume: string;
+  revisions: { root: string; registeredAt: number; deregisteredAt?: number }[];
+  currentRegisteredAt?: number;
 }
 
 export interface FileSystemSpec {
@@ -80,6 +106,18 @@ export interface Scenario {
   /** Seed of the random draws behind throttling, so a run can be repeated. */
   seed: number;
   faults: FaultSpec;
+  /**
+   * Whether restored files keep the modification times they had in the recovery point (default
+   * true). AWS's restore guide does not say; false gives every restored file the restore job's
+   * completion time, the other reading.
+   */
+  restoreKeepsMtimes: boolean;
+  /**
+   * Fractional digits of the seconds in `aws-backup-restore_<time>` names: 3 (older restores), 6,
+   * 9 (default; what restores write now) or 0 (none).
+   */
+  restoreDirDigits: 0 | 3 | 6 | 9;
+  taskDefinitionHistory?: TaskDefinitionHistorySpec;
 }
 
 /**
@@ -155,6 +193,8 @@ export function defaultScenarioInput(): Record<string, unknown> {
     pageSizes: { recoveryPoints: 3, restoreJobs: 3, fileSystems: 1, commandInvocations: 3 },
     seed: 1,
     faults: {},
+    restoreKeepsMtimes: true,
+    restoreDirDigits: 9,
   };
 }
 
@@ -223,6 +263,9 @@ const KNOWN_KEYS = new Set([
   'pageSizes',
   'seed',
   'faults',
+  'restoreKeepsMtimes',
+  'restoreDirDigits',
+  'taskDefinitionHistory',
 ]);
 
 function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
@@ -260,7 +303,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     if (fsIds.has(id)) throw new ScenarioError(`${where}.id ${id} is used twice`);
     fsIds.add(id);
     const name = value.name === undefined ? logicalId : str(value, 'name', /^.{1,256}$/, 'a name', where);
-    fileSystems[logicalId] = { id, name, tree: treeSpec(value.tree ?? {}, `${where}.tree`) };
+    fileSystems[logicalId] = { id, name, tree: treeSpec(value.tree ?? {}, `${where}.tree`, now) };
   }
 
   if (!isRecord(raw.inspector)) throw new ScenarioError('inspector must be { instanceId, fileSystem }');
@@ -313,7 +356,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
       createdAt,
       status: status as RecoveryPointSpec['status'],
       ...(value.statusMessage !== undefined ? { statusMessage: value.statusMessage as string } : {}),
-      tree: treeSpec(value.tree ?? {}, `${where}.tree`),
+      tree: treeSpec(value.tree ?? {}, `${where}.tree`, now),
     };
   });
 
@@ -367,6 +410,15 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     throw new ScenarioError((error as Error).message);
   }
 
+  if (typeof raw.restoreKeepsMtimes !== 'boolean')
+    throw new ScenarioError('restoreKeepsMtimes must be true or false');
+  const digits = raw.restoreDirDigits;
+  if (digits !== 0 && digits !== 3 && digits !== 6 && digits !== 9) {
+    throw new ScenarioError('restoreDirDigits must be 0, 3, 6 or 9');
+  }
+  const history =
+    raw.taskDefinitionHistory === undefined ? undefined : historySpec(raw.taskDefinitionHistory, now);
+
   return {
     region,
     accountId,
@@ -383,24 +435,83 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     pageSizes,
     seed,
     faults,
+    restoreKeepsMtimes: raw.restoreKeepsMtimes,
+    restoreDirDigits: digits,
+    ...(history === undefined ? {} : { taskDefinitionHistory: history }),
+  };
+}
+
+function historySpec(value: unknown, now: number): TaskDefinitionHistorySpec {
+  const where = 'taskDefinitionHistory';
+  if (!isRecord(value)) throw new ScenarioError(`${where} must be { family, volume, revisions }`);
+  const family = str(value, 'family', /^[A-Za-z0-9_-]{1,255}$/, 'a task definition family', where);
+  const volume =
+    value.volume === undefined
+      ? 'chat-db'
+      : str(value, 'volume', /^[A-Za-z0-9_-]{1,255}$/, 'a volume name', where);
+  if (!Array.isArray(value.revisions)) throw new ScenarioError(`${where}.revisions must be a list`);
+  const instant = (v: unknown, at: string): number => {
+    const t = parseInstant(v, now);
+    if (t === undefined) throw new ScenarioError(`${at} must be an ISO timestamp or now-<duration>`);
+    return t;
+  };
+  const revisions = value.revisions.map((r, i) => {
+    const at = `${where}.revisions[${i}]`;
+    if (!isRecord(r)) throw new ScenarioError(`${at} must be { root, registeredAt, deregisteredAt? }`);
+    if (typeof r.root !== 'string' || !PATH_RE.test(r.root)) {
+      throw new ScenarioError(`${at}.root must be an absolute path`);
+    }
+    return {
+      root: r.root,
+      registeredAt: instant(r.registeredAt, `${at}.registeredAt`),
+      ...(r.deregisteredAt === undefined
+        ? {}
+        : { deregisteredAt: instant(r.deregisteredAt, `${at}.deregisteredAt`) }),
+    };
+  });
+  return {
+    family,
+    volume,
+    revisions,
+    ...(value.currentRegisteredAt === undefined
+      ? {}
+      : { currentRegisteredAt: instant(value.currentRegisteredAt, `${where}.currentRegisteredAt`) }),
   };
 }
 
 const PATH_RE = /^\/([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/;
 
-function treeSpec(value: unknown, where: string): TreeSpec {
+const TREE_KEYS = ['db', 'stale', 'fresh', 'writtenAt', 'staleWrittenAt', 'awsLeftovers', 'dumps', 'files'];
+/** What AWS Backup leaves at the volume root: failed restores' directories and its lost+found. */
+const LEFTOVER_RE = /^(?:aws-backup-failed-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}|aws-backup-lost\+found)$/;
+
+function treeSpec(value: unknown, where: string, now: number): TreeSpec {
   if (!isRecord(value)) throw new ScenarioError(`${where} must be an object`);
   const out: TreeSpec = {};
   for (const key of Object.keys(value)) {
-    if (!['db', 'stale', 'dumps', 'files'].includes(key))
-      throw new ScenarioError(`${where}: unknown key "${key}"`);
+    if (!TREE_KEYS.includes(key)) throw new ScenarioError(`${where}: unknown key "${key}"`);
   }
-  const checkPath = (p: unknown, at: string): string => {
-    if (typeof p !== 'string' || !PATH_RE.test(p) || p.split('/').some((s) => s === '..' || s === '.')) {
-      throw new ScenarioError(`${at} must be an absolute path without . or .. (e.g. /aws-backup-restore_X)`);
+  for (const key of ['writtenAt', 'staleWrittenAt'] as const) {
+    if (value[key] === undefined) continue;
+    const t = parseInstant(value[key], now);
+    if (t === undefined)
+      throw new ScenarioError(`${where}.${key} must be an ISO timestamp or now-<duration>`);
+    out[key] = t;
+  }
+  if (value.fresh !== undefined) {
+    if (!Array.isArray(value.fresh)) throw new ScenarioError(`${where}.fresh must be a list of paths`);
+    out.fresh = value.fresh.map((p, i) => checkPathOf(p, `${where}.fresh[${i}]`));
+  }
+  if (value.awsLeftovers !== undefined) {
+    const names = value.awsLeftovers;
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && LEFTOVER_RE.test(n))) {
+      throw new ScenarioError(
+        `${where}.awsLeftovers must list aws-backup-failed-restore_<time> or aws-backup-lost+found names`,
+      );
     }
-    return p;
-  };
+    out.awsLeftovers = names as string[];
+  }
+  const checkPath = checkPathOf;
   if (value.db !== undefined) out.db = checkPath(value.db, `${where}.db`);
   if (value.stale !== undefined) {
     if (!Array.isArray(value.stale)) throw new ScenarioError(`${where}.stale must be a list of paths`);
@@ -429,6 +540,13 @@ function treeSpec(value: unknown, where: string): TreeSpec {
     out.files = files;
   }
   return out;
+}
+
+function checkPathOf(p: unknown, at: string): string {
+  if (typeof p !== 'string' || !PATH_RE.test(p) || p.split('/').some((s) => s === '..' || s === '.')) {
+    throw new ScenarioError(`${at} must be an absolute path without . or .. (e.g. /aws-backup-restore_X)`);
+  }
+  return p;
 }
 
 function str(obj: Record<string, unknown>, key: string, re: RegExp, what: string, where?: string): string {

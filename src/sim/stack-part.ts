@@ -21,4 +21,7 @@ export const createStackPart: StackFactory = ({ scenario, clock, faults, fileSys
       taskHealthyMs: scenario.durations.taskHealthyMs,
       taskStopMs: scenario.durations.taskStopMs,
     },
+    ...(scenario.taskDefinitionHistory === undefined
+      ? {}
+      : { taskDefinitionHistory: scenario.taskDefinitionHistory }),
   });

@@ -30,7 +30,7 @@
 // is HEALTHY a moment after RUNNING) and tasks that run but stay unhealthy.
 
 import { createCloudFormation } from './cloudformation.js';
-import { createEcs } from './ecs.js';
+import { createEcs, type TaskDefinitionHistory } from './ecs.js';
 import type { Faults, ServiceModule, SimClock } from './kernel.js';
 
 export interface StackWorldOptions {
@@ -50,6 +50,8 @@ export interface StackWorldOptions {
     taskHealthyMs?: number;
     taskStopMs: number;
   };
+  /** Earlier revisions of a task definition family (see the scenario's taskDefinitionHistory). */
+  taskDefinitionHistory?: TaskDefinitionHistory;
 }
 
 export interface StackWorld {
@@ -72,6 +74,7 @@ export function createStackWorld(opts: StackWorldOptions): StackWorld {
     taskHealthyMs: opts.durations.taskHealthyMs ?? opts.durations.taskStartMs / 4,
     taskStopMs: opts.durations.taskStopMs,
     now: () => opts.clock.now(),
+    ...(opts.taskDefinitionHistory === undefined ? {} : { history: opts.taskDefinitionHistory }),
   });
   let cfn: ReturnType<typeof createCloudFormation>;
   try {

@@ -59,7 +59,7 @@ export function createWorld(opts: {
   const oldest = Math.min(clock.now(), ...scenario.recoveryPoints.map((p) => p.createdAt));
   const fileSystems: SimFileSystem[] = Object.entries(scenario.fileSystems).map(([logicalId, spec]) => {
     const rootDir = join(stateDir, 'efs', spec.id);
-    writeTree(rootDir, spec.tree, 'live');
+    writeTree(rootDir, spec.tree, 'live', clock.now());
     return {
       logicalId,
       id: spec.id,
@@ -74,7 +74,7 @@ export function createWorld(opts: {
   const points: SimRecoveryPoint[] = scenario.recoveryPoints.map((spec) => {
     const fs = fsByLogicalId.get(spec.fileSystem) as SimFileSystem;
     const snapshotDir = join(stateDir, 'snapshots', spec.id);
-    writeTree(snapshotDir, spec.tree, spec.id);
+    writeTree(snapshotDir, spec.tree, spec.id, spec.createdAt);
     return {
       id: spec.id,
       arn: `arn:aws:backup:${scenario.region}:${scenario.accountId}:recovery-point:${spec.id}`,
@@ -97,6 +97,8 @@ export function createWorld(opts: {
     roleArn: scenario.restoreRoleArn,
     points,
     restoreJobMs: scenario.durations.restoreJobMs,
+    restoreKeepsMtimes: scenario.restoreKeepsMtimes,
+    restoreDirDigits: scenario.restoreDirDigits,
     pageSizes: scenario.pageSizes,
   });
   const inspectorFs = fsByLogicalId.get(scenario.inspector.fileSystem) as SimFileSystem;

@@ -1,19 +1,24 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { SlackMode } from '../config.js';
 import { boltLogger } from '../log.js';
-import { slackClientOptions } from './client.js';
+import { slackClientOptions, slackFailure, socketClientOptions } from './client.js';
 import type { SlackDeps } from './deps.js';
 import { healthHandler } from './health.js';
 import { register } from './index.js';
 import { answerMalformedPayload } from './malformed-payload.js';
 import { createNotifier, type Notifier } from './notifier.js';
+import { keepSocketConnected, type SocketConnection } from './socket-connection.js';
 
 export const EVENTS_PATH = '/slack/events';
 export const HEALTH_PATH = '/healthz';
 
-export type SlackStartErrorCode = 'slack_auth_failed' | 'listen_failed' | 'socket_failed';
+export type SlackStartErrorCode =
+  | 'slack_auth_failed'
+  | 'slack_unreachable'
+  | 'listen_failed'
+  | 'socket_failed';
 
 export class SlackStartError extends Error {
   readonly code: SlackStartErrorCode;
@@ -45,6 +50,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
     ...(config.slack.host === undefined ? {} : { host: config.slack.host }),
   };
   let healthServer: Server | undefined;
+  let socket: SocketConnection | undefined;
 
   // deferInitialization: Bolt would otherwise fire auth.test from the constructor and a bad token
   // would surface as an unhandled rejection; start() awaits it and reports it plainly instead.
@@ -69,9 +75,19 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       deferInitialization: true,
     });
   } else {
+    const appToken = config.slack.appToken?.reveal();
+    if (appToken === undefined) throw new Error('Socket Mode without an app token: loadConfig prevents this');
+    // The client's own reconnect gives up during an outage and ends the process: see socket-connection.ts.
+    const receiver = new SocketModeReceiver({
+      appToken,
+      logger: log,
+      autoReconnectEnabled: false,
+      installerOptions: { clientOptions: socketClientOptions(config) },
+    });
+    socket = keepSocketConnected(receiver.client, config.slack.reconnect, logger, now);
     app = new App({
       token: config.slack.botToken.reveal(),
-      appToken: config.slack.appToken?.reveal(),
+      receiver,
       socketMode: true,
       logger: log,
       clientOptions,
@@ -98,12 +114,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       try {
         await app.init();
       } catch (error) {
-        const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
-        throw new SlackStartError(
-          'slack_auth_failed',
-          `Slack did not accept the bot token (auth.test: ${reason}); check SLACK_BOT_TOKEN and SLACK_API_URL`,
-          { cause: error },
-        );
+        throw authTestError(error);
       }
 
       // The cards follow the sessions from here on; sessions resumed after start() are picked up too.
@@ -141,7 +152,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
         server.listen(listen, () => resolve((server.address() as AddressInfo).port));
       });
       try {
-        await app.start();
+        await socket?.open();
       } catch (error) {
         server.close();
         healthServer = undefined;
@@ -156,6 +167,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       return { mode: 'socket', port };
     },
     async stop() {
+      socket?.close();
       await app.stop().catch((error: unknown) => {
         logger.debug({ err: error }, 'Slack receiver was not running');
       });
@@ -165,4 +177,21 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** auth.test failed: a refusal names the token; no answer (a 5xx, a timeout) says Slack is unreachable. */
+function authTestError(error: unknown): SlackStartError {
+  const failure = slackFailure(error);
+  if (failure.kind === 'refused') {
+    return new SlackStartError(
+      'slack_auth_failed',
+      `Slack did not accept the bot token (auth.test: ${failure.reason}); check SLACK_BOT_TOKEN and SLACK_API_URL`,
+      { cause: error },
+    );
+  }
+  return new SlackStartError(
+    'slack_unreachable',
+    `Slack is unreachable (auth.test: ${failure.reason}); check SLACK_API_URL and outbound HTTPS`,
+    { cause: error },
+  );
 }

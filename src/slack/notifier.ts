@@ -320,16 +320,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   ): Promise<void> {
     const diffName = diffFileName(s);
     let found = 0;
-    let cursor: string | undefined;
     try {
-      do {
-        const page = await client.conversations.replies({
-          channel: s.channel,
-          ts: cardTs,
-          include_all_metadata: true,
-          limit: 200,
-          ...(cursor === undefined ? {} : { cursor }),
-        });
+      const pages = client.paginate('conversations.replies', {
+        channel: s.channel,
+        ts: cardTs,
+        include_all_metadata: true,
+        limit: 200,
+      }) as AsyncIterable<webApi.ConversationsRepliesResponse>;
+      for await (const page of pages) {
         for (const m of page.messages ?? []) {
           if (m.bot_id === undefined || m.ts === undefined || m.ts === cardTs) continue;
           const payload = metadataPayload(m, NOTICE_EVENT_TYPE);
@@ -353,8 +351,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
             };
           }
         }
-        cursor = page.response_metadata?.next_cursor || undefined;
-      } while (cursor !== undefined);
+      }
     } catch (error) {
       if (slackErrorCode(error) === 'thread_not_found') return;
       unreadable(error, s, 'a notice posted just before the restart may appear twice');
@@ -376,18 +373,16 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       restore.recent(s.channel, 50).flatMap((x) => (x.card === undefined ? [] : [x.card.ts])),
     );
     let placeholder: string | undefined;
-    let cursor: string | undefined;
     try {
-      do {
-        const page = await client.conversations.history({
-          channel: s.channel,
-          oldest: slackTs(created - CARD_SEARCH_BEFORE_MS),
-          latest: slackTs(created + CARD_SEARCH_AFTER_MS),
-          inclusive: true,
-          include_all_metadata: true,
-          limit: 200,
-          ...(cursor === undefined ? {} : { cursor }),
-        });
+      const pages = client.paginate('conversations.history', {
+        channel: s.channel,
+        oldest: slackTs(created - CARD_SEARCH_BEFORE_MS),
+        latest: slackTs(created + CARD_SEARCH_AFTER_MS),
+        inclusive: true,
+        include_all_metadata: true,
+        limit: 200,
+      }) as AsyncIterable<webApi.ConversationsHistoryResponse>;
+      for await (const page of pages) {
         for (const m of page.messages ?? []) {
           const payload = metadataPayload(m, CARD_EVENT_TYPE);
           if (m.bot_id === undefined || m.ts === undefined || payload === undefined) continue;
@@ -402,8 +397,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
             placeholder = m.ts;
           }
         }
-        cursor = page.response_metadata?.next_cursor || undefined;
-      } while (cursor !== undefined);
+      }
     } catch (error) {
       unreadable(error, s, 'the session may get a second card');
     }

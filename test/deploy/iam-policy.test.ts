@@ -23,6 +23,7 @@ const STAR_RESOURCE_ACTIONS = [
   'backup:ListRecoveryPointsByResource',
   'backup:DescribeRestoreJob',
   'ecs:DescribeTaskDefinition',
+  'ecs:ListTaskDefinitions',
   'ecs:ListTasks',
   'ssm:GetCommandInvocation',
 ];

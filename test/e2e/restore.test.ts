@@ -6,6 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEMPLATE } from '../../src/sim/default-template.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
+import { postToBot } from '../../src/slack-stand-in/post-to-bot.js';
+import {
+  blockActionBody,
+  DEFAULT_CHANNEL,
+  DEFAULT_USER,
+  SECOND_USER,
+  slashCommandBody,
+} from '../../src/slack-stand-in/request-bodies.js';
+import { signSlackRequest } from '../../src/slack-stand-in/signing.js';
+import type { StandInMessage } from '../../src/slack-stand-in/workspace.js';
 import {
   botEnv,
   FAST_TIMINGS,
@@ -14,17 +24,8 @@ import {
   TEST_SIGNING_SECRET,
 } from '../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
-import { postToBot } from '../helpers/bot-request.js';
 import { type FakeGitLab, startFakeGitLab } from '../helpers/fake-gitlab.js';
-import { type FakeMessage, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import {
-  blockActionBody,
-  DEFAULT_CHANNEL,
-  DEFAULT_USER,
-  SECOND_USER,
-  slashCommandBody,
-} from '../helpers/slack-bodies.js';
-import { signSlackRequest } from '../helpers/slack-signing.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { waitFor } from '../helpers/wait.js';
 import { allText, interactiveElements } from '../slack/support/block-limits.js';
 
@@ -130,7 +131,7 @@ async function simState(): Promise<SimState> {
   return (await (await fetch(`${sim.endpoint}/_sim/state`)).json()) as SimState;
 }
 
-function sessionIdOf(message: FakeMessage): string | undefined {
+function sessionIdOf(message: StandInMessage): string | undefined {
   return /Session `(r\d{8}-[0-9a-z]{6})`/.exec(allText(message))?.[1];
 }
 
@@ -139,7 +140,7 @@ async function cardShowing(
   channel: string,
   until: (text: string) => boolean,
   after = 0,
-): Promise<FakeMessage> {
+): Promise<StandInMessage> {
   return waitFor(
     () =>
       fake
@@ -151,7 +152,7 @@ async function cardShowing(
   );
 }
 
-function confirmRow(card: FakeMessage) {
+function confirmRow(card: StandInMessage) {
   const elements = interactiveElements((card.blocks as unknown[]) ?? []);
   const confirm = elements.find((e) => e.action_id === ACTION_IDS.confirm);
   if (confirm === undefined) throw new Error(`no Confirm on the card:\n${allText(card)}`);

@@ -6,18 +6,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { botEnv, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
-import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
-import { type BotResponse, postToBot } from '../helpers/bot-request.js';
-import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { type BotResponse, postToBot } from '../../src/slack-stand-in/post-to-bot.js';
 import {
   blockActionBody,
   DEFAULT_CHANNEL,
   DEFAULT_USER,
   SECOND_USER,
   slashCommandBody,
-} from '../helpers/slack-bodies.js';
-import { signSlackRequest } from '../helpers/slack-signing.js';
+} from '../../src/slack-stand-in/request-bodies.js';
+import { signSlackRequest } from '../../src/slack-stand-in/signing.js';
+import { botEnv, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
+import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { waitFor } from '../helpers/wait.js';
 import { allText, interactiveElements } from '../slack/support/block-limits.js';
 

@@ -10,11 +10,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RestoreSession } from '../../src/restore/session.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
+import { postToBot } from '../../src/slack-stand-in/post-to-bot.js';
+import {
+  blockActionBody,
+  DEFAULT_CHANNEL,
+  SECOND_USER,
+  slashCommandBody,
+} from '../../src/slack-stand-in/request-bodies.js';
+import type { StandInMessage } from '../../src/slack-stand-in/workspace.js';
 import { botEnv, FAST_TIMINGS, TEST_AWS_SECRET_KEY, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
-import { postToBot } from '../helpers/bot-request.js';
-import { type FakeMessage, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { blockActionBody, DEFAULT_CHANNEL, SECOND_USER, slashCommandBody } from '../helpers/slack-bodies.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { waitFor } from '../helpers/wait.js';
 import { CRASH_STEPS as STEPS } from '../restore/orchestrator/crash-steps.js';
 import { allText, interactiveElements } from '../slack/support/block-limits.js';
@@ -47,7 +53,7 @@ async function readSession(file: string): Promise<RestoreSession | undefined> {
 }
 
 /** The notice a thread message carries in its metadata, or its first words where it has none. */
-function noticeKey(m: FakeMessage): string {
+function noticeKey(m: StandInMessage): string {
   const payload = (m.metadata as { event_payload?: { notice?: unknown } } | undefined)?.event_payload;
   return typeof payload?.notice === 'string' ? payload.notice : `no metadata: ${(m.text ?? '').slice(0, 40)}`;
 }

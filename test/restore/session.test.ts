@@ -5,7 +5,6 @@ import {
   createSession,
   cutoverHistory,
   parseSession,
-  pendingEffects,
   type RestoreSession,
   retiredRoots,
   rollbackTarget,
@@ -111,28 +110,6 @@ describe('parseSession', () => {
   it('says when a newer build wrote the file', () => {
     const s = { ...JSON.parse(JSON.stringify(awaiting())), version: SESSION_FORMAT_VERSION + 1 };
     expect(() => parseSession(s)).toThrow(expect.objectContaining({ code: 'unsupported_version' }));
-  });
-});
-
-describe('pendingEffects: what a restarted orchestrator does with a stored session', () => {
-  it('resumes the running stage, or starts the next pending one', () => {
-    const mid = runUntil(confirm(awaiting()), 'locate');
-    expect(pendingEffects(mid)[0]).toEqual({ type: 'run_stage', stage: 'locate' });
-    const between = step(runUntil(confirm(awaiting()), 'locate'), stageReport('locate', mid));
-    expect(pendingEffects(between)[0]).toEqual({ type: 'run_stage', stage: 'flatten' });
-    expect(pendingEffects(created())[0]).toEqual({ type: 'run_stage', stage: 'resolve' });
-  });
-
-  it('re-arms the expiry timer, releases the lock of an ended session, and redelivers notices', () => {
-    const a = awaiting();
-    expect(pendingEffects(a)).toEqual([
-      { type: 'await_confirmation', expiresAt: a.expiresAt },
-      { type: 'notify', noticeId: 'confirm:confirm_requested' },
-    ]);
-    const delivered = step(a, { type: 'notice_posted', id: 'confirm:confirm_requested', ts: '1.0' });
-    expect(pendingEffects(delivered)).toEqual([{ type: 'await_confirmation', expiresAt: a.expiresAt }]);
-    const done = sessionIn('succeeded');
-    expect(pendingEffects(done)[0]).toEqual({ type: 'release_lock', fileSystemId: TARGET.fileSystemId });
   });
 });
 

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxError } from '../../src/sandbox/errors.js';
+import type { PageMessage, PageState } from '../../src/sandbox/incident-channel.js';
 import { sandboxOptions } from '../../src/sandbox/main.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
-import type { StandInMessage, StandInState } from '../../src/sandbox/slack-stand-in.js';
 import { wantsBot } from '../../src/sandbox/wants-bot.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { waitFor } from '../helpers/wait.js';
@@ -42,8 +42,8 @@ async function post(path: string, body: unknown): Promise<{ status: number; json
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function pageState(): Promise<StandInState> {
-  return (await (await fetch(`${sandbox.url}/sandbox/state`)).json()) as StandInState;
+async function pageState(): Promise<PageState> {
+  return (await (await fetch(`${sandbox.url}/sandbox/state`)).json()) as PageState;
 }
 
 const textOf = (m: { text?: string | undefined; blocks?: unknown }) =>
@@ -56,7 +56,7 @@ interface Button {
   block_id: string;
 }
 
-function buttons(message: StandInMessage): Button[] {
+function buttons(message: PageMessage): Button[] {
   const found: Button[] = [];
   for (const block of (message.blocks as Array<Record<string, unknown>> | undefined) ?? []) {
     const elements = [...((block.elements as unknown[]) ?? []), block.accessory].filter(Boolean);
@@ -67,7 +67,7 @@ function buttons(message: StandInMessage): Button[] {
   return found;
 }
 
-async function clickAs(user: string, message: StandInMessage, actionId: string) {
+async function clickAs(user: string, message: PageMessage, actionId: string) {
   const button = buttons(message).find((b) => b.action_id === actionId);
   if (button === undefined) throw new Error(`no ${actionId} button on:\n${textOf(message)}`);
   const res = await post('/sandbox/click', {
@@ -186,11 +186,11 @@ describe('the sandbox', () => {
         (await pageState()).ephemerals.find(
           (e) =>
             e.user === ALICE &&
-            buttons(e as StandInMessage).some((b) => b.action_id === ACTION_IDS.startFromList),
+            buttons(e as PageMessage).some((b) => b.action_id === ACTION_IDS.startFromList),
         ),
       { ...SLOW, what: 'Alice’s list with Start buttons' },
     );
-    await clickAs(ALICE, list as StandInMessage, ACTION_IDS.startFromList);
+    await clickAs(ALICE, list as PageMessage, ACTION_IDS.startFromList);
     const card = await waitFor(
       async () =>
         (await pageState()).messages

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { RestoreSession } from '../../src/restore/session.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { confirmBlockId } from '../../src/slack/views/card.js';
+import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../../src/slack-stand-in/request-bodies.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../helpers/slack-bodies.js';
 import { waitFor } from '../helpers/wait.js';
 import { CANDIDATES } from '../restore/session-fixtures.js';
 import { allText, interactiveElements } from './support/block-limits.js';

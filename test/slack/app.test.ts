@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, secretValues } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createSlackApp, type SlackAppHandle } from '../../src/slack/app.js';
+import { postToBot } from '../../src/slack-stand-in/post-to-bot.js';
+import { blockActionBody, slashCommandBody } from '../../src/slack-stand-in/request-bodies.js';
+import { signSlackRequest } from '../../src/slack-stand-in/signing.js';
 import { botEnv, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
-import { postToBot } from '../helpers/bot-request.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { captureLogs, type LogCapture } from '../helpers/log-capture.js';
-import { blockActionBody, slashCommandBody } from '../helpers/slack-bodies.js';
-import { signSlackRequest } from '../helpers/slack-signing.js';
 import { FakeRestore } from './support/fake-restore.js';
 
 const VERSION = (

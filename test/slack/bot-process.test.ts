@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postToBot } from '../../src/slack-stand-in/post-to-bot.js';
+import { slashCommandBody } from '../../src/slack-stand-in/request-bodies.js';
 import { botEnv, TEST_AWS_SECRET_KEY, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
 import { type BotProcess, runBotToExit, startBotProcess } from '../helpers/bot-process.js';
-import { postToBot } from '../helpers/bot-request.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { slashCommandBody } from '../helpers/slack-bodies.js';
 
 const SECRETS = [TEST_BOT_TOKEN, TEST_SIGNING_SECRET, TEST_AWS_SECRET_KEY];
 

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StageFailure } from '../../src/restore/activities/errors.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
+import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../../src/slack-stand-in/request-bodies.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../helpers/slack-bodies.js';
 import { waitFor } from '../helpers/wait.js';
 import { allText, interactiveElements } from './support/block-limits.js';
 import { type Harness, startHarness } from './support/harness.js';

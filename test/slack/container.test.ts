@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botEnv } from '../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
@@ -32,6 +34,29 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
     expect(runtime).toMatch(/^CMD \["node", ?"dist\/main\.js"\]$/m);
   });
+
+  it('builds main.ts and what it imports: not the simulator, the sandbox or the Slack stand-in', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      `${root}tsconfig.build.json`,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+        },
+      },
+    );
+    expect(parsed?.fileNames).toEqual([`${root}src/main.ts`]);
+    const program = ts.createProgram(parsed?.fileNames ?? [], parsed?.options ?? {});
+    const built = program
+      .getSourceFiles()
+      .map((f) => f.fileName)
+      .filter((f) => f.startsWith(`${root}src/`))
+      .map((f) => f.slice(root.length));
+    expect(built).toEqual(expect.arrayContaining(['src/main.ts', 'src/config.ts', 'src/aws/stack.ts']));
+    expect(built.filter((f) => /^src\/(sim|sandbox|slack-stand-in)\/|^src\/start\.ts$/.test(f))).toEqual([]);
+  }, 60_000);
 
   describe('HEALTHCHECK', () => {
     let fake: FakeSlack;

@@ -1,7 +1,7 @@
 import { AwsCallError } from '../../aws/errors.js';
 import type { ChangeSet, Service, Stack, StackEvent } from '../../aws/ports.js';
+import { diffTemplate } from '../template-diff.js';
 import { setVolumeRootDirectory } from '../template-edit.js';
-import { unifiedDiff } from '../unified-diff.js';
 import {
   asStage,
   isAbort,
@@ -114,7 +114,7 @@ export async function cutover(
       const template = await ports.stack.getTemplate(stackName);
       const edit = setVolumeRootDirectory(template, target.volumeName, newRoot);
       const file = input.templateFile ?? 'chat.cf.yaml';
-      templateDiff = unifiedDiff(template, edit.text, { fromFile: `a/${file}`, toFile: `b/${file}` });
+      templateDiff = diffTemplate(template, edit.text, file);
       previousRoot = edit.previousRoot;
       await hooks.checkpoint({ templateDiff, previousRoot });
 

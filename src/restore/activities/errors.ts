@@ -1,4 +1,5 @@
 import { AwsCallError } from '../../aws/errors.js';
+import type { CandidateEvidence } from '../data-evidence.js';
 import { ScriptError, ScriptValueError } from '../scripts.js';
 import { TemplateEditError } from '../template-edit.js';
 
@@ -22,6 +23,7 @@ export type StageFailureCode =
   | 'ssm_failed'
   | 'script_error'
   | 'invalid_value'
+  | 'data_dir_unproven'
   // cutover
   | 'template_edit_failed'
   | 'change_set_failed'
@@ -49,6 +51,8 @@ export class StageFailure extends Error {
   readonly next: string;
   /** For script failures: the script's own code (e.g. `ambiguous_data_dir`). */
   readonly detailCode: string | undefined;
+  /** For `data_dir_unproven`: every data dir found, with its evidence, for the card. */
+  readonly candidates: readonly CandidateEvidence[] | undefined;
 
   constructor(fields: {
     stage: StageName;
@@ -57,6 +61,7 @@ export class StageFailure extends Error {
     production: ProductionState;
     next: string;
     detailCode?: string;
+    candidates?: readonly CandidateEvidence[];
     cause?: unknown;
   }) {
     super(`${fields.stage} failed (${fields.code}): ${fields.reason}`, { cause: fields.cause });
@@ -67,6 +72,7 @@ export class StageFailure extends Error {
     this.production = fields.production;
     this.next = fields.next;
     this.detailCode = fields.detailCode;
+    this.candidates = fields.candidates;
   }
 
   toJSON(): {

@@ -11,8 +11,9 @@ import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
 import { listPoints, resolvePoint } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
+import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
-import type { ActivityDeps, CutoverRecord, PointSpec, RestoreTarget } from './types.js';
+import type { ActivityDeps, CutoverRecord, PointSpec, RestoreTarget, RootRevision } from './types.js';
 import { type VerifyInput, verify } from './verify.js';
 
 export function createActivities(deps: ActivityDeps) {
@@ -20,12 +21,13 @@ export function createActivities(deps: ActivityDeps) {
     resolveTarget: () => resolveTarget(deps),
     listPoints: (target: RestoreTarget, limit?: number) => listPoints(deps, target, limit),
     resolvePoint: (target: RestoreTarget, spec: PointSpec) => resolvePoint(deps, target, spec),
+    readRootHistory: (target: RestoreTarget) => readRootHistory(deps, target),
     planRestore: (
       target: RestoreTarget,
       point: RecoveryPoint,
+      revisions: readonly RootRevision[],
       history: readonly CutoverRecord[],
-      opts?: { forceFull?: boolean },
-    ) => planRestore(target, point, history, opts),
+    ) => planRestore(target, point, revisions, history),
     runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
     locate: (input: LocateInput) => locate(deps, input),
     flattenData: (input: FlattenInput) => flattenData(deps, input),
@@ -64,7 +66,7 @@ export type {
 export { PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';
-export { ESTIMATE, expectedDurationMinutes } from './plan-restore.js';
+export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from './plan-restore.js';
 export { isTransient } from './poll.js';
 export type {
   RestoreJobCheckpoint,

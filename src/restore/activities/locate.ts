@@ -1,6 +1,6 @@
+import { type CandidateEvidence, type DataDirDecision, decideDataDir } from '../data-evidence.js';
 import { checkLiveRoot, isWithin } from '../script-values.js';
 import {
-  chooseDataDir,
   listRestoreDirs,
   locateDataDir,
   parseListRestoreDirs,
@@ -16,6 +16,8 @@ export interface LocateInput {
   /** Where the data dir should be inside the new restore dir ('' for the dir itself), when known. */
   expectedRelPath?: string;
   liveRoot: string;
+  pointCreatedAt: Date;
+  pointCompletedAt?: Date;
 }
 
 export interface LocateResult {
@@ -24,8 +26,10 @@ export interface LocateResult {
   dataDir: string;
   sizeBytes: number;
   fileCount: number;
-  /** How the data dir was chosen: at the expected place, the only one, or the shallowest. */
-  rule: 'expected' | 'only' | 'shallowest';
+  /** How the data dir was chosen: where the record says, or the only one written in the backup's window. */
+  rule: 'expected' | 'fresh';
+  /** Every data dir found, with its evidence. */
+  candidates: CandidateEvidence[];
   warnings: string[];
 }
 
@@ -64,15 +68,18 @@ export async function locate(deps: ActivityDeps, input: LocateInput): Promise<Lo
       locateDataDir(settings.inspectorMount, restoreDir),
       parseLocateDataDir,
     );
-    const { chosen, rule, others } = chooseDataDir(
-      report,
-      input.expectedRelPath === undefined ? {} : { expectedRelPath: input.expectedRelPath },
-    );
+    const decision = decideDataDir(report, {
+      ...(input.expectedRelPath === undefined ? {} : { expectedRelPath: input.expectedRelPath }),
+      pointCreatedAt: input.pointCreatedAt,
+      ...(input.pointCompletedAt === undefined ? {} : { pointCompletedAt: input.pointCompletedAt }),
+    });
+    if (decision.kind === 'ask') throw unproven(restoreDir, decision);
+    const { chosen, rule, candidates } = decision;
     const warnings = [
       ...[...listing.warnings, ...report.warnings].map((w) => `${w.code}: ${w.message}`),
       ...listing.unexpected.map((u) => `unexpected entry at the volume root: ${u}`),
       ...report.unexpected.map((u) => `data dir with an unusable name: ${u.shown}`),
-      ...others.map((o) => `stale data dir /${o.path} left for cleanup`),
+      ...candidates.filter((c) => c !== chosen).map(otherLine),
     ];
     return {
       restoreDir,
@@ -80,7 +87,28 @@ export async function locate(deps: ActivityDeps, input: LocateInput): Promise<Lo
       sizeBytes: chosen.sizeBytes,
       fileCount: chosen.fileCount,
       rule,
+      candidates,
       warnings,
     };
+  });
+}
+
+/** Only a copy the evidence shows to be older than the point is called stale. */
+function otherLine(c: CandidateEvidence): string {
+  if (c.relation === 'older')
+    return `stale data dir /${c.path} (last written ${c.newestWrite}) left for cleanup`;
+  return `other data dir /${c.path} not used (${c.relation.replace(/_/g, ' ')})`;
+}
+
+/** The evidence does not prove which data dir is the point's database: stop before anything moves. */
+function unproven(restoreDir: string, decision: Extract<DataDirDecision, { kind: 'ask' }>): StageFailure {
+  return new StageFailure({
+    stage: 'locate',
+    code: 'data_dir_unproven',
+    reason: decision.why,
+    production: 'unchanged',
+    next: `Production is unchanged; nothing was moved. The data dirs found in /${restoreDir} are listed with their evidence; check them on the inspection host and start again once it is clear which one holds the point's database.`,
+    detailCode: decision.code,
+    candidates: decision.candidates,
   });
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import { AwsCallError } from '../../aws/errors.js';
 
 export function abortError(signal?: AbortSignal): Error {
@@ -26,39 +27,18 @@ export function clamp(min: number, max: number, value: number): number {
   return Math.min(max, Math.max(min, value));
 }
 
-const TRANSIENT_CODES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'InternalFailure',
-  'InternalError',
-  'InternalServerError',
-  'InternalServerException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'ServiceException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-]);
-
 /**
  * Throttling that outlived the SDK's own retries, a 5xx, or a dropped connection: worth another
- * try on the next poll, never a reason to fail a stage whose real work is AWS's, not ours.
+ * try on the next poll, never a reason to fail a stage whose real work is AWS's, not ours. The
+ * SDK's own classification (@smithy/service-error-classification) decides.
  */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof AwsCallError)) return false;
-  if (TRANSIENT_CODES.has(error.awsCode)) return true;
-  const status = (error.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
-    ?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  // The SDK's error when there is one; otherwise AWS's code is all there is to go on.
+  const sdkError = (
+    typeof error.cause === 'object' && error.cause !== null
+      ? error.cause
+      : Object.assign(new Error(error.awsMessage), { name: error.awsCode })
+  ) as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
 }

@@ -15,9 +15,14 @@ export interface RestoreJobInput {
   restoreDirsBefore?: string[];
   /** From an earlier, interrupted run. */
   restoreJobId?: string;
+  /** From an earlier run: `restoreJobId` is already the whole-volume fallback. */
+  fullFallback?: boolean;
 }
 
-export type RestoreJobCheckpoint = { restoreDirsBefore: string[] } | { restoreJobId: string };
+export type RestoreJobCheckpoint =
+  | { restoreDirsBefore: string[] }
+  | { restoreJobId: string }
+  | { restoreJobId: string; fullFallback: true };
 
 export interface RestoreJobHooks extends ActivityHooks<RestoreJobCheckpoint> {
   progress(p: { percentDone: number | undefined; etaMinutes: number | undefined }): void;
@@ -27,7 +32,12 @@ export interface RestoreJobResult {
   restoreJobId: string;
   restoreDirsBefore: string[];
   completedAt: Date;
+  /** The item-level job found its items missing and a whole-volume job of the point ran instead. */
+  fullFallback: boolean;
 }
+
+/** How AWS Backup words an item-level job whose items the point does not hold. */
+const ITEMS_MISSING = /not found|does not exist|no such file/i;
 
 const NEXT_BEFORE =
   'Production is unchanged. Start a new restore (`/chatdb-restore start …`); if it fails again, check the restore job in the AWS Backup console.';
@@ -45,7 +55,7 @@ export async function runRestoreJob(
   input: RestoreJobInput,
   hooks: RestoreJobHooks,
 ): Promise<RestoreJobResult> {
-  const { ports, settings, log } = deps;
+  const { settings, log } = deps;
   const { signal } = hooks;
   return asStage('restore', 'unchanged', NEXT_BEFORE, async () => {
     let restoreDirsBefore = input.restoreDirsBefore;
@@ -63,52 +73,87 @@ export async function runRestoreJob(
     }
 
     let restoreJobId = input.restoreJobId;
+    let fullFallback = input.fullFallback === true;
     if (restoreJobId === undefined) {
       throwIfAborted(signal);
-      restoreJobId = await ports.backup.startRestoreJob({
-        recoveryPointArn: input.point.arn,
-        fileSystemId: input.target.fileSystemId,
-        roleArn: settings.restoreRoleArn,
-        idempotencyToken: input.idempotencyToken,
-        ...(input.restoreMode.kind === 'item' ? { itemsToRestore: [input.restoreMode.path] } : {}),
-      });
-      log.info({ restoreJobId, point: input.point.id, mode: input.restoreMode }, 'restore job started');
+      restoreJobId = await startJob(deps, input, input.restoreMode, input.idempotencyToken);
       await hooks.checkpoint({ restoreJobId });
     }
 
     for (;;) {
-      throwIfAborted(signal);
-      let job: RestoreJob;
-      try {
-        job = await ports.backup.describeRestoreJob(restoreJobId);
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        log.warn({ err: error, restoreJobId }, 'DescribeRestoreJob failed; asking again at the next poll');
-        await sleep(settings.pollMinMs, signal);
-        continue;
-      }
+      const job = await waitForJob(deps, restoreJobId, hooks);
       if (job.status === 'COMPLETED') {
         hooks.progress({ percentDone: 100, etaMinutes: 0 });
-        return { restoreJobId, restoreDirsBefore, completedAt: job.completedAt ?? new Date() };
+        return { restoreJobId, restoreDirsBefore, completedAt: job.completedAt ?? new Date(), fullFallback };
       }
-      if (job.status === 'FAILED' || job.status === 'ABORTED') {
-        throw new StageFailure({
-          stage: 'restore',
-          code: 'restore_job_failed',
-          reason: `Restore job ${restoreJobId} ${job.status}${job.statusMessage ? `: ${job.statusMessage}` : ''}`,
-          production: 'unchanged',
-          next: NEXT_BEFORE,
-        });
+      if (input.restoreMode.kind === 'item' && !fullFallback && ITEMS_MISSING.test(job.statusMessage ?? '')) {
+        // The record said the database lived at that path, but the point does not hold it: restore
+        // the whole volume of the same point instead, under the same confirmation.
+        log.warn(
+          { restoreJobId, reason: job.statusMessage },
+          'items not in the point; restoring the whole volume',
+        );
+        throwIfAborted(signal);
+        restoreJobId = await startJob(deps, input, { kind: 'full' }, `${input.idempotencyToken}-full`);
+        fullFallback = true;
+        await hooks.checkpoint({ restoreJobId, fullFallback: true });
+        continue;
       }
-      const remainingMs = remainingTimeMs(job, Date.now());
-      hooks.progress({
-        percentDone: job.percentDone,
-        etaMinutes: remainingMs === undefined ? undefined : Math.ceil(remainingMs / 60_000),
+      throw new StageFailure({
+        stage: 'restore',
+        code: 'restore_job_failed',
+        reason: `Restore job ${restoreJobId} ${job.status}${job.statusMessage ? `: ${job.statusMessage}` : ''}`,
+        production: 'unchanged',
+        next: NEXT_BEFORE,
       });
-      const interval = clamp(settings.pollMinMs, settings.pollMaxMs, (remainingMs ?? 0) * ETA_FRACTION);
-      await sleep(interval, signal);
     }
   });
+}
+
+async function startJob(
+  { ports, settings, log }: ActivityDeps,
+  input: RestoreJobInput,
+  mode: RestoreMode,
+  idempotencyToken: string,
+): Promise<string> {
+  const id = await ports.backup.startRestoreJob({
+    recoveryPointArn: input.point.arn,
+    fileSystemId: input.target.fileSystemId,
+    roleArn: settings.restoreRoleArn,
+    idempotencyToken,
+    ...(mode.kind === 'item' ? { itemsToRestore: [mode.path] } : {}),
+  });
+  log.info({ restoreJobId: id, point: input.point.id, mode }, 'restore job started');
+  return id;
+}
+
+/** Polls the job until it ends, reporting progress; returns it in its final state. */
+async function waitForJob(
+  { ports, settings, log }: ActivityDeps,
+  restoreJobId: string,
+  hooks: RestoreJobHooks,
+): Promise<RestoreJob> {
+  const { signal } = hooks;
+  for (;;) {
+    throwIfAborted(signal);
+    let job: RestoreJob;
+    try {
+      job = await ports.backup.describeRestoreJob(restoreJobId);
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      log.warn({ err: error, restoreJobId }, 'DescribeRestoreJob failed; asking again at the next poll');
+      await sleep(settings.pollMinMs, signal);
+      continue;
+    }
+    if (job.status === 'COMPLETED' || job.status === 'FAILED' || job.status === 'ABORTED') return job;
+    const remainingMs = remainingTimeMs(job, Date.now());
+    hooks.progress({
+      percentDone: job.percentDone,
+      etaMinutes: remainingMs === undefined ? undefined : Math.ceil(remainingMs / 60_000),
+    });
+    const interval = clamp(settings.pollMinMs, settings.pollMaxMs, (remainingMs ?? 0) * ETA_FRACTION);
+    await sleep(interval, signal);
+  }
 }
 
 /**

@@ -88,15 +88,35 @@ export interface CutoverRecord {
   startedAt?: Date;
 }
 
+/** One revision of the chat-db task definition family, as ECS describes it. */
+export interface RootRevision {
+  arn: string;
+  /** The chat-db volume's RootDirectory; undefined when ECS would not describe the revision. */
+  root?: string;
+  registeredAt?: Date;
+  deregisteredAt?: Date;
+}
+
+/** Where the database lived when the point was taken, and how that is known: the plan records it. */
+export interface RootEvidence {
+  /** The one root the record allows; undefined when it allows none or several. */
+  root?: string;
+  /**
+   * `task_definitions`: the family's revisions agree; `sessions`: they allowed two roots and the
+   * bot's own cutover times settle which; `ambiguous`: a root change was under way or unknown
+   * around the point's time; `unknown`: the record does not reach back that far.
+   */
+  basis: 'task_definitions' | 'sessions' | 'ambiguous' | 'unknown';
+  /** The roots the record allows at the point's time (several when ambiguous). */
+  candidates: string[];
+}
+
 export interface RestorePlanOutline {
   restoreMode: RestoreMode;
   /** Where the data dir will be inside the new restore dir; undefined: let locate decide. */
   expectedRelPath: string | undefined;
   expectedDurationMinutes: number;
-  /** The root the database lived at when the point was taken, when that is known. */
-  rootAtPoint: string | undefined;
-  /** How that is known: the sessions' cutover history, or the running task definition's age. */
-  rootKnownFrom: 'history' | 'task_definition' | undefined;
+  evidence: RootEvidence;
 }
 
 export interface ActivityHooks<Patch> {

@@ -145,12 +145,7 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
         pairs.push(['Data-loss window', `about ${formatDuration(loss)} of chat since the point`]);
       pairs.push(['Target service', service]);
       pairs.push(['Root', `${from === undefined ? '?' : code(from)} → ${to === undefined ? '?' : code(to)}`]);
-      pairs.push([
-        'Restore mode',
-        plan.restoreMode.kind === 'item'
-          ? `item-level: only ${code(plan.restoreMode.path)}`
-          : 'full volume (where the DB lived then is not known)',
-      ]);
+      pairs.push(['Restore mode', restoreModeText(plan)]);
       break;
     }
     case 'rollback':
@@ -176,6 +171,28 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       : `${user(s.confirmer)}${s.confirmedAt === undefined ? '' : ` at ${utcShort(s.confirmedAt, now)}`}`,
   ]);
   return pairs;
+}
+
+const BASIS_WORDS: Readonly<Record<string, string>> = {
+  task_definitions: 'the chat-db task definition revisions',
+  sessions: "the task definition revisions and this bot's own cutover times",
+};
+
+/** The restore mode and why: where the database lived when the point was taken, and the proof. */
+function restoreModeText(plan: Extract<Plan, { kind: 'restore' }>): string {
+  const evidence = plan.rootEvidence;
+  const basis = evidence === undefined ? undefined : BASIS_WORDS[evidence.basis];
+  const proof =
+    basis === undefined || evidence?.root === undefined
+      ? ''
+      : ` (it lived in ${code(evidence.root)} then, per ${basis})`;
+  if (plan.restoreMode.kind === 'item') return `item-level: only ${code(plan.restoreMode.path)}${proof}`;
+  if (proof !== '') return `full volume${proof}`;
+  const around =
+    evidence?.basis === 'ambiguous'
+      ? `a root change was under way then (${evidence.candidates.map(code).join(' or ')})`
+      : 'the task definition revisions do not reach back that far';
+  return `full volume: where the DB lived then is not proven (${around}); the data decides, or you will be asked`;
 }
 
 function lastSegment(nameOrArn: string): string {

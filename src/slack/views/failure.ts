@@ -1,18 +1,50 @@
 // A failed session, in three parts the on-call engineer needs: what happened in AWS's own words
 // (they search for them), the state production is in, and what to do next.
 
-import type { RestoreSession } from '../../restore/session.js';
-import { codeBlock, escapeText } from './blocks.js';
+import { type RestoreSession, stageState } from '../../restore/session.js';
+import { code, codeBlock, escapeText } from './blocks.js';
+import { bytes, utc } from './format.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
 /** mrkdwn for a failure; empty when the session did not fail. */
 export function failureText(s: RestoreSession): string {
   const f = s.failure;
   if (f === undefined) return '';
+  if (f.code === 'data_dir_unproven') {
+    return [
+      `:warning: *Stopped before anything moved: which data dir holds the point's database is not proven.* ${escapeText(f.reason)}`,
+      ...candidateLines(s),
+      productionLine(s),
+      `*Next:* ${escapeText(f.next)}`,
+    ].join('\n');
+  }
   return [
     `:x: *${STAGE_LABELS[f.stage]} failed.* AWS said:`,
     codeBlock(f.reason),
     productionLine(s),
     `*Next:* ${escapeText(f.next)}`,
   ].join('\n');
+}
+
+const RELATION_WORDS: Readonly<Record<string, string>> = {
+  in_window: "within the backup's window",
+  older: 'before the backup: stale',
+  after_backup: 'after the backup (restore-time stamps)',
+  no_wiredtiger_files: 'no WiredTiger files',
+};
+
+/** The data dirs locate found, one line each with its evidence, at most 10. */
+export function candidateLines(s: RestoreSession): string[] {
+  const raw = stageState(s, 'locate')?.detail?.candidates;
+  if (!Array.isArray(raw)) return [];
+  const lines = raw.slice(0, 10).map((entry) => {
+    const c = (entry ?? {}) as Record<string, unknown>;
+    const path = typeof c.path === 'string' ? c.path : '?';
+    const newest = typeof c.newestWrite === 'string' ? utc(c.newestWrite) : 'never';
+    const relation = RELATION_WORDS[String(c.relation)] ?? String(c.relation);
+    const problem = typeof c.problem === 'string' ? ` · incomplete: ${escapeText(c.problem)}` : '';
+    return `• ${code(`/${path}`)} · depth ${Number(c.depth)} · ${bytes(Number(c.sizeBytes))} · ${Number(c.fileCount)} files · newest WiredTiger write ${newest} (${relation})${problem}`;
+  });
+  if (raw.length > 10) lines.push(`…and ${raw.length - 10} more`);
+  return ['*Data dirs in the restore:*', ...lines];
 }

@@ -114,7 +114,10 @@ function stageDetail(s: RestoreSession, stage: StageState): string {
       return s.confirmer !== undefined && stage.status === 'done' ? `by ${user(s.confirmer)}` : '';
     case 'restore': {
       const job = str(d.restoreJobId) ?? s.aws.restoreJobId;
-      return job === undefined ? '' : `job ${code(job)}`;
+      if (job === undefined) return '';
+      return s.aws.fullFallback === true
+        ? `job ${code(job)} · whole volume: the item-level job found its items missing from the point, so the whole volume of the same point was restored (no new confirmation needed)`
+        : `job ${code(job)}`;
     }
     case 'locate': {
       const dir = str(d.dataDir) ?? s.aws.dataDir;

@@ -18,8 +18,8 @@
 //   chat.postEphemeral (reply.ts). None of it touches AWS, so each run succeeds.
 
 import type { ServiceName } from '../../../src/sim/kernel.js';
-import type { FakeReply } from '../../helpers/fake-slack.js';
-import { DEFAULT_USER } from '../../helpers/slack-bodies.js';
+import { DEFAULT_USER } from '../../../src/slack-stand-in/request-bodies.js';
+import type { StandInReply } from '../../../src/slack-stand-in/stand-in.js';
 import { waitFor } from '../../helpers/wait.js';
 import { allText } from '../../slack/support/block-limits.js';
 import type { CaseHooks, FaultWorld, StageNow } from './fault-world.js';
@@ -160,7 +160,7 @@ function protocolFault(stage: StageNow, kind: 'throttle' | 'burst5xx', service: 
 }
 
 /** A Slack Web API route answering `reply` to its next `times` calls, from the first AWS call in the restore stage. */
-function slackFault(route: string, reply: FakeReply, times: number) {
+function slackFault(route: string, reply: StandInReply, times: number) {
   return (world: FaultWorld): Armed => {
     let hits = 0;
     let remove: (() => void) | undefined;

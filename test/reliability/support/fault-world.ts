@@ -10,11 +10,17 @@ import path from 'node:path';
 import type { RestoreSession } from '../../../src/restore/session.js';
 import { type Simulator, startSimulator } from '../../../src/sim/server.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
+import { postToBot } from '../../../src/slack-stand-in/post-to-bot.js';
+import {
+  blockActionBody,
+  DEFAULT_USER,
+  SECOND_USER,
+  slashCommandBody,
+} from '../../../src/slack-stand-in/request-bodies.js';
+import type { StandInMessage } from '../../../src/slack-stand-in/workspace.js';
 import { botEnv, FAST_TIMINGS, TEST_AWS_SECRET_KEY, TEST_SIGNING_SECRET } from '../../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../../helpers/bot-process.js';
-import { postToBot } from '../../helpers/bot-request.js';
-import { type FakeMessage, type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.js';
-import { blockActionBody, DEFAULT_USER, SECOND_USER, slashCommandBody } from '../../helpers/slack-bodies.js';
+import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack.js';
 import { waitFor } from '../../helpers/wait.js';
 import { allText, interactiveElements } from '../../slack/support/block-limits.js';
 import { type ProxiedCall, type SimProxy, startSimProxy } from './sim-proxy.js';
@@ -57,7 +63,7 @@ export interface CaseContext {
   world: FaultWorld;
   channel: string;
   sessionId: string;
-  card: FakeMessage;
+  card: StandInMessage;
   /** A Confirm click's fields, for a case that clicks before the second engineer does. */
   confirm: { value: string; blockId: string };
 }
@@ -75,8 +81,8 @@ export interface CaseHooks {
 export interface CaseResult {
   sessionId: string;
   session: RestoreSession;
-  card: FakeMessage;
-  thread: FakeMessage[];
+  card: StandInMessage;
+  thread: StandInMessage[];
   /** From the card's "Production: …" line. */
   cardProduction: ProductionState | 'none';
   before: SimState;
@@ -324,7 +330,7 @@ export class FaultWorld {
         },
         { ...SLOW, what: `${sessionId} to have its card drawn and every notice posted` },
       );
-      const card = this.card(channel, sessionId) as FakeMessage;
+      const card = this.card(channel, sessionId) as StandInMessage;
       const thread = this.fake.messages(channel).filter((m) => m.threadTs === card.ts);
       return {
         sessionId,
@@ -346,7 +352,7 @@ export class FaultWorld {
   }
 
   /** The session's card: the newest top-level message in the channel that names it. */
-  card(channel: string, sessionId: string): FakeMessage | undefined {
+  card(channel: string, sessionId: string): StandInMessage | undefined {
     return this.fake
       .messages(channel)
       .filter((m) => m.threadTs === undefined && sessionIdOf(m) === sessionId)
@@ -363,11 +369,11 @@ function freshSimulator(
   return startSimulator({ stateDir, speed: 2000, scenario: { durations: { restoreJobMs: '5m' } } });
 }
 
-export function sessionIdOf(message: FakeMessage): string | undefined {
+export function sessionIdOf(message: StandInMessage): string | undefined {
   return /Session `(r\d{8}-[0-9a-z]{6})`/.exec(allText(message))?.[1];
 }
 
-function confirmOf(card: FakeMessage): CaseContext['confirm'] | undefined {
+function confirmOf(card: StandInMessage): CaseContext['confirm'] | undefined {
   const confirm = interactiveElements((card.blocks as unknown[]) ?? []).find(
     (e) => e.action_id === ACTION_IDS.confirm,
   );
@@ -394,7 +400,7 @@ export function productionOf(text: string): ProductionState | 'none' {
   return 'none';
 }
 
-function noticeCounts(thread: FakeMessage[]): Map<string, number> {
+function noticeCounts(thread: StandInMessage[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const m of thread) {
     const payload = (m.metadata as { event_payload?: { notice?: unknown } } | undefined)?.event_payload;
@@ -405,7 +411,7 @@ function noticeCounts(thread: FakeMessage[]): Map<string, number> {
   return counts;
 }
 
-function repeatedNoticeBlocks(thread: FakeMessage[], sessionId: string): string[] {
+function repeatedNoticeBlocks(thread: StandInMessage[], sessionId: string): string[] {
   const seen = new Map<string, number>();
   const re = new RegExp(`"(notice:${sessionId}:[^"]+)"`, 'g');
   for (const m of thread) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AwsCallError } from '../../../src/aws/errors.js';
+import { AwsCallError, toAwsCallError } from '../../../src/aws/errors.js';
 import type { StackEvent } from '../../../src/aws/ports.js';
 import { firstFailureReason, isTransient, remainingTimeMs } from '../../../src/restore/activities/index.js';
 
@@ -60,18 +60,35 @@ describe('remainingTimeMs', () => {
 });
 
 describe('isTransient', () => {
+  /** An AWS failure as the SDK throws it (error name, HTTP status), wrapped as the ports wrap it. */
+  const failed = (operation: string, name: string, status: number): AwsCallError =>
+    toAwsCallError(
+      operation,
+      Object.assign(new Error(`${name} from AWS`), { name, $metadata: { httpStatusCode: status } }),
+    );
+
   it('throttling and 5xx are worth another poll; a client error is not', () => {
+    expect(isTransient(failed('DescribeRestoreJob', 'ThrottlingException', 400))).toBe(true);
+    expect(isTransient(failed('DescribeStacks', 'Throttling', 400))).toBe(true);
+    expect(isTransient(failed('DescribeServices', 'SomethingOdd', 502))).toBe(true);
+    expect(isTransient(failed('DescribeStacks', 'ValidationError', 400))).toBe(false);
+    expect(isTransient(failed('DescribeStacks', 'AccessDenied', 403))).toBe(false);
+    expect(isTransient(new Error('ThrottlingException'))).toBe(false);
+  });
+
+  it("an AwsCallError without the SDK's error is judged by its code", () => {
     expect(isTransient(new AwsCallError('DescribeRestoreJob', 'ThrottlingException', 'Rate exceeded'))).toBe(
       true,
     );
-    expect(isTransient(new AwsCallError('DescribeStacks', 'Throttling', 'Rate exceeded'))).toBe(true);
-    const fiveHundred = new AwsCallError('DescribeServices', 'SomethingOdd', 'boom', {
-      cause: { $metadata: { httpStatusCode: 502 } },
-    });
-    expect(isTransient(fiveHundred)).toBe(true);
     expect(isTransient(new AwsCallError('DescribeStacks', 'ValidationError', 'Stack does not exist'))).toBe(
       false,
     );
-    expect(isTransient(new Error('ThrottlingException'))).toBe(false);
+  });
+
+  it("a dropped connection or a waiter's timeout is worth another poll", () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(isTransient(toAwsCallError('DescribeServices', reset))).toBe(true);
+    const waiter = Object.assign(new Error('{"state":"TIMEOUT"}'), { name: 'TimeoutError' });
+    expect(isTransient(toAwsCallError('waitUntilStackUpdateComplete', waiter))).toBe(true);
   });
 });

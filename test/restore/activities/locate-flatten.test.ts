@@ -8,7 +8,6 @@ import {
   activitiesFor,
   defaultTarget,
   LIVE_DB_DIR,
-  MOVED_AT,
   markerOf,
   POINTS,
   pointArn,
@@ -19,10 +18,13 @@ let env: SimWithPorts;
 let activities: Activities;
 const LIVE_REL = LIVE_DB_DIR.slice(1);
 const STALE = 'aws-backup-restore_2026-02-03T09-12-44-120Z';
-const HISTORY = [
-  { root: '/', cutAt: new Date('2025-06-01T00:00:00Z') },
-  { root: LIVE_DB_DIR, cutAt: MOVED_AT },
-];
+/** The point's times, as locate weighs the data dirs' newest writes against them. */
+function timesOf(point: { createdAt: Date; completedAt?: Date }) {
+  return {
+    pointCreatedAt: point.createdAt,
+    ...(point.completedAt === undefined ? {} : { pointCompletedAt: point.completedAt }),
+  };
+}
 
 beforeAll(async () => {
   env = await startSimWithPorts({ speed: 5000 });
@@ -50,12 +52,15 @@ describe('the nesting case: a point taken while the DB lived in an aws-backup-re
       env.sim.scenario.backupVault,
       pointArn(env, POINTS.nested26h),
     );
-    const plan = activities.planRestore(defaultTarget(env), point, HISTORY);
+    const target = await activities.resolveTarget();
+    const plan = activities.planRestore(target, point, await activities.readRootHistory(target), []);
     expect(plan.restoreMode).toEqual({ kind: 'item', path: LIVE_DB_DIR });
     expect(plan.expectedRelPath).toBe(LIVE_REL);
+    expect(plan.evidence).toMatchObject({ root: LIVE_DB_DIR, basis: 'task_definitions' });
 
     const { job } = await restore(POINTS.nested26h, plan.restoreMode, 'nest-item');
     const found = await activities.locate({
+      ...timesOf(point),
       restoreDirsBefore: job.restoreDirsBefore,
       expectedRelPath: plan.expectedRelPath,
       liveRoot: LIVE_DB_DIR,
@@ -87,14 +92,11 @@ describe('the nesting case: a point taken while the DB lived in an aws-backup-re
       env.sim.scenario.backupVault,
       pointArn(env, POINTS.nested26h),
     );
-    const plan = activities.planRestore(defaultTarget(env), point, HISTORY, { forceFull: true });
-    expect(plan.restoreMode).toEqual({ kind: 'full' });
-    expect(plan.expectedRelPath).toBe(LIVE_REL);
-
-    const { job } = await restore(POINTS.nested26h, plan.restoreMode, 'nest-full');
+    const { job } = await restore(POINTS.nested26h, { kind: 'full' }, 'nest-full');
     const found = await activities.locate({
+      ...timesOf(point),
       restoreDirsBefore: job.restoreDirsBefore,
-      expectedRelPath: plan.expectedRelPath,
+      expectedRelPath: LIVE_REL,
       liveRoot: LIVE_DB_DIR,
     });
     expect(found.dataDir).toBe(`${found.restoreDir}/${LIVE_REL}`);
@@ -107,25 +109,20 @@ describe('the nesting case: a point taken while the DB lived in an aws-backup-re
     expect(existsSync(join(env.settings.inspectorMount, found.restoreDir, STALE))).toBe(true);
   });
 
-  it('whole-volume without history: two data dirs at the same depth fail loudly as a StageFailure', async () => {
+  it('whole-volume without an expected path: the only data dir written in the backup window is chosen', async () => {
     const point = await env.ports.backup.describeRecoveryPoint(
       env.sim.scenario.backupVault,
       pointArn(env, POINTS.nested26h),
     );
-    const plan = activities.planRestore(defaultTarget(env), point, []);
-    expect(plan).toMatchObject({ restoreMode: { kind: 'full' }, expectedRelPath: undefined });
-    const { job } = await restore(POINTS.nested26h, plan.restoreMode, 'nest-unknown');
-    const error = await activities
-      .locate({ restoreDirsBefore: job.restoreDirsBefore, liveRoot: LIVE_DB_DIR })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StageFailure);
-    expect(error).toMatchObject({
-      stage: 'locate',
-      code: 'script_error',
-      detailCode: 'ambiguous_data_dir',
-      production: 'unchanged',
+    const { job } = await restore(POINTS.nested26h, { kind: 'full' }, 'nest-unknown');
+    const found = await activities.locate({
+      ...timesOf(point),
+      restoreDirsBefore: job.restoreDirsBefore,
+      liveRoot: LIVE_DB_DIR,
     });
-    expect((error as StageFailure).reason).toMatch(/2 data dirs at the same depth/);
+    expect(found).toMatchObject({ dataDir: `${found.restoreDir}/${LIVE_REL}`, rule: 'fresh' });
+    expect(found.candidates.map((c) => c.relation).sort()).toEqual(['in_window', 'older', 'older']);
+    expect(found.warnings.filter((w) => w.startsWith('stale data dir')).length).toBe(2);
   });
 
   it('a point from when the DB lived at the volume root: the restore dir itself is the data dir', async () => {
@@ -133,12 +130,11 @@ describe('the nesting case: a point taken while the DB lived in an aws-backup-re
       env.sim.scenario.backupVault,
       pointArn(env, POINTS.rootNewest),
     );
-    const plan = activities.planRestore(defaultTarget(env), point, HISTORY);
-    expect(plan).toMatchObject({ restoreMode: { kind: 'full' }, expectedRelPath: '' });
-    const { job } = await restore(POINTS.rootNewest, plan.restoreMode, 'root-era');
+    const { job } = await restore(POINTS.rootNewest, { kind: 'full' }, 'root-era');
     const found = await activities.locate({
+      ...timesOf(point),
       restoreDirsBefore: job.restoreDirsBefore,
-      expectedRelPath: plan.expectedRelPath,
+      expectedRelPath: '',
       liveRoot: LIVE_DB_DIR,
     });
     expect(found.dataDir).toBe(found.restoreDir);
@@ -152,29 +148,34 @@ describe('the nesting case: a point taken while the DB lived in an aws-backup-re
   });
 });
 
-describe('without any session history, from the running task definition', () => {
-  it('a point younger than the revision: item-level restore of the current root', async () => {
+describe('from the task definition revisions alone', () => {
+  it('a point younger than the only revision: item-level restore of its root', async () => {
     const target = await activities.resolveTarget();
     const point = await activities.resolvePoint(target, { kind: 'id', id: POINTS.newest });
-    const plan = activities.planRestore(target, point, []);
+    const plan = activities.planRestore(target, point, await activities.readRootHistory(target), []);
     expect(plan).toMatchObject({
       restoreMode: { kind: 'item', path: LIVE_DB_DIR },
       expectedRelPath: LIVE_REL,
-      rootKnownFrom: 'task_definition',
+      evidence: { root: LIVE_DB_DIR, basis: 'task_definitions' },
     });
   });
 
-  it('an older point: whole volume, and locate takes the shallowest data dir, the restore dir itself', async () => {
+  it('a point older than every revision: whole volume, and locate takes the copy written in the window', async () => {
     const target = await activities.resolveTarget();
     const point = await activities.resolvePoint(target, { kind: 'id', id: POINTS.rootNewest });
-    const plan = activities.planRestore(target, point, []);
-    expect(plan).toMatchObject({ restoreMode: { kind: 'full' }, expectedRelPath: undefined });
+    const plan = activities.planRestore(target, point, await activities.readRootHistory(target), []);
+    expect(plan).toMatchObject({
+      restoreMode: { kind: 'full' },
+      expectedRelPath: undefined,
+      evidence: { basis: 'unknown' },
+    });
     const { job } = await restore(POINTS.rootNewest, plan.restoreMode, 'no-history-root');
     const found = await activities.locate({
+      ...timesOf(point),
       restoreDirsBefore: job.restoreDirsBefore,
       liveRoot: LIVE_DB_DIR,
     });
-    expect(found).toMatchObject({ dataDir: found.restoreDir, rule: 'shallowest' });
+    expect(found).toMatchObject({ dataDir: found.restoreDir, rule: 'fresh' });
     const flat = await activities.flattenData({
       dataDir: found.dataDir,
       flatName: '/chatdb-restore_2026-05-13T03-06-01Z_rnohist',
@@ -188,20 +189,22 @@ describe('locate and flatten failures', () => {
   it('no new restore dir: the listing before already has every dir', async () => {
     const { job } = await restore(POINTS.newest, { kind: 'full' }, 'no-new');
     const dirs = [...job.restoreDirsBefore];
+    const at = { pointCreatedAt: new Date() };
     const found = await activities.locate({
+      ...at,
       restoreDirsBefore: dirs,
       liveRoot: LIVE_DB_DIR,
       expectedRelPath: LIVE_REL,
     });
     await expect(
-      activities.locate({ restoreDirsBefore: [...dirs, found.restoreDir], liveRoot: LIVE_DB_DIR }),
+      activities.locate({ ...at, restoreDirsBefore: [...dirs, found.restoreDir], liveRoot: LIVE_DB_DIR }),
     ).rejects.toMatchObject({ stage: 'locate', detailCode: 'no_new_restore_dir', production: 'unchanged' });
   });
 
   it('an SSM command that times out is a StageFailure saying so', async () => {
     env.sim.setFaults({ ssm: 'timeout' });
     const error = await activitiesFor(env, { ssmTimeoutSeconds: 30 })
-      .activities.locate({ restoreDirsBefore: [], liveRoot: LIVE_DB_DIR })
+      .activities.locate({ restoreDirsBefore: [], liveRoot: LIVE_DB_DIR, pointCreatedAt: new Date() })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StageFailure);
     expect(error).toMatchObject({ stage: 'locate', code: 'ssm_timeout', production: 'unchanged' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CutoverCheckpoint, RestoreJobCheckpoint } from '../../../src/restore/activities/index.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
-import { activitiesFor, LIVE_DB_DIR, MOVED_AT, markerOf, POINTS, recordingHooks } from './support.js';
+import { activitiesFor, LIVE_DB_DIR, markerOf, POINTS, recordingHooks } from './support.js';
 
 let env: SimWithPorts;
 const SERVICES = ['backup', 'efs', 'ecs', 'cloudformation', 'ssm'];
@@ -23,10 +23,7 @@ describe('the whole restore with 30% of every service call throttled', () => {
     const target = await activities.resolveTarget();
     expect(target.currentRoot).toBe(LIVE_DB_DIR);
     const point = await activities.resolvePoint(target, { kind: 'id', id: POINTS.nested26h });
-    const plan = activities.planRestore(target, point, [
-      { root: '/', cutAt: new Date('2025-01-01T00:00:00Z') },
-      { root: LIVE_DB_DIR, cutAt: MOVED_AT },
-    ]);
+    const plan = activities.planRestore(target, point, await activities.readRootHistory(target), []);
     expect(plan.restoreMode).toEqual({ kind: 'item', path: LIVE_DB_DIR });
 
     const job = await activities.runRestoreJob(
@@ -37,6 +34,7 @@ describe('the whole restore with 30% of every service call throttled', () => {
       restoreDirsBefore: job.restoreDirsBefore,
       expectedRelPath: plan.expectedRelPath,
       liveRoot: target.currentRoot,
+      pointCreatedAt: point.createdAt,
     });
     const flat = await activities.flattenData({
       dataDir: found.dataDir,

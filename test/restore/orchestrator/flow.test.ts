@@ -266,7 +266,14 @@ describe('the restore service against the simulator', () => {
     });
     expect(cs.status).toBe('CREATE_COMPLETE');
     await env.ports.stack.executeChangeSet('rocket-chat', 'someone-else');
-    expect((await env.ports.stack.waitStackUpdate('rocket-chat', 60)).status).toBe('UPDATE_COMPLETE');
+    const updated = await waitFor(
+      async () => {
+        const stack = await env.ports.stack.describeStack('rocket-chat');
+        return stack.status.endsWith('_IN_PROGRESS') ? undefined : stack;
+      },
+      { what: 'the unrelated stack update to finish' },
+    );
+    expect(updated.status).toBe('UPDATE_COMPLETE');
 
     await s.confirm(session.id, CONFIRMER, session.planHash as string);
     const asked = await waitFor(

@@ -4,16 +4,17 @@
 import { type Config, loadConfig, secretValues } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { createSlackApp, type SlackAppHandle } from '../../../src/slack/app.js';
-import { botEnv, TEST_SIGNING_SECRET } from '../../helpers/bot-env.js';
-import { postToBot } from '../../helpers/bot-request.js';
-import type { FakeMessage, FakeSlack } from '../../helpers/fake-slack.js';
-import { captureLogs, type LogCapture } from '../../helpers/log-capture.js';
+import { postToBot } from '../../../src/slack-stand-in/post-to-bot.js';
 import {
   blockActionBody,
   DEFAULT_CHANNEL,
   DEFAULT_USER,
   slashCommandBody,
-} from '../../helpers/slack-bodies.js';
+} from '../../../src/slack-stand-in/request-bodies.js';
+import type { StandInMessage } from '../../../src/slack-stand-in/workspace.js';
+import { botEnv, TEST_SIGNING_SECRET } from '../../helpers/bot-env.js';
+import type { FakeSlack } from '../../helpers/fake-slack.js';
+import { captureLogs, type LogCapture } from '../../helpers/log-capture.js';
 import { FakeRestore, type FakeRestoreOptions } from './fake-restore.js';
 
 export interface Harness {
@@ -29,9 +30,9 @@ export interface Harness {
   ): Promise<{ ack: AckBody; responseId: string }>;
   click(actionId: string, opts: ClickOptions): Promise<{ status: number; responseId: string }>;
   /** The session's card as Slack now shows it. */
-  card(sessionId: string): FakeMessage | undefined;
+  card(sessionId: string): StandInMessage | undefined;
   /** Replies in a card's thread, in order. */
-  thread(ts: string): FakeMessage[];
+  thread(ts: string): StandInMessage[];
   stop(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
-// Request bodies exactly as Slack sends them to a bot's request URL: form-encoded strings.
+// Requests exactly as Slack sends them to a bot's request URL: form-encoded strings, for the tests
+// and the sandbox. Fields left out get the stand-in workspace's defaults below.
 
 export interface SlashCommandFields {
   command?: string;
@@ -19,6 +20,8 @@ export const DEFAULT_USER = 'U0REQUESTER';
 export const SECOND_USER = 'U0CONFIRMER';
 export const DEFAULT_CHANNEL = 'C0INCIDENT';
 export const DEFAULT_TEAM = 'T0FAKETEAM';
+const TEAM_DOMAIN = 'fake-team';
+const APP_ID = 'A0CHATDBRESTORE';
 
 let triggerCounter = 0;
 
@@ -32,14 +35,14 @@ export function slashCommandPayload(fields: SlashCommandFields = {}): Record<str
   const all: Record<string, string> = {
     token: 'legacy-verification-token-unused',
     team_id: DEFAULT_TEAM,
-    team_domain: 'fake-team',
+    team_domain: TEAM_DOMAIN,
     channel_id: DEFAULT_CHANNEL,
     channel_name: 'incident',
     user_id: DEFAULT_USER,
     user_name: 'requester',
     command: '/chatdb-restore',
     text: '',
-    api_app_id: 'A0CHATDBRESTORE',
+    api_app_id: APP_ID,
     is_enterprise_install: 'false',
     response_url: 'https://hooks.slack.invalid/commands/unused',
     trigger_id: nextTrigger(),
@@ -55,14 +58,20 @@ export function slashCommandBody(fields: SlashCommandFields = {}): string {
 
 export interface BlockActionFields {
   action_id: string;
+  /** A button's value. */
   value?: string;
+  /** What was clicked: a button unless told otherwise; for a menu, the option values chosen. */
+  element?: { type: string; text?: string; selected?: readonly string[] };
   block_id?: string;
   user_id?: string;
   user_name?: string;
   channel_id?: string;
+  channel_name?: string;
   /** The message the button sits on; its ts is what the bot later updates. */
   message_ts?: string;
   message?: Record<string, unknown>;
+  /** The message is an ephemeral one, seen by the clicking engineer alone. */
+  is_ephemeral?: boolean;
   response_url?: string;
   trigger_id?: string;
   team_id?: string;
@@ -70,37 +79,58 @@ export interface BlockActionFields {
   extra?: Record<string, unknown>;
 }
 
-/** A `block_actions` interaction: `payload=<JSON>` form-encoded, as Slack posts a button click. */
-export function blockActionBody(fields: BlockActionFields): string {
+/** A `block_actions` interaction's payload: what a Socket Mode `interactive` envelope carries. */
+export function blockActionPayload(fields: BlockActionFields): Record<string, unknown> {
   const channel = fields.channel_id ?? DEFAULT_CHANNEL;
   const messageTs = fields.message_ts ?? '1700000000.000100';
-  const payload: Record<string, unknown> = {
+  return {
     type: 'block_actions',
-    api_app_id: 'A0CHATDBRESTORE',
+    api_app_id: APP_ID,
     token: 'legacy-verification-token-unused',
     trigger_id: fields.trigger_id ?? nextTrigger(),
-    team: { id: fields.team_id ?? DEFAULT_TEAM, domain: 'fake-team' },
+    team: { id: fields.team_id ?? DEFAULT_TEAM, domain: TEAM_DOMAIN },
     user: {
       id: fields.user_id ?? DEFAULT_USER,
       username: fields.user_name ?? 'requester',
       name: fields.user_name ?? 'requester',
       team_id: fields.team_id ?? DEFAULT_TEAM,
     },
-    channel: { id: channel, name: 'incident' },
-    container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
+    channel: { id: channel, name: fields.channel_name ?? 'incident' },
+    container: {
+      type: 'message',
+      message_ts: messageTs,
+      channel_id: channel,
+      is_ephemeral: fields.is_ephemeral ?? false,
+    },
     message: fields.message ?? { type: 'message', ts: messageTs, text: '', blocks: [] },
     response_url: fields.response_url ?? 'https://hooks.slack.invalid/actions/unused',
-    actions: [
-      {
-        type: 'button',
-        action_id: fields.action_id,
-        block_id: fields.block_id ?? 'block-1',
-        value: fields.value ?? '',
-        text: { type: 'plain_text', text: 'button' },
-        action_ts: `${Math.floor(Date.now() / 1000)}.000001`,
-      },
-    ],
+    actions: [clickedAction(fields)],
     ...fields.extra,
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A `block_actions` interaction: `payload=<JSON>` form-encoded, as Slack posts a button click. */
+export function blockActionBody(fields: BlockActionFields): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionPayload(fields)) }).toString();
+}
+
+/** The action a click reports: a button's value, or the options chosen in a menu. */
+function clickedAction(fields: BlockActionFields): Record<string, unknown> {
+  const type = fields.element?.type ?? 'button';
+  const action = {
+    type,
+    action_id: fields.action_id,
+    block_id: fields.block_id ?? 'block-1',
+    action_ts: (Date.now() / 1000).toFixed(6),
+  };
+  if (type === 'button') {
+    const text = { type: 'plain_text', text: fields.element?.text ?? 'button' };
+    return { ...action, value: fields.value ?? '', text };
+  }
+  const options = (fields.element?.selected ?? []).map((value) => ({
+    text: { type: 'plain_text', text: value },
+    value,
+  }));
+  if (type === 'static_select') return { ...action, selected_option: options[0] ?? { value: '' } };
+  return { ...action, selected_options: options };
 }

@@ -1,5 +1,5 @@
-// How the Slack Web API client sends its calls, read back by the sandbox's stand-in for Slack (and
-// by the tests' fake Slack): form fields, some holding JSON, and uploaded files as multipart.
+// How the Slack Web API client sends its calls, read back by the Slack stand-in: form fields, some
+// holding JSON, and uploaded files as multipart.
 
 /** A form-encoded call; values that hold JSON (blocks, files, metadata) are parsed. */
 export function parseWebApiForm(text: string): Record<string, unknown> {

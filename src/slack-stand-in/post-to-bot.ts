@@ -1,4 +1,4 @@
-import { signSlackRequest } from './slack-signing.js';
+import { signSlackRequest } from './signing.js';
 
 export interface BotRequestOptions {
   /** Signs with this secret; omit to send an unsigned request. */

@@ -1,8 +1,10 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_BOT, type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { STAND_IN_BOT } from '../../src/slack-stand-in/workspace.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 
-// The fake Slack is shared by every Slack test: it is checked here with the real Web API client.
+// The Slack stand-in serves every Slack test and the sandbox: it is checked here with the real Web
+// API client.
 
 const TOKEN = 'xoxb-fake-slack-self-test';
 let fake: FakeSlack;
@@ -20,10 +22,10 @@ beforeAll(async () => {
 beforeEach(() => fake.reset());
 afterAll(() => fake?.close());
 
-describe('fake Slack Web API', () => {
+describe('the Slack stand-in', () => {
   it('answers auth.test and records the bearer token', async () => {
     const res = await client.auth.test();
-    expect(res).toMatchObject({ ok: true, user_id: FAKE_BOT.userId, bot_id: FAKE_BOT.botId });
+    expect(res).toMatchObject({ ok: true, user_id: STAND_IN_BOT.userId, bot_id: STAND_IN_BOT.botId });
     expect(fake.calls).toEqual([
       expect.objectContaining({ method: 'auth.test', token: TOKEN, authorized: true }),
     ]);
@@ -55,7 +57,9 @@ describe('fake Slack Web API', () => {
 
   it('answers ephemeral, permalink, channel, group and user look-ups', async () => {
     await client.chat.postEphemeral({ channel: 'C0INCIDENT', user: 'U0REQUESTER', text: 'only you' });
-    expect(fake.ephemerals).toEqual([{ channel: 'C0INCIDENT', user: 'U0REQUESTER', text: 'only you' }]);
+    expect(fake.ephemerals).toEqual([
+      { ts: expect.any(String), channel: 'C0INCIDENT', user: 'U0REQUESTER', text: 'only you' },
+    ]);
     const link = await client.chat.getPermalink({ channel: 'C0INCIDENT', message_ts: '1700000000.000100' });
     expect(link.permalink).toContain('/archives/C0INCIDENT/p1700000000000100');
     expect((await client.conversations.info({ channel: 'C0INCIDENT' })).channel).toMatchObject({
@@ -122,5 +126,28 @@ describe('fake Slack Web API', () => {
     const expired = await fetch(fake.responseUrl('cmd-2'), { method: 'POST', body: '{}' });
     expect(expired.status).toBe(404);
     expect(fake.responsesTo('cmd-2')).toEqual([]);
+  });
+
+  it('shows a response_url post where Slack would, given whom it answers', async () => {
+    const post = (url: string, body: unknown) =>
+      fetch(url, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+    const target = { channel: 'C0INCIDENT', user: 'U0REQUESTER' };
+    await post(fake.responseUrl('cmd-1', target), { text: 'only you' });
+    expect(fake.ephemerals).toEqual([expect.objectContaining({ ...target, text: 'only you' })]);
+    await post(fake.responseUrl('cmd-2', target), { response_type: 'in_channel', text: 'everyone' });
+    expect(fake.messages('C0INCIDENT')).toEqual([expect.objectContaining({ text: 'everyone' })]);
+    const clicked = { ...target, ephemeralTs: fake.ephemerals[0]?.ts as string };
+    await post(fake.responseUrl('click-1', clicked), { replace_original: true, text: 'replaced' });
+    expect(fake.ephemerals.map((e) => e.text)).toEqual(['replaced']);
+    await post(fake.responseUrl('click-2', clicked), { delete_original: true });
+    expect(fake.ephemerals).toEqual([]);
+    // Without a target it is only recorded.
+    await post(fake.responseUrl('cmd-3'), { text: 'recorded' });
+    expect(fake.ephemerals).toEqual([]);
+    expect(fake.responses.map((r) => r.id)).toEqual(['cmd-1', 'cmd-2', 'click-1', 'click-2', 'cmd-3']);
   });
 });
