@@ -16,8 +16,8 @@
 // Not modelled: placement, capacity, ENIs, task overrides, more than one container, events
 // streamed while the container runs (they arrive when it exits).
 //
-// The lead wires this into ecs.ts (RunTask, and DescribeTasks/StopTask for these tasks) and
-// server.ts; everything it needs comes in through OneOffTaskOptions.
+// ecs.ts routes RunTask (ecs-run-task.ts), DescribeTasks and StopTask of these tasks here;
+// everything it needs comes in through OneOffTaskOptions.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -61,6 +61,8 @@ export interface RunInput {
   clientToken?: string;
   /** Stop before RUNNING with this reason, as ECS does when it cannot pull the image or place the task. */
   startFailure?: string;
+  /** Stay PROVISIONING until stopped: ECS finds no capacity to place the task. */
+  stuck?: boolean;
 }
 
 export interface OneOffTask {
@@ -233,6 +235,7 @@ export function createOneOffTasks(opts: OneOffTaskOptions): OneOffTasks {
         version: 1,
       };
       tasks.push(task);
+      if (input.stuck === true) return task;
       opts.timers.after(T * 0.25, () => {
         if (task.lastStatus !== 'PROVISIONING') return;
         task.lastStatus = 'PENDING';
