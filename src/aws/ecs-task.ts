@@ -17,6 +17,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   type ECSClient,
+  paginateListTaskDefinitions,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   RunTaskCommand,
@@ -98,6 +99,11 @@ export interface CheckTaskPort {
   /** The SDK's tasksStopped waiter. Throws WaiterTimeout or the waiter's failure. */
   waitCheckTaskStopped(cluster: string, taskArn: string, maxWaitSeconds: number): Promise<void>;
   deregisterCheckTaskDefinition(arn: string): Promise<void>;
+  /**
+   * The ACTIVE revisions of exactly this family, oldest first: a check revision registered just
+   * before a crash is found here (RegisterTaskDefinition takes no idempotency token).
+   */
+  listActiveRevisions(family: string): Promise<string[]>;
 }
 
 export type CheckTaskDefinitionErrorCode = 'volume_not_found' | 'volume_not_mounted' | 'no_awslogs';
@@ -206,6 +212,23 @@ export function createCheckTaskPort(client: ECSClient, timing: WaitTiming): Chec
       } catch (error) {
         throw toAwsCallError('waitUntilTasksStopped', error);
       }
+    },
+
+    async listActiveRevisions(family) {
+      const arns: string[] = [];
+      try {
+        for await (const page of paginateListTaskDefinitions(
+          { client },
+          { familyPrefix: family, status: 'ACTIVE', sort: 'ASC' },
+        )) {
+          arns.push(...(page.taskDefinitionArns ?? []));
+        }
+      } catch (error) {
+        throw toAwsCallError('ListTaskDefinitions', error);
+      }
+      // The API reference calls familyPrefix "the full family name"; its name says prefix. Either
+      // way only this family's own revisions count.
+      return arns.filter((arn) => arn.slice(arn.lastIndexOf('/') + 1).replace(/:\d+$/, '') === family);
     },
 
     async deregisterCheckTaskDefinition(arn) {
