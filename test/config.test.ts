@@ -227,7 +227,11 @@ describe('loadConfig', () => {
 
   it('refuses a check database name that is not a plain name, and a check wait that is not a duration', () => {
     expect(
-      problemsOf({ ...VALID, CHATDB_CHECK_DATABASE: "rocketchat'; db.dropDatabase()", CHATDB_CHECK_MAX_WAIT: 'long' }),
+      problemsOf({
+        ...VALID,
+        CHATDB_CHECK_DATABASE: "rocketchat'; db.dropDatabase()",
+        CHATDB_CHECK_MAX_WAIT: 'long',
+      }),
     ).toEqual([
       expect.stringMatching(/^CHATDB_CHECK_DATABASE is invalid: expected a MongoDB database name/),
       expect.stringMatching(/^CHATDB_CHECK_MAX_WAIT is invalid: expected a duration/),

@@ -63,6 +63,13 @@ export interface CheckTaskDefinition {
   log: CheckLogTarget;
 }
 
+/** A check revision as DescribeTaskDefinition shows it: where its volume points, and whether it is ACTIVE. */
+export interface DescribedCheckTaskDefinition extends CheckTaskDefinition {
+  /** The named EFS volume's RootDirectory ('/' when unset); undefined without that volume. */
+  rootDirectory?: string;
+  status: string;
+}
+
 export interface CheckTask {
   arn: string;
   /** PROVISIONING, PENDING, ACTIVATING, RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED. */
@@ -104,6 +111,8 @@ export interface CheckTaskPort {
    * before a crash is found here (RegisterTaskDefinition takes no idempotency token).
    */
   listActiveRevisions(family: string): Promise<string[]>;
+  /** A check revision: its container, log target and the root of the volume `volumeName`. */
+  describeCheckTaskDefinition(arn: string, volumeName: string): Promise<DescribedCheckTaskDefinition>;
 }
 
 export type CheckTaskDefinitionErrorCode = 'volume_not_found' | 'volume_not_mounted' | 'no_awslogs';
@@ -229,6 +238,31 @@ export function createCheckTaskPort(client: ECSClient, timing: WaitTiming): Chec
       // The API reference calls familyPrefix "the full family name"; its name says prefix. Either
       // way only this family's own revisions count.
       return arns.filter((arn) => arn.slice(arn.lastIndexOf('/') + 1).replace(/:\d+$/, '') === family);
+    },
+
+    async describeCheckTaskDefinition(arn, volumeName) {
+      const r = await call('DescribeTaskDefinition', () =>
+        client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+      );
+      const td = r.taskDefinition;
+      const container = td?.containerDefinitions?.[0];
+      if (!td?.taskDefinitionArn || !container?.name) {
+        throw new AwsCallError(
+          'DescribeTaskDefinition',
+          'ClientException',
+          `Unable to describe task definition ${arn}.`,
+        );
+      }
+      const efs = td.volumes?.find((v) => v.name === volumeName)?.efsVolumeConfiguration;
+      return {
+        arn: td.taskDefinitionArn,
+        family: td.family ?? '',
+        revision: td.revision ?? 0,
+        containerName: container.name,
+        log: awslogsTarget(container),
+        ...(efs === undefined ? {} : { rootDirectory: efs.rootDirectory ?? '/' }),
+        status: td.status ?? 'UNKNOWN',
+      };
     },
 
     async deregisterCheckTaskDefinition(arn) {

@@ -122,6 +122,7 @@ const RUNNABLE: ReadonlySet<StageName> = new Set([
   'restore',
   'locate',
   'flatten',
+  'check',
   'cutover',
   'verify',
   'delete',
@@ -132,6 +133,7 @@ const REQUIRED_AFTER: Partial<Record<StageName, (keyof SessionAws)[]>> = {
   restore: ['restoreJobId'],
   locate: ['restoreDir', 'dataDir'],
   flatten: ['flatDir'],
+  check: ['checkTaskArn'],
   cutover: ['executedAt', 'newTaskDefinitionArn'],
 };
 
@@ -740,10 +742,12 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         break;
       case 'oldTaskDefinitionArn':
       case 'newTaskDefinitionArn':
+      case 'checkTaskDefinitionArn':
         ok = str(v, TASK_DEFINITION_ARN);
         break;
       case 'stoppingTaskArn':
       case 'newTaskArn':
+      case 'checkTaskArn':
         ok = str(v, TASK_ARN);
         break;
       case 'stoppedTaskArns':

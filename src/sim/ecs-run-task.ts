@@ -36,7 +36,7 @@ export const NO_CAPACITY =
 
 const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the token is printable ASCII, as the idempotency guide asks.
+/** Printable ASCII, up to 64 characters (ECS_Idempotency). */
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 
 export function runTaskOps(ctx: RunTaskContext): Record<string, (input: OpInput) => unknown> {
@@ -97,7 +97,10 @@ function checkRunInput(input: OpInput, td: OneOffTaskDefinition): void {
   }
   if (count !== 1) throw new SimError('InvalidParameterException', 'The simulator runs one task a call.');
   if (input.startedBy !== undefined && !STARTED_BY.test(String(input.startedBy))) {
-    throw new SimError('InvalidParameterException', 'startedBy must be up to 128 letters, digits, -, / and _.');
+    throw new SimError(
+      'InvalidParameterException',
+      'startedBy must be up to 128 letters, digits, -, / and _.',
+    );
   }
   if (input.clientToken !== undefined && !CLIENT_TOKEN.test(String(input.clientToken))) {
     throw new SimError('InvalidParameterException', 'clientToken must be up to 64 ASCII characters.');
@@ -124,11 +127,16 @@ function taskDefinitionSpecOf(input: OpInput): TaskDefinitionSpec & { family: st
   }
   for (const c of containers as Record<string, unknown>[]) {
     if (typeof c?.name !== 'string' || typeof c.image !== 'string') {
-      throw new SimError('ClientException', 'Container.name and Container.image should not be null or empty.');
+      throw new SimError(
+        'ClientException',
+        'Container.name and Container.image should not be null or empty.',
+      );
     }
   }
   const str = (key: string) => (typeof input[key] === 'string' ? { [key]: input[key] as string } : {});
-  const compat = Array.isArray(input.requiresCompatibilities) ? (input.requiresCompatibilities as string[]) : [];
+  const compat = Array.isArray(input.requiresCompatibilities)
+    ? (input.requiresCompatibilities as string[])
+    : [];
   if (compat.includes('FARGATE')) {
     if (input.networkMode !== 'awsvpc') {
       throw new SimError('ClientException', 'Fargate only supports network mode ‘awsvpc’.');
@@ -149,7 +157,9 @@ function taskDefinitionSpecOf(input: OpInput): TaskDefinitionSpec & { family: st
   return {
     family,
     containerDefinitions: structuredClone(containers) as Record<string, unknown>[],
-    volumes: structuredClone(Array.isArray(input.volumes) ? input.volumes : []) as TaskDefinitionSpec['volumes'],
+    volumes: structuredClone(
+      Array.isArray(input.volumes) ? input.volumes : [],
+    ) as TaskDefinitionSpec['volumes'],
     ...(compat.length > 0 ? { requiresCompatibilities: compat } : {}),
     ...str('cpu'),
     ...str('memory'),

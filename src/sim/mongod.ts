@@ -29,6 +29,8 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -164,8 +166,12 @@ export function tearDataDir(dir: string, how: 'no-turtle' | 'no-journal' | 'trun
   else {
     const file = readdirSync(dir).find((f) => f.startsWith('collection-0-'));
     if (!file) throw new Error(`${dir} has no collection-0 file to truncate`);
-    const bytes = readFileSync(join(dir, file));
-    writeFileSync(join(dir, file), bytes.subarray(0, Math.floor(bytes.length / 2) + 100));
+    const path = join(dir, file);
+    const bytes = readFileSync(path);
+    const { atime, mtime } = statSync(path);
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2) + 100));
+    // Torn when the backup read it, not written since: its times stay the backup's.
+    utimesSync(path, atime, mtime);
   }
 }
 

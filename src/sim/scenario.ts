@@ -514,7 +514,10 @@ function checkSpec(value: unknown, where: string, now: number): SnapshotData {
     newestMessageAt = t;
   }
   const counts = value.counts;
-  if (!isRecord(counts) || !Object.values(counts).every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
+  if (
+    !isRecord(counts) ||
+    !Object.values(counts).every((n) => Number.isSafeInteger(n) && (n as number) >= 0)
+  ) {
     throw new ScenarioError(`${where}.counts must map collection names to whole numbers`);
   }
   const invalid = value.invalid;

@@ -20,6 +20,7 @@ export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   restore: 'AWS Backup restore job',
   locate: 'Locate and check the data',
   flatten: 'Flatten to a top-level directory',
+  check: 'MongoDB checks the restored data',
   cutover: 'Cut over (CloudFormation)',
   verify: 'Verify the new task',
   delete: 'Delete the chosen directories',
