@@ -66,16 +66,24 @@ export async function checkRestoredData(
 ): Promise<CheckResult> {
   return asStage('check', 'unchanged', nextStep(input.flatDir), async () => {
     const td = await checkRevision(deps, input, hooks);
+    // Whether a task of the revision may still be running: then the revision stays for the
+    // resumed run (a stopping bot, a session that could not be saved) and only its end removes it.
+    let mayRun = input.state.taskArn !== undefined;
     try {
-      const taskArn = input.state.taskArn ?? (await startTask(deps, input, td, hooks));
+      const taskArn =
+        input.state.taskArn ??
+        (await startTask(deps, input, td, hooks, () => {
+          mayRun = true;
+        }));
       const task = await waitStopped(deps, input, taskArn, hooks.signal);
+      mayRun = false;
       const outcome = await readOutcome(deps, td, task);
       if (!outcome.ok) throw await checkFailure(deps, input, outcome, task);
       const deregistered = await deregister(deps, td.arn);
       return { taskDefinitionArn: td.arn, taskArn: task.arn, report: outcome.report, deregistered };
     } catch (error) {
-      // A stopping bot leaves the revision to the resumed run; any other end removes it.
-      if (!isAbort(error) && !hooks.signal?.aborted) await deregister(deps, td.arn);
+      const ended = error instanceof StageFailure && error.code === 'check_timeout';
+      if (!isAbort(error) && !hooks.signal?.aborted && (!mayRun || ended)) await deregister(deps, td.arn);
       throw error;
     }
   });
@@ -120,6 +128,7 @@ async function startTask(
   input: CheckInput,
   td: CheckTaskDefinition,
   hooks: ActivityHooks<CheckCheckpoint>,
+  started: () => void,
 ): Promise<string> {
   throwIfAborted(hooks.signal);
   const task = await deps.ports.checkTask.runCheckTask({
@@ -129,6 +138,7 @@ async function startTask(
     clientToken: checkClientToken(input.sessionId),
     startedBy: `chatdb-restore/${input.sessionId}`,
   });
+  started();
   await hooks.checkpoint({ taskArn: task.arn });
   return task.arn;
 }
