@@ -59,6 +59,7 @@ describe('createSession', () => {
       'restore:pending',
       'locate:pending',
       'flatten:pending',
+      'check:pending',
       'cutover:pending',
       'verify:pending',
     ]);
@@ -193,6 +194,7 @@ describe('durations', () => {
       'restore',
       'locate',
       'flatten',
+      'check',
       'cutover',
       'verify',
     ]);

@@ -12,6 +12,7 @@ import {
   stageState,
 } from '../../restore/session.js';
 import { code, escapeText } from './blocks.js';
+import { checkStageDetail } from './check-text.js';
 import { bytes, formatDuration, user, utc, utcShort } from './format.js';
 
 export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
@@ -134,6 +135,8 @@ function stageDetail(s: RestoreSession, stage: StageState): string {
       const dir = str(d.flatDir) ?? s.aws.flatDir;
       return dir === undefined || stage.status !== 'done' ? '' : code(dir);
     }
+    case 'check':
+      return checkStageDetail(s);
     case 'cutover': {
       const { from, to } = roots(s);
       return from !== undefined && to !== undefined && stage.status !== 'skipped'
