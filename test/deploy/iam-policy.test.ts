@@ -108,7 +108,7 @@ describe('deploy/iam-policy.json', () => {
   const derived = deriveBotActions();
   const policy = readPolicy();
 
-  it('src/aws imports only what the derivation understands, from the five known clients', () => {
+  it('src/aws imports only what the derivation understands, from the six known clients', () => {
     expect(derived.unknown).toEqual([]);
     expect(new Set(derived.imports.map((i) => i.pkg))).toEqual(new Set(Object.keys(SERVICE_PREFIX)));
     // Enough calls that an empty derivation cannot pass by accident.
