@@ -13,6 +13,7 @@
 
 import type { CheckTask, CheckTaskDefinition, DescribedCheckTaskDefinition } from '../../aws/ecs-task.js';
 import { checkLogStream } from '../../aws/ecs-task.js';
+import { AwsCallError } from '../../aws/errors.js';
 import { checkCommand, DEFAULT_CHECK_DATABASE } from '../check/check-command.js';
 import { type CheckOutcome, type CheckReport, parseCheckOutput } from '../check/report.js';
 import { checkSessionId } from '../names.js';
@@ -131,13 +132,22 @@ async function startTask(
   started: () => void,
 ): Promise<string> {
   throwIfAborted(hooks.signal);
-  const task = await deps.ports.checkTask.runCheckTask({
-    cluster: input.target.cluster,
-    service: input.target.service,
-    taskDefinitionArn: td.arn,
-    clientToken: checkClientToken(input.sessionId),
-    startedBy: `chatdb-restore/${input.sessionId}`,
-  });
+  let task: CheckTask;
+  try {
+    task = await deps.ports.checkTask.runCheckTask({
+      cluster: input.target.cluster,
+      service: input.target.service,
+      taskDefinitionArn: td.arn,
+      clientToken: checkClientToken(input.sessionId),
+      startedBy: `chatdb-restore/${input.sessionId}`,
+    });
+  } catch (error) {
+    // Placement failures come back in RunTask's `failures`; the port raises them with ECS's reason.
+    if (!(error instanceof AwsCallError) || error.operation !== 'RunTask' || isTransient(error)) throw error;
+    throw failure(input.flatDir, 'check_task_failed', `RunTask: ${error.awsMessage}`, {
+      check: { code: 'run_task_failed' },
+    });
+  }
   started();
   await hooks.checkpoint({ taskArn: task.arn });
   return task.arn;
