@@ -51,6 +51,7 @@ import {
   stageState,
   undeliveredNotices,
 } from './session.js';
+import { runCheckStage } from './stages/check.js';
 import type { SessionStore } from './store.js';
 import { type AwsPatch, type SessionEvent, transition } from './transitions.js';
 
@@ -78,6 +79,7 @@ const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
   restore: 'unchanged',
   locate: 'unchanged',
   flatten: 'unchanged',
+  check: 'unchanged',
   cutover: 'unknown',
   verify: 'cut_over',
   delete: 'unchanged',
@@ -387,6 +389,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           },
         };
       }
+      case 'check':
+        return runCheckStage(activities, session, target, { signal, checkpoint });
       case 'cutover': {
         const newRoot =
           plan.kind === 'restore' ? (session.aws.flatDir ?? plan.targetRoot) : targetRootOf(plan);
@@ -1082,6 +1086,7 @@ function asFailure(stage: StageName, error: unknown): FailureFields {
       ...(error.candidates === undefined
         ? {}
         : { detail: { candidates: structuredClone(error.candidates) as unknown as JsonValue } }),
+      ...(error.detail === undefined ? {} : { detail: structuredClone(error.detail) }),
     };
   }
   if (isRestoreError(error)) {

@@ -32,6 +32,7 @@ export const STAGE_NAMES = [
   'restore',
   'locate',
   'flatten',
+  'check',
   'cutover',
   'verify',
   'delete',
@@ -39,7 +40,7 @@ export const STAGE_NAMES = [
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export const STAGES_BY_KIND: Readonly<Record<SessionKind, readonly StageName[]>> = {
-  restore: ['resolve', 'confirm', 'restore', 'locate', 'flatten', 'cutover', 'verify'],
+  restore: ['resolve', 'confirm', 'restore', 'locate', 'flatten', 'check', 'cutover', 'verify'],
   rollback: ['resolve', 'confirm', 'cutover', 'verify'],
   cleanup: ['resolve', 'confirm', 'delete'],
 };
@@ -90,6 +91,10 @@ export interface SessionAws {
   dataFileCount?: number;
   /** The flat directory the data dir was renamed to (`/chatdb-restore_…`). */
   flatDir?: string;
+  /** The check stage's revision (`<chat-db family>-check`), once registered. */
+  checkTaskDefinitionArn?: string;
+  /** The check stage's one-off task, once RunTask started it. */
+  checkTaskArn?: string;
   changeSetName?: string;
   changeSetId?: string;
   /** Set once ExecuteChangeSet was called: the stack update has begun. */
@@ -394,6 +399,18 @@ export function retiredRoots(
 // Reading a stored session back
 
 /**
+ * A restore session stored before the check stage existed gets one: pending while its cutover has
+ * not started (the check then runs before it, as in a new session), skipped otherwise.
+ */
+function addCheckStage(stages: StageState[]): void {
+  if (stages.some((stage) => stage?.name === 'check')) return;
+  const at = stages.findIndex((stage) => stage?.name === 'cutover');
+  if (at < 0) return;
+  const status = stages[at]?.status === 'pending' ? 'pending' : 'skipped';
+  stages.splice(at, 0, { name: 'check', status });
+}
+
+/**
  * Checks that a parsed JSON value is a session this build can work with, and returns it typed.
  * Throws `unsupported_version` for a newer format and `corrupt_session` for anything else wrong.
  */
@@ -425,6 +442,7 @@ export function parseSession(value: unknown): RestoreSession {
   need(Number.isInteger(s.revision) && (s.revision as number) >= 1, 'revision');
   need(Number.isInteger(s.attempt) && (s.attempt as number) >= 1, 'attempt');
   const expected = typeof s.kind === 'string' ? STAGES_BY_KIND[s.kind as SessionKind] : undefined;
+  if (s.kind === 'restore' && Array.isArray(s.stages)) addCheckStage(s.stages);
   need(
     Array.isArray(s.stages) &&
       expected !== undefined &&

@@ -127,6 +127,7 @@ const RUNNABLE: ReadonlySet<StageName> = new Set([
   'restore',
   'locate',
   'flatten',
+  'check',
   'cutover',
   'verify',
   'delete',
@@ -137,6 +138,7 @@ const REQUIRED_AFTER: Partial<Record<StageName, (keyof SessionAws)[]>> = {
   restore: ['restoreJobId'],
   locate: ['restoreDir', 'dataDir'],
   flatten: ['flatDir'],
+  check: ['checkTaskArn'],
   cutover: ['executedAt', 'newTaskDefinitionArn'],
 };
 
@@ -767,10 +769,12 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         break;
       case 'oldTaskDefinitionArn':
       case 'newTaskDefinitionArn':
+      case 'checkTaskDefinitionArn':
         ok = str(v, TASK_DEFINITION_ARN);
         break;
       case 'stoppingTaskArn':
       case 'newTaskArn':
+      case 'checkTaskArn':
         ok = str(v, TASK_ARN);
         break;
       case 'stoppedTaskArns':

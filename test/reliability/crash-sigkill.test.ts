@@ -1,7 +1,8 @@
 // The crash suite with the real bot process: a restore is started and confirmed over signed
 // HTTP, the persisted session file is watched, and the process is SIGKILLed as soon as it shows
 // the chosen step. A second process over the same state directory must finish the restore with
-// exactly one restore job, one change set execution and one StopTask in the simulator.
+// exactly one restore job, one check task, one change set execution and one StopTask in the
+// simulator.
 
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -31,7 +32,7 @@ const SLOW = { timeoutMs: 45_000 };
 interface SimState {
   calls: Record<string, number>;
   restoreJobs: unknown[];
-  stack: { executions: { accepted: number; refused: number } };
+  stack: { executions: { accepted: number; refused: number }; oneOffTasks: unknown[] };
 }
 
 /** Every persisted step; issue 8 names ten of them, the other four sit between those. */
@@ -171,6 +172,7 @@ describe('a real bot process SIGKILLed at a persisted step resumes and finishes 
       expect(state.restoreJobs).toHaveLength(1);
       expect(state.stack.executions.accepted).toBe(1);
       expect(state.calls['ecs:StopTask']).toBe(1);
+      expect(state.stack.oneOffTasks).toHaveLength(1);
 
       // The thread: every notice exactly once, even one posted but not yet recorded at the kill
       // (the new process reads the thread back before posting what the old one left unrecorded).

@@ -32,6 +32,9 @@ export const PREVIOUS_ROOT = '/chatdb-restore_2026-05-10T03-00-00Z_r20260510-abc
 export const RESTORE_DIR = 'aws-backup-restore_2026-05-20T10-05-00-123456789Z';
 export const TASK_DEF_OLD = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db:7';
 export const TASK_DEF_NEW = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db:8';
+export const CHECK_TASK_DEF = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db-check:1';
+export const CHECK_TASK =
+  'arn:aws:ecs:eu-central-1:123456789012:task/rocket-chat/0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 export const OLD_TASK =
   'arn:aws:ecs:eu-central-1:123456789012:task/rocket-chat/0123456789abcdef0123456789abcdef';
 
@@ -174,6 +177,18 @@ export function stageReport(stage: string, s: RestoreSession): SessionEvent & { 
         type: 'stage_done',
         stage,
         aws: { flatDir: s.plan?.kind === 'restore' ? s.plan.targetRoot : '' },
+      };
+    case 'check':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: { checkTaskDefinitionArn: CHECK_TASK_DEF, checkTaskArn: CHECK_TASK },
+        detail: {
+          database: 'rocketchat',
+          mongodbVersion: '7.0.14',
+          newestMessageAt: '2026-05-18T07:59:13.000Z',
+          counts: { messages: 182_311, rooms: 431, subscriptions: 9_204, users: 318 },
+        },
       };
     case 'cutover':
       return {

@@ -10,6 +10,7 @@ import {
   rollbackTarget,
   SESSION_FORMAT_VERSION,
   SESSION_STATUSES,
+  STAGES_BY_KIND,
 } from '../../src/restore/session.js';
 import {
   at,
@@ -59,6 +60,7 @@ describe('createSession', () => {
       'restore:pending',
       'locate:pending',
       'flatten:pending',
+      'check:pending',
       'cutover:pending',
       'verify:pending',
     ]);
@@ -105,6 +107,23 @@ describe('parseSession', () => {
   ])('reports %s as corrupt', (_what, edit) => {
     const s = JSON.parse(JSON.stringify(awaiting())) as Record<string, unknown>;
     expect(() => parseSession(edit(s))).toThrow(expect.objectContaining({ code: 'corrupt_session' }));
+  });
+
+  it('gives a restore stored before the check stage existed one: pending before its cutover, skipped after', () => {
+    const withoutCheck = (s: RestoreSession) => {
+      const copy = JSON.parse(JSON.stringify(s)) as RestoreSession;
+      copy.stages = copy.stages.filter((st) => st.name !== 'check');
+      return copy;
+    };
+    const beforeCutover = parseSession(withoutCheck(runUntil(confirm(awaiting()), 'locate')));
+    expect(beforeCutover.stages.map((st) => `${st.name}:${st.status}`).slice(4, 7)).toEqual([
+      'flatten:pending',
+      'check:pending',
+      'cutover:pending',
+    ]);
+    const finished = parseSession(withoutCheck(sessionIn('succeeded')));
+    expect(finished.stages.find((st) => st.name === 'check')?.status).toBe('skipped');
+    expect(finished.stages.map((st) => st.name)).toEqual(STAGES_BY_KIND.restore);
   });
 
   it('says when a newer build wrote the file', () => {
@@ -193,6 +212,7 @@ describe('durations', () => {
       'restore',
       'locate',
       'flatten',
+      'check',
       'cutover',
       'verify',
     ]);

@@ -1,9 +1,18 @@
 import { AwsCallError } from '../../aws/errors.js';
 import type { CandidateEvidence } from '../data-evidence.js';
 import { ScriptError, ScriptValueError } from '../scripts.js';
+import type { JsonObject } from '../session.js';
 import { TemplateEditError } from '../template-edit.js';
 
-export type StageName = 'resolve' | 'restore' | 'locate' | 'flatten' | 'cutover' | 'verify' | 'cleanup';
+export type StageName =
+  | 'resolve'
+  | 'restore'
+  | 'locate'
+  | 'flatten'
+  | 'check'
+  | 'cutover'
+  | 'verify'
+  | 'cleanup';
 
 /** Where production stands after a failure, as observed rather than assumed. */
 export type ProductionState = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
@@ -29,6 +38,13 @@ export type StageFailureCode =
   | 'script_error'
   | 'invalid_value'
   | 'data_dir_unproven'
+  // check
+  /** MongoDB opened the restored copy and found it bad, or could not open it. */
+  | 'check_failed'
+  /** The check task did not run: RunTask started nothing, or the task stopped before its container ran. */
+  | 'check_task_failed'
+  /** The check task did not stop within CHATDB_CHECK_MAX_WAIT; it was stopped. */
+  | 'check_timeout'
   // cutover
   | 'template_edit_failed'
   | 'change_set_failed'
@@ -59,6 +75,8 @@ export class StageFailure extends Error {
   readonly detailCode: string | undefined;
   /** For `data_dir_unproven`: every data dir found, with its evidence, for the card. */
   readonly candidates: readonly CandidateEvidence[] | undefined;
+  /** What the stage saw, for the card (the check's report and the next older point). */
+  readonly detail: JsonObject | undefined;
 
   constructor(fields: {
     stage: StageName;
@@ -68,6 +86,7 @@ export class StageFailure extends Error {
     next: string;
     detailCode?: string;
     candidates?: readonly CandidateEvidence[];
+    detail?: JsonObject;
     cause?: unknown;
   }) {
     super(`${fields.stage} failed (${fields.code}): ${fields.reason}`, { cause: fields.cause });
@@ -79,6 +98,7 @@ export class StageFailure extends Error {
     this.next = fields.next;
     this.detailCode = fields.detailCode;
     this.candidates = fields.candidates;
+    this.detail = fields.detail;
   }
 
   toJSON(): {

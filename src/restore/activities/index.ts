@@ -4,6 +4,7 @@
 // a crash at any point and re-reads AWS instead of repeating a mutation.
 
 import type { RecoveryPoint } from '../../aws/ports.js';
+import { type CheckCheckpoint, type CheckInput, checkRestoredData } from './check.js';
 import { cleanupCandidates, deleteDirs } from './cleanup.js';
 import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
 import { type FlattenInput, flattenData } from './flatten-data.js';
@@ -15,7 +16,14 @@ import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
 import { serviceHealth } from './service-health.js';
-import type { ActivityDeps, CutoverRecord, PointSpec, RestoreTarget, RootRevision } from './types.js';
+import type {
+  ActivityDeps,
+  ActivityHooks,
+  CutoverRecord,
+  PointSpec,
+  RestoreTarget,
+  RootRevision,
+} from './types.js';
 import { type VerifyInput, verify } from './verify.js';
 
 export function createActivities(deps: ActivityDeps) {
@@ -35,6 +43,8 @@ export function createActivities(deps: ActivityDeps) {
     runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
     locate: (input: LocateInput) => locate(deps, input),
     flattenData: (input: FlattenInput) => flattenData(deps, input),
+    checkRestoredData: (input: CheckInput, hooks: ActivityHooks<CheckCheckpoint>) =>
+      checkRestoredData(deps, input, hooks),
     cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
     verify: (input: VerifyInput, hooks?: { signal?: AbortSignal }) => verify(deps, input, hooks),
     serviceHealth: (target: RestoreTarget) => serviceHealth(deps, target),
@@ -52,6 +62,8 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
+export type { CheckCheckpoint, CheckInput, CheckResult } from './check.js';
+export { checkClientToken, checkFamily } from './check.js';
 export type { CleanupCandidateView, CleanupListingResult } from './cleanup.js';
 export { RETIRED_GRACE_MS } from './cleanup.js';
 export type {

@@ -15,7 +15,11 @@ export async function readRootHistory(deps: ActivityDeps, target: RestoreTarget)
   return asStage('resolve', 'unchanged', NEXT, async () => {
     const family = familyOf(target.taskDefinitionArn);
     if (family === undefined) return [];
-    const arns = await deps.ports.ecs.listTaskDefinitionRevisions(family);
+    // familyPrefix is "the full family name" in the API reference; if it matched as a prefix, the
+    // check stage's own `<family>-check` revisions would be counted as places the DB lived.
+    const arns = (await deps.ports.ecs.listTaskDefinitionRevisions(family)).filter(
+      (arn) => familyOf(arn) === family,
+    );
     const revisions: RootRevision[] = [];
     for (const arn of arns) {
       let td: TaskDefinition | undefined;

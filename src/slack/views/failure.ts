@@ -3,6 +3,7 @@
 
 import { type RestoreSession, stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
+import { checkFailureText } from './check-text.js';
 import { bytes, utc } from './format.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
@@ -31,6 +32,8 @@ export function reasonIntro(code: string | undefined): string {
 export function failureText(s: RestoreSession): string {
   const f = s.failure;
   if (f === undefined) return '';
+  const check = checkFailureText(s);
+  if (check !== undefined) return check;
   if (f.code === 'data_dir_unproven') {
     return [
       `:warning: *Stopped before anything moved: which data dir holds the point's database is not proven.* ${escapeText(f.reason)}`,

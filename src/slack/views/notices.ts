@@ -14,6 +14,7 @@ import {
   section,
 } from './blocks.js';
 import type { CardContext } from './card.js';
+import { checkDoneText, checkStartedText } from './check-text.js';
 import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
@@ -112,6 +113,8 @@ function startedText(n: Notice, s: RestoreSession, from?: string, to?: string): 
       return ':mag: *Locating the restored data* on the inspection host (SSM Run Command).';
     case 'flatten':
       return ':file_folder: *Flattening* the restored data dir to a top-level directory (a rename on the same file system).';
+    case 'check':
+      return checkStartedText();
     case 'cutover': {
       const f = str(d, 'from') ?? from;
       const t = str(d, 'to') ?? to;
@@ -147,6 +150,8 @@ function doneText(n: Notice, s: RestoreSession): string {
         leftovers.length === 0 ? '' : ` Left for cleanup: ${leftovers.map((l) => code(l)).join(', ')}.`;
       return `:white_check_mark: *Flattened*${took} to ${code(str(d, 'flatDir') ?? s.aws.flatDir ?? '?')}.${left}`;
     }
+    case 'check':
+      return checkDoneText(s, took);
     case 'cutover': {
       const stopped = num(d, 'stoppedTasks') ?? s.aws.stoppedTaskArns.length;
       return `:white_check_mark: *Cut over*${took}: the stack update finished and chat-db runs on ${code(str(d, 'newRoot') ?? s.roots.next ?? '?')}. ${deploymentText(str(d, 'deploymentCase'), stopped)}`;

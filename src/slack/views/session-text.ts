@@ -14,6 +14,7 @@ import {
   stageState,
 } from '../../restore/session.js';
 import { code, escapeText } from './blocks.js';
+import { checkStageDetail } from './check-text.js';
 import { approversRule, bytes, formatDuration, stageWindow, user, utc, utcShort } from './format.js';
 
 export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
@@ -22,6 +23,7 @@ export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   restore: 'AWS Backup restore job',
   locate: 'Locate and check the data',
   flatten: 'Flatten to a top-level directory',
+  check: 'MongoDB checks the restored data',
   cutover: 'Cut over (CloudFormation)',
   verify: 'Verify the new task',
   delete: 'Delete the chosen directories',
@@ -160,6 +162,8 @@ function stageDetail(s: RestoreSession, stage: StageState): string {
       const dir = str(d.flatDir) ?? s.aws.flatDir;
       return dir === undefined || stage.status !== 'done' ? '' : code(dir);
     }
+    case 'check':
+      return checkStageDetail(s);
     case 'cutover': {
       const { from, to } = roots(s);
       return from !== undefined && to !== undefined && stage.status !== 'skipped'

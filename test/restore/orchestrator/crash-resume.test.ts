@@ -45,6 +45,7 @@ describe('a restore killed at every persisted step resumes and finishes once', (
     const jobsBefore = baseline.restoreJobs.length;
     const executesBefore = baseline.calls['cloudformation:ExecuteChangeSet'] ?? 0;
     const stopsBefore = baseline.calls['ecs:StopTask'] ?? 0;
+    const checksBefore = (baseline.stack as { oneOffTasks: unknown[] }).oneOffTasks.length;
 
     const first = harness(env);
     const store = new DyingStore(new FileSessionStore(`${first.stateDir}/sessions`), when);
@@ -77,6 +78,16 @@ describe('a restore killed at every persisted step resumes and finishes once', (
     expect(state.restoreJobs.length - jobsBefore).toBe(1);
     expect((state.calls['cloudformation:ExecuteChangeSet'] ?? 0) - executesBefore).toBe(1);
     expect((state.calls['ecs:StopTask'] ?? 0) - stopsBefore).toBe(1);
+    // One check task, however often the check was resumed; its revision deregistered.
+    const stack = state.stack as {
+      oneOffTasks: unknown[];
+      taskDefinitions: { family: string; status: string }[];
+    };
+    expect(stack.oneOffTasks.length - checksBefore).toBe(1);
+    expect(
+      stack.taskDefinitions.filter((td) => td.family === 'chat-db-check' && td.status === 'ACTIVE'),
+    ).toEqual([]);
+    expect(done.stages.find((st) => st.name === 'check')?.status).toBe('done');
     // Each stage's outcome is announced once; a resume adds a note that says so.
     const ids = done.notices.map((n) => n.id).filter((id) => !id.includes(':resumed'));
     expect(ids.filter((id) => id.includes('#'))).toEqual([]);
