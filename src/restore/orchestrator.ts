@@ -11,6 +11,7 @@ import {
   type Activities,
   type CutoverCheckpoint,
   isTransient,
+  PickNeeded,
   PlanChanged,
   type RestoreJobCheckpoint,
   type RestoreTarget,
@@ -273,6 +274,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         await replan(id, error);
         return;
       }
+      if (error instanceof PickNeeded) {
+        await askForPick(id, error);
+        return;
+      }
       const failure = asFailure(stage, error);
       log.warn({ session: id, stage, code: failure.code, reason: failure.reason }, 'stage failed');
       // After a failed cutover the card says whether chat-db runs and is healthy, read from ECS.
@@ -519,6 +524,27 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       const failure = asFailure('cutover', error);
       await apply(id, { type: 'stage_failed', stage: 'cutover', ...failure, production: 'unchanged' });
     }
+  }
+
+  /** Locate could not choose: the session waits for the engineers' pick, or fails saying why not. */
+  async function askForPick(id: string, ask: PickNeeded): Promise<void> {
+    const outcome = await apply(id, {
+      type: 'pick_needed',
+      stage: 'locate',
+      restoreDir: ask.restoreDir,
+      code: ask.unproven,
+      why: ask.why,
+      candidates: [...ask.candidates],
+    });
+    if (outcome.ok || outcome.code === 'finished') return;
+    await apply(id, {
+      type: 'stage_failed',
+      stage: 'locate',
+      code: 'data_dir_unproven',
+      reason: `${ask.why} The engineers could not be asked to pick: ${outcome.reason}`,
+      production: 'unchanged',
+      detail: { candidates: structuredClone(ask.candidates) as unknown as JsonValue },
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -873,6 +899,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
     chooseCleanup(sessionId, user, paths) {
       return apply(sessionId, { type: 'cleanup_choose', user, paths });
+    },
+
+    pickDataDir(sessionId, user, path) {
+      return apply(sessionId, { type: 'pick', user, path });
+    },
+
+    async confirmPick(sessionId, user, pickHash) {
+      return apply(sessionId, { type: 'confirm_pick', user, pickHash, isApprover: await verdict(user) });
     },
 
     get(sessionId) {

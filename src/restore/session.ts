@@ -4,6 +4,7 @@
 
 import { RestoreError } from './errors.js';
 import { isSessionId } from './names.js';
+import { type DataDirPick, pickProblems } from './pick.js';
 import type { Plan, SessionKind } from './plan.js';
 import { isIsoTime, planHash, planProblems } from './plan.js';
 
@@ -15,6 +16,8 @@ export const SESSION_FORMAT_VERSION = 1;
 export const SESSION_STATUSES = [
   'resolving',
   'awaiting_confirmation',
+  /** Locate found data dirs the evidence cannot tell apart: the engineers pick one (pick.ts). */
+  'awaiting_pick',
   'running',
   'succeeded',
   'failed',
@@ -24,7 +27,12 @@ export const SESSION_STATUSES = [
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export const OPEN_STATUSES: readonly SessionStatus[] = ['resolving', 'awaiting_confirmation', 'running'];
+export const OPEN_STATUSES: readonly SessionStatus[] = [
+  'resolving',
+  'awaiting_confirmation',
+  'awaiting_pick',
+  'running',
+];
 
 export const STAGE_NAMES = [
   'resolve',
@@ -135,6 +143,9 @@ export type NoticeKind =
   | 'cancelled'
   | 'expired'
   | 'plan_changed'
+  | 'pick_requested'
+  | 'picked'
+  | 'pick_confirmed'
   | 'summary';
 
 /**
@@ -203,6 +214,8 @@ export interface RestoreSession {
   notices: Notice[];
   events: SessionEventRecord[];
   cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
+  /** The data dirs locate could not choose between, and the engineers' pick (restore sessions). */
+  pick?: DataDirPick;
   /** The session card's message, once the Slack layer posted it. */
   card?: { ts: string };
 }
@@ -472,6 +485,11 @@ export function parseSession(value: unknown): RestoreSession {
     need(planOk && planProblems(s.plan as Plan).length === 0, 'plan');
     need(planOk && s.planHash === planHash(s.plan as Plan), 'planHash');
   }
+  if (s.pick !== undefined) {
+    const pickOk = typeof s.pick === 'object' && s.pick !== null && s.kind === 'restore';
+    need(pickOk && pickProblems(s.pick, { id: String(s.id), planHash: s.planHash }).length === 0, 'pick');
+  }
+  need(s.status !== 'awaiting_pick' || (s.pick !== undefined && s.pick.confirmedAt === undefined), 'pick');
   if (problems.length > 0) {
     throw new RestoreError(
       'corrupt_session',

@@ -80,7 +80,7 @@ export type {
   StageFailureCode,
   StageName,
 } from './errors.js';
-export { PlanChanged, StageFailure } from './errors.js';
+export { PickNeeded, PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';
 export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from './plan-restore.js';

@@ -31,6 +31,7 @@ import {
 import { consoleLinksLine } from './console-links.js';
 import { failureText } from './failure.js';
 import { age, approversMention, bytes, formatDuration, progressBar, user, utc, utcShort } from './format.js';
+import { pickBlocks, pickButtonRow } from './pick.js';
 import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
 import { dataLossWindowMs, figures, timeline } from './summary.js';
 import { postmortemTimeline } from './timeline.js';
@@ -102,6 +103,7 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
   const links = consoleLinksLine(s);
   if (links !== '') blocks.push(context([links]));
   if (s.kind === 'cleanup' && s.cleanup !== undefined) blocks.push(...cleanupBlocks(s));
+  if (s.status === 'awaiting_pick' && s.pick !== undefined) blocks.push(...pickBlocks(s, s.pick));
   if (s.status === 'awaiting_confirmation') {
     const who =
       ctx.approvers.kind === 'anyone'
@@ -127,6 +129,8 @@ function statusWords(s: RestoreSession): string {
       return 'working out the plan';
     case 'awaiting_confirmation':
       return 'waiting for a second engineer to confirm';
+    case 'awaiting_pick':
+      return 'waiting for the engineers to pick the data dir';
     case 'running':
       return 'running';
     default:
@@ -354,6 +358,8 @@ function buttonRow(s: RestoreSession): Block | undefined {
         cancel,
       ]);
     }
+    case 'awaiting_pick':
+      return s.pick === undefined ? actions(blockId('run', s.id, rev), [cancel]) : pickButtonRow(s, s.pick);
     case 'resolving':
       return actions(blockId('run', s.id, rev), [cancel]);
     case 'running':

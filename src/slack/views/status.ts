@@ -67,6 +67,8 @@ function doing(s: RestoreSession): string {
       return 'working out the plan';
     case 'awaiting_confirmation':
       return 'waiting for a second engineer to confirm';
+    case 'awaiting_pick':
+      return 'waiting for the engineers to pick the data dir';
     case 'running': {
       const stage = runningStage(s);
       return stage === undefined ? 'running' : `running: ${STAGE_LABELS[stage]}`;
