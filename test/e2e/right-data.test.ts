@@ -3,7 +3,7 @@
 // holding the requested point's data (its marker in storage.bson), or stops before production
 // changes with the card saying why.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../src/sim/scenario.js';
@@ -63,6 +63,11 @@ async function post(w: World, body: string): Promise<void> {
 
 /** Starts a restore of `pointId`, has a second engineer confirm it, and returns its card once it ends. */
 async function restore(w: World, pointId: string): Promise<FakeMessage> {
+  return cardAtEnd(w, await startConfirmed(w, pointId), pointId);
+}
+
+/** Starts a restore of `pointId` and has a second engineer confirm it; returns its card as posted. */
+async function startConfirmed(w: World, pointId: string): Promise<FakeMessage> {
   const before = w.fake.messages(DEFAULT_CHANNEL).length;
   sent += 1;
   await post(
@@ -84,24 +89,68 @@ async function restore(w: World, pointId: string): Promise<FakeMessage> {
   const confirm = interactiveElements((card.blocks as unknown[]) ?? []).find(
     (e) => e.action_id === ACTION_IDS.confirm,
   );
+  await click(w, SECOND_USER, { action_id: ACTION_IDS.confirm, ...confirm });
+  return card;
+}
+
+/** The card once it says `what`. */
+function cardSaying(w: World, card: FakeMessage, what: RegExp): Promise<FakeMessage> {
+  return waitFor(
+    () => w.fake.messages(DEFAULT_CHANNEL).find((m) => m.ts === card.ts && what.test(allText(m))),
+    { ...SLOW, what: `the card saying ${what}` },
+  );
+}
+
+function cardAtEnd(w: World, card: FakeMessage, pointId: string): Promise<FakeMessage> {
+  return cardSaying(w, card, /Done\.|Stopped before|failed\./).catch((error: unknown) => {
+    throw new Error(`the restore of ${pointId} did not end: ${String(error)}`);
+  });
+}
+
+/** A click by `user` on a button; returns the response_url id its private answer goes to. */
+async function click(
+  w: World,
+  user: string,
+  element: { action_id: string; value?: unknown; block_id?: unknown },
+): Promise<string> {
   sent += 1;
+  const responseId = `rd-${sent}`;
   await post(
     w,
     blockActionBody({
-      action_id: ACTION_IDS.confirm,
-      value: String(confirm?.value),
-      block_id: String(confirm?.block_id),
-      user_id: SECOND_USER,
-      response_url: w.fake.responseUrl(`rd-${sent}`),
+      action_id: element.action_id,
+      value: String(element.value),
+      block_id: String(element.block_id),
+      user_id: user,
+      response_url: w.fake.responseUrl(responseId),
     }),
   );
-  return waitFor(
-    () =>
-      w.fake
-        .messages(DEFAULT_CHANNEL)
-        .find((m) => m.ts === card.ts && /Done\.|Stopped before|failed\./.test(allText(m))),
-    { ...SLOW, what: `the end of the restore of ${pointId}` },
+  return responseId;
+}
+
+/** The private answer to a click, once it arrives. */
+async function privateAnswer(w: World, responseId: string): Promise<string> {
+  const post = await w.fake.waitForResponse(responseId, SLOW);
+  return (post.body as { text?: string }).text ?? '';
+}
+
+/** The "Use this one" beside the data dir whose path ends with `suffix`. */
+function pickButton(card: FakeMessage, suffix: string) {
+  const blocks = (card.blocks as { accessory?: unknown; text?: { text?: string } }[]) ?? [];
+  const block = blocks.find((b) => b.accessory !== undefined && (b.text?.text ?? '').includes(`${suffix}\``));
+  const button = interactiveElements(block === undefined ? [] : [block]).find(
+    (e) => e.action_id === ACTION_IDS.pickDataDir,
   );
+  if (button === undefined) throw new Error(`no Use this one for ${suffix}:\n${allText(card)}`);
+  return { action_id: ACTION_IDS.pickDataDir, value: button.value, block_id: button.block_id };
+}
+
+function confirmPickButton(card: FakeMessage) {
+  const button = interactiveElements((card.blocks as unknown[]) ?? []).find(
+    (e) => e.action_id === ACTION_IDS.confirmPick,
+  );
+  if (button === undefined) throw new Error(`no Confirm pick on the card:\n${allText(card)}`);
+  return { action_id: ACTION_IDS.confirmPick, value: button.value, block_id: button.block_id };
 }
 
 function liveRoot(w: World): string {
@@ -198,19 +247,44 @@ describe('evidence from the restored data', () => {
   });
   afterAll(() => stopWorld(w));
 
-  it('two data dirs written equally recently: stops before anything moves, listing both with their evidence', async () => {
-    const card = await restore(w, ID.twins);
-    const text = allText(card);
-    expect(text).toContain(
-      "Stopped before anything moved: which data dir holds the point's database is not proven.",
-    );
+  it('two data dirs written equally recently: the bot asks, the requester picks, a second engineer confirms', async () => {
+    const started = await startConfirmed(w, ID.twins);
+    const asking = await cardSaying(w, started, /Waiting for a pick/);
+    const text = allText(asking);
     expect(text).toContain('2 data dirs were written within the backup');
     expect(text).toMatch(
-      new RegExp(`/aws-backup-restore_\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}Z${LIVE}\``),
+      new RegExp(`/aws-backup-restore_\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}Z${LIVE}\` · depth 1 · `),
     );
-    expect(text).toContain('/aws-backup-restore_2026-09-01T00-00-00-000Z`');
+    expect(text).toContain(`/aws-backup-restore_2026-09-01T00-00-00-000Z\` · depth 1 · `);
+    expect(text).toContain("within the backup's window");
     expect(text).toContain(`Production: unchanged — chat-db still runs on \`${LIVE}\``);
     expect(liveRoot(w)).toBe(LIVE);
+
+    // Someone else's pick is refused privately and changes nothing.
+    const liveButton = pickButton(asking, LIVE);
+    const refused = await click(w, SECOND_USER, liveButton);
+    expect(await privateAnswer(w, refused)).toContain(
+      `Only <@${DEFAULT_USER}>, who asked for this restore, picks the data dir`,
+    );
+    await click(w, DEFAULT_USER, liveButton);
+    const pickedCard = await cardSaying(w, started, /picked by/);
+    expect(allText(pickedCard)).toContain(`picked by <@${DEFAULT_USER}>*`);
+
+    // The requester cannot confirm their own pick.
+    const own = await click(w, DEFAULT_USER, confirmPickButton(pickedCard));
+    expect(await privateAnswer(w, own)).toContain('a second engineer must confirm it');
+    expect(liveRoot(w)).toBe(LIVE);
+
+    await click(w, SECOND_USER, confirmPickButton(pickedCard));
+    const card = await cardAtEnd(w, started, ID.twins);
+    expect(allText(card)).toContain('Done.');
+    expect(liveMarker(w)).toBe(ID.twins);
+    // The copy not picked stays where the restore put it, never moved aside nor deleted.
+    const restoreDir = restoreJobs(w).at(-1)?.restoreDir ?? '';
+    const mount = w.sim.env().CHATDB_INSPECTOR_MOUNT as string;
+    expect(
+      existsSync(join(mount, restoreDir, 'aws-backup-restore_2026-09-01T00-00-00-000Z', 'storage.bson')),
+    ).toBe(true);
   });
 
   it('stale database files at the volume root: the live copy in its restore directory wins, named with no fractional seconds', async () => {
