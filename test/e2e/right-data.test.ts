@@ -21,6 +21,7 @@ import type { StandInMessage as FakeMessage } from '../../src/slack-stand-in/wor
 import { botEnv, FAST_TIMINGS, TEST_SIGNING_SECRET } from '../helpers/bot-env.js';
 import { type BotProcess, startBotProcess } from '../helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { confirmPickButton, pickButton } from '../helpers/pick-buttons.js';
 import { waitFor } from '../helpers/wait.js';
 import { allText, interactiveElements } from '../slack/support/block-limits.js';
 
@@ -132,25 +133,6 @@ async function click(
 async function privateAnswer(w: World, responseId: string): Promise<string> {
   const post = await w.fake.waitForResponse(responseId, SLOW);
   return (post.body as { text?: string }).text ?? '';
-}
-
-/** The "Use this one" beside the data dir whose path ends with `suffix`. */
-function pickButton(card: FakeMessage, suffix: string) {
-  const blocks = (card.blocks as { accessory?: unknown; text?: { text?: string } }[]) ?? [];
-  const block = blocks.find((b) => b.accessory !== undefined && (b.text?.text ?? '').includes(`${suffix}\``));
-  const button = interactiveElements(block === undefined ? [] : [block]).find(
-    (e) => e.action_id === ACTION_IDS.pickDataDir,
-  );
-  if (button === undefined) throw new Error(`no Use this one for ${suffix}:\n${allText(card)}`);
-  return { action_id: ACTION_IDS.pickDataDir, value: button.value, block_id: button.block_id };
-}
-
-function confirmPickButton(card: FakeMessage) {
-  const button = interactiveElements((card.blocks as unknown[]) ?? []).find(
-    (e) => e.action_id === ACTION_IDS.confirmPick,
-  );
-  if (button === undefined) throw new Error(`no Confirm pick on the card:\n${allText(card)}`);
-  return { action_id: ACTION_IDS.confirmPick, value: button.value, block_id: button.block_id };
 }
 
 function liveRoot(w: World): string {
