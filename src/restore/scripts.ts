@@ -54,10 +54,7 @@ export type ScriptErrorCode =
   | 'malformed_output'
   | 'wrong_script'
   | 'no_new_restore_dir'
-  | 'several_new_restore_dirs'
-  | 'no_data_dir'
-  | 'ambiguous_data_dir'
-  | 'expected_data_dir_missing';
+  | 'several_new_restore_dirs';
 
 export class ScriptError extends Error {
   constructor(
@@ -623,70 +620,6 @@ export function dataDirProblem(candidate: DataDirCandidate): string | undefined 
   if (missing.length > 0) return `it lacks ${missing.join(', ')}`;
   if (candidate.wiredTigerWtBytes === 0) return 'its WiredTiger.wt is empty';
   return undefined;
-}
-
-export interface ChosenDataDir {
-  chosen: DataDirCandidate;
-  /** How it was chosen. */
-  rule: 'expected' | 'only' | 'shallowest';
-  /** Other candidates: stale chains, left for cleanup. */
-  others: DataDirCandidate[];
-}
-
-/**
- * Picks the database among the candidates: the one at `expectedRelPath` (relative to the restore
- * dir, '' for the restore dir itself) when the caller knows where the DB lived when the point was
- * taken, else the only or the shallowest one. Anything unclear fails loudly.
- */
-export function chooseDataDir(report: DataDirReport, opts: { expectedRelPath?: string } = {}): ChosenDataDir {
-  const { candidates, restoreDir } = report;
-  const paths = candidates.map((c) => `/${c.path}`);
-  const odd = report.unexpected.map((u) => u.shown);
-  if (candidates.length === 0) {
-    throw new ScriptError(
-      'no_data_dir',
-      `No MongoDB data dir (WiredTiger, storage.bson) in /${restoreDir}` +
-        (odd.length > 0 ? `; directories with unusable names: ${odd.join(', ')}` : '.'),
-      { paths: [] },
-    );
-  }
-  let chosen: DataDirCandidate;
-  let rule: ChosenDataDir['rule'];
-  if (opts.expectedRelPath !== undefined) {
-    const expected = checkRelPath(opts.expectedRelPath, 'expectedRelPath', { allowEmpty: true });
-    const match = candidates.find((c) => c.relPath === expected);
-    if (match === undefined) {
-      throw new ScriptError(
-        'expected_data_dir_missing',
-        `The database was expected at /${expected === '' ? restoreDir : `${restoreDir}/${expected}`}, but the data dirs found are ${paths.join(', ')}.`,
-        { paths },
-      );
-    }
-    chosen = match;
-    rule = 'expected';
-  } else {
-    const depths = [...candidates.map((c) => c.depth), ...report.unexpected.map((u) => u.depth)];
-    const shallowest = Math.min(...depths);
-    const top = candidates.filter((c) => c.depth === shallowest);
-    const oddTop = report.unexpected.filter((u) => u.depth === shallowest);
-    if (top.length !== 1 || oddTop.length > 0) {
-      const tied = [...top.map((c) => `/${c.path}`), ...oddTop.map((u) => u.shown)];
-      throw new ScriptError(
-        'ambiguous_data_dir',
-        `${tied.length} data dirs at the same depth in /${restoreDir} (${tied.join(', ')}) and nothing says which one held the database.`,
-        { paths },
-      );
-    }
-    chosen = top[0] as DataDirCandidate;
-    rule = candidates.length === 1 ? 'only' : 'shallowest';
-  }
-  const problem = dataDirProblem(chosen);
-  if (problem !== undefined) {
-    throw new ScriptError('incomplete_data_dir', `The data dir /${chosen.path} is incomplete: ${problem}.`, {
-      paths: [`/${chosen.path}`],
-    });
-  }
-  return { chosen, rule, others: candidates.filter((c) => c !== chosen) };
 }
 
 export interface FlattenResult {

@@ -71,7 +71,7 @@ export class StageFailure extends Error {
   readonly production: ProductionState;
   /** What the on-call engineer should do next. */
   readonly next: string;
-  /** For script failures: the script's own code (e.g. `ambiguous_data_dir`). */
+  /** For script failures: the script's own code (e.g. `no_new_restore_dir`). */
   readonly detailCode: string | undefined;
   /** For `data_dir_unproven`: every data dir found, with its evidence, for the card. */
   readonly candidates: readonly CandidateEvidence[] | undefined;
