@@ -15,6 +15,7 @@ import {
   PlanChanged,
   type RestoreJobCheckpoint,
   type RestoreTarget,
+  retiredByRevisions,
   StageFailure,
   UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
@@ -44,7 +45,6 @@ import {
   livePoint,
   type Production,
   type RestoreSession,
-  retiredRoots,
   rollbackTarget,
   type SessionEffect,
   type SessionKind,
@@ -482,7 +482,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         if (plan.kind !== 'cleanup') throw new Error('delete runs only in a cleanup session');
         const protect = (session.cleanup?.candidates ?? [])
           .filter((c) => !c.deletable)
-          .map((c) => c.path.slice(1));
+          .flatMap((c) => c.files ?? [c.path.slice(1)]);
         const result = await activities.deleteDirs(
           target,
           plan.paths.map((p) => p.slice(1)),
@@ -816,26 +816,29 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
     cleanup(actor) {
       return open(actor, 'cleanup', undefined, async (_session, target) => {
-        const retired = retiredRoots(await allSessions(), target.fileSystemId).map((r) => ({
-          root: r.root,
-          retiredAt: new Date(r.retiredAt),
+        // Roots the bot's own cutovers replaced, and those the task definition revisions show
+        // replaced (by hand or by other tools), including the volume root itself.
+        const at = now();
+        const sessions = cutoverHistory(await allSessions(), target.fileSystemId).map((c) => ({
+          root: c.from,
+          retiredAt: new Date(c.cutAt),
         }));
+        const revisions = await activities.readRootHistory(target);
+        const retired = [...sessions, ...retiredByRevisions(revisions, target.currentRoot, at)];
         const listing = await activities.cleanupCandidates(target, {
           liveRoot: target.currentRoot,
           retiredRoots: retired,
-          now: now(),
+          now: at,
         });
-        const candidates: CleanupCandidate[] = listing.candidates.map((c) => {
-          const retiredAt = retired.find((r) => r.root === `/${c.name}`)?.retiredAt;
-          return {
-            path: `/${c.name}`,
-            sizeBytes: c.sizeBytes,
-            kind: c.kind,
-            deletable: c.deletable,
-            ...(c.whyNot === undefined ? {} : { whyNot: c.whyNot }),
-            ...(retiredAt === undefined ? {} : { retiredAt: retiredAt.toISOString() }),
-          };
-        });
+        const candidates: CleanupCandidate[] = listing.candidates.map((c) => ({
+          path: `/${c.name}`,
+          sizeBytes: c.sizeBytes,
+          kind: c.kind,
+          ...(c.files === undefined ? {} : { files: [...c.files] }),
+          deletable: c.deletable,
+          ...(c.whyNot === undefined ? {} : { whyNot: c.whyNot }),
+          ...(c.retiredAt === undefined ? {} : { retiredAt: c.retiredAt.toISOString() }),
+        }));
         const plan = buildCleanupPlan({
           target,
           requester: actor.user,

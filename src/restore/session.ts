@@ -115,7 +115,7 @@ export interface SessionAws {
   newTaskArn?: string;
   /** Unified diff of the template change, for the summary and the merge request. */
   templateDiff?: string;
-  /** Directories a cleanup deleted. */
+  /** What a cleanup deleted (directories and database files at the volume root). */
   deletedPaths?: string[];
 }
 
@@ -172,10 +172,15 @@ export interface SessionEventRecord {
 }
 
 export interface CleanupCandidate {
-  /** `/aws-backup-restore_…` or `/chatdb-restore_…` at the volume root. */
+  /**
+   * `/aws-backup-restore_…`, `/chatdb-restore_…`, `/aws-backup-failed-restore_…` or
+   * `/aws-backup-lost+found` at the volume root; `/` for the database files at the volume root.
+   */
   path: string;
   sizeBytes: number;
-  kind: 'restore' | 'retired';
+  kind: 'restore' | 'retired' | 'failed_restore' | 'lost_found' | 'root_files';
+  /** `root_files`: the exact names at the volume root it deletes (plan paths `/<name>`). */
+  files?: string[];
   retiredAt?: string;
   deletable: boolean;
   whyNot?: string;
@@ -390,22 +395,6 @@ export function livePoint(
     .at(-1);
   const s = cut === undefined ? undefined : sessions.find((x) => x.id === cut.sessionId);
   return s?.plan?.kind === 'restore' ? { arn: s.plan.recoveryPoint.arn, sessionId: s.id } : undefined;
-}
-
-/**
- * Roots that cutovers replaced, with when, as top-level directories (`/aws-backup-restore_B` for
- * a root `/aws-backup-restore_B/aws-backup-restore_A`); the newest retirement of each wins.
- */
-export function retiredRoots(
-  sessions: readonly RestoreSession[],
-  fileSystemId: string,
-): { root: string; retiredAt: string }[] {
-  const latest = new Map<string, string>();
-  for (const cut of cutoverHistory(sessions, fileSystemId)) {
-    if (cut.from === '/') continue;
-    latest.set(`/${cut.from.slice(1).split('/')[0]}`, cut.cutAt);
-  }
-  return [...latest].map(([root, retiredAt]) => ({ root, retiredAt }));
 }
 
 // ---------------------------------------------------------------------------------------------

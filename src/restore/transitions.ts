@@ -31,6 +31,7 @@ import { type DataDirPick, isCandidate, pickable, pickHash } from './pick.js';
 import {
   dataLossWindowMs,
   isIsoTime,
+  isRootDbFilePath,
   isTopLevelCandidate,
   type Plan,
   planHash,
@@ -210,7 +211,10 @@ function apply(
       if (d.kind === 'cleanup') {
         candidates = e.cleanupCandidates ?? [];
         if (!candidates.every(validCandidate)) {
-          return refuse('invalid_plan', 'A cleanup candidate is not a top-level restore or flat directory.');
+          return refuse(
+            'invalid_plan',
+            'A cleanup candidate is not a cleanup directory or the database files at the volume root.',
+          );
         }
         if (e.plan.kind === 'cleanup' && e.plan.paths.length > 0) {
           return refuse('invalid_plan', 'A cleanup plan starts with nothing chosen.');
@@ -401,7 +405,9 @@ function apply(
       }
       const chosen = [...e.paths].sort();
       if (d.plan?.kind !== 'cleanup' || d.cleanup === undefined) return refuse('not_ready', 'No plan yet.');
-      setPlan(d, { ...d.plan, paths: chosen });
+      // The database files at the volume root are one item, deleted by their exact names.
+      const names = chosen.flatMap((p) => offered.get(p)?.files?.map((f) => `/${f}`) ?? [p]);
+      setPlan(d, { ...d.plan, paths: names.sort() });
       d.cleanup.chosen = chosen;
       return undefined;
     }
@@ -851,13 +857,29 @@ function planFit(d: RestoreSession, plan: Plan): Refusal | undefined {
   return undefined;
 }
 
+const CANDIDATE_KINDS: readonly CleanupCandidate['kind'][] = [
+  'restore',
+  'retired',
+  'failed_restore',
+  'lost_found',
+  'root_files',
+];
+
 function validCandidate(c: CleanupCandidate): boolean {
+  if (typeof c !== 'object' || c === null) return false;
+  const files = c.files;
+  const where =
+    c.kind === 'root_files'
+      ? c.path === '/' &&
+        Array.isArray(files) &&
+        files.length > 0 &&
+        new Set(files).size === files.length &&
+        files.every((f) => isRootDbFilePath(`/${f}`))
+      : isTopLevelCandidate(c.path) && files === undefined;
   return (
-    typeof c === 'object' &&
-    c !== null &&
-    isTopLevelCandidate(c.path) &&
+    where &&
     Number.isFinite(c.sizeBytes) &&
-    (c.kind === 'restore' || c.kind === 'retired') &&
+    CANDIDATE_KINDS.includes(c.kind) &&
     typeof c.deletable === 'boolean' &&
     (c.retiredAt === undefined || isIsoTime(c.retiredAt))
   );
@@ -866,7 +888,13 @@ function validCandidate(c: CleanupCandidate): boolean {
 /** Chosen paths the deletion rules forbid right now, with why (live root, retired < 24 h). */
 function blockedPaths(d: RestoreSession, paths: readonly string[], now: Date): string[] {
   const liveRoot = d.plan?.currentRoot ?? '/';
-  const byPath = new Map((d.cleanup?.candidates ?? []).map((c) => [c.path, c]));
+  // A database file at the volume root answers to its item (`/`), which carries the retirement.
+  const byPath = new Map(
+    (d.cleanup?.candidates ?? []).flatMap((c) => [
+      [c.path, c] as const,
+      ...(c.files ?? []).map((f) => [`/${f}`, c] as const),
+    ]),
+  );
   const blocked: string[] = [];
   for (const path of paths) {
     const why = whyNotDeletable(path, { liveRoot, retiredAt: byPath.get(path)?.retiredAt, now });

@@ -87,6 +87,7 @@ export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from 
 export { isTransient } from './poll.js';
 export type { PreflightResult } from './preflight.js';
 export { UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE } from './preflight.js';
+export { retiredByRevisions } from './root-history.js';
 export type {
   RestoreJobCheckpoint,
   RestoreJobHooks,

@@ -267,8 +267,8 @@ function cleanupBlocks(s: RestoreSession): Block[] {
   if (more > 0) lines.push(`…and ${more} more`);
   const intro =
     cleanup.candidates.length === 0
-      ? 'No restore or retired directories were found besides the live root: nothing to clean up.'
-      : '*Directories on the chat-db volume:*';
+      ? 'No restore or retired directories, AWS Backup leftovers or old database files were found besides the live root: nothing to clean up.'
+      : '*What cleanup can remove from the chat-db volume:*';
   const blocks: Block[] = [
     section([intro, ...lines].join('\n'), { blockId: blockId('card', s.id, s.revision, 'candidates') }),
   ];
@@ -279,12 +279,29 @@ function cleanupBlocks(s: RestoreSession): Block[] {
   return blocks;
 }
 
+const KIND_WORDS: Readonly<Record<CleanupCandidate['kind'], string>> = {
+  restore: 'restore',
+  retired: 'retired',
+  failed_restore: 'left by a failed AWS Backup restore',
+  lost_found: "AWS Backup's lost+found",
+  root_files: 'the database before its first move away from the volume root',
+};
+
+/** What a candidate is called: its path, or for the database files at the volume root, their names. */
+function candidateName(c: CleanupCandidate): string {
+  if (c.files === undefined) return code(c.path);
+  const shown = c.files.slice(0, 12).map((f) => code(`/${f}`));
+  const more = c.files.length > 12 ? ` and ${c.files.length - 12} more` : '';
+  return `Database files at the volume root (${c.files.length}): ${shown.join(', ')}${more}`;
+}
+
 function candidateLine(c: CleanupCandidate, chosen: boolean): string {
   if (!c.deletable)
-    return `:lock: ${code(c.path)} · ${bytes(c.sizeBytes)} — kept: ${escapeText(c.whyNot ?? 'not deletable')}`;
+    return `:lock: ${candidateName(c)} · ${bytes(c.sizeBytes)} — kept: ${escapeText(c.whyNot ?? 'not deletable')}`;
+  const retired = c.retiredAt === undefined ? '' : ` ${utc(c.retiredAt)}`;
   const kind =
-    c.kind === 'retired' ? `retired${c.retiredAt === undefined ? '' : ` ${utc(c.retiredAt)}`}` : 'restore';
-  return `${chosen ? ':wastebasket:' : ':white_small_square:'} ${code(c.path)} · ${bytes(c.sizeBytes)} · ${kind}${chosen ? ' · *chosen*' : ''}`;
+    c.kind === 'retired' || c.kind === 'root_files' ? `${KIND_WORDS[c.kind]}${retired}` : KIND_WORDS[c.kind];
+  return `${chosen ? ':wastebasket:' : ':white_small_square:'} ${candidateName(c)} · ${bytes(c.sizeBytes)} · ${kind}${chosen ? ' · *chosen*' : ''}`;
 }
 
 /**
@@ -300,7 +317,10 @@ export function cleanupChooser(s: RestoreSession): Block | undefined {
   if (deletable.length === 0) return undefined;
   const chosen = new Set(s.cleanup?.chosen ?? []);
   const opts = deletable.map(({ c, index }) =>
-    option({ text: `${c.path.slice(1)} (${bytes(c.sizeBytes)})`, value: String(index) }),
+    option({
+      text: `${c.files === undefined ? c.path.slice(1) : `database files at the volume root (${c.files.length})`} (${bytes(c.sizeBytes)})`,
+      value: String(index),
+    }),
   );
   const initial = opts.filter((_, i) => chosen.has(deletable[i]?.c.path ?? ''));
   return actions(blockId('choose', s.id, s.revision), [
