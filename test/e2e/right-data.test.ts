@@ -3,7 +3,7 @@
 // holding the requested point's data (its marker in storage.bson), or stops before production
 // changes with the card saying why.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../src/sim/scenario.js';
@@ -287,5 +287,105 @@ describe('evidence from the restored data', () => {
     const jobs = restoreJobs(w).slice(-2);
     expect(jobs.map((j) => j.status)).toEqual(['FAILED', 'COMPLETED']);
     expect(jobs[1]?.itemsToRestore).toBeUndefined();
+  });
+});
+
+describe('cleanup after the first move away from the volume root', () => {
+  const FAILED = 'aws-backup-failed-restore_2026-03-01T00-00-00-000Z';
+  const LOST = 'aws-backup-lost+found';
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({
+      // The database lived at the volume root until someone moved it by hand 100 days ago, and left
+      // its files there; two restores failed part-way since.
+      taskDefinitionHistory: {
+        family: 'chat-db',
+        revisions: [{ root: '/', registeredAt: 'now-200d', deregisteredAt: 'now-100d' }],
+        currentRegisteredAt: 'now-100d',
+      },
+      fileSystems: { DbStorage: { tree: { db: LIVE, stale: ['/'], awsLeftovers: [FAILED, LOST] } } },
+    });
+  });
+  afterAll(() => stopWorld(w));
+
+  /** Every file and directory on the volume, relative to it, with sizes (what "untouched" compares). */
+  function tree(dir: string, rel = ''): string[] {
+    return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+      const path = rel === '' ? e.name : `${rel}/${e.name}`;
+      return e.isDirectory()
+        ? [`${path}/`, ...tree(dir, path)]
+        : [`${path} ${statSync(join(dir, path)).size}`];
+    });
+  }
+
+  it('offers the database files at the volume root as one item and deletes exactly those, never the live root', async () => {
+    const mount = w.sim.env().CHATDB_INSPECTOR_MOUNT as string;
+    const before = tree(mount);
+    const rootFiles = readdirSync(mount).filter((n) =>
+      /^(WiredTiger|storage\.bson|mongod\.lock|_mdb_catalog|sizeStorer|collection-|index-|journal$|diagnostic\.data$)/.test(
+        n,
+      ),
+    );
+    expect(rootFiles.length).toBeGreaterThan(10);
+
+    sent += 1;
+    await post(
+      w,
+      slashCommandBody({
+        text: 'cleanup',
+        user_id: DEFAULT_USER,
+        response_url: w.fake.responseUrl(`rd-${sent}`),
+      }),
+    );
+    const card = await waitFor(
+      () =>
+        w.fake
+          .messages(DEFAULT_CHANNEL)
+          .find((m) => m.threadTs === undefined && allText(m).includes('What cleanup can remove')),
+      { ...SLOW, what: 'the cleanup card' },
+    );
+    const text = allText(card);
+    expect(text).toContain(`Database files at the volume root (${rootFiles.length})`);
+    expect(text).toContain('`/storage.bson`');
+    expect(text).toContain(`\`/${FAILED}\``);
+    expect(text).toContain(`\`/${LOST}\``);
+    expect(text).toContain(`\`${LIVE}\` · `);
+    expect(text).toMatch(/kept: it holds the live root/);
+
+    const chooser = interactiveElements((card.blocks as unknown[]) ?? []).find(
+      (e) => e.action_id === ACTION_IDS.cleanupChoose,
+    ) as { block_id?: string; options?: { text: { text: string }; value: string }[] } | undefined;
+    const option = chooser?.options?.find((o) => o.text.text.startsWith('database files at the volume root'));
+    if (option === undefined) throw new Error(`no option for the root files:\n${allText(card)}`);
+    sent += 1;
+    await post(
+      w,
+      blockActionBody({
+        action_id: ACTION_IDS.cleanupChoose,
+        block_id: String(chooser?.block_id),
+        element: { type: 'multi_static_select', selected: [option.value] },
+        user_id: DEFAULT_USER,
+        response_url: w.fake.responseUrl(`rd-${sent}`),
+      }),
+    );
+    const chosen = await waitFor(
+      () => w.fake.messages(DEFAULT_CHANNEL).find((m) => m.ts === card.ts && allText(m).includes('*chosen*')),
+      { ...SLOW, what: 'the card with the root files chosen' },
+    );
+    const confirm = interactiveElements((chosen.blocks as unknown[]) ?? []).find(
+      (e) => e.action_id === ACTION_IDS.confirm,
+    );
+    await click(w, SECOND_USER, { action_id: ACTION_IDS.confirm, ...confirm });
+    const done = await cardSaying(w, card, /Done\.|failed\./);
+    expect(allText(done)).toContain(`Done.* ${rootFiles.length} entries were deleted by name`);
+
+    const after = tree(mount);
+    const gone = (entry: string) =>
+      rootFiles.some((f) => entry === f || entry.startsWith(`${f} `) || entry.startsWith(`${f}/`));
+    // Exactly the root's database files went; everything else, the live root's contents first, is as it was.
+    expect(after).toEqual(before.filter((entry) => !gone(entry)));
+    expect(readdirSync(mount).filter((n) => rootFiles.includes(n))).toEqual([]);
+    expect(after.filter((e) => e.startsWith(`${LIVE.slice(1)}/`)).length).toBeGreaterThan(10);
+    expect(liveMarker(w)).not.toBe('');
   });
 });

@@ -279,6 +279,9 @@ function cleanupBlocks(s: RestoreSession): Block[] {
   return blocks;
 }
 
+/** Names of the database files at the volume root shown on the card (each is short). */
+const MAX_FILE_NAMES = 60;
+
 const KIND_WORDS: Readonly<Record<CleanupCandidate['kind'], string>> = {
   restore: 'restore',
   retired: 'retired',
@@ -290,8 +293,8 @@ const KIND_WORDS: Readonly<Record<CleanupCandidate['kind'], string>> = {
 /** What a candidate is called: its path, or for the database files at the volume root, their names. */
 function candidateName(c: CleanupCandidate): string {
   if (c.files === undefined) return code(c.path);
-  const shown = c.files.slice(0, 12).map((f) => code(`/${f}`));
-  const more = c.files.length > 12 ? ` and ${c.files.length - 12} more` : '';
+  const shown = c.files.slice(0, MAX_FILE_NAMES).map((f) => code(`/${f}`));
+  const more = c.files.length > MAX_FILE_NAMES ? ` and ${c.files.length - MAX_FILE_NAMES} more` : '';
   return `Database files at the volume root (${c.files.length}): ${shown.join(', ')}${more}`;
 }
 
@@ -300,7 +303,11 @@ function candidateLine(c: CleanupCandidate, chosen: boolean): string {
     return `:lock: ${candidateName(c)} · ${bytes(c.sizeBytes)} — kept: ${escapeText(c.whyNot ?? 'not deletable')}`;
   const retired = c.retiredAt === undefined ? '' : ` ${utc(c.retiredAt)}`;
   const kind =
-    c.kind === 'retired' || c.kind === 'root_files' ? `${KIND_WORDS[c.kind]}${retired}` : KIND_WORDS[c.kind];
+    c.kind === 'retired'
+      ? `retired${retired}`
+      : c.kind === 'root_files' && retired !== ''
+        ? `${KIND_WORDS[c.kind]}, live there until${retired}`
+        : KIND_WORDS[c.kind];
   return `${chosen ? ':wastebasket:' : ':white_small_square:'} ${candidateName(c)} · ${bytes(c.sizeBytes)} · ${kind}${chosen ? ' · *chosen*' : ''}`;
 }
 

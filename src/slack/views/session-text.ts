@@ -263,7 +263,7 @@ export function situation(s: RestoreSession, now: Date, approvers: ApproversSett
     case 'succeeded': {
       if (s.kind === 'cleanup') {
         const n = s.aws.deletedPaths?.length ?? 0;
-        return `:white_check_mark: *Done.* ${n} ${n === 1 ? 'directory was' : 'directories were'} deleted; the live root was never touched.`;
+        return `:white_check_mark: *Done.* ${n} ${n === 1 ? 'entry was' : 'entries were'} deleted by name (directories, or database files at the volume root); the live root was never touched.`;
       }
       const { from, to } = roots(s);
       const back = from === undefined ? '' : ` *Rollback* goes back to ${code(from)}.`;
