@@ -162,16 +162,18 @@ function restoreJobs(w: World) {
   ).restoreJobs;
 }
 
+/** The database lived at the volume root until someone moved it by hand 100 days ago. */
+const MOVED_BY_HAND: ScenarioInput['taskDefinitionHistory'] = {
+  family: 'chat-db',
+  revisions: [{ root: '/', registeredAt: 'now-200d', deregisteredAt: 'now-100d' }],
+  currentRegisteredAt: 'now-100d',
+};
+
 describe('cutovers the bot never saw', () => {
   let w: World;
   beforeAll(async () => {
     w = await startWorld({
-      // The database lived at the volume root until someone moved it by hand 100 days ago.
-      taskDefinitionHistory: {
-        family: 'chat-db',
-        revisions: [{ root: '/', registeredAt: 'now-200d', deregisteredAt: 'now-100d' }],
-        currentRegisteredAt: 'now-100d',
-      },
+      taskDefinitionHistory: MOVED_BY_HAND,
       fileSystems: { DbStorage: { tree: { db: LIVE, stale: ['/'] } } },
       recoveryPoints: [
         { id: ID.beforeUnseen, createdAt: 'now-150d', tree: { db: '/' } },
@@ -296,13 +298,8 @@ describe('cleanup after the first move away from the volume root', () => {
   let w: World;
   beforeAll(async () => {
     w = await startWorld({
-      // The database lived at the volume root until someone moved it by hand 100 days ago, and left
-      // its files there; two restores failed part-way since.
-      taskDefinitionHistory: {
-        family: 'chat-db',
-        revisions: [{ root: '/', registeredAt: 'now-200d', deregisteredAt: 'now-100d' }],
-        currentRegisteredAt: 'now-100d',
-      },
+      // Moved by hand, leaving the database files at the volume root; two restores failed part-way since.
+      taskDefinitionHistory: MOVED_BY_HAND,
       fileSystems: { DbStorage: { tree: { db: LIVE, stale: ['/'], awsLeftovers: [FAILED, LOST] } } },
     });
   });
