@@ -386,7 +386,9 @@ function buttonRow(s: RestoreSession): Block | undefined {
       ]);
     }
     case 'awaiting_pick':
-      return s.pick === undefined ? actions(blockId('run', s.id, rev), [cancel]) : pickButtonRow(s, s.pick);
+      return s.pick === undefined
+        ? actions(blockId('run', s.id, rev), [cancel])
+        : pickButtonRow(s, s.pick, cancel);
     case 'resolving':
       return actions(blockId('run', s.id, rev), [cancel]);
     case 'running':

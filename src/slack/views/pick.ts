@@ -7,7 +7,7 @@ import type { CandidateEvidence } from '../../restore/data-evidence.js';
 import type { DataDirPick } from '../../restore/pick.js';
 import type { Notice, RestoreSession } from '../../restore/session.js';
 import { ACTION_IDS } from '../ids.js';
-import { actions, type Block, blockId, button, code, escapeText, section } from './blocks.js';
+import { actions, type Block, type Button, blockId, button, code, escapeText, section } from './blocks.js';
 import type { CardContext } from './card.js';
 import { approversMention, approversRule, bytes, user, utc, utcShort } from './format.js';
 import { timeToConfirm } from './session-text.js';
@@ -103,9 +103,8 @@ function candidateBlock(s: RestoreSession, pick: DataDirPick, c: CandidateEviden
   });
 }
 
-/** Confirm pick (once there is one) and Cancel. */
-export function pickButtonRow(s: RestoreSession, pick: DataDirPick): Block {
-  const cancel = button({ text: 'Cancel', actionId: ACTION_IDS.cancel, value: s.id });
+/** Confirm pick (once there is one) and the card's Cancel. */
+export function pickButtonRow(s: RestoreSession, pick: DataDirPick, cancel: Button): Block {
   const picked = pick.picked;
   if (picked === undefined) return actions(blockId('run', s.id, s.revision), [cancel]);
   return actions(confirmPickBlockId(picked.hash, s.revision), [

@@ -83,7 +83,8 @@ function sessionLine(s: RestoreSession, now: Date): string {
   const who = `requested by ${user(s.requester)} ${utcShort(s.createdAt, now)}`;
   const confirmed = s.confirmer === undefined ? '' : `, confirmed by ${user(s.confirmer)}`;
   const stage = `*${doing(s)}*`;
-  const expires = s.status === 'awaiting_confirmation' ? `; expires ${utcShort(s.expiresAt, now)}` : '';
+  const waiting = s.status === 'awaiting_confirmation' || s.status === 'awaiting_pick';
+  const expires = waiting ? `; expires ${utcShort(s.expiresAt, now)}` : '';
   const failure = s.failure === undefined ? '' : `; failed at: ${STAGE_LABELS[s.failure.stage]}`;
   return `${STATUS_EMOJI[s.status]} *${sessionTitle(s).replaceAll('*', '')}* — session ${code(s.id)} ${where}\n${stage}${expires}${failure}; ${who}${confirmed}.`;
 }
