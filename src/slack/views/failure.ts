@@ -4,7 +4,6 @@
 import { type RestoreSession, stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
 import { checkFailureText } from './check-text.js';
-import { bytes, utc } from './format.js';
 import { evidenceLine } from './pick.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
