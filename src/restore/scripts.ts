@@ -15,9 +15,14 @@ import {
   checkMount,
   checkRelPath,
   checkRestoreDirName,
+  deletableKind,
+  FAILED_RESTORE_NAME,
   FLAT_DIR_NAME,
   isWithin,
+  LOST_FOUND_NAME,
   RESTORE_DIR_NAME,
+  ROOT_DB_DIR_NAME,
+  ROOT_DB_FILE_NAME,
   ScriptValueError,
   shellQuote,
 } from './script-values.js';
@@ -54,10 +59,7 @@ export type ScriptErrorCode =
   | 'malformed_output'
   | 'wrong_script'
   | 'no_new_restore_dir'
-  | 'several_new_restore_dirs'
-  | 'no_data_dir'
-  | 'ambiguous_data_dir'
-  | 'expected_data_dir_missing';
+  | 'several_new_restore_dirs';
 
 export class ScriptError extends Error {
   constructor(
@@ -134,7 +136,11 @@ export function flatten(mount: string, fromRelPath: string, toName: string, live
   return build('flatten', checkedMount, { FROM: from, RESTORE: restore, TO: to, LIVE: live }, FLATTEN);
 }
 
-/** Top-level restore and retired flat directories with sizes; the one holding the live root is marked. */
+/**
+ * Top-level restore, retired flat, failed-restore and lost+found directories with sizes (the one
+ * holding the live root is marked), and the database files at the volume root when the volume root
+ * holds a data dir.
+ */
 export function cleanupCandidates(mount: string, liveRoot: string): BuiltScript {
   const live = checkLiveRoot(liveRoot);
   return build(
@@ -146,8 +152,9 @@ export function cleanupCandidates(mount: string, liveRoot: string): BuiltScript 
 }
 
 /**
- * `rm -rf` of exact top-level restore or flat directory names; never the one holding the live
- * root, nor any name in `protect` (e.g. a root retired less than a day ago).
+ * `rm -rf` of exact names at the volume root (cleanup's directories, or the database files left
+ * there); never the directory holding the live root, never database files while the live root is
+ * the volume root, nor any name in `protect` (e.g. a root retired less than a day ago).
  */
 export function deleteDirs(
   mount: string,
@@ -166,12 +173,17 @@ export function deleteDirs(
     if (name === liveTop) {
       throw new ScriptValueError(`names[${i}]`, '', name, `it holds the live root ${liveRoot}`);
     }
+    if (liveTop === '' && deletableKind(name) !== 'dir') {
+      throw new ScriptValueError(`names[${i}]`, '', name, 'the live database is at the volume root');
+    }
     if (protect.has(name)) throw new ScriptValueError(`names[${i}]`, '', name, 'it is protected');
     if (checked.indexOf(name) !== i)
       throw new ScriptValueError(`names[${i}]`, '', name, 'it is listed twice');
   });
   const calls = checked.map((name) => `delete_one ${shellQuote(name)}`).join('\n');
-  const precheck = checked.map((name) => `precheck ${shellQuote(name)}`).join('\n');
+  const precheck = checked
+    .map((name) => `precheck ${PRECHECK_KIND[deletableKind(name) ?? 'dir']} ${shellQuote(name)}`)
+    .join('\n');
   return build(
     'delete-dirs',
     checkedMount,
@@ -185,6 +197,9 @@ export function verifyDataDir(mount: string, relPath: string): BuiltScript {
   const rel = checkRelPath(relPath, 'relPath', { allowEmpty: true });
   return build('verify-data-dir', checkMount(mount), { REL: rel }, VERIFY_DATA_DIR);
 }
+
+/** How delete-dirs checks a name first: `d` a directory of cleanup's, `b` a database directory, `f` a database file. */
+const PRECHECK_KIND = { dir: 'd', db_dir: 'b', db_file: 'f' } as const;
 
 function build(name: ScriptName, mount: string, values: Record<string, string>, body: string): BuiltScript {
   const assignments = Object.entries(values).map(([key, value]) => `readonly ${key}=${shellQuote(value)}`);
@@ -335,11 +350,16 @@ counts=$(stats "./$TO")
 emit target "$TO" "$counts"
 emit end`;
 
-const CLEANUP_CANDIDATES = `find . -mindepth 1 -maxdepth 1 \\( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' \\) -printf '%y\\t%T@\\t%f\\0' |
+const CLEANUP_CANDIDATES = `readonly FAILED_RE='^aws-backup-failed-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
+readonly DB_FILE_RE='^(WiredTiger|WiredTiger\\.lock|WiredTiger\\.turtle|WiredTiger\\.wt|WiredTigerHS\\.wt|WiredTigerLAS\\.wt|WiredTiger\\.backup|_mdb_catalog\\.wt|sizeStorer\\.wt|storage\\.bson|mongod\\.lock|(collection|index)-[0-9]{1,20}--?[0-9]{1,20}\\.wt)$'
+readonly DB_DIR_RE='^(journal|diagnostic\\.data|_tmp)$'
+find . -mindepth 1 -maxdepth 1 \\( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' -o -name 'aws-backup-failed-restore_*' -o -name 'aws-backup-lost+found' \\) -printf '%y\\t%T@\\t%f\\0' |
   while IFS= read -r -d '' entry; do
     type=\${entry%%$'\\t'*}; rest=\${entry#*$'\\t'}; mtime=\${rest%%$'\\t'*}; name=\${rest#*$'\\t'}
     if [[ $name =~ $RESTORE_RE ]]; then kind=restore
     elif [[ $name =~ $FLAT_RE ]]; then kind=retired
+    elif [[ $name =~ $FAILED_RE ]]; then kind=failed_restore
+    elif [ "$name" = 'aws-backup-lost+found' ]; then kind=lost_found
     else odd unexpected odd_name "$name"; continue
     fi
     if [ "$type" != d ]; then emit unexpected "not_a_directory:$type" "$name"; continue; fi
@@ -348,12 +368,29 @@ const CLEANUP_CANDIDATES = `find . -mindepth 1 -maxdepth 1 \\( -name 'aws-backup
     if [ -n "$LIVE_TOP" ] && [ "$name" = "$LIVE_TOP" ]; then live=1; fi
     emit dir "$kind" "$name" "$mtime" "$bytes" "$live"
   done
+# The database files a first move away from the volume root left there: only when the root holds
+# a data dir, each by its exact name, files as files and directories as directories.
+if [ "$(has_file ./WiredTiger)$(has_file ./storage.bson)" = 11 ]; then
+  find . -mindepth 1 -maxdepth 1 \\( -name 'WiredTiger*' -o -name '*.wt' -o -name storage.bson -o -name mongod.lock -o -name journal -o -name diagnostic.data -o -name _tmp \\) -printf '%y\\t%f\\0' |
+    while IFS= read -r -d '' entry; do
+      type=\${entry%%$'\\t'*}; name=\${entry#*$'\\t'}
+      if [[ $name =~ $DB_FILE_RE ]]; then want=f
+      elif [[ $name =~ $DB_DIR_RE ]]; then want=d
+      else odd unexpected odd_name "$name"; continue
+      fi
+      if [ "$type" != "$want" ]; then emit unexpected "not_a_$want:$type" "$name"; continue; fi
+      usage=$(du -sb -- "./$name"); bytes=\${usage%%$'\\t'*}
+      emit dbfile "$type" "$name" "$bytes"
+    done
+fi
 emit end`;
 
 const DELETE_DIRS = `precheck() {
-  if [ -n "$LIVE_TOP" ] && [ "$1" = "$LIVE_TOP" ]; then fail touches_live_root "refusing to delete $1: it holds the live root"; fi
-  if [ -L "./$1" ]; then fail not_a_directory "$1 is a symbolic link; nothing was deleted"; fi
-  if [ -e "./$1" ] && [ ! -d "./$1" ]; then fail not_a_directory "$1 is not a directory; nothing was deleted"; fi
+  if [ -n "$LIVE_TOP" ] && [ "$2" = "$LIVE_TOP" ]; then fail touches_live_root "refusing to delete $2: it holds the live root"; fi
+  if [ -L "./$2" ]; then fail not_a_directory "$2 is a symbolic link; nothing was deleted"; fi
+  if [ -z "$LIVE_TOP" ] && [ "$1" != d ]; then fail touches_live_root "refusing to delete $2: the live database is at the volume root"; fi
+  if [ "$1" != f ] && [ -e "./$2" ] && [ ! -d "./$2" ]; then fail not_a_directory "$2 is not a directory; nothing was deleted"; fi
+  if [ "$1" = f ] && [ -e "./$2" ] && [ ! -f "./$2" ]; then fail not_a_directory "$2 is not a regular file; nothing was deleted"; fi
 }
 delete_one() {
   if [ ! -e "./$1" ]; then emit absent "$1"; return; fi
@@ -625,70 +662,6 @@ export function dataDirProblem(candidate: DataDirCandidate): string | undefined 
   return undefined;
 }
 
-export interface ChosenDataDir {
-  chosen: DataDirCandidate;
-  /** How it was chosen. */
-  rule: 'expected' | 'only' | 'shallowest';
-  /** Other candidates: stale chains, left for cleanup. */
-  others: DataDirCandidate[];
-}
-
-/**
- * Picks the database among the candidates: the one at `expectedRelPath` (relative to the restore
- * dir, '' for the restore dir itself) when the caller knows where the DB lived when the point was
- * taken, else the only or the shallowest one. Anything unclear fails loudly.
- */
-export function chooseDataDir(report: DataDirReport, opts: { expectedRelPath?: string } = {}): ChosenDataDir {
-  const { candidates, restoreDir } = report;
-  const paths = candidates.map((c) => `/${c.path}`);
-  const odd = report.unexpected.map((u) => u.shown);
-  if (candidates.length === 0) {
-    throw new ScriptError(
-      'no_data_dir',
-      `No MongoDB data dir (WiredTiger, storage.bson) in /${restoreDir}` +
-        (odd.length > 0 ? `; directories with unusable names: ${odd.join(', ')}` : '.'),
-      { paths: [] },
-    );
-  }
-  let chosen: DataDirCandidate;
-  let rule: ChosenDataDir['rule'];
-  if (opts.expectedRelPath !== undefined) {
-    const expected = checkRelPath(opts.expectedRelPath, 'expectedRelPath', { allowEmpty: true });
-    const match = candidates.find((c) => c.relPath === expected);
-    if (match === undefined) {
-      throw new ScriptError(
-        'expected_data_dir_missing',
-        `The database was expected at /${expected === '' ? restoreDir : `${restoreDir}/${expected}`}, but the data dirs found are ${paths.join(', ')}.`,
-        { paths },
-      );
-    }
-    chosen = match;
-    rule = 'expected';
-  } else {
-    const depths = [...candidates.map((c) => c.depth), ...report.unexpected.map((u) => u.depth)];
-    const shallowest = Math.min(...depths);
-    const top = candidates.filter((c) => c.depth === shallowest);
-    const oddTop = report.unexpected.filter((u) => u.depth === shallowest);
-    if (top.length !== 1 || oddTop.length > 0) {
-      const tied = [...top.map((c) => `/${c.path}`), ...oddTop.map((u) => u.shown)];
-      throw new ScriptError(
-        'ambiguous_data_dir',
-        `${tied.length} data dirs at the same depth in /${restoreDir} (${tied.join(', ')}) and nothing says which one held the database.`,
-        { paths },
-      );
-    }
-    chosen = top[0] as DataDirCandidate;
-    rule = candidates.length === 1 ? 'only' : 'shallowest';
-  }
-  const problem = dataDirProblem(chosen);
-  if (problem !== undefined) {
-    throw new ScriptError('incomplete_data_dir', `The data dir /${chosen.path} is incomplete: ${problem}.`, {
-      paths: [`/${chosen.path}`],
-    });
-  }
-  return { chosen, rule, others: candidates.filter((c) => c !== chosen) };
-}
-
 export interface FlattenResult {
   from: string;
   to: string;
@@ -770,18 +743,36 @@ export function parseFlatten(stdout: string): FlattenResult {
   return { ...moved, movedAside, asideSkipped, shellsRemoved, leftovers, target, warnings };
 }
 
+/** `restore`: aws-backup-restore_*; `retired`: a flat chatdb-restore_*; the rest AWS Backup's leftovers. */
+export type CleanupDirKind = 'restore' | 'retired' | 'failed_restore' | 'lost_found';
+
+const CLEANUP_DIR_NAMES: Readonly<Record<CleanupDirKind, RegExp>> = {
+  restore: RESTORE_DIR_NAME,
+  retired: FLAT_DIR_NAME,
+  failed_restore: FAILED_RESTORE_NAME,
+  lost_found: LOST_FOUND_NAME,
+};
+
 export interface CleanupCandidate {
   name: string;
-  /** `restore`: an aws-backup-restore_* dir; `retired`: a flat chatdb-restore_* dir. */
-  kind: 'restore' | 'retired';
+  kind: CleanupDirKind;
   mtime: Date;
   sizeBytes: number;
   /** It is, or contains, the live root: never deletable. */
   holdsLiveRoot: boolean;
 }
 
+/** A database file (or its journal, diagnostic.data, _tmp directory) at the volume root. */
+export interface RootDbFile {
+  name: string;
+  type: 'f' | 'd';
+  sizeBytes: number;
+}
+
 export interface CleanupListing {
   dirs: CleanupCandidate[];
+  /** Only when the volume root holds a data dir (WiredTiger and storage.bson). */
+  rootDbFiles: RootDbFile[];
   unexpected: string[];
   warnings: ScriptWarning[];
 }
@@ -789,17 +780,25 @@ export interface CleanupListing {
 export function parseCleanupCandidates(stdout: string): CleanupListing {
   const script = 'cleanup-candidates';
   const { records, warnings } = readOutput(script, stdout);
-  const listing: CleanupListing = { dirs: [], unexpected: [], warnings };
+  const listing: CleanupListing = { dirs: [], rootDbFiles: [], unexpected: [], warnings };
   for (const record of records) {
     if (record.key === 'dir') {
       const [kind = '', dir = '', mtime = '', bytes = '', live = ''] = fieldsOf(script, record, 5);
-      if (kind !== 'restore' && kind !== 'retired') throw malformed(script, record, 'bad kind');
+      if (!(kind in CLEANUP_DIR_NAMES)) throw malformed(script, record, 'bad kind');
       listing.dirs.push({
-        name: name(script, record, dir, kind === 'restore' ? RESTORE_DIR_NAME : FLAT_DIR_NAME),
-        kind,
+        name: name(script, record, dir, CLEANUP_DIR_NAMES[kind as CleanupDirKind]),
+        kind: kind as CleanupDirKind,
         mtime: epoch(script, record, mtime),
         sizeBytes: count(script, record, bytes),
         holdsLiveRoot: flag(script, record, live),
+      });
+    } else if (record.key === 'dbfile') {
+      const [type = '', file = '', bytes = ''] = fieldsOf(script, record, 3);
+      if (type !== 'f' && type !== 'd') throw malformed(script, record, 'bad type');
+      listing.rootDbFiles.push({
+        name: name(script, record, file, type === 'f' ? ROOT_DB_FILE_NAME : ROOT_DB_DIR_NAME),
+        type,
+        sizeBytes: count(script, record, bytes),
       });
     } else if (record.key === 'unexpected') {
       const [why = '', shown = ''] = fieldsOf(script, record, 2);
@@ -808,6 +807,7 @@ export function parseCleanupCandidates(stdout: string): CleanupListing {
       unknown(script, record);
     }
   }
+  listing.rootDbFiles.sort((a, b) => a.name.localeCompare(b.name));
   listing.dirs.sort((a, b) => a.mtime.getTime() - b.mtime.getTime() || a.name.localeCompare(b.name));
   return listing;
 }
@@ -824,7 +824,7 @@ export function parseDeleteDirs(stdout: string): DeleteResult {
   const { records, warnings } = readOutput(script, stdout);
   const result: DeleteResult = { deleted: [], absent: [], warnings };
   const deletable = (value: string, record: Line) =>
-    RESTORE_DIR_NAME.test(value) || FLAT_DIR_NAME.test(value) ? value : unknown(script, record);
+    deletableKind(value) === undefined ? unknown(script, record) : value;
   for (const record of records) {
     const [dir = ''] = fieldsOf(script, record, 1);
     if (record.key === 'deleted') result.deleted.push(deletable(dir, record));

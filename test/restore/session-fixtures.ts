@@ -1,6 +1,7 @@
 // Sessions in every status, reached by driving the real state machine (never hand-built), and
 // the plans and AWS values they carry.
 
+import type { CandidateEvidence } from '../../src/restore/data-evidence.js';
 import {
   buildCleanupPlan,
   buildRestorePlan,
@@ -14,6 +15,7 @@ import {
   type CleanupCandidate,
   createSession,
   type RestoreSession,
+  SESSION_STATUSES,
   type SessionKind,
   type SessionStatus,
 } from '../../src/restore/session.js';
@@ -73,6 +75,34 @@ export const CANDIDATES: CleanupCandidate[] = [
     deletable: true,
   },
   { path: LIVE_ROOT, sizeBytes: 8_000, kind: 'restore', deletable: false, whyNot: 'it holds the live root' },
+];
+
+/** What locate saw in a restore holding two data dirs written equally recently (and a broken one). */
+export const TWINS: CandidateEvidence[] = [
+  {
+    path: `${RESTORE_DIR}/${LIVE_ROOT.slice(1)}`,
+    depth: 1,
+    sizeBytes: 1234,
+    fileCount: 6,
+    newestWrite: '2026-05-18T07:59:00.000Z',
+    relation: 'in_window',
+  },
+  {
+    path: `${RESTORE_DIR}/aws-backup-restore_2026-05-01T00-00-00-000Z`,
+    depth: 1,
+    sizeBytes: 2345,
+    fileCount: 7,
+    newestWrite: '2026-05-18T07:59:30.000Z',
+    relation: 'in_window',
+  },
+  {
+    path: `${RESTORE_DIR}/aws-backup-restore_2026-04-01T00-00-00-000Z`,
+    depth: 1,
+    sizeBytes: 99,
+    fileCount: 2,
+    relation: 'no_wiredtiger_files',
+    problem: 'it lacks WiredTiger, storage.bson',
+  },
 ];
 
 export function at(ms: number): Date {
@@ -225,6 +255,32 @@ export function runUntil(s: RestoreSession, stopAt?: string, t = 100_000): Resto
   return session;
 }
 
+/** A restore whose locate found TWINS: waiting for the requester's pick. */
+export function awaitingPick(): RestoreSession {
+  return step(
+    runUntil(confirm(awaiting('restore')), 'locate'),
+    {
+      type: 'pick_needed',
+      stage: 'locate',
+      restoreDir: RESTORE_DIR,
+      code: 'several_in_window',
+      why: "2 data dirs were written within the backup's window; nothing says which one held the database.",
+      candidates: TWINS,
+    },
+    at(150_000),
+  );
+}
+
+/** The requester's pick of a candidate (by default the second twin). */
+export function picked(s = awaitingPick(), path = TWINS[1]?.path ?? '', now = at(160_000)): RestoreSession {
+  return step(s, { type: 'pick', user: REQUESTER, path }, now);
+}
+
+/** Only a restore locates data, so only a restore can wait for a pick. */
+export function statusesOf(kind: SessionKind): readonly SessionStatus[] {
+  return kind === 'restore' ? SESSION_STATUSES : SESSION_STATUSES.filter((s) => s !== 'awaiting_pick');
+}
+
 /** A representative session of each kind in each status. */
 export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'): RestoreSession {
   const firstWork = kind === 'restore' ? 'restore' : kind === 'rollback' ? 'cutover' : 'delete';
@@ -233,6 +289,9 @@ export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'):
       return resolving(kind);
     case 'awaiting_confirmation':
       return awaiting(kind);
+    case 'awaiting_pick':
+      if (kind !== 'restore') throw new Error(`a ${kind} session never waits for a pick`);
+      return awaitingPick();
     case 'running':
       return runUntil(confirm(awaiting(kind)), firstWork);
     case 'succeeded':

@@ -9,7 +9,6 @@ import {
   nextPendingStage,
   type RestoreSession,
   runningStage,
-  SESSION_STATUSES,
   type SessionKind,
   type SessionStatus,
   undeliveredNotices,
@@ -20,7 +19,18 @@ import {
   type SessionEventType,
   transition,
 } from '../../src/restore/transitions.js';
-import { at, CANDIDATES, CONFIRMER, planFor, REQUESTER, sessionIn, stageReport } from './session-fixtures.js';
+import {
+  at,
+  CANDIDATES,
+  CONFIRMER,
+  planFor,
+  REQUESTER,
+  RESTORE_DIR,
+  sessionIn,
+  stageReport,
+  statusesOf,
+  TWINS,
+} from './session-fixtures.js';
 
 // Compile-time: the list of event types is the whole union.
 type Missing = Exclude<SessionEventType, (typeof SESSION_EVENT_TYPES)[number]>;
@@ -43,6 +53,9 @@ const FINISHED_ROW = (status: SessionStatus): Record<SessionEventType, Expect> =
   stage_checkpoint: '!finished',
   stage_done: '!finished',
   stage_failed: '!finished',
+  pick_needed: '!finished',
+  pick: '!finished',
+  confirm_pick: '!finished',
   plan_changed: '!finished',
   resumed: '!finished',
   // Delivery receipts still land after the end: the summary is posted after the session ended.
@@ -64,6 +77,9 @@ const RESTORE_TABLE: Table = {
     stage_checkpoint: '!unexpected_event',
     stage_done: '!wrong_stage',
     stage_failed: 'failed',
+    pick_needed: '!unexpected_event',
+    pick: '!unexpected_event',
+    confirm_pick: '!unexpected_event',
     plan_changed: '!unexpected_event',
     resumed: 'resolving',
     notice_posted: '!unknown_notice',
@@ -82,10 +98,36 @@ const RESTORE_TABLE: Table = {
     stage_checkpoint: '!unexpected_event',
     stage_done: '!unexpected_event',
     stage_failed: '!unexpected_event',
+    pick_needed: '!unexpected_event',
+    pick: '!unexpected_event',
+    confirm_pick: '!unexpected_event',
     plan_changed: 'awaiting_confirmation',
     resumed: 'awaiting_confirmation',
     notice_posted: 'awaiting_confirmation',
     card_posted: 'awaiting_confirmation',
+  },
+  // Locate found data dirs the evidence cannot tell apart; the plan is confirmed, nothing has moved.
+  awaiting_pick: {
+    resolved: '!unexpected_event',
+    resolve_failed: '!unexpected_event',
+    confirm: '!already_confirmed',
+    reject: '!already_confirmed',
+    cancel: 'cancelled',
+    expire: '!not_expired',
+    cleanup_choose: '!unexpected_event',
+    stage_started: '!unexpected_event',
+    stage_progress: '!unexpected_event',
+    stage_checkpoint: '!unexpected_event',
+    stage_done: '!unexpected_event',
+    stage_failed: '!unexpected_event',
+    pick_needed: '!unexpected_event',
+    pick: 'awaiting_pick',
+    // Nothing picked yet in the representative session.
+    confirm_pick: '!nothing_picked',
+    plan_changed: '!unexpected_event',
+    resumed: 'awaiting_pick',
+    notice_posted: 'awaiting_pick',
+    card_posted: 'awaiting_pick',
   },
   running: {
     resolved: '!unexpected_event',
@@ -100,6 +142,10 @@ const RESTORE_TABLE: Table = {
     stage_checkpoint: 'running',
     stage_done: 'running',
     stage_failed: 'failed',
+    // Its representative runs the restore job; only locate asks for a pick.
+    pick_needed: '!wrong_stage',
+    pick: '!unexpected_event',
+    confirm_pick: '!unexpected_event',
     plan_changed: '!wrong_stage',
     resumed: 'running',
     notice_posted: 'running',
@@ -167,6 +213,19 @@ function sampleEvent(type: SessionEventType, s: RestoreSession): SessionEvent {
       return stageReport(running ?? 'restore', s);
     case 'stage_failed':
       return { type, stage: running ?? 'restore', reason: 'Access Denied', production: 'unchanged' };
+    case 'pick_needed':
+      return {
+        type,
+        stage: 'locate',
+        restoreDir: RESTORE_DIR,
+        code: 'several_in_window',
+        why: 'Two data dirs were written within the window.',
+        candidates: TWINS,
+      };
+    case 'pick':
+      return { type, user: REQUESTER, path: TWINS[0]?.path ?? '' };
+    case 'confirm_pick':
+      return { type, user: CONFIRMER, pickHash: s.pick?.picked?.hash ?? 'none', isApprover: true };
     case 'plan_changed': {
       const plan = s.plan ?? planFor(s.kind);
       const changed =
@@ -192,7 +251,7 @@ describe('every status × every event', () => {
 
   for (const kind of ['restore', 'rollback', 'cleanup'] as const) {
     describe(kind, () => {
-      for (const status of SESSION_STATUSES) {
+      for (const status of statusesOf(kind)) {
         const base = sessionIn(status, kind);
         it(`${status} is reached`, () => {
           expect(base.status).toBe(status);

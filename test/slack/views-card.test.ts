@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApproversSetting } from '../../src/config.js';
-import { type RestoreSession, SESSION_STATUSES, type SessionKind } from '../../src/restore/session.js';
+import type { RestoreSession, SessionKind } from '../../src/restore/session.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import {
   confirmBlockId,
@@ -21,6 +21,7 @@ import {
   runUntil,
   SESSION,
   sessionIn,
+  statusesOf,
   step,
 } from '../restore/session-fixtures.js';
 import { allText, blockLimitViolations, interactiveElements } from './support/block-limits.js';
@@ -40,7 +41,7 @@ function buttons(s: RestoreSession) {
 const KINDS: SessionKind[] = ['restore', 'rollback', 'cleanup'];
 
 describe('the session card', () => {
-  it.each(KINDS.flatMap((kind) => SESSION_STATUSES.map((status) => [kind, status] as const)))(
+  it.each(KINDS.flatMap((kind) => statusesOf(kind).map((status) => [kind, status] as const)))(
     'a %s session that is %s stays within Slack’s limits and says where production is',
     (kind, status) => {
       const s = sessionIn(status, kind);

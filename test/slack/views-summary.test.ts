@@ -9,9 +9,11 @@ import { summaryMessage, timeline } from '../../src/slack/views/summary.js';
 import {
   at,
   awaiting,
+  awaitingPick,
   CONFIRMER,
   confirm,
   LIVE_ROOT,
+  picked,
   REQUESTER,
   runUntil,
   sessionIn,
@@ -162,6 +164,21 @@ function sessionWithNotice(kind: (typeof NOTICE_KINDS_FOR_TEST)[number]): Restor
       return sessionIn('expired');
     case 'resumed':
       return step(runUntil(confirm(awaiting('restore')), 'locate'), { type: 'resumed' }, at(200_000));
+    case 'pick_requested':
+      return awaitingPick();
+    case 'picked':
+      return picked();
+    case 'pick_confirmed':
+      return step(
+        picked(),
+        {
+          type: 'confirm_pick',
+          user: CONFIRMER,
+          pickHash: picked().pick?.picked?.hash ?? '',
+          isApprover: true,
+        },
+        at(170_000),
+      );
     case 'plan_changed': {
       const s = runUntil(confirm(awaiting('restore')), 'cutover');
       const plan = s.plan;

@@ -1,5 +1,5 @@
 import { AwsCallError } from '../../aws/errors.js';
-import type { CandidateEvidence } from '../data-evidence.js';
+import type { CandidateEvidence, UnprovenCode } from '../data-evidence.js';
 import { ScriptError, ScriptValueError } from '../scripts.js';
 import type { JsonObject } from '../session.js';
 import { TemplateEditError } from '../template-edit.js';
@@ -71,7 +71,7 @@ export class StageFailure extends Error {
   readonly production: ProductionState;
   /** What the on-call engineer should do next. */
   readonly next: string;
-  /** For script failures: the script's own code (e.g. `ambiguous_data_dir`). */
+  /** For script failures: the script's own code (e.g. `no_new_restore_dir`). */
   readonly detailCode: string | undefined;
   /** For `data_dir_unproven`: every data dir found, with its evidence, for the card. */
   readonly candidates: readonly CandidateEvidence[] | undefined;
@@ -141,6 +141,23 @@ export class PlanChanged extends Error {
 }
 
 /**
+ * The evidence does not prove which data dir in the restore holds the point's database. Not a
+ * failure: nothing was moved, and the orchestrator asks the engineers to pick one (pick.ts).
+ */
+export class PickNeeded extends Error {
+  readonly code = 'pick_needed';
+  constructor(
+    readonly restoreDir: string,
+    readonly unproven: UnprovenCode,
+    readonly why: string,
+    readonly candidates: readonly CandidateEvidence[],
+  ) {
+    super(`Which data dir in ${restoreDir} holds the point's database is not proven: ${why}`);
+    this.name = 'PickNeeded';
+  }
+}
+
+/**
  * Turns whatever a stage threw into a StageFailure, keeping AWS's and the scripts' own messages.
  * StageFailure, PlanChanged and aborts pass through untouched.
  */
@@ -150,7 +167,14 @@ export function toStageFailure(
   production: ProductionState,
   next: string,
 ): unknown {
-  if (error instanceof StageFailure || error instanceof PlanChanged || isAbort(error)) return error;
+  if (
+    error instanceof StageFailure ||
+    error instanceof PlanChanged ||
+    error instanceof PickNeeded ||
+    isAbort(error)
+  ) {
+    return error;
+  }
   if (error instanceof AwsCallError) {
     return new StageFailure({
       stage,

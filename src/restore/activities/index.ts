@@ -80,13 +80,14 @@ export type {
   StageFailureCode,
   StageName,
 } from './errors.js';
-export { PlanChanged, StageFailure } from './errors.js';
+export { PickNeeded, PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';
 export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from './plan-restore.js';
 export { isTransient } from './poll.js';
 export type { PreflightResult } from './preflight.js';
 export { UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE } from './preflight.js';
+export { retiredByRevisions } from './root-history.js';
 export type {
   RestoreJobCheckpoint,
   RestoreJobHooks,

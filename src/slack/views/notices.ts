@@ -17,6 +17,7 @@ import type { CardContext } from './card.js';
 import { checkDoneText, checkStartedText } from './check-text.js';
 import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
+import { pickNoticeText } from './pick.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
 
 /**
@@ -58,6 +59,10 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
   const stage = n.stage === undefined ? undefined : STAGE_LABELS[n.stage];
   const { from, to } = roots(s);
   switch (n.kind) {
+    case 'pick_requested':
+    case 'picked':
+    case 'pick_confirmed':
+      return pickNoticeText(n, s, ctx);
     case 'confirm_requested':
       return `${approversMention(ctx.approvers)}: ${user(s.requester)} asks to *${escapeText(sessionTitle(s))}*. Please review the plan on the card; ${approversRule(ctx.approvers, s.requester)} presses *Confirm* there. Expires ${utcShort(str(d, 'expiresAt') ?? s.expiresAt, ctx.now)}.`;
     case 'plan_changed': {
@@ -84,6 +89,7 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
       return `:white_circle: *Cancelled by ${user(str(d, 'by') ?? '')}.*${extra}`;
     }
     case 'expired':
+      if (n.stage === 'locate') return pickNoticeText(n, s, ctx);
       return ':white_circle: *Expired:* nobody confirmed in time. Nothing was changed; start a new session if still needed.';
     case 'resumed':
       return `:arrows_counterclockwise: The bot restarted and picked this session up again at *${stage ?? 'the next stage'}*, from its last recorded step.`;
