@@ -755,7 +755,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       fileSystemId: target.fileSystemId,
       fileSystemArn: target.fileSystemArn,
       currentRoot: target.currentRoot,
-      points: numberPoints(points, (point) => activities.whyNotRestorable(point)),
+      points: numberPoints(points, activities),
     } satisfies ListResult;
   }
 
@@ -1078,15 +1078,15 @@ function describeOutcome(done: { aws?: AwsPatch; detail?: JsonObject }): string 
  * The list as `start <n>` counts it: only points of the configured vault get a number; another
  * vault's point is shown, unnumbered, with the reason it cannot be restored.
  */
+/** List numbers count only the configured vault's points, as `start <n>` does. */
 function numberPoints(
   points: readonly RecoveryPoint[],
-  whyNotRestorable: (point: RecoveryPoint) => string | undefined,
+  rules: Pick<Activities, 'whyNotRestorable' | 'inConfiguredVault'>,
 ): ListResult['points'] {
   let n = 0;
   return points.map((point) => {
-    const whyNot = whyNotRestorable(point);
-    const otherVault = whyNot?.startsWith('it is in vault') === true;
-    const index = otherVault ? undefined : ++n;
+    const whyNot = rules.whyNotRestorable(point);
+    const index = rules.inConfiguredVault(point) ? ++n : undefined;
     return {
       ...(index === undefined ? {} : { index }),
       point,

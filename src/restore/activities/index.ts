@@ -11,7 +11,7 @@ import { type FlattenInput, flattenData } from './flatten-data.js';
 import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
 import { preflight } from './preflight.js';
-import { listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
+import { inConfiguredVault, listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
@@ -33,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     resolvePoint: (target: RestoreTarget, spec: PointSpec) => resolvePoint(deps, target, spec),
     readRootHistory: (target: RestoreTarget) => readRootHistory(deps, target),
     whyNotRestorable: (point: RecoveryPoint) => whyNotRestorable(deps, point),
+    inConfiguredVault: (point: RecoveryPoint) => inConfiguredVault(deps, point),
     planRestore: (
       target: RestoreTarget,
       point: RecoveryPoint,

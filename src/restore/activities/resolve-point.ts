@@ -21,12 +21,21 @@ export async function listPoints(
 const RESTORABLE_STATUSES = new Set(['COMPLETED', 'AVAILABLE']);
 
 /**
- * Why the bot will not restore this point, or undefined when it will: only points in the
- * configured vault (CHATDB_BACKUP_VAULT; EFS automatic backups land in
- * aws/efs/automatic-backup-vault, whose access policy denies StartRestoreJob) in a usable status.
+ * Whether the point is in the configured vault (CHATDB_BACKUP_VAULT): the only points the bot
+ * numbers and restores. ListRecoveryPointsByResource is not scoped to a vault, and EFS automatic
+ * backups land in aws/efs/automatic-backup-vault, whose access policy denies StartRestoreJob.
  */
-export function whyNotRestorable({ settings }: ActivityDeps, point: RecoveryPoint): string | undefined {
-  if (point.vault !== '' && point.vault !== settings.backupVault) {
+export function inConfiguredVault({ settings }: ActivityDeps, point: RecoveryPoint): boolean {
+  return point.vault === '' || point.vault === settings.backupVault;
+}
+
+/**
+ * Why the bot will not restore this point, or undefined when it will: only points in the
+ * configured vault, in a usable status.
+ */
+export function whyNotRestorable(deps: ActivityDeps, point: RecoveryPoint): string | undefined {
+  const { settings } = deps;
+  if (!inConfiguredVault(deps, point)) {
     return `it is in vault ${point.vault}, not in ${settings.backupVault} (CHATDB_BACKUP_VAULT); the bot restores only from that vault`;
   }
   if (!RESTORABLE_STATUSES.has(point.status)) {
@@ -51,8 +60,8 @@ export async function resolvePoint(
     switch (spec.kind) {
       case 'index': {
         // List numbers count only the configured vault's points, as `list` shows them.
-        const points = (await ports.backup.listRecoveryPoints(target.fileSystemArn)).filter(
-          (p) => p.vault === '' || p.vault === settings.backupVault,
+        const points = (await ports.backup.listRecoveryPoints(target.fileSystemArn)).filter((p) =>
+          inConfiguredVault(deps, p),
         );
         const point = spec.n >= 1 ? points[spec.n - 1] : undefined;
         if (point === undefined) {
