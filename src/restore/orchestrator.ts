@@ -347,17 +347,20 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       }
       case 'locate': {
         const p = plan as RestorePlan;
-        const result = await activities.locate({
-          restoreDirsBefore: session.aws.restoreDirsBefore ?? [],
-          ...(p.expectedRelPath === undefined || session.aws.fullFallback === true
-            ? {}
-            : { expectedRelPath: p.expectedRelPath }),
-          liveRoot: p.currentRoot,
-          pointCreatedAt: new Date(p.recoveryPoint.createdAt),
-          ...(p.recoveryPoint.completedAt === undefined
-            ? {}
-            : { pointCompletedAt: new Date(p.recoveryPoint.completedAt) }),
-        });
+        const result = await activities.locate(
+          {
+            restoreDirsBefore: session.aws.restoreDirsBefore ?? [],
+            ...(p.expectedRelPath === undefined || session.aws.fullFallback === true
+              ? {}
+              : { expectedRelPath: p.expectedRelPath }),
+            liveRoot: p.currentRoot,
+            pointCreatedAt: new Date(p.recoveryPoint.createdAt),
+            ...(p.recoveryPoint.completedAt === undefined
+              ? {}
+              : { pointCompletedAt: new Date(p.recoveryPoint.completedAt) }),
+          },
+          { signal },
+        );
         return {
           aws: {
             restoreDir: result.restoreDir,
@@ -378,11 +381,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       }
       case 'flatten': {
         const p = plan as RestorePlan;
-        const result = await activities.flattenData({
-          dataDir: session.aws.dataDir ?? '',
-          flatName: p.targetRoot,
-          liveRoot: p.currentRoot,
-        });
+        const result = await activities.flattenData(
+          {
+            dataDir: session.aws.dataDir ?? '',
+            flatName: p.targetRoot,
+            liveRoot: p.currentRoot,
+          },
+          { signal },
+        );
         return {
           aws: { flatDir: result.flatDir },
           detail: {
@@ -487,6 +493,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           target,
           plan.paths.map((p) => p.slice(1)),
           { liveRoot: plan.currentRoot, protect },
+          { signal },
         );
         return {
           aws: { deletedPaths: [...result.deleted, ...result.absent].map((n) => `/${n.replace(/^\//, '')}`) },

@@ -8,6 +8,7 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'ssm',
   'logs',
 ];
+const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 
 /** A FaultSpec as `POST /_sim/faults` sends it: `null` clears a field. */
 export type FaultPatch = { [K in keyof FaultSpec]?: FaultSpec[K] | null };
@@ -23,6 +24,7 @@ export const NO_FAULTS: Required<{ [K in keyof FaultSpec]: null }> = {
   ssm: null,
   runTaskFails: null,
   oneOffTaskStart: null,
+  revoke: null,
 };
 
 export class FaultSpecError extends Error {
@@ -160,6 +162,15 @@ export function validateFaultPatch(input: unknown): FaultPatch {
           throw new FaultSpecError('faults.oneOffTaskStart must be "stuck" or "pull_error"');
         }
         out.oneOffTaskStart = value;
+        break;
+      case 'revoke':
+        if (
+          value !== null &&
+          !(Array.isArray(value) && value.every((a) => typeof a === 'string' && IAM_ACTION.test(a)))
+        ) {
+          throw new FaultSpecError('faults.revoke must be a list of IAM actions such as "ssm:CancelCommand"');
+        }
+        out.revoke = value === null || value.length === 0 ? null : [...value];
         break;
       default:
         throw new FaultSpecError(`faults.${key}: unknown fault`);

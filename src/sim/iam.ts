@@ -288,15 +288,21 @@ export function createIamEnforcer(opts: {
   world: IamWorldView;
   /** The assumed-role ARN AWS names in its message. */
   principal: string;
+  /** Actions taken out of the policy since it was read (the `revoke` fault): never allowed. */
+  revoked?: () => readonly string[];
 }): IamEnforcer {
   const denied: { action: string; resource: string }[] = [];
+  const isRevoked = (action: string) =>
+    (opts.revoked?.() ?? []).some((a) => a.toLowerCase() === action.toLowerCase());
   return {
     authorize(service, op, input) {
       const requests = requestsFor(service, op, input, opts.world) ?? [
         { action: `${service}:${op}`, resources: ['*'], context: {} },
       ];
       for (const request of requests) {
-        const resource = deniedResource(opts.policy, request);
+        const resource = isRevoked(request.action)
+          ? (request.resources[0] ?? '*')
+          : deniedResource(opts.policy, request);
         if (resource === undefined) continue;
         denied.push({ action: request.action, resource });
         throw accessDenied(service, opts.principal, request.action, resource);

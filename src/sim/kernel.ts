@@ -65,6 +65,12 @@ export interface FaultSpec {
    * `pull_error` stops with CannotPullContainerError (TaskFailedToStart).
    */
   oneOffTaskStart?: 'stuck' | 'pull_error';
+  /**
+   * IAM actions (`ssm:GetCommandInvocation`) taken out of the bot's role, as an administrator
+   * editing its policy during a restore would: each call that needs one is implicitly denied,
+   * until the fault is cleared.
+   */
+  revoke?: string[];
 }
 
 /** The live fault settings. Protocol-level faults (throttle, burst5xx) are applied by the server. */

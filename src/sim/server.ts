@@ -13,7 +13,7 @@ import {
   type IamEnforcer,
   readPolicyFile,
 } from './iam.js';
-import type { FaultSpec, ServiceName } from './kernel.js';
+import type { FaultSpec, Faults, ServiceName } from './kernel.js';
 import { SimError } from './kernel.js';
 import { AWS_JSON_CONTENT_TYPE, awsJsonErrorBody, encodeJson, restJsonErrorBody } from './protocol-json.js';
 import { decodeQuery, queryError, queryResponse } from './protocol-query.js';
@@ -93,7 +93,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const clock = createSimClock(scenario.speed);
   const faults = createFaults(scenario.faults);
   const world = createWorld({ scenario, stateDir, clock, faults, stack: createStackPart });
-  const iam = scenario.iam.enforce ? createRole(scenario, world) : undefined;
+  const iam = scenario.iam.enforce ? createRole(scenario, world, faults) : undefined;
   const random = mulberry32(scenario.seed);
   const calls: Record<string, number> = {};
   const faultsInjected: Record<string, { throttle: number; '5xx': number }> = {};
@@ -294,7 +294,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 }
 
 /** The bot's task role: the deploy's policy with this world's parameters, as a deployer would give them. */
-function createRole(scenario: Scenario, world: ReturnType<typeof createWorld>): IamEnforcer {
+function createRole(scenario: Scenario, world: ReturnType<typeof createWorld>, faults: Faults): IamEnforcer {
   const stackState = world.state().stack as { stack?: { id?: string } } | null;
   const parameters = deployParameters(scenario, stackState, scenario.iam.parameters);
   const stackArn = stackState?.stack?.id;
@@ -306,6 +306,7 @@ function createRole(scenario: Scenario, world: ReturnType<typeof createWorld>): 
       stackArn: (ref) => (ref === scenario.stackName || ref === stackArn ? stackArn : undefined),
     },
     principal: `arn:aws:sts::${scenario.accountId}:assumed-role/chatdb-restore-TaskRole/chatdb-restore`,
+    revoked: () => faults.get().revoke ?? [],
   });
 }
 

@@ -131,6 +131,21 @@ describe('the bot role against the simulator', () => {
     for (const client of [ecs, cfn, backup]) client.destroy();
   });
 
+  it('the revoke fault takes actions out of the role until it is cleared, and refuses what is not an action', async () => {
+    sim = await withSim();
+    const cfn = new CloudFormationClient(clientConfig(sim, 1, BOT_KEY));
+    const read = () => cfn.send(new GetTemplateCommand({ StackName: 'rocket-chat' })).catch((e) => e);
+    expect((await read()).TemplateBody).toContain('chat-db');
+    sim.setFaults({ revoke: ['cloudformation:GetTemplate'] });
+    const denied = await read();
+    expect(denied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(denied.message).toContain('cloudformation:GetTemplate on resource: arn:aws:cloudformation:');
+    sim.setFaults({ revoke: null });
+    expect((await read()).TemplateBody).toContain('chat-db');
+    expect(() => sim?.setFaults({ revoke: ['GetTemplate'] })).toThrow(/faults.revoke/);
+    cfn.destroy();
+  });
+
   it('lets an operator do anything, and a scenario turn enforcement off', async () => {
     sim = await withSim({ scenario: { iam: { enforce: false, parameters: {} } } });
     const ecs = new ECSClient(clientConfig(sim, 1, BOT_KEY));

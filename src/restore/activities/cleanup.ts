@@ -116,6 +116,7 @@ export async function deleteDirs(
   _target: RestoreTarget,
   names: readonly string[],
   opts: { liveRoot: string; protect?: readonly string[] },
+  hooks: { signal?: AbortSignal } = {},
 ): Promise<{ deleted: string[]; absent: string[] }> {
   return asStage('cleanup', 'unchanged', NEXT, async () => {
     checkLiveRoot(opts.liveRoot);
@@ -125,6 +126,7 @@ export async function deleteDirs(
       NEXT,
       deleteDirsScript(deps.settings.inspectorMount, names, opts.liveRoot, { protect: opts.protect ?? [] }),
       parseDeleteDirs,
+      hooks.signal,
     );
     return { deleted: result.deleted, absent: result.absent };
   });

@@ -27,7 +27,11 @@ const NEXT =
   'Production is unchanged. Check the restore dir and the flat dir on the inspection host; run the restore again or clean up with `/chatdb-restore cleanup`.';
 
 /** Renames the data dir to its flat top-level name (instant, same file system); safe to repeat. */
-export async function flattenData(deps: ActivityDeps, input: FlattenInput): Promise<FlattenDataResult> {
+export async function flattenData(
+  deps: ActivityDeps,
+  input: FlattenInput,
+  hooks: { signal?: AbortSignal } = {},
+): Promise<FlattenDataResult> {
   return asStage('flatten', 'unchanged', NEXT, async () => {
     const result = await runScript(
       deps,
@@ -35,6 +39,7 @@ export async function flattenData(deps: ActivityDeps, input: FlattenInput): Prom
       NEXT,
       flatten(deps.settings.inspectorMount, input.dataDir, input.flatName, input.liveRoot),
       parseFlatten,
+      hooks.signal,
     );
     return {
       flatDir: `/${result.to}`,

@@ -42,8 +42,8 @@ export function createActivities(deps: ActivityDeps) {
     ) => planRestore(target, point, revisions, history),
     preflight: (target: RestoreTarget, newRoot: string) => preflight(deps, target, newRoot),
     runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
-    locate: (input: LocateInput) => locate(deps, input),
-    flattenData: (input: FlattenInput) => flattenData(deps, input),
+    locate: (input: LocateInput, hooks?: { signal?: AbortSignal }) => locate(deps, input, hooks),
+    flattenData: (input: FlattenInput, hooks?: { signal?: AbortSignal }) => flattenData(deps, input, hooks),
     checkRestoredData: (input: CheckInput, hooks: ActivityHooks<CheckCheckpoint>) =>
       checkRestoredData(deps, input, hooks),
     cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
@@ -57,7 +57,8 @@ export function createActivities(deps: ActivityDeps) {
       target: RestoreTarget,
       names: readonly string[],
       opts: { liveRoot: string; protect?: readonly string[] },
-    ) => deleteDirs(deps, target, names, opts),
+      hooks?: { signal?: AbortSignal },
+    ) => deleteDirs(deps, target, names, opts, hooks),
   };
 }
 

@@ -37,7 +37,11 @@ const NEXT =
   'Production is unchanged. Look at the new aws-backup-restore_* directory on the inspection host before trying again; `/chatdb-restore cleanup` removes it.';
 
 /** Finds the directory the restore job created and the MongoDB data dir inside it; fails loudly. */
-export async function locate(deps: ActivityDeps, input: LocateInput): Promise<LocateResult> {
+export async function locate(
+  deps: ActivityDeps,
+  input: LocateInput,
+  hooks: { signal?: AbortSignal } = {},
+): Promise<LocateResult> {
   const { settings } = deps;
   return asStage('locate', 'unchanged', NEXT, async () => {
     const listing = await runScript(
@@ -46,6 +50,7 @@ export async function locate(deps: ActivityDeps, input: LocateInput): Promise<Lo
       NEXT,
       listRestoreDirs(settings.inspectorMount),
       parseListRestoreDirs,
+      hooks.signal,
     );
     const restoreDir = pickNewRestoreDir(
       input.restoreDirsBefore,
@@ -67,6 +72,7 @@ export async function locate(deps: ActivityDeps, input: LocateInput): Promise<Lo
       NEXT,
       locateDataDir(settings.inspectorMount, restoreDir),
       parseLocateDataDir,
+      hooks.signal,
     );
     const decision = decideDataDir(report, {
       ...(input.expectedRelPath === undefined ? {} : { expectedRelPath: input.expectedRelPath }),

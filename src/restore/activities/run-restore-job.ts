@@ -67,6 +67,7 @@ export async function runRestoreJob(
         NEXT_BEFORE,
         listRestoreDirs(settings.inspectorMount),
         parseListRestoreDirs,
+        signal,
       );
       restoreDirsBefore = listing.dirs.map((d) => d.name);
       await hooks.checkpoint({ restoreDirsBefore });

@@ -9,7 +9,8 @@ export const DEFAULT_SSM_TIMEOUT_SECONDS = 600;
 /**
  * Runs one of our scripts on the inspection host and parses its output. A script that reports
  * an error is believed first (its message names the problem); an SSM timeout or a failure that
- * left no readable output is reported with SSM's status and the script's stderr.
+ * left no readable output is reported with SSM's status and the script's stderr. Aborting
+ * `signal` (the bot shutting down) stops the wait and cancels the command.
  */
 export async function runScript<T>(
   { ports, settings }: ActivityDeps,
@@ -17,10 +18,12 @@ export async function runScript<T>(
   next: string,
   built: BuiltScript,
   parse: (stdout: string) => T,
+  signal?: AbortSignal,
 ): Promise<T> {
   const timeoutSeconds = settings.ssmTimeoutSeconds ?? DEFAULT_SSM_TIMEOUT_SECONDS;
   const result = await ports.ssm.runShellScript(settings.inspectorInstanceId, built.script, {
     timeoutSeconds,
+    ...(signal === undefined ? {} : { signal }),
   });
   try {
     const parsed = parse(result.stdout);
