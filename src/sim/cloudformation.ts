@@ -27,6 +27,13 @@ export interface CloudFormationOptions {
   accountId: string;
   stackName: string;
   templateBody: string;
+  /** The stack's service role, reported as RoleARN. */
+  roleArn?: string;
+  /**
+   * The stack this one is nested in: its id is the ParentId and RootId DescribeStacks reports
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html).
+   */
+  parentStackName?: string;
   /** Logical id of each EFS file system resource → its file system id. */
   fileSystemIds: Record<string, string>;
   changeSetMs: number;
@@ -143,6 +150,10 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
   const { timers, faults, region, accountId, ecs, now } = opts;
   const stackName = opts.stackName;
   const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${stackName}/${randomUUID()}`;
+  const parentId =
+    opts.parentStackName === undefined
+      ? undefined
+      : `arn:aws:cloudformation:${region}:${accountId}:stack/${opts.parentStackName}/${randomUUID()}`;
 
   const initialTemplate = parseTemplate(opts.templateBody);
   const stack = {
@@ -477,6 +488,9 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
         }
       : {}),
     EnableTerminationProtection: false,
+    ...(opts.roleArn !== undefined ? { RoleARN: opts.roleArn } : {}),
+    // One level of nesting: the parent is also the root.
+    ...(parentId !== undefined ? { ParentId: parentId, RootId: parentId } : {}),
     DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
   });
 

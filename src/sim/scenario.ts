@@ -108,6 +108,16 @@ export interface Scenario {
   stackName: string;
   /** The stack's template; absent means the stack world's default template. */
   templateBody?: string;
+  /**
+   * The stack's service role (DescribeStacks' RoleARN), which CloudFormation uses for the stack's
+   * operations instead of the caller's credentials; absent: none, as in the default world.
+   */
+  stackRoleArn?: string;
+  /**
+   * The stack is nested in a stack of this name: DescribeStacks gives that stack's id as ParentId
+   * and RootId. The parent itself is not modelled.
+   */
+  parentStackName?: string;
   backupVault: string;
   restoreRoleArn: string;
   /** Keyed by the template's logical id. */
@@ -298,6 +308,8 @@ const KNOWN_KEYS = new Set([
   'accountId',
   'stackName',
   'templateBody',
+  'stackRoleArn',
+  'parentStackName',
   'backupVault',
   'restoreRoleArn',
   'fileSystems',
@@ -336,6 +348,14 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     }
     templateBody = raw.templateBody;
   }
+  const stackRoleArn =
+    raw.stackRoleArn === undefined
+      ? undefined
+      : str(raw, 'stackRoleArn', /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN');
+  const parentStackName =
+    raw.parentStackName === undefined
+      ? undefined
+      : str(raw, 'parentStackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name');
 
   if (!isRecord(raw.fileSystems) || Object.keys(raw.fileSystems).length === 0) {
     throw new ScenarioError('fileSystems must map logical ids to { id, name, tree }');
@@ -486,6 +506,8 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     accountId,
     stackName,
     ...(templateBody !== undefined ? { templateBody } : {}),
+    ...(stackRoleArn !== undefined ? { stackRoleArn } : {}),
+    ...(parentStackName !== undefined ? { parentStackName } : {}),
     backupVault,
     restoreRoleArn,
     fileSystems,

@@ -19,6 +19,8 @@ export const createStackPart: StackFactory = ({
     accountId: scenario.accountId,
     stackName: scenario.stackName,
     templateBody: scenario.templateBody ?? DEFAULT_TEMPLATE,
+    ...(scenario.stackRoleArn === undefined ? {} : { roleArn: scenario.stackRoleArn }),
+    ...(scenario.parentStackName === undefined ? {} : { parentStackName: scenario.parentStackName }),
     fileSystems: Object.fromEntries(
       fileSystems.map((fs) => [fs.logicalId, { id: fs.id, rootDir: fs.rootDir }]),
     ),

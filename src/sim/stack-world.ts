@@ -12,10 +12,11 @@
 // - Executing it updates the changed resources in dependency order, a stackStepMs each. A changed
 //   task definition is replaced by a new revision; the service then points at it, which starts a
 //   deployment, and CloudFormation waits for that deployment (at most 3 hours).
-// - ECS: a task does not get past PENDING while another task of its service that mounts the same
-//   file system still runs (MongoDB is single-writer), and with minimumHealthyPercent 100 the
-//   scheduler never stops the old task first: the deployment, and the stack, wait until someone
-//   calls StopTask. A task whose EFS RootDirectory is not a directory on the file system stops
+// - ECS deploys as ECS documents it, with no lock on EFS: with maximumPercent room it starts the
+//   new task first and stops the old one once the new one is healthy; with minimumHealthyPercent
+//   low enough it stops the old one first; with neither (the default template, 100/100) or when an
+//   EC2 host port the old task holds leaves the new one unplaced, the deployment, and the stack,
+//   wait until someone calls StopTask. A task whose EFS RootDirectory is not a directory on the file system stops
 //   with ResourceInitializationError; under `taskCrashLoop` a new revision's tasks exit soon after
 //   RUNNING. Three such failures trip the deployment circuit breaker (on in the default template);
 //   without it, CloudFormation gives up after 3 hours.
@@ -24,9 +25,12 @@
 //   UPDATE_ROLLBACK_COMPLETE. A successful one deregisters the old revision: UPDATE_COMPLETE.
 // - Outside a deployment a stopped task is replaced, on the service's current revision.
 //
-// Not modelled: creating or deleting stacks, other or nested stacks, CREATE/IMPORT change sets,
-// TemplateURL, adding or removing ECS services in an update, drift, stack policies, load
-// balancers, scaling, placement, ECS's own circuit-breaker rollback, real health checks (a task
+// The stack may have a service role (RoleARN) and be nested in another stack (ParentId, RootId),
+// and a stack policy set with SetStackPolicy guards its updates.
+//
+// Not modelled: creating or deleting stacks, other stacks (a parent is only its id), updates made
+// with the service role's or the caller's permissions, CREATE/IMPORT change sets, TemplateURL,
+// adding or removing ECS services in an update, drift, load balancers, scaling, placement, ECS's own circuit-breaker rollback, real health checks (a task
 // is HEALTHY a moment after RUNNING) and tasks that run but stay unhealthy.
 
 import { createCloudFormation } from './cloudformation.js';
@@ -40,6 +44,10 @@ export interface StackWorldOptions {
   accountId: string;
   stackName: string;
   templateBody: string;
+  /** The stack's service role (RoleARN). */
+  roleArn?: string;
+  /** The stack this one is nested in (ParentId, RootId). */
+  parentStackName?: string;
   /** logical id (DbStorage, DumpStorage) → the file system id and its host directory (the real tree). */
   fileSystems: Record<string, { id: string; rootDir: string }>;
   durations: {
@@ -88,6 +96,8 @@ export function createStackWorld(opts: StackWorldOptions): StackWorld {
       accountId: opts.accountId,
       stackName: opts.stackName,
       templateBody: opts.templateBody,
+      ...(opts.roleArn === undefined ? {} : { roleArn: opts.roleArn }),
+      ...(opts.parentStackName === undefined ? {} : { parentStackName: opts.parentStackName }),
       fileSystemIds: Object.fromEntries(Object.entries(opts.fileSystems).map(([id, fs]) => [id, fs.id])),
       changeSetMs: opts.durations.changeSetMs,
       stackStepMs: opts.durations.stackStepMs,

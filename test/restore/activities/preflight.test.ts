@@ -36,6 +36,19 @@ describe('preflight', () => {
     expect((await env?.state())?.calls['cloudformation:GetStackPolicy']).toBe(1);
   });
 
+  it('reads a service role from the stack, and refuses a nested stack, which its root stack updates', async () => {
+    const role = 'arn:aws:iam::123456789012:role/rocket-chat-cfn';
+    const withRole = await setup({ stackRoleArn: role });
+    expect(await withRole.activities.preflight(withRole.target, NEW_ROOT)).toEqual({ serviceRoleArn: role });
+    await env?.close();
+    const nested = await setup({ parentStackName: 'platform' });
+    const failure = await refusal(nested.activities.preflight(nested.target, NEW_ROOT));
+    expect(failure).toMatchObject({ code: 'nested_stack', production: 'unchanged' });
+    expect(failure.reason).toMatch(
+      /^Stack rocket-chat is nested in arn:aws:cloudformation:eu-central-1:123456789012:stack\/platform\//,
+    );
+  });
+
   it('refuses a stack policy that does not let the update replace the chat-db task definition', async () => {
     const { env: e, activities, target } = await setup();
     const cfn = new CloudFormationClient({
