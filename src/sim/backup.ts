@@ -253,6 +253,7 @@ export function createBackup(opts: BackupOptions): BackupWorld {
         {
           point,
           roleArn,
+          metadata,
           ...(items !== undefined ? { items } : {}),
           ...(fault !== undefined ? { fault } : {}),
           roleDenied: roleArn !== opts.roleArn,

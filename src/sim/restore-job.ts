@@ -11,6 +11,8 @@ export type RestoreStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'ABORTED' | 'F
 export interface RestoreJobRequest {
   point: SimRecoveryPoint;
   roleArn: string;
+  /** The restore metadata StartRestoreJob was given, as it was given. */
+  metadata: Record<string, string>;
   /** Absolute paths inside the point; absent restores the whole file system. */
   items?: string[];
   /** Ends the job this way part-way through (the one-shot `restoreJob` fault). */

@@ -171,6 +171,7 @@ export function createWorld(opts: {
           recoveryPointId: job.request.point.id,
           fileSystemId: job.request.point.fs.id,
           itemsToRestore: job.request.items,
+          metadata: job.request.metadata,
           fault: job.request.fault,
           createdAt: new Date(job.createdAt).toISOString(),
           completedAt: job.completedAt === undefined ? undefined : new Date(job.completedAt).toISOString(),

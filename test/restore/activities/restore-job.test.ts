@@ -44,6 +44,21 @@ describe('runRestoreJob', () => {
       recoveryPointId: POINTS.nested26h,
       itemsToRestore: [LIVE_DB_DIR],
     });
+    // StartRestoreJob got AWS's own restore metadata for the point (KMS key, performance mode,
+    // creation token…), in place on the point's file system, with the items to restore.
+    const aws = await env.ports.backup.getRestoreMetadata(
+      env.sim.scenario.backupVault,
+      pointArn(env, POINTS.nested26h),
+    );
+    expect(Object.keys(aws)).toEqual(
+      expect.arrayContaining(['KmsKeyId', 'PerformanceMode', 'CreationToken']),
+    );
+    expect((job as { metadata?: unknown }).metadata).toEqual({
+      ...aws,
+      'file-system-id': defaultTarget(env).fileSystemId,
+      newFileSystem: 'false',
+      ItemsToRestore: JSON.stringify([LIVE_DB_DIR]),
+    });
     expect(result.completedAt).toBeInstanceOf(Date);
     expect(rec.progress.at(-1)).toEqual({ percentDone: 100, etaMinutes: 0 });
     expect(rec.progress.length).toBeGreaterThan(1);
