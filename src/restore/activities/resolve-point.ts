@@ -103,6 +103,11 @@ export async function resolvePoint(
       point = await ports.backup.describeRecoveryPoint(vault, arn);
     } catch (error) {
       if (error instanceof AwsCallError && isAwsError(error, 'ResourceNotFoundException')) {
+        // A point of the file system in another vault (EFS automatic backups): say which, and why not.
+        const elsewhere = (await ports.backup.listRecoveryPoints(target.fileSystemArn)).find(
+          (p) => p.arn === arn && !inConfiguredVault(deps, p),
+        );
+        if (elsewhere !== undefined) throw notRestorable(deps, elsewhere);
         throw notFound(
           `${error.awsMessage} (looked in vault ${vault}; ${error.operation}: ${error.awsCode})`,
           error,
@@ -122,17 +127,18 @@ export async function resolvePoint(
         next: NEXT,
       });
     }
-    const whyNot = whyNotRestorable(deps, point);
-    if (whyNot !== undefined) {
-      throw new StageFailure({
-        stage: 'resolve',
-        code: 'not_restorable',
-        reason: `Recovery point ${point.id} cannot be restored: ${whyNot}. Only a COMPLETED or AVAILABLE point of vault ${settings.backupVault} can be.`,
-        production: 'unchanged',
-        next: NEXT,
-      });
-    }
+    if (whyNotRestorable(deps, point) !== undefined) throw notRestorable(deps, point);
     return point;
+  });
+}
+
+function notRestorable(deps: ActivityDeps, point: RecoveryPoint): StageFailure {
+  return new StageFailure({
+    stage: 'resolve',
+    code: 'not_restorable',
+    reason: `Recovery point ${point.id} cannot be restored: ${whyNotRestorable(deps, point)}. Only a COMPLETED or AVAILABLE point of vault ${deps.settings.backupVault} can be.`,
+    production: 'unchanged',
+    next: NEXT,
   });
 }
 

@@ -75,7 +75,14 @@ describe('resolvePoint', () => {
     const f = await failure(
       activities.resolvePoint(defaultTarget(env), { kind: 'arn', arn: automatic?.arn as string }),
     );
-    expect(f.code).toBe('point_not_found');
+    expect(f.code).toBe('not_restorable');
+    expect(f.reason).toContain(
+      `Recovery point ${automatic?.id} cannot be restored: it is in vault aws/efs/automatic-backup-vault, not in chat-backups`,
+    );
+    const byId = await failure(
+      activities.resolvePoint(defaultTarget(env), { kind: 'id', id: automatic?.id as string }),
+    );
+    expect(byId.code).toBe('not_restorable');
   });
 
   it('before a time is the newest COMPLETED point created strictly before it, skipping a PARTIAL one', async () => {
