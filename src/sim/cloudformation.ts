@@ -57,6 +57,7 @@ const EVENTS_PAGE_SIZE = 6;
 /** DescribeStackResources returns at most this many; ListStackResources pages through all. */
 const DESCRIBE_RESOURCES_CAP = 100;
 const LIST_RESOURCES_PAGE_SIZE = 4;
+const TEMPLATE_BODY_MAX_BYTES = 51_200;
 const STACK_AGE_MS = 30 * 86_400_000;
 const NO_CHANGES =
   "The submitted information didn't contain changes. Submit different information to create a change set.";
@@ -991,6 +992,14 @@ export function createCloudFormation(opts: CloudFormationOptions): CloudFormatio
         );
       }
       const templateBody = usePrevious ? stack.templateBody : String(input.TemplateBody);
+      if (!usePrevious && Buffer.byteLength(templateBody, 'utf8') > TEMPLATE_BODY_MAX_BYTES) {
+        // API_CreateChangeSet: TemplateBody has "a maximum length of 51,200 bytes"; larger
+        // templates go through TemplateURL.
+        throw new SimError(
+          'ValidationError',
+          `1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${TEMPLATE_BODY_MAX_BYTES}`,
+        );
+      }
       let template: Template;
       try {
         template = parseTemplate(templateBody);

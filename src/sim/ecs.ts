@@ -701,6 +701,7 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
           lastStatus: t.lastStatus,
           desiredStatus: t.desiredStatus,
           healthStatus: t.healthStatus,
+          ...(t.stopCode !== undefined ? { stopCode: t.stopCode } : {}),
           ...(t.stoppedReason !== undefined ? { stoppedReason: t.stoppedReason } : {}),
         })),
       };

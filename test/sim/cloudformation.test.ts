@@ -168,6 +168,12 @@ describe('CloudFormation through the SDK', () => {
       name: 'ValidationError',
       message: expect.stringMatching(/^Template format error: YAML not well-formed/),
     });
+    const padded = `${DEFAULT_TEMPLATE.replace(LIVE_ROOT, NEW_ROOT)}${`# ${'x'.repeat(98)}\n`.repeat(512)}`;
+    expect(Buffer.byteLength(padded)).toBeGreaterThan(51_200);
+    await expect(createChangeSet('too-big', padded)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('Member must have length less than or equal to 51200'),
+    });
   });
 
   it('creates a change set from the bot-edited template and waits for it', async () => {
