@@ -129,6 +129,14 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** Which of ECS's deployment cases the cutover met, in a few words (the notice says more). */
+const DEPLOYMENT_WORDS: Readonly<Record<string, string>> = {
+  start_first: 'ECS started the new task first and stopped the old one itself',
+  stop_first: 'ECS stopped the old task itself, then started the new one',
+  stalled: 'the deployment stalled, so the bot stopped the old task',
+  unable_to_place: 'ECS could not place the new task beside the old one, so the bot stopped the old task',
+};
+
 function stageDetail(s: RestoreSession, stage: StageState): string {
   const d = stage.detail ?? {};
   if (stage.status === 'failed' && stage.name === 'confirm') {
@@ -170,9 +178,9 @@ function stageDetail(s: RestoreSession, stage: StageState): string {
       return checkStageDetail(s);
     case 'cutover': {
       const { from, to } = roots(s);
-      return from !== undefined && to !== undefined && stage.status !== 'skipped'
-        ? `${code(from)} → ${code(to)}`
-        : '';
+      if (from === undefined || to === undefined || stage.status === 'skipped') return '';
+      const how = stage.status === 'done' ? DEPLOYMENT_WORDS[str(d.deploymentCase) ?? ''] : undefined;
+      return `${code(from)} → ${code(to)}${how === undefined ? '' : ` · ${how}`}`;
     }
     case 'verify': {
       const health = str(d.healthStatus);
