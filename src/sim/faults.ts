@@ -9,6 +9,7 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'logs',
 ];
 const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+const OPERATION = new RegExp(`^(${SERVICE_NAMES.join('|')}):[A-Z][A-Za-z0-9]+$`);
 
 /** A FaultSpec as `POST /_sim/faults` sends it: `null` clears a field. */
 export type FaultPatch = { [K in keyof FaultSpec]?: FaultSpec[K] | null };
@@ -39,8 +40,8 @@ export class FaultSpecError extends Error {
 export interface FaultControl extends Faults {
   /** Merges a patch: per-service maps merge key by key; `null` or `{}` clears a field. */
   set(patch: FaultPatch): void;
-  /** Whether this call is one of a pending 5xx burst for the service (and consumes it). */
-  takeBurst(service: ServiceName): boolean;
+  /** Whether this call is one of a pending 5xx burst for the operation or its service (and consumes it). */
+  takeBurst(service: ServiceName, op: string): boolean;
   /** Whether this call is throttled, drawing from `random` (0..1). */
   throttled(service: ServiceName, random: number): boolean;
 }
@@ -59,11 +60,12 @@ export function createFaults(initial: FaultSpec = {}): FaultControl {
     set(patch) {
       spec = mergeFaults(spec, validateFaultPatch(patch));
     },
-    takeBurst(service) {
-      const left = spec.burst5xx?.[service] ?? 0;
+    takeBurst(service, op) {
+      const key = (spec.burst5xx?.[`${service}:${op}`] ?? 0) > 0 ? `${service}:${op}` : service;
+      const left = spec.burst5xx?.[key] ?? 0;
       if (left <= 0) return false;
-      const burst5xx = { ...spec.burst5xx, [service]: left - 1 };
-      if (left - 1 <= 0) delete burst5xx[service];
+      const burst5xx = { ...spec.burst5xx, [key]: left - 1 };
+      if (left - 1 <= 0) delete burst5xx[key];
       spec = { ...spec, burst5xx };
       if (Object.keys(burst5xx).length === 0) delete spec.burst5xx;
       return true;
@@ -111,11 +113,12 @@ export function validateFaultPatch(input: unknown): FaultPatch {
           break;
         }
         if (!isRecord(value)) throw new FaultSpecError(`faults.${key} must be an object keyed by service`);
-        const map: Partial<Record<ServiceName, number>> = {};
+        const map: Record<string, number> = {};
         for (const [service, n] of Object.entries(value)) {
-          if (!SERVICE_NAMES.includes(service as ServiceName)) {
+          const operation = key === 'burst5xx' && OPERATION.test(service);
+          if (!operation && !SERVICE_NAMES.includes(service as ServiceName)) {
             throw new FaultSpecError(
-              `faults.${key}.${service}: unknown service (use ${SERVICE_NAMES.join(', ')})`,
+              `faults.${key}.${service}: unknown service (use ${SERVICE_NAMES.join(', ')}${key === 'burst5xx' ? ', or service:Operation' : ''})`,
             );
           }
           const ok =
@@ -127,9 +130,9 @@ export function validateFaultPatch(input: unknown): FaultPatch {
               `faults.${key}.${service} must be ${key === 'throttle' ? 'a fraction between 0 and 1' : 'a whole number of calls'}`,
             );
           }
-          map[service as ServiceName] = (n as number | null) ?? 0;
+          map[service] = (n as number | null) ?? 0;
         }
-        out[key] = map;
+        out[key] = map as Partial<Record<ServiceName, number>>;
         break;
       }
       case 'restoreJob':

@@ -46,8 +46,11 @@ export interface SimClock {
 export interface FaultSpec {
   /** Fraction (0..1) of calls to a service answered with that protocol's throttling error. */
   throttle?: Partial<Record<ServiceName, number>>;
-  /** The next N calls to a service answer 500/503 InternalFailure/ServiceUnavailable. */
-  burst5xx?: Partial<Record<ServiceName, number>>;
+  /**
+   * The next N calls to a service (`ssm`), or to one operation of it (`ssm:CancelCommand`), answer
+   * 500/503 InternalFailure/ServiceUnavailable. An operation's own burst is taken first.
+   */
+  burst5xx?: Record<string, number>;
   /** The next restore job ends in this state, with a StatusMessage. */
   restoreJob?: 'FAILED' | 'ABORTED';
   /** The next change set ends FAILED with this reason (default: a generic template error). */

@@ -156,7 +156,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     let status = 200;
     try {
       if (scenario.latencyMs > 0) await sleep(scenario.latencyMs);
-      if (faults.takeBurst(service)) {
+      if (faults.takeBurst(service, op)) {
         faultsInjected[key] = { throttle: 0, '5xx': 0, ...faultsInjected[key] };
         faultsInjected[key]['5xx']++;
         burstFlip = !burstFlip;

@@ -45,12 +45,18 @@ describe('Faults', () => {
     const faults = createFaults({ restoreJob: 'ABORTED', burst5xx: { ecs: 2 }, taskCrashLoop: true });
     expect(faults.take('restoreJob')).toBe('ABORTED');
     expect(faults.take('restoreJob')).toBeUndefined();
-    expect([faults.takeBurst('ecs'), faults.takeBurst('ecs'), faults.takeBurst('ecs')]).toEqual([
-      true,
-      true,
-      false,
-    ]);
-    expect(faults.takeBurst('ssm')).toBe(false);
+    const ecs = () => faults.takeBurst('ecs', 'ListTasks');
+    expect([ecs(), ecs(), ecs()]).toEqual([true, true, false]);
+    expect(faults.takeBurst('ssm', 'SendCommand')).toBe(false);
+    expect(faults.get()).toEqual({ taskCrashLoop: true });
+    // A burst on one operation hits that operation only, before its service's burst.
+    faults.set({ burst5xx: { ssm: 1, 'ssm:CancelCommand': 1 } });
+    expect(faults.takeBurst('ssm', 'CancelCommand')).toBe(true);
+    expect(faults.get().burst5xx).toEqual({ ssm: 1 });
+    expect(faults.takeBurst('ssm', 'CancelCommand')).toBe(true);
+    expect(faults.takeBurst('ssm', 'SendCommand')).toBe(false);
+    expect(() => faults.set({ burst5xx: { 'ssm:cancel': 1 } })).toThrow(/service:Operation/);
+    expect(() => faults.set({ throttle: { 'ssm:CancelCommand': 0.5 } as never })).toThrow(/unknown service/);
     expect(faults.get()).toEqual({ taskCrashLoop: true });
     faults.set({ throttle: { ssm: 0.5 } });
     expect(faults.throttled('ssm', 0.49)).toBe(true);
