@@ -15,7 +15,13 @@
 // - taskCrashLoop armed in verify: the new task started during the cutover, and only tasks that
 //   start while the fault is on crash, so verify passes and the restore succeeds.
 // - throttle / burst5xx: the SDK retries throttling and 5xx (8 attempts) and the stages' polls
-//   retry transient errors, so each run succeeds.
+//   retry transient errors, so each run succeeds; so does a burst on one of the calls issue 13
+//   brought in (ListStackResources, GetStackPolicy, ListTaskDefinitions,
+//   GetRecoveryPointRestoreMetadata).
+// - AccessDenied (the `revoke` fault): not transient, so the stage fails with aws_error in AWS's
+//   words, production unchanged. GetRecoveryPointRestoreMetadata is read before StartRestoreJob,
+//   so no job starts; GetCommandInvocation denied ends the SSM wait, which cancels the command
+//   (CancelCommand's own 5xx are retried by the SDK).
 // - Slack: the Web API client waits out Retry-After and retries HTTP 500; the notifier retries a
 //   failed post with backoff and records each notice once; an expired response_url falls back to
 //   chat.postEphemeral (reply.ts). None of it touches AWS, so each run succeeds.
@@ -161,6 +167,77 @@ function protocolFault(stage: StageNow, kind: 'throttle' | 'burst5xx', service: 
       ],
     };
   };
+}
+
+/**
+ * A burst of 5xx on one operation (`backup:GetRecoveryPointRestoreMetadata`), armed just before
+ * the stage's first call to it: the SDK retries, so that very call meets all of the burst.
+ */
+function operationBurst(stage: StageNow, service: ServiceName, op: string) {
+  return (world: FaultWorld): Armed => {
+    const key = `${service}:${op}`;
+    let armed = false;
+    let hit = 0;
+    return {
+      hooks: {
+        async onCall(now, call) {
+          if (!armed && now === stage && call.service === service && call.op === op) {
+            armed = true;
+            await world.setFaults({ burst5xx: { [key]: BURST } });
+          } else if (armed && now === 'ended') {
+            // Counted now: a simulator left cut over is replaced once the case has ended.
+            hit = injected5xx(world, key);
+          }
+        },
+      },
+      problems: () => [
+        ...(armed ? [] : [`never armed: no ${key} in ${stage}`]),
+        ...(armed && hit !== BURST ? [`burst of ${BURST} on ${key} hit ${hit} calls`] : []),
+      ],
+    };
+  };
+}
+
+/**
+ * IAM actions taken out of the bot's role at the stage's first AWS call (an administrator editing
+ * the policy mid-restore), with an optional 5xx burst on another operation; put back once the
+ * session has ended. `denied` is the action whose refusal must end the session.
+ */
+function revoked(stage: StageNow, denied: string, extra: { burst?: string } = {}) {
+  return (world: FaultWorld): Armed => {
+    let armed = false;
+    let deniedBefore = 0;
+    let deniedAfter = 0;
+    let hit = 0;
+    const denials = () => world.sim.state().accessDenied.filter((d) => d.action === denied).length;
+    return {
+      hooks: {
+        async onCall(now) {
+          if (!armed && now === stage) {
+            armed = true;
+            deniedBefore = denials();
+            await world.setFaults({
+              revoke: [denied],
+              ...(extra.burst === undefined ? {} : { burst5xx: { [extra.burst]: BURST } }),
+            });
+          } else if (armed && now === 'ended') {
+            await world.setFaults({ revoke: null });
+            deniedAfter = denials();
+            hit = extra.burst === undefined ? BURST : injected5xx(world, extra.burst);
+          }
+        },
+      },
+      problems: () => [
+        ...(armed ? [] : [`never armed: no AWS call in ${stage}`]),
+        ...(armed && deniedAfter === deniedBefore ? [`${denied} was never denied`] : []),
+        ...(hit !== BURST ? [`burst of ${BURST} on ${extra.burst} hit ${hit} calls`] : []),
+      ],
+    };
+  };
+}
+
+function injected5xx(world: FaultWorld, key: string): number {
+  return world.sim.state().faultsInjected[key]?.['5xx'] ?? 0;
 }
 
 /** A Slack Web API route answering `reply` to its next `times` calls, from the first AWS call in the restore stage. */
@@ -362,6 +439,43 @@ export const FAULT_CASES: FaultCase[] = [
       },
     ]),
   ),
+  // The calls AWS as documented brought in: each one's 5xx is retried by the SDK.
+  ...(
+    [
+      ['resolve', 'cloudformation', 'ListStackResources'],
+      ['resolve', 'cloudformation', 'GetStackPolicy'],
+      ['resolve', 'ecs', 'ListTaskDefinitions'],
+      ['restore', 'backup', 'GetRecoveryPointRestoreMetadata'],
+    ] as const
+  ).map(
+    ([stage, service, op]): FaultCase => ({
+      fault: `burst5xx ${BURST} ${op}`,
+      stage,
+      expect: SUCCESS,
+      restoreJobs: 1,
+      executions: 1,
+      arm: operationBurst(stage, service, op),
+    }),
+  ),
+  {
+    // Read before StartRestoreJob: without it no job starts.
+    fault: 'AccessDenied GetRecoveryPointRestoreMetadata',
+    stage: 'restore',
+    expect: failed('restore', 'aws_error', 'unchanged', 'AccessDeniedException'),
+    restoreJobs: 0,
+    executions: 0,
+    arm: revoked('restore', 'backup:GetRecoveryPointRestoreMetadata'),
+  },
+  {
+    // The wait ends with AccessDenied, reported as such; the command is cancelled even though
+    // CancelCommand itself first answers 5xx three times.
+    fault: `AccessDenied GetCommandInvocation, burst5xx ${BURST} CancelCommand`,
+    stage: 'locate',
+    expect: failed('locate', 'aws_error', 'unchanged', 'GetCommandInvocation: AccessDeniedException'),
+    restoreJobs: 1,
+    executions: 0,
+    arm: revoked('locate', 'ssm:GetCommandInvocation', { burst: 'ssm:CancelCommand' }),
+  },
   {
     fault: 'Slack chat.update 429 Retry-After 1 s',
     stage: 'restore',
