@@ -266,6 +266,12 @@ describe('restore jobs', () => {
     await expect(backup.send(restoreInput(POINTS.partial, 'bad-1'))).rejects.toMatchObject({
       name: 'InvalidRequestException',
     });
+    // The automatic backup vault's access policy denies restores to everyone, operators included.
+    const automatic = await backup
+      .send(restoreInput('A7E5C3B1-9F8D-4E6C-B4A2-0F1E2D3C4B5A', 'bad-automatic'))
+      .catch((e: unknown) => e);
+    expect(automatic).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    expect((automatic as Error).message).toContain('with an explicit deny in a resource-based policy');
     await expect(
       backup.send(restoreInput(POINTS.newest, 'bad-2', { newFileSystem: 'true' })),
     ).rejects.toMatchObject({

@@ -19,6 +19,8 @@ import {
   InvalidChangeSetStatusException,
   ListChangeSetsCommand,
   paginateDescribeStackEvents,
+  paginateListStackResources,
+  SetStackPolicyCommand,
   type StackEvent,
   waitUntilChangeSetCreateComplete,
   waitUntilStackUpdateComplete,
@@ -258,6 +260,68 @@ describe('CloudFormation through the SDK', () => {
       { StackName: STACK, ChangeSetName: 'fine' },
     );
     expect(fine.state).toBe('SUCCESS');
+  });
+
+  it('DescribeStackResources returns the first 100 resources; ListStackResources pages through all', async () => {
+    const parameters = Array.from(
+      { length: 100 },
+      (_, i) =>
+        `  Setting${i}:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Type: String\n      Value: v${i}\n`,
+    ).join('\n');
+    const template = DEFAULT_TEMPLATE.replace('\nOutputs:', `\n${parameters}\nOutputs:`);
+    sim = await withSim({ speed: 1000, scenario: { templateBody: template } });
+    cfn = new CloudFormationClient(clientConfig(sim));
+    const described = (await cfn.send(new DescribeStackResourcesCommand({ StackName: STACK })))
+      .StackResources;
+    expect(described).toHaveLength(100);
+    const listed: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListStackResources({ client: cfn }, { StackName: STACK })) {
+      pages += 1;
+      listed.push(...(page.StackResourceSummaries ?? []).map((r) => r.LogicalResourceId as string));
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(listed).toHaveLength(111); // the default eleven and the hundred parameters
+    expect(listed).toEqual(expect.arrayContaining(['DbTaskDefinition', 'DbService', 'Setting99']));
+  });
+
+  it('a stack policy that denies replacing the task definition fails the update, which rolls back', async () => {
+    const s = await start();
+    mkdirSync(join(s.env().CHATDB_INSPECTOR_MOUNT as string, NEW_ROOT));
+    await cfn.send(
+      new SetStackPolicyCommand({
+        StackName: STACK,
+        StackPolicyBody: JSON.stringify({
+          Statement: [
+            { Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' },
+            {
+              Effect: 'Deny',
+              Action: 'Update:Replace',
+              Principal: '*',
+              Resource: 'LogicalResourceId/DbTaskDefinition',
+            },
+          ],
+        }),
+      }),
+    );
+    await createChangeSet('cutover', setVolumeRootDirectory(DEFAULT_TEMPLATE, 'chat-db', NEW_ROOT).text);
+    await waitUntilChangeSetCreateComplete(
+      { client: cfn, maxWaitTime: 30, ...WAIT },
+      { StackName: STACK, ChangeSetName: 'cutover' },
+    );
+    await cfn.send(new ExecuteChangeSetCommand({ StackName: STACK, ChangeSetName: 'cutover' }));
+    const done = await waitUntilStackUpdateComplete(
+      { client: cfn, maxWaitTime: 30, ...WAIT },
+      { StackName: STACK },
+    ).catch((e: unknown) => e);
+    expect(done).toMatchObject({ name: 'Error' });
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0];
+    expect(stack?.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const failed = (await allEvents()).events.find((e) => e.ResourceStatus === 'UPDATE_FAILED');
+    expect(failed).toMatchObject({ LogicalResourceId: 'DbTaskDefinition' });
+    expect(failed?.ResourceStatusReason).toContain(
+      'Action denied by stack policy: Statement [#1] does not allow [Update:Replace] for resource [LogicalResourceId/DbTaskDefinition]',
+    );
   });
 
   it('executes: the update waits for the old task, the waiter succeeds once it is stopped', async () => {

@@ -121,6 +121,8 @@ describe('SSM Run Command on the inspection host', () => {
     expect(inv.Status).toBe('Success');
     expect(inv.StandardOutputContent).toHaveLength(24_000);
     expect(inv.StandardErrorContent).toHaveLength(8_000);
+    const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: id, Details: true }));
+    expect(listed.CommandInvocations?.[0]?.CommandPlugins?.[0]?.Output).toHaveLength(2_500);
   });
 
   it('kills a script that outlives executionTimeout and reports TimedOut', async () => {
