@@ -225,6 +225,14 @@ describe('restore jobs', () => {
     const root = join(sim.env().CHATDB_INSPECTOR_MOUNT as string, restoreDir);
     expect(readdirSync(root)).toEqual([LIVE_DB_DIR.slice(1)]);
     expect(readMarker(join(root, LIVE_DB_DIR))).toBe(POINTS.newest);
+    // The API reference's own example writes the key "itemsToRestore": read the same way.
+    const lower = await backup.send(
+      restoreInput(POINTS.newest, 'items-2', { itemsToRestore: JSON.stringify([LIVE_DB_DIR]) }),
+    );
+    await finished(lower.RestoreJobId as string);
+    expect(sim.state().restoreJobs.find((j) => j.id === lower.RestoreJobId)?.itemsToRestore).toEqual([
+      LIVE_DB_DIR,
+    ]);
   });
 
   it('restores a root-layout point whole: the DB at the top of the new directory', async () => {
