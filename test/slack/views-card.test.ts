@@ -17,7 +17,9 @@ import {
   created,
   LIVE_ROOT,
   POINT,
+  planFor,
   REQUESTER,
+  resolving,
   runUntil,
   SESSION,
   sessionIn,
@@ -51,6 +53,32 @@ describe('the session card', () => {
       expect(message.text.length).toBeGreaterThan(0);
     },
   );
+
+  it('warns about a stack without a service role on the plan until the cutover has run, then no more', () => {
+    const warned = step(
+      resolving('restore'),
+      {
+        type: 'resolved',
+        plan: {
+          ...planFor('restore'),
+          warnings: [
+            { code: 'no_service_role', actions: ['ecs:UpdateService', 'ecs:RegisterTaskDefinition'] },
+          ],
+        },
+      },
+      at(2000),
+    );
+    const warning = 'No service role';
+    expect(allText(card(warned))).toContain(warning);
+    expect(allText(card(warned))).toContain('`ecs:UpdateService`, `ecs:RegisterTaskDefinition`');
+    const confirmed = confirm(warned);
+    expect(allText(card(runUntil(confirmed, 'cutover')))).toContain(warning);
+    const done = runUntil(confirmed);
+    expect(done.status).toBe('succeeded');
+    expect(allText(card(done))).not.toContain(warning);
+    // Without the warning on the plan, no card says it.
+    expect(allText(card(awaiting('restore')))).not.toContain(warning);
+  });
 
   it('asks for confirmation with Confirm, Reject and Cancel, each carrying only the session id', () => {
     const s = awaiting('restore');

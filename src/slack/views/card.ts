@@ -176,7 +176,10 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       break;
     }
   }
-  for (const w of plan.warnings ?? []) {
+  // A warning about the cutover, for the engineers deciding on the plan: once the cutover has
+  // succeeded it has nothing left to warn about.
+  const cutoverDone = s.stages.some((st) => st.name === 'cutover' && st.status === 'done');
+  for (const w of cutoverDone ? [] : (plan.warnings ?? [])) {
     pairs.push([
       ':warning: No service role',
       `The stack has no service role, so CloudFormation will update it with the bot's own role, which then also needs ${w.actions.map((a) => code(a)).join(', ')}.`,
