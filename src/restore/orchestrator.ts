@@ -1085,7 +1085,6 @@ function describeOutcome(done: { aws?: AwsPatch; detail?: JsonObject }): string 
  * The list as `start <n>` counts it: only points of the configured vault get a number; another
  * vault's point is shown, unnumbered, with the reason it cannot be restored.
  */
-/** List numbers count only the configured vault's points, as `start <n>` does. */
 function numberPoints(
   points: readonly RecoveryPoint[],
   rules: Pick<Activities, 'whyNotRestorable' | 'inConfiguredVault'>,
