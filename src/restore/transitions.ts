@@ -14,6 +14,7 @@
 
 import { cancelRule, mayCancel } from './approval.js';
 import type { Refusal, RefusalCode } from './errors.js';
+import { statusRefusal } from './lifecycle.js';
 import {
   CHANGE_SET_NAME,
   changeSetName,
@@ -150,12 +151,8 @@ export function transition(
   event: SessionEvent,
   ctx: TransitionContext,
 ): TransitionResult {
-  if (!isOpen(session) && event.type !== 'notice_posted' && event.type !== 'card_posted') {
-    return refuse('finished', `The session has already ended (${session.status}).`, {
-      status: session.status,
-      endedAt: session.ended?.at,
-    });
-  }
+  const refused = (isOpen(session) ? eventRefusal(session, event) : undefined) ?? statusGate(session, event);
+  if (refused !== undefined) return refused;
   const d = structuredClone(session);
   const now = ctx.now.toISOString();
   const effects: SessionEffect[] = [];
@@ -177,7 +174,6 @@ function apply(
   const now = nowDate.toISOString();
   switch (e.type) {
     case 'resolved': {
-      if (d.status !== 'resolving') return unexpected(d, e.type);
       if (stageState(d, 'resolve')?.status !== 'running') {
         return refuse('wrong_stage', 'The stage "resolve" was not started.', { stage: 'resolve' });
       }
@@ -211,7 +207,6 @@ function apply(
     }
 
     case 'resolve_failed': {
-      if (d.status !== 'resolving') return unexpected(d, e.type);
       fail(d, effects, now, {
         stage: 'resolve',
         reason: e.reason,
@@ -222,8 +217,7 @@ function apply(
     }
 
     case 'confirm': {
-      const gate = awaitingGate(d, nowDate);
-      if (gate !== undefined) return gate;
+      if (expired(d, nowDate)) return expiredRefusal(d);
       if (e.user === d.requester) {
         return refuse('self_confirm', 'You asked for this session; a second engineer must confirm it.');
       }
@@ -264,8 +258,7 @@ function apply(
     }
 
     case 'reject': {
-      const gate = awaitingGate(d, nowDate);
-      if (gate !== undefined) return gate;
+      if (expired(d, nowDate)) return expiredRefusal(d);
       if (e.user === d.requester) {
         return refuse('self_reject', 'You asked for this session; use Cancel to withdraw it.');
       }
@@ -322,13 +315,6 @@ function apply(
     }
 
     case 'expire': {
-      if (d.status === 'running') {
-        return refuse(
-          'already_confirmed',
-          'The session was confirmed; it no longer expires.',
-          whoConfirmed(d),
-        );
-      }
       if (!expired(d, nowDate)) {
         return refuse('not_expired', `The session expires at ${d.expiresAt}.`, { expiresAt: d.expiresAt });
       }
@@ -341,10 +327,7 @@ function apply(
     }
 
     case 'cleanup_choose': {
-      if (d.kind !== 'cleanup')
-        return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
-      const gate = awaitingGate(d, nowDate);
-      if (gate !== undefined) return gate;
+      if (expired(d, nowDate)) return expiredRefusal(d);
       if (e.user !== d.requester) {
         return refuse(
           'not_requester',
@@ -388,7 +371,6 @@ function apply(
         startStage(d, 'resolve', now);
         return undefined;
       }
-      if (d.status !== 'running') return unexpected(d, e.type);
       const running = runningStage(d);
       const next = nextPendingStage(d);
       if (running !== undefined || e.stage !== next || !RUNNABLE.has(e.stage)) {
@@ -424,11 +406,6 @@ function apply(
     }
 
     case 'stage_done': {
-      if (e.stage === 'resolve') {
-        return refuse('wrong_stage', 'The stage "resolve" ends with `resolved` or `resolve_failed`.', {
-          stage: e.stage,
-        });
-      }
       const stage = activeStage(d, e.stage);
       if (typeof stage !== 'string') return stage;
       const merged = mergeReports(d, e.aws ?? {}, e.roots);
@@ -475,7 +452,6 @@ function apply(
     }
 
     case 'plan_changed': {
-      if (d.status === 'resolving') return unexpected(d, e.type);
       if (d.status === 'running') {
         const gateStage = POINT_OF_NO_RETURN[d.kind];
         if (d.kind === 'cleanup' || runningStage(d) !== gateStage || d.aws.executedAt !== undefined) {
@@ -595,19 +571,57 @@ function whoConfirmed(d: RestoreSession): Refusal['details'] {
   return { confirmer: d.confirmer, confirmedAt: d.confirmedAt };
 }
 
-/** A user action on the confirmation: only while awaiting it, and not past the deadline. */
-function awaitingGate(d: RestoreSession, now: Date): Refusal | undefined {
-  if (d.status === 'resolving') return refuse('not_ready', 'The plan is still being worked out.');
-  if (d.status === 'running') {
-    return refuse(
-      'already_confirmed',
-      `${d.confirmer ?? 'Someone'} already confirmed this session at ${d.confirmedAt ?? '?'}.`,
-      whoConfirmed(d),
-    );
+/** Checks on the event itself, made before the status's (lifecycle.ts says which). */
+function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
+  if (e.type === 'stage_done' && e.stage === 'resolve') {
+    return refuse('wrong_stage', 'The stage "resolve" ends with `resolved` or `resolve_failed`.', {
+      stage: e.stage,
+    });
   }
-  if (d.status !== 'awaiting_confirmation') return refuse('finished', `The session is ${d.status}.`);
-  if (expired(d, now)) return expiredRefusal(d);
+  if (e.type === 'cleanup_choose' && d.kind !== 'cleanup') {
+    return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
+  }
   return undefined;
+}
+
+const STAGE_EVENTS: ReadonlySet<SessionEventType> = new Set([
+  'stage_progress',
+  'stage_checkpoint',
+  'stage_done',
+  'stage_failed',
+]);
+
+/** The lifecycle table's refusal of the event in the session's status, with its reason. */
+function statusGate(d: RestoreSession, e: SessionEvent): Refusal | undefined {
+  const code = statusRefusal(d.status, e.type);
+  switch (code) {
+    case undefined:
+      return undefined;
+    case 'finished':
+      return refuse('finished', `The session has already ended (${d.status}).`, {
+        status: d.status,
+        endedAt: d.ended?.at,
+      });
+    case 'not_ready':
+      return refuse('not_ready', 'The plan is still being worked out.');
+    case 'already_confirmed':
+      return refuse(
+        'already_confirmed',
+        e.type === 'expire'
+          ? 'The session was confirmed; it no longer expires.'
+          : `${d.confirmer ?? 'Someone'} already confirmed this session at ${d.confirmedAt ?? '?'}.`,
+        whoConfirmed(d),
+      );
+    case 'unexpected_event':
+      return STAGE_EVENTS.has(e.type)
+        ? refuse('unexpected_event', `No stage runs while the session is ${d.status}.`, { status: d.status })
+        : unexpected(d, e.type);
+    default:
+      return refuse(code, `${e.type} is refused while the session is ${d.status}.`, {
+        status: d.status,
+        event: e.type,
+      });
+  }
 }
 
 const MAX_REJECT_REASON = 500;
