@@ -2,6 +2,8 @@
 // these, made only of letters, digits, '.', '_', '-' and '/', or no script is built at all. Single
 // quotes around it in the script are a second wall, not the first.
 
+import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, PATH_COMPONENT } from './names.js';
+
 export class ScriptValueError extends Error {
   readonly code = 'invalid_script_value';
   constructor(
@@ -22,11 +24,7 @@ export class ScriptValueError extends Error {
   }
 }
 
-/** One path component that can never be read as an option, '.', '..' or shell syntax. */
-const COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
 const MOUNT_COMPONENT = /^[A-Za-z0-9._-]{1,255}$/;
-export const RESTORE_DIR_NAME = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
-export const FLAT_DIR_NAME = /^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const MAX_PATH = 1024;
 
 /** The inspection host's mount point of the chat-db file system: an absolute directory path. */
@@ -45,7 +43,7 @@ export function checkMount(value: unknown): string {
 
 /** A top-level `aws-backup-restore_<timestamp>` directory name. */
 export function checkRestoreDirName(value: unknown, field = 'restoreDir'): string {
-  if (typeof value !== 'string' || !RESTORE_DIR_NAME.test(value)) {
+  if (typeof value !== 'string' || !LOOSE_RESTORE_DIR_NAME.test(value)) {
     throw new ScriptValueError(field, 'an aws-backup-restore_<timestamp> directory name', value);
   }
   return value;
@@ -54,7 +52,7 @@ export function checkRestoreDirName(value: unknown, field = 'restoreDir'): strin
 /** A flat `chatdb-restore_…` directory name; a leading '/' (as in a RootDirectory) is dropped. */
 export function checkFlatDirName(value: unknown, field = 'toName'): string {
   const name = typeof value === 'string' && value.startsWith('/') ? value.slice(1) : value;
-  if (typeof name !== 'string' || !FLAT_DIR_NAME.test(name)) {
+  if (typeof name !== 'string' || !LOOSE_FLAT_DIR_NAME.test(name)) {
     throw new ScriptValueError(field, 'a chatdb-restore_<…> directory name', value);
   }
   return name;
@@ -62,7 +60,8 @@ export function checkFlatDirName(value: unknown, field = 'toName'): string {
 
 /** A directory the bot may delete: a top-level restore or retired flat directory name. */
 export function checkDeletableName(value: unknown, field = 'name'): string {
-  if (typeof value === 'string' && (RESTORE_DIR_NAME.test(value) || FLAT_DIR_NAME.test(value))) return value;
+  if (typeof value === 'string' && (LOOSE_RESTORE_DIR_NAME.test(value) || LOOSE_FLAT_DIR_NAME.test(value)))
+    return value;
   throw new ScriptValueError(field, 'an aws-backup-restore_… or chatdb-restore_… directory name', value);
 }
 
@@ -81,7 +80,7 @@ export function checkRelPath(value: unknown, field: string, { allowEmpty = false
     if (allowEmpty) return '';
     throw new ScriptValueError(field, expected, value);
   }
-  if (!trimmed.split('/').every((part) => COMPONENT.test(part)))
+  if (!trimmed.split('/').every((part) => PATH_COMPONENT.test(part)))
     throw new ScriptValueError(field, expected, value);
   return trimmed;
 }

@@ -9,6 +9,7 @@
 // Any other output (a login banner, a tool's chatter) is ignored.
 
 import { readFileSync } from 'node:fs';
+import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, LOOSE_RESTORE_DIR_PATH } from './names.js';
 import {
   checkDeletableName,
   checkFlatDirName,
@@ -16,9 +17,7 @@ import {
   checkMount,
   checkRelPath,
   checkRestoreDirName,
-  FLAT_DIR_NAME,
   isWithin,
-  RESTORE_DIR_NAME,
   ScriptValueError,
   shellQuote,
 } from './script-values.js';
@@ -344,7 +343,7 @@ export function parseListRestoreDirs(stdout: string): RestoreDirListing {
     if (record.key === 'dir') {
       const [dir = '', mtime = ''] = fieldsOf(script, record, 2);
       listing.dirs.push({
-        name: name(script, record, dir, RESTORE_DIR_NAME),
+        name: name(script, record, dir, LOOSE_RESTORE_DIR_NAME),
         mtime: epoch(script, record, mtime),
       });
     } else if (record.key === 'unexpected') {
@@ -413,7 +412,7 @@ export function parseLocateDataDir(stdout: string): DataDirReport {
   }
   const [restoreDir = '', entries = ''] = fieldsOf(script, head, 2);
   const report: DataDirReport = {
-    restoreDir: name(script, head, restoreDir, RESTORE_DIR_NAME),
+    restoreDir: name(script, head, restoreDir, LOOSE_RESTORE_DIR_NAME),
     entries: count(script, head, entries),
     candidates: [],
     unexpected: [],
@@ -552,16 +551,14 @@ export function parseFlatten(stdout: string): FlattenResult {
       case 'moved': {
         const [from = '', to = '', already = ''] = fieldsOf(script, record, 3);
         moved = {
-          from: name(script, record, from, /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
-          to: name(script, record, to, FLAT_DIR_NAME),
+          from: name(script, record, from, LOOSE_RESTORE_DIR_PATH),
+          to: name(script, record, to, LOOSE_FLAT_DIR_NAME),
           already: flag(script, record, already),
         };
         break;
       }
       case 'moved_aside':
-        movedAside.push(
-          name(script, record, fieldsOf(script, record, 1)[0] ?? '', /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
-        );
+        movedAside.push(name(script, record, fieldsOf(script, record, 1)[0] ?? '', LOOSE_RESTORE_DIR_PATH));
         break;
       case 'aside_skipped': {
         const [why = '', shown = ''] = fieldsOf(script, record, 2);
@@ -572,9 +569,7 @@ export function parseFlatten(stdout: string): FlattenResult {
         shellsRemoved = count(script, record, fieldsOf(script, record, 1)[0] ?? '');
         break;
       case 'leftover':
-        leftovers.push(
-          name(script, record, fieldsOf(script, record, 1)[0] ?? '', /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
-        );
+        leftovers.push(name(script, record, fieldsOf(script, record, 1)[0] ?? '', LOOSE_RESTORE_DIR_PATH));
         break;
       case 'leftover_odd': {
         const [restore = '', shown = ''] = fieldsOf(script, record, 2);
@@ -627,7 +622,7 @@ export function parseCleanupCandidates(stdout: string): CleanupListing {
       const [kind = '', dir = '', mtime = '', bytes = '', live = ''] = fieldsOf(script, record, 5);
       if (kind !== 'restore' && kind !== 'retired') throw malformed(script, record, 'bad kind');
       listing.dirs.push({
-        name: name(script, record, dir, kind === 'restore' ? RESTORE_DIR_NAME : FLAT_DIR_NAME),
+        name: name(script, record, dir, kind === 'restore' ? LOOSE_RESTORE_DIR_NAME : LOOSE_FLAT_DIR_NAME),
         kind,
         mtime: epoch(script, record, mtime),
         sizeBytes: count(script, record, bytes),
@@ -656,7 +651,7 @@ export function parseDeleteDirs(stdout: string): DeleteResult {
   const { records, warnings } = readOutput(script, stdout);
   const result: DeleteResult = { deleted: [], absent: [], warnings };
   const deletable = (value: string, record: Line) =>
-    RESTORE_DIR_NAME.test(value) || FLAT_DIR_NAME.test(value) ? value : unknown(script, record);
+    LOOSE_RESTORE_DIR_NAME.test(value) || LOOSE_FLAT_DIR_NAME.test(value) ? value : unknown(script, record);
   for (const record of records) {
     const [dir = ''] = fieldsOf(script, record, 1);
     if (record.key === 'deleted') result.deleted.push(deletable(dir, record));

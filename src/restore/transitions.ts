@@ -21,6 +21,7 @@ import {
   isDataDirPath,
   isRestoreDirName,
   isRootDirectory,
+  LOOSE_RESTORE_DIR_NAME,
   RESTORE_JOB_ID,
   TASK_ARN,
   TASK_DEFINITION_ARN,
@@ -733,7 +734,6 @@ function mergeReports(d: RestoreSession, aws: AwsPatch, roots: RootsPatch | unde
   return undefined;
 }
 
-const LOOSE_RESTORE_DIR = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const MAX_DIFF = 1_000_000;
 
 function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
@@ -751,7 +751,7 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         break;
       case 'restoreDirsBefore':
         // Listed from the disk: the scripts' own pattern, odd timestamps included.
-        ok = Array.isArray(v) && v.every((name) => str(name, LOOSE_RESTORE_DIR));
+        ok = Array.isArray(v) && v.every((name) => str(name, LOOSE_RESTORE_DIR_NAME));
         break;
       case 'fullFallback':
         ok = v === true && d.plan?.kind === 'restore' && d.plan.restoreMode.kind === 'item';
