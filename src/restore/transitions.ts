@@ -43,6 +43,7 @@ import {
   type NoticeKind,
   nextPendingStage,
   POINT_OF_NO_RETURN,
+  PRODUCTIONS,
   type Production,
   pastPointOfNoReturn,
   type RestoreSession,
@@ -141,8 +142,6 @@ const REQUIRED_AFTER: Partial<Record<StageName, (keyof SessionAws)[]>> = {
   flatten: ['flatDir'],
   cutover: ['executedAt', 'newTaskDefinitionArn'],
 };
-
-const PRODUCTION: readonly Production[] = ['unchanged', 'rolled_back', 'cut_over', 'unknown'];
 
 // Not worth an audit line each: progress ticks and Slack delivery receipts.
 const UNLOGGED: ReadonlySet<SessionEventType> = new Set(['stage_progress', 'notice_posted', 'card_posted']);
@@ -437,7 +436,7 @@ function apply(
     case 'stage_failed': {
       const stage = e.stage === 'resolve' && d.status === 'resolving' ? 'resolve' : activeStage(d, e.stage);
       if (typeof stage !== 'string') return stage;
-      if (!PRODUCTION.includes(e.production)) {
+      if (!PRODUCTIONS.includes(e.production)) {
         return refuse('invalid_checkpoint', 'production is unchanged, rolled_back, cut_over or unknown.');
       }
       fail(d, effects, now, {

@@ -1,12 +1,8 @@
 import { AwsCallError } from '../../aws/errors.js';
 import type { CandidateEvidence } from '../data-evidence.js';
 import { ScriptError, ScriptValueError } from '../scripts.js';
+import type { Production, StageName } from '../session.js';
 import { TemplateEditError } from '../template-edit.js';
-
-export type StageName = 'resolve' | 'restore' | 'locate' | 'flatten' | 'cutover' | 'verify' | 'cleanup';
-
-/** Where production stands after a failure, as observed rather than assumed. */
-export type ProductionState = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
 
 export type StageFailureCode =
   // resolve
@@ -52,7 +48,7 @@ export class StageFailure extends Error {
   readonly stage: StageName;
   readonly code: StageFailureCode;
   readonly reason: string;
-  readonly production: ProductionState;
+  readonly production: Production;
   /** What the on-call engineer should do next. */
   readonly next: string;
   /** For script failures: the script's own code (e.g. `ambiguous_data_dir`). */
@@ -64,7 +60,7 @@ export class StageFailure extends Error {
     stage: StageName;
     code: StageFailureCode;
     reason: string;
-    production: ProductionState;
+    production: Production;
     next: string;
     detailCode?: string;
     candidates?: readonly CandidateEvidence[];
@@ -85,7 +81,7 @@ export class StageFailure extends Error {
     stage: StageName;
     code: StageFailureCode;
     reason: string;
-    production: ProductionState;
+    production: Production;
     next: string;
   } {
     return {
@@ -127,7 +123,7 @@ export class PlanChanged extends Error {
 export function toStageFailure(
   error: unknown,
   stage: StageName,
-  production: ProductionState,
+  production: Production,
   next: string,
 ): unknown {
   if (error instanceof StageFailure || error instanceof PlanChanged || isAbort(error)) return error;
@@ -179,7 +175,7 @@ export function toStageFailure(
 /** Runs `fn`, rethrowing its failure as a StageFailure of `stage`. */
 export async function asStage<T>(
   stage: StageName,
-  production: ProductionState,
+  production: Production,
   next: string,
   fn: () => Promise<T>,
 ): Promise<T> {

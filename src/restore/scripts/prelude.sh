@@ -1,6 +1,6 @@
 # Sent first in every script (scripts.ts builds them): strict mode, the output protocol's emit,
-# fail and odd, the loose name patterns (names.ts's LOOSE_*; a test keeps them equal), helpers. The values
-# follow it, each checked against a strict pattern, single-quoted and readonly.
+# fail and odd, the loose name patterns (names.ts's LOOSE_*; a test keeps them equal) and helpers.
+# The values follow it, each checked against a strict pattern, single-quoted and readonly.
 # shellcheck disable=SC2034 # each script uses some of the patterns, none uses all
 set -Eeuo pipefail
 export LC_ALL=C
