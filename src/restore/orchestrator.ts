@@ -20,6 +20,7 @@ import {
 import type { ApproverCheck } from './approval.js';
 import { isRestoreError, RestoreError } from './errors.js';
 import { estimateRestore, restoreSamples } from './estimate.js';
+import { KeyQueue } from './key-queue.js';
 import type { SessionLock } from './lock.js';
 import { changeSetName, newSessionId, restoreIdempotencyToken } from './names.js';
 import {
@@ -94,7 +95,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? ((at: Date) => newSessionId(at));
   const sessions = new Map<string, RestoreSession>();
-  const queues = new Map<string, Promise<unknown>>();
+  const queues = new KeyQueue();
   const running = new Map<string, Running>();
   const wanted = new Map<string, StageName>();
   const listFlights = new Map<number, Promise<ListResult>>();
@@ -104,14 +105,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
   /** One event at a time per session: the transition sees the latest persisted state. */
   function serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = queues.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    queues.set(id, settled);
-    void settled.then(() => {
-      if (queues.get(id) === settled) queues.delete(id);
-    });
-    return next;
+    return queues.run(id, fn);
   }
 
   function emit(session: RestoreSession): void {
@@ -953,7 +947,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       // Stages hand over to the next one as they finish, so wait until nothing runs any more.
       for (;;) {
         const pending = [...running.values()].map((r) => r.done);
-        const queued = [...queues.values()];
+        const queued = queues.pending();
         if (pending.length === 0 && queued.length === 0) return;
         await Promise.allSettled([...pending, ...queued]);
       }
@@ -964,7 +958,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       for (const id of [...timers.keys()]) clearExpiry(id);
       for (const r of running.values()) r.abort.abort();
       await Promise.allSettled([...running.values()].map((r) => r.done));
-      await Promise.allSettled([...queues.values()]);
+      await Promise.allSettled(queues.pending());
     },
   };
 }
