@@ -32,6 +32,7 @@ import {
   planPoint,
   type RestorePlan,
   type RollbackPlan,
+  targetRootOf,
 } from './plan.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
 import {
@@ -52,6 +53,8 @@ import {
   stageState,
   undeliveredNotices,
 } from './session.js';
+import type { StageDefinition, StageOutcome } from './stages/stage.js';
+import { verifyStage } from './stages/verify.js';
 import type { SessionStore } from './store.js';
 import { type AwsPatch, type SessionEvent, transition } from './transitions.js';
 
@@ -72,6 +75,9 @@ export interface RestoreServiceDeps {
   newId?: (now: Date) => string;
 }
 
+/** The stages that live in a module of their own; the others are still cases of runActivity. */
+const STAGE_DEFINITIONS: Partial<Record<StageName, StageDefinition>> = { verify: verifyStage };
+
 /** Where production stands when a stage fails in a way its activity did not classify. */
 const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
   resolve: 'unchanged',
@@ -80,7 +86,7 @@ const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
   locate: 'unchanged',
   flatten: 'unchanged',
   cutover: 'unknown',
-  verify: 'cut_over',
+  verify: verifyStage.productionIfUnclassified,
   delete: 'unchanged',
 };
 
@@ -278,8 +284,6 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     }
   }
 
-  type StageOutcome = Omit<Extract<SessionEvent, { type: 'stage_done' }>, 'type' | 'stage'>;
-
   async function runActivity(
     session: RestoreSession,
     stage: StageName,
@@ -287,6 +291,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     signal: AbortSignal,
     checkpoint: (aws: AwsPatch, roots?: { previous?: string; next?: string }) => Promise<void>,
   ): Promise<StageOutcome> {
+    // Stages moved to their own module (src/restore/stages/) run from their definition.
+    const definition = STAGE_DEFINITIONS[stage];
+    if (definition !== undefined) return definition.run(activities, session, target, { signal, checkpoint });
     const plan = session.plan as Plan;
     const id = session.id;
     switch (stage) {
@@ -441,25 +448,6 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             newTaskDefinitionArn: result.newTaskDefinitionArn,
             stoppedTasks: result.stoppedTaskArns.length,
             deploymentCase: result.deploymentCase,
-          },
-        };
-      }
-      case 'verify': {
-        const expectRoot = session.roots.next ?? targetRootOf(plan);
-        const result = await activities.verify(
-          {
-            target,
-            newTaskDefinitionArn: session.aws.newTaskDefinitionArn ?? '',
-            expectRoot,
-          },
-          { signal },
-        );
-        return {
-          aws: { newTaskArn: result.taskArn },
-          detail: {
-            taskArn: result.taskArn,
-            healthStatus: result.healthStatus,
-            ...(result.healthUrlStatus === undefined ? {} : { healthUrlStatus: result.healthUrlStatus }),
           },
         };
       }
@@ -981,11 +969,6 @@ function abortError(message: string): Error {
   const error = new Error(message);
   error.name = 'AbortError';
   return error;
-}
-
-function targetRootOf(plan: Plan): string {
-  if (plan.kind === 'cleanup') return plan.currentRoot;
-  return plan.targetRoot;
 }
 
 /** What the activities need of the target, rebuilt from the persisted plan (no AWS reads). */
