@@ -23,6 +23,7 @@ export const RESTORE_SIZES = {
     taskStopMs: '30s',
     ssmCommandMs: '2s',
     ssmInvocationDelayMs: '1s',
+    checkTaskMs: '2m',
   },
   /** The bot's production poll intervals (10 s, at most 60 s), divided by the speed. */
   pollMs: { min: 10_000, max: 60_000 },
@@ -43,6 +44,8 @@ export interface RestoreRun {
   faultsInjected: Record<string, { throttle: number; '5xx': number }>;
   /** Whether a throttling error shows anywhere in the session (failure, stage, notices). */
   throttlingReachedSession: boolean;
+  /** The check stage, started to done, real ms (its task runs the real wrapper and script under sh). */
+  checkStageMs: number;
   /** Item-level restore job of this run, bytes copied. */
   itemLevelBytes?: number;
   env: SimWithPorts;
@@ -128,7 +131,15 @@ export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean 
       changeSet: scenario.changeSetMs / speed,
       stackUpdate: stackUpdateMs,
       ssmCommands: (ssmCommands * (scenario.ssmCommandMs + scenario.ssmInvocationDelayMs)) / speed,
+      // The check task: provisioning and pending (a task start), the container's least run time,
+      // and the stop after it exits (one-off-task.ts).
+      checkTask: (1.1 * scenario.taskStartMs + scenario.checkTaskMs) / speed,
     };
+    const check = session.stages.find((st) => st.name === 'check');
+    const checkStageMs =
+      check?.startedAt === undefined || check.endedAt === undefined
+        ? 0
+        : Date.parse(check.endedAt) - Date.parse(check.startedAt);
     const simulatedMs = Object.values(simulatedParts).reduce((a, b) => a + b, 0);
     const text = JSON.stringify({
       failure: session.failure,
@@ -138,6 +149,7 @@ export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean 
     const totalCalls = Object.values(state.calls).reduce((a, b) => a + b, 0);
     const run: RestoreRun = {
       status: session.status,
+      checkStageMs,
       wallMs,
       simulatedMs,
       simulatedParts,

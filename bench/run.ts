@@ -73,6 +73,8 @@ const results = {
     overheadMs: round(overheadMs),
     overheadGoalMs: round(overheadGoalMs),
     simulatedMinutes: round(plain.simulatedMinutes, 2),
+    checkStageMs: round(plain.checkStageMs),
+    checkShare: round(plain.checkStageMs / plain.wallMs, 4),
   },
   awsCalls: {
     perRestore: plain.totalCalls,
@@ -128,6 +130,11 @@ rows.push([
   `≤ ${round(overheadGoalMs / 1000, 2)} s`,
 ]);
 rows.push(['overheadRatio (wall / simulated)', String(results.overheadRatio), '']);
+rows.push([
+  'check stage: wall / share of the restore (simulated check task)',
+  `${round(plain.checkStageMs / 1000, 2)} s / ${round((100 * plain.checkStageMs) / plain.wallMs, 1)} % (${round((plain.simulatedParts.checkTask ?? 0) / 1000, 2)} s)`,
+  '',
+]);
 rows.push([
   'AWS calls per restore / per simulated minute',
   `${plain.totalCalls} / ${results.awsCalls.perSimulatedMinute}`,

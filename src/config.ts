@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { DEFAULT_CHECK_DATABASE } from './restore/check/check-command.js';
 import { parseDuration, UNIT_MS } from './restore/duration.js';
 
 /**
@@ -71,6 +72,8 @@ export interface ChatDbConfig {
   /** Absolute. */
   stateDir: string;
   healthUrl?: string;
+  /** The database the check stage validates: Rocket.Chat's (`rocketchat`) unless MONGO_URL names another. */
+  checkDatabase: string;
 }
 
 export interface RestoreTimingConfig {
@@ -78,6 +81,8 @@ export interface RestoreTimingConfig {
   pollMaxIntervalMs: number;
   stackTimeoutMs: number;
   cardUpdateIntervalMs: number;
+  /** How long the check task may take, from RunTask to STOPPED, before it is stopped. */
+  checkMaxWaitMs: number;
 }
 
 export interface GitLabConfig {
@@ -135,6 +140,8 @@ const PATTERNS = {
   // A numeric project id or a `group/subgroup/project` path.
   gitlabProject: /^(\d{1,20}|[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){1,20})$/,
   repoPath: /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+  // Stricter than MongoDB's own rule; the check task's wrapper checks it again.
+  databaseName: /^[A-Za-z0-9_-]{1,63}$/,
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -260,6 +267,13 @@ export function loadConfig(env: Env = process.env): Config {
       PATTERNS.volumeName,
       'an ECS volume name (letters, digits, _ and -)',
     ) ?? 'chat-db';
+  const checkDatabase =
+    matching(
+      'CHATDB_CHECK_DATABASE',
+      read('CHATDB_CHECK_DATABASE'),
+      PATTERNS.databaseName,
+      'a MongoDB database name (letters, digits, _ and -, at most 63)',
+    ) ?? DEFAULT_CHECK_DATABASE;
   const backupVault = matching(
     'CHATDB_BACKUP_VAULT',
     required('CHATDB_BACKUP_VAULT', 'the AWS Backup vault that holds chat-db’s recovery points'),
@@ -307,6 +321,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const stackTimeoutMs = duration('CHATDB_STACK_TIMEOUT', '60m');
   const cardUpdateIntervalMs = duration('CHATDB_CARD_UPDATE_INTERVAL', '3s');
+  const checkMaxWaitMs = duration('CHATDB_CHECK_MAX_WAIT', '60m');
 
   // --- GitLab: all four or none
   const gitlab = parseGitLab(read, httpUrl, problems);
@@ -342,12 +357,13 @@ export function loadConfig(env: Env = process.env): Config {
     approvers,
     confirmTtlMs,
     stateDir,
+    checkDatabase,
   };
   if (healthUrl !== undefined) chatdb.healthUrl = healthUrl;
   const config: Config = {
     slack,
     chatdb,
-    restore: { pollIntervalMs, pollMaxIntervalMs, stackTimeoutMs, cardUpdateIntervalMs },
+    restore: { pollIntervalMs, pollMaxIntervalMs, stackTimeoutMs, cardUpdateIntervalMs, checkMaxWaitMs },
     log: { level },
     production: env.NODE_ENV === 'production',
   };

@@ -45,12 +45,14 @@ describe('loadConfig', () => {
       approvers: { kind: 'anyone' },
       confirmTtlMs: 30 * 60_000,
       stateDir: path.resolve('data'),
+      checkDatabase: 'rocketchat',
     });
     expect(config.restore).toEqual({
       pollIntervalMs: 10_000,
       pollMaxIntervalMs: 60_000,
       stackTimeoutMs: 60 * 60_000,
       cardUpdateIntervalMs: 3_000,
+      checkMaxWaitMs: 60 * 60_000,
     });
     expect(config.gitlab).toBeUndefined();
     expect(config.log).toEqual({ level: 'info' });
@@ -80,6 +82,8 @@ describe('loadConfig', () => {
       CHATDB_POLL_MAX_INTERVAL: '250ms',
       CHATDB_STACK_TIMEOUT: '1d',
       CHATDB_CARD_UPDATE_INTERVAL: '10s',
+      CHATDB_CHECK_DATABASE: 'chat_prod',
+      CHATDB_CHECK_MAX_WAIT: '2h',
       LOG_LEVEL: 'DEBUG',
       NODE_ENV: 'production',
     });
@@ -106,7 +110,9 @@ describe('loadConfig', () => {
       pollMaxIntervalMs: 250,
       stackTimeoutMs: 86_400_000,
       cardUpdateIntervalMs: 10_000,
+      checkMaxWaitMs: 7_200_000,
     });
+    expect(config.chatdb.checkDatabase).toBe('chat_prod');
     expect(config.log.level).toBe('debug');
     expect(config.production).toBe(true);
   });
@@ -217,6 +223,19 @@ describe('loadConfig', () => {
       'CHATDB_RESTORE_ROLE_ARN',
       'CHATDB_CONFIRM_TTL',
       'LOG_LEVEL',
+    ]);
+  });
+
+  it('refuses a check database name that is not a plain name, and a check wait that is not a duration', () => {
+    expect(
+      problemsOf({
+        ...VALID,
+        CHATDB_CHECK_DATABASE: "rocketchat'; db.dropDatabase()",
+        CHATDB_CHECK_MAX_WAIT: 'long',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^CHATDB_CHECK_DATABASE is invalid: expected a MongoDB database name/),
+      expect.stringMatching(/^CHATDB_CHECK_MAX_WAIT is invalid: expected a duration/),
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -10,6 +11,7 @@ export interface AwsClients {
   ecs: ECSClient;
   cloudformation: CloudFormationClient;
   ssm: SSMClient;
+  logs: CloudWatchLogsClient;
 }
 
 export interface AwsClientOptions {
@@ -33,6 +35,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
     ecs: new ECSClient(config),
     cloudformation: new CloudFormationClient(config),
     ssm: new SSMClient(config),
+    logs: new CloudWatchLogsClient(config),
   };
 }
 

@@ -1,7 +1,9 @@
 import { createBackupPort } from './backup.js';
 import { type AwsClientOptions, createAwsClients, destroyAwsClients } from './clients.js';
 import { createEcsPort } from './ecs.js';
+import { createCheckTaskPort } from './ecs-task.js';
 import { createEfsPort } from './efs.js';
+import { createLogsPort } from './logs.js';
 import type { AwsPorts, WaitTiming } from './ports.js';
 import { createSsmPort } from './ssm.js';
 import { createStackPort } from './stack.js';
@@ -22,6 +24,8 @@ export function createAwsPorts(
     ecs: createEcsPort(clients.ecs, timing),
     stack: createStackPort(clients.cloudformation, timing),
     ssm: createSsmPort(clients.ssm, timing),
+    checkTask: createCheckTaskPort(clients.ecs, timing),
+    logs: createLogsPort(clients.logs),
     close: () => destroyAwsClients(clients),
   };
 }

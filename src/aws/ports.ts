@@ -2,6 +2,9 @@
 // SDK clients live beside this file and are the only code that imports @aws-sdk/*; tests pass
 // the same implementations pointed at the simulator, or plain fakes for pure units.
 
+import type { CheckTaskPort } from './ecs-task.js';
+import type { LogsPort } from './logs.js';
+
 export interface RecoveryPoint {
   arn: string;
   /** The last path segment of the ARN; what users type. */
@@ -224,4 +227,7 @@ export interface AwsPorts {
   ecs: EcsPort;
   stack: StackPort;
   ssm: SsmPort;
+  /** The check stage's one-off task of the chat-db image (ecs-task.ts). */
+  checkTask: CheckTaskPort;
+  logs: LogsPort;
 }

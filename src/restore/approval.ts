@@ -128,6 +128,12 @@ export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRul
     case 'resolving':
     case 'awaiting_confirmation':
       return { users: [s.requester], approvers: true };
+    case 'awaiting_pick':
+      // Nothing has moved: as before the confirmation, and the plan's confirmer too.
+      return {
+        users: s.confirmer === undefined ? [s.requester] : [s.requester, s.confirmer],
+        approvers: true,
+      };
     case 'running': {
       if (pastPointOfNoReturn(s)) return undefined;
       const users = s.confirmer === undefined ? [s.requester] : [s.requester, s.confirmer];

@@ -47,7 +47,8 @@ export type UnprovenCode =
   | 'closer_write'
   | 'mtimes_untrustworthy'
   | 'none_in_window'
-  | 'several_in_window';
+  | 'several_in_window'
+  | 'unusable_name';
 
 export interface DecideInput {
   /** Where the record says the data dir is inside the restore dir ('' = the dir itself); undefined: not proven. */
@@ -99,6 +100,13 @@ export function decideDataDir(report: DataDirReport, input: DecideInput): DataDi
   }
 
   if (untrusted) return ask('mtimes_untrustworthy', untrustedWhy(views));
+  // A data dir whose name the scripts refuse has no evidence here, and may be the freshest.
+  if (report.unexpected.length > 0) {
+    return ask(
+      'unusable_name',
+      `${report.unexpected.length} data dir(s) in /${report.restoreDir} have names the bot will not handle (${report.unexpected.map((u) => u.shown).join(', ')}); nothing says they are not the database.`,
+    );
+  }
   const fresh = views.filter((v) => v.relation === 'in_window' && v.problem === undefined);
   if (fresh.length === 1) {
     return { kind: 'chosen', chosen: fresh[0] as CandidateEvidence, rule: 'fresh', candidates: views };

@@ -34,6 +34,12 @@ export const REFUSAL_CODES = [
   'nothing_chosen',
   /** A cleanup choice naming a directory that is not a deletable candidate. */
   'invalid_choice',
+  /** Confirm pressed on a data dir pick other than the current one. */
+  'pick_changed',
+  /** The requester picked the data dir that was already picked. */
+  'pick_unchanged',
+  /** Confirm pressed before the requester picked a data dir. */
+  'nothing_picked',
   /** A stage event that does not name the stage the session is at. */
   'wrong_stage',
   /** A plan that fails its checks or does not fit the session. */

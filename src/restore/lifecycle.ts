@@ -7,14 +7,16 @@
 // it, for every kind of session.
 //
 //   resolving ─resolved→ awaiting_confirmation ─confirm→ running ─the last stage_done→ succeeded
+//   running ─pick_needed→ awaiting_pick ─confirm_pick→ running (locate could not tell data dirs apart)
 //   resolving ─resolve_failed, stage_failed→ failed;   running ─stage_failed→ failed
-//   awaiting_confirmation ─reject→ rejected;   resolving, awaiting_confirmation ─expire→ expired
+//   awaiting_confirmation ─reject→ rejected;   resolving, awaiting_confirmation, awaiting_pick ─expire→ expired
 //   running ─plan_changed→ awaiting_confirmation (before the cutover executes its change set)
 //   every open status ─cancel→ cancelled (a running one until its point of no return)
 //
-// Two checks on the event itself come before the status's: `stage_done` for resolve is always
-// wrong_stage (resolve ends with `resolved` or `resolve_failed`), and `cleanup_choose` on a
-// session that is not a cleanup is always unexpected_event.
+// Three checks on the event itself come before the status's: `stage_done` for resolve is always
+// wrong_stage (resolve ends with `resolved` or `resolve_failed`), `cleanup_choose` on a session
+// that is not a cleanup is always unexpected_event, and `pick` or `confirm_pick` outside
+// awaiting_pick is already_confirmed once the pick was confirmed (it names who confirmed it).
 
 import type { RefusalCode } from './errors.js';
 import type { SessionStatus } from './session.js';
@@ -43,6 +45,9 @@ function ended(status: SessionStatus): Row {
     stage_checkpoint: done,
     stage_done: done,
     stage_failed: done,
+    pick_needed: done,
+    pick: done,
+    confirm_pick: done,
     plan_changed: done,
     resumed: done,
     notice_posted: to(status),
@@ -65,6 +70,9 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     stage_checkpoint: refuse('unexpected_event'),
     stage_done: refuse('unexpected_event'),
     stage_failed: to('failed'),
+    pick_needed: refuse('unexpected_event'),
+    pick: refuse('unexpected_event'),
+    confirm_pick: refuse('unexpected_event'),
     plan_changed: refuse('unexpected_event'),
     resumed: to('resolving'),
     notice_posted: to('resolving'),
@@ -83,10 +91,36 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     stage_checkpoint: refuse('unexpected_event'),
     stage_done: refuse('unexpected_event'),
     stage_failed: refuse('unexpected_event'),
+    pick_needed: refuse('unexpected_event'),
+    pick: refuse('unexpected_event'),
+    confirm_pick: refuse('unexpected_event'),
     plan_changed: to('awaiting_confirmation'),
     resumed: to('awaiting_confirmation'),
     notice_posted: to('awaiting_confirmation'),
     card_posted: to('awaiting_confirmation'),
+  },
+  // Locate found complete data dirs the evidence cannot tell apart: the plan is confirmed, nothing
+  // has moved; the requester picks one, a second engineer confirms the pick.
+  awaiting_pick: {
+    resolved: refuse('unexpected_event'),
+    resolve_failed: refuse('unexpected_event'),
+    confirm: refuse('already_confirmed'),
+    reject: refuse('already_confirmed'),
+    cancel: to('cancelled'),
+    expire: to('expired'),
+    cleanup_choose: refuse('already_confirmed'),
+    stage_started: refuse('unexpected_event'),
+    stage_progress: refuse('unexpected_event'),
+    stage_checkpoint: refuse('unexpected_event'),
+    stage_done: refuse('unexpected_event'),
+    stage_failed: refuse('unexpected_event'),
+    pick_needed: refuse('unexpected_event'),
+    pick: to('awaiting_pick'),
+    confirm_pick: to('running'),
+    plan_changed: refuse('unexpected_event'),
+    resumed: to('awaiting_pick'),
+    notice_posted: to('awaiting_pick'),
+    card_posted: to('awaiting_pick'),
   },
   running: {
     resolved: refuse('unexpected_event'),
@@ -103,6 +137,10 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     // The last stage's done ends the session.
     stage_done: to('running', 'succeeded'),
     stage_failed: to('failed'),
+    // Only locate asks, when it cannot tell complete data dirs apart.
+    pick_needed: to('awaiting_pick'),
+    pick: refuse('unexpected_event'),
+    confirm_pick: refuse('unexpected_event'),
     // A stack that changed before the cutover executes its change set: confirm again.
     plan_changed: to('awaiting_confirmation'),
     resumed: to('running'),

@@ -11,9 +11,11 @@ import {
   type Activities,
   type CutoverCheckpoint,
   isTransient,
+  PickNeeded,
   PlanChanged,
   type RestoreJobCheckpoint,
   type RestoreTarget,
+  retiredByRevisions,
   StageFailure,
   UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
@@ -45,7 +47,6 @@ import {
   livePoint,
   type Production,
   type RestoreSession,
-  retiredRoots,
   rollbackTarget,
   type SessionEffect,
   type SessionKind,
@@ -53,6 +54,7 @@ import {
   stageState,
   undeliveredNotices,
 } from './session.js';
+import { runCheckStage } from './stages/check.js';
 import type { StageDefinition, StageOutcome } from './stages/stage.js';
 import { verifyStage } from './stages/verify.js';
 import type { SessionStore } from './store.js';
@@ -85,6 +87,7 @@ const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
   restore: 'unchanged',
   locate: 'unchanged',
   flatten: 'unchanged',
+  check: 'unchanged',
   cutover: 'unknown',
   verify: verifyStage.productionIfUnclassified,
   delete: 'unchanged',
@@ -271,6 +274,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         await replan(id, error);
         return;
       }
+      if (error instanceof PickNeeded) {
+        await askForPick(id, error);
+        return;
+      }
       const failure = asFailure(stage, error);
       log.warn({ session: id, stage, code: failure.code, reason: failure.reason }, 'stage failed');
       // After a failed cutover the card says whether chat-db runs and is healthy, read from ECS.
@@ -388,6 +395,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           },
         };
       }
+      case 'check':
+        return runCheckStage(activities, session, target, { signal, checkpoint });
       case 'cutover': {
         const newRoot =
           plan.kind === 'restore' ? (session.aws.flatDir ?? plan.targetRoot) : targetRootOf(plan);
@@ -455,7 +464,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         if (plan.kind !== 'cleanup') throw new Error('delete runs only in a cleanup session');
         const protect = (session.cleanup?.candidates ?? [])
           .filter((c) => !c.deletable)
-          .map((c) => c.path.slice(1));
+          .flatMap((c) => c.files ?? [c.path.slice(1)]);
         const result = await activities.deleteDirs(
           target,
           plan.paths.map((p) => p.slice(1)),
@@ -497,6 +506,27 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       const failure = asFailure('cutover', error);
       await apply(id, { type: 'stage_failed', stage: 'cutover', ...failure, production: 'unchanged' });
     }
+  }
+
+  /** Locate could not choose: the session waits for the engineers' pick, or fails saying why not. */
+  async function askForPick(id: string, ask: PickNeeded): Promise<void> {
+    const outcome = await apply(id, {
+      type: 'pick_needed',
+      stage: 'locate',
+      restoreDir: ask.restoreDir,
+      code: ask.unproven,
+      why: ask.why,
+      candidates: [...ask.candidates],
+    });
+    if (outcome.ok || outcome.code === 'finished') return;
+    await apply(id, {
+      type: 'stage_failed',
+      stage: 'locate',
+      code: 'data_dir_unproven',
+      reason: `${ask.why} The engineers could not be asked to pick: ${outcome.reason}`,
+      production: 'unchanged',
+      detail: { candidates: structuredClone(ask.candidates) as unknown as JsonValue },
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -768,26 +798,29 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
     cleanup(actor) {
       return open(actor, 'cleanup', undefined, async (_session, target) => {
-        const retired = retiredRoots(await allSessions(), target.fileSystemId).map((r) => ({
-          root: r.root,
-          retiredAt: new Date(r.retiredAt),
+        // Roots the bot's own cutovers replaced, and those the task definition revisions show
+        // replaced (by hand or by other tools), including the volume root itself.
+        const at = now();
+        const sessions = cutoverHistory(await allSessions(), target.fileSystemId).map((c) => ({
+          root: c.from,
+          retiredAt: new Date(c.cutAt),
         }));
+        const revisions = await activities.readRootHistory(target);
+        const retired = [...sessions, ...retiredByRevisions(revisions, target.currentRoot, at)];
         const listing = await activities.cleanupCandidates(target, {
           liveRoot: target.currentRoot,
           retiredRoots: retired,
-          now: now(),
+          now: at,
         });
-        const candidates: CleanupCandidate[] = listing.candidates.map((c) => {
-          const retiredAt = retired.find((r) => r.root === `/${c.name}`)?.retiredAt;
-          return {
-            path: `/${c.name}`,
-            sizeBytes: c.sizeBytes,
-            kind: c.kind,
-            deletable: c.deletable,
-            ...(c.whyNot === undefined ? {} : { whyNot: c.whyNot }),
-            ...(retiredAt === undefined ? {} : { retiredAt: retiredAt.toISOString() }),
-          };
-        });
+        const candidates: CleanupCandidate[] = listing.candidates.map((c) => ({
+          path: `/${c.name}`,
+          sizeBytes: c.sizeBytes,
+          kind: c.kind,
+          ...(c.files === undefined ? {} : { files: [...c.files] }),
+          deletable: c.deletable,
+          ...(c.whyNot === undefined ? {} : { whyNot: c.whyNot }),
+          ...(c.retiredAt === undefined ? {} : { retiredAt: c.retiredAt.toISOString() }),
+        }));
         const plan = buildCleanupPlan({
           target,
           requester: actor.user,
@@ -851,6 +884,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
     chooseCleanup(sessionId, user, paths) {
       return apply(sessionId, { type: 'cleanup_choose', user, paths });
+    },
+
+    pickDataDir(sessionId, user, path) {
+      return apply(sessionId, { type: 'pick', user, path });
+    },
+
+    async confirmPick(sessionId, user, pickHash) {
+      return apply(sessionId, { type: 'confirm_pick', user, pickHash, isApprover: await verdict(user) });
     },
 
     get(sessionId) {
@@ -1059,6 +1100,7 @@ function asFailure(stage: StageName, error: unknown): FailureFields {
       ...(error.candidates === undefined
         ? {}
         : { detail: { candidates: structuredClone(error.candidates) as unknown as JsonValue } }),
+      ...(error.detail === undefined ? {} : { detail: structuredClone(error.detail) }),
     };
   }
   if (isRestoreError(error)) {

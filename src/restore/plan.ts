@@ -22,6 +22,7 @@ import {
   TASK_DEFINITION_ARN,
   VOLUME_NAME,
 } from './names.js';
+import { deletableKind } from './script-values.js';
 
 export type SessionKind = 'restore' | 'rollback' | 'cleanup';
 
@@ -121,7 +122,10 @@ export interface RollbackPlan extends PlanCommon {
 
 export interface CleanupPlan extends PlanCommon {
   kind: 'cleanup';
-  /** Top-level directories (`/aws-backup-restore_…`, `/chatdb-restore_…`) chosen for deletion. */
+  /**
+   * What is chosen for deletion, each by its exact name at the volume root: directories
+   * (`/aws-backup-restore_…`, `/chatdb-restore_…`, AWS Backup's leftovers) and database files.
+   */
   paths: string[];
 }
 
@@ -356,8 +360,8 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
       break;
     case 'cleanup':
       need(
-        Array.isArray(plan.paths) && plan.paths.every((path) => isTopLevelCandidate(path)),
-        'paths are not top-level aws-backup-restore_ or chatdb-restore_ directories',
+        Array.isArray(plan.paths) && plan.paths.every((path) => isDeletablePath(path)),
+        'paths are not cleanup directories or database files at the volume root',
       );
       need(new Set(plan.paths).size === plan.paths.length, 'paths lists a directory twice');
       break;
@@ -366,18 +370,27 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
 }
 
 /**
- * A directory cleanup may offer: `/aws-backup-restore_…` or `/chatdb-restore_…` at the volume
- * root. The names follow the scripts' own patterns (script-values.ts), which accept odd
- * timestamps too: cleanup must be able to remove whatever is there.
+ * A directory cleanup may offer: `/aws-backup-restore_…`, `/chatdb-restore_…`,
+ * `/aws-backup-failed-restore_…` or `/aws-backup-lost+found` at the volume root. The names follow
+ * the scripts' own patterns (script-values.ts), which accept odd timestamps too: cleanup must be
+ * able to remove whatever is there.
  */
 export function isTopLevelCandidate(path: unknown): path is string {
   if (typeof path !== 'string' || !path.startsWith('/')) return false;
   const name = path.slice(1);
-  return (
-    isRestoreDirName(name) ||
-    isFlatDirName(name) ||
-    /^(?:aws-backup-restore|chatdb-restore)_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name)
-  );
+  return isRestoreDirName(name) || isFlatDirName(name) || deletableKind(name) === 'dir';
+}
+
+/** A database file (or its journal, diagnostic.data, _tmp) at the volume root, as `/<name>`. */
+export function isRootDbFilePath(path: unknown): path is string {
+  if (typeof path !== 'string' || !path.startsWith('/')) return false;
+  const kind = deletableKind(path.slice(1));
+  return kind === 'db_file' || kind === 'db_dir';
+}
+
+/** What a cleanup plan may name: a cleanup directory or a database file at the volume root. */
+export function isDeletablePath(path: unknown): path is string {
+  return isTopLevelCandidate(path) || isRootDbFilePath(path);
 }
 
 export function isIsoTime(value: unknown): value is string {
@@ -410,6 +423,8 @@ export function whyNotDeletable(
 ): string | undefined {
   const liveTop = opts.liveRoot === '/' ? undefined : `/${opts.liveRoot.slice(1).split('/')[0]}`;
   if (liveTop !== undefined && path === liveTop) return `it holds the live root ${opts.liveRoot}`;
+  if (liveTop === undefined && isRootDbFilePath(path))
+    return 'it is part of the live database at the volume root';
   if (opts.retiredAt !== undefined) {
     const age = opts.now.getTime() - Date.parse(opts.retiredAt);
     if (!(age >= RETIRED_GRACE_MS)) return 'it was the live root less than 24 hours ago (kept for rollback)';

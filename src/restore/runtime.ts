@@ -49,6 +49,8 @@ export function createRestoreRuntime(deps: RestoreRuntimeDeps): RestoreRuntime {
       pollMinMs: restore.pollIntervalMs,
       pollMaxMs: restore.pollMaxIntervalMs,
       stackTimeoutMs: restore.stackTimeoutMs,
+      checkDatabase: chatdb.checkDatabase,
+      checkMaxWaitMs: restore.checkMaxWaitMs,
       ...(chatdb.healthUrl === undefined ? {} : { healthUrl: chatdb.healthUrl }),
     },
   });

@@ -1,6 +1,7 @@
 // Strict patterns for every value that reaches an SSM shell script. A value either matches one of
-// these, made only of letters, digits, '.', '_', '-' and '/', or no script is built at all. Single
-// quotes around it in the script are a second wall, not the first.
+// these, made only of letters, digits, '.', '_', '-' and '/' (and the one '+' of AWS Backup's
+// `aws-backup-lost+found`), or no script is built at all. Single quotes around it in the script are
+// a second wall, not the first.
 
 import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, PATH_COMPONENT } from './names.js';
 
@@ -25,6 +26,19 @@ export class ScriptValueError extends Error {
 }
 
 const MOUNT_COMPONENT = /^[A-Za-z0-9._-]{1,255}$/;
+/** What AWS Backup leaves at the volume root after a restore that failed part-way. */
+export const FAILED_RESTORE_NAME = /^aws-backup-failed-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+/** AWS Backup's own lost+found at the volume root (the one name here with a '+'). */
+export const LOST_FOUND_NAME = /^aws-backup-lost\+found$/;
+/**
+ * A MongoDB (WiredTiger) data dir's own files, as mongod names them: what the database leaves at
+ * the volume root after its first move away from it. Exact names, or the collection and index
+ * files' `<kind>-<n>-<ident>.wt`; never a pattern that reaches anything else.
+ */
+export const ROOT_DB_FILE_NAME =
+  /^(?:WiredTiger|WiredTiger\.lock|WiredTiger\.turtle|WiredTiger\.wt|WiredTigerHS\.wt|WiredTigerLAS\.wt|WiredTiger\.backup|_mdb_catalog\.wt|sizeStorer\.wt|storage\.bson|mongod\.lock|(?:collection|index)-[0-9]{1,20}--?[0-9]{1,20}\.wt)$/;
+/** The data dir's own directories at the volume root. */
+export const ROOT_DB_DIR_NAME = /^(?:journal|diagnostic\.data|_tmp)$/;
 const MAX_PATH = 1024;
 
 /** The inspection host's mount point of the chat-db file system: an absolute directory path. */
@@ -58,11 +72,34 @@ export function checkFlatDirName(value: unknown, field = 'toName'): string {
   return name;
 }
 
-/** A directory the bot may delete: a top-level restore or retired flat directory name. */
+/** What a name at the volume root is, for cleanup: a directory of ours or AWS's, or a database file. */
+export type DeletableKind = 'dir' | 'db_file' | 'db_dir';
+
+export function deletableKind(value: unknown): DeletableKind | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (
+    [LOOSE_RESTORE_DIR_NAME, LOOSE_FLAT_DIR_NAME, FAILED_RESTORE_NAME, LOST_FOUND_NAME].some((re) =>
+      re.test(value),
+    )
+  ) {
+    return 'dir';
+  }
+  if (ROOT_DB_FILE_NAME.test(value)) return 'db_file';
+  if (ROOT_DB_DIR_NAME.test(value)) return 'db_dir';
+  return undefined;
+}
+
+/**
+ * A name at the volume root the bot may delete: a restore, retired flat, failed-restore or
+ * lost+found directory, or one of a MongoDB data dir's own files and directories.
+ */
 export function checkDeletableName(value: unknown, field = 'name'): string {
-  if (typeof value === 'string' && (LOOSE_RESTORE_DIR_NAME.test(value) || LOOSE_FLAT_DIR_NAME.test(value)))
-    return value;
-  throw new ScriptValueError(field, 'an aws-backup-restore_… or chatdb-restore_… directory name', value);
+  if (deletableKind(value) !== undefined) return value as string;
+  throw new ScriptValueError(
+    field,
+    'an aws-backup-restore_…, chatdb-restore_…, aws-backup-failed-restore_… or aws-backup-lost+found directory name, or a MongoDB data file name',
+    value,
+  );
 }
 
 /**

@@ -17,7 +17,12 @@ import {
   checkMount,
   checkRelPath,
   checkRestoreDirName,
+  deletableKind,
+  FAILED_RESTORE_NAME,
   isWithin,
+  LOST_FOUND_NAME,
+  ROOT_DB_DIR_NAME,
+  ROOT_DB_FILE_NAME,
   ScriptValueError,
   shellQuote,
 } from './script-values.js';
@@ -57,10 +62,7 @@ export type ScriptErrorCode =
   | 'malformed_output'
   | 'wrong_script'
   | 'no_new_restore_dir'
-  | 'several_new_restore_dirs'
-  | 'no_data_dir'
-  | 'ambiguous_data_dir'
-  | 'expected_data_dir_missing';
+  | 'several_new_restore_dirs';
 
 export class ScriptError extends Error {
   constructor(
@@ -149,15 +151,20 @@ export function flatten(mount: string, fromRelPath: string, toName: string, live
   return build('flatten', checkedMount, { FROM: from, RESTORE: restore, TO: to, LIVE: live });
 }
 
-/** Top-level restore and retired flat directories with sizes; the one holding the live root is marked. */
+/**
+ * Top-level restore, retired flat, failed-restore and lost+found directories with sizes (the one
+ * holding the live root is marked), and the database files at the volume root when the volume root
+ * holds a data dir.
+ */
 export function cleanupCandidates(mount: string, liveRoot: string): BuiltScript {
   const live = checkLiveRoot(liveRoot);
   return build('cleanup-candidates', checkMount(mount), { LIVE_TOP: live.split('/')[0] ?? '' });
 }
 
 /**
- * `rm -rf` of exact top-level restore or flat directory names; never the one holding the live
- * root, nor any name in `protect` (e.g. a root retired less than a day ago).
+ * `rm -rf` of exact names at the volume root (cleanup's directories, or the database files left
+ * there); never the directory holding the live root, never database files while the live root is
+ * the volume root, nor any name in `protect` (e.g. a root retired less than a day ago).
  */
 export function deleteDirs(
   mount: string,
@@ -176,12 +183,17 @@ export function deleteDirs(
     if (name === liveTop) {
       throw new ScriptValueError(`names[${i}]`, '', name, `it holds the live root ${liveRoot}`);
     }
+    if (liveTop === '' && deletableKind(name) !== 'dir') {
+      throw new ScriptValueError(`names[${i}]`, '', name, 'the live database is at the volume root');
+    }
     if (protect.has(name)) throw new ScriptValueError(`names[${i}]`, '', name, 'it is protected');
     if (checked.indexOf(name) !== i)
       throw new ScriptValueError(`names[${i}]`, '', name, 'it is listed twice');
   });
   const calls = checked.map((name) => `delete_one ${shellQuote(name)}`).join('\n');
-  const precheck = checked.map((name) => `precheck ${shellQuote(name)}`).join('\n');
+  const precheck = checked
+    .map((name) => `precheck ${PRECHECK_KIND[deletableKind(name) ?? 'dir']} ${shellQuote(name)}`)
+    .join('\n');
   return build('delete-dirs', checkedMount, { LIVE_TOP: liveTop }, `${precheck}\n${calls}\nemit end`);
 }
 
@@ -190,6 +202,9 @@ export function verifyDataDir(mount: string, relPath: string): BuiltScript {
   const rel = checkRelPath(relPath, 'relPath', { allowEmpty: true });
   return build('verify-data-dir', checkMount(mount), { REL: rel });
 }
+
+/** How delete-dirs checks a name first: `d` a directory of cleanup's, `b` a database directory, `f` a database file. */
+const PRECHECK_KIND = { dir: 'd', db_dir: 'b', db_file: 'f' } as const;
 
 /** `calls`: lines run after the script's own body (delete-dirs' one call per name). */
 function build(name: ScriptName, mount: string, values: Record<string, string>, calls?: string): BuiltScript {
@@ -456,70 +471,6 @@ export function dataDirProblem(candidate: DataDirCandidate): string | undefined 
   return undefined;
 }
 
-export interface ChosenDataDir {
-  chosen: DataDirCandidate;
-  /** How it was chosen. */
-  rule: 'expected' | 'only' | 'shallowest';
-  /** Other candidates: stale chains, left for cleanup. */
-  others: DataDirCandidate[];
-}
-
-/**
- * Picks the database among the candidates: the one at `expectedRelPath` (relative to the restore
- * dir, '' for the restore dir itself) when the caller knows where the DB lived when the point was
- * taken, else the only or the shallowest one. Anything unclear fails loudly.
- */
-export function chooseDataDir(report: DataDirReport, opts: { expectedRelPath?: string } = {}): ChosenDataDir {
-  const { candidates, restoreDir } = report;
-  const paths = candidates.map((c) => `/${c.path}`);
-  const odd = report.unexpected.map((u) => u.shown);
-  if (candidates.length === 0) {
-    throw new ScriptError(
-      'no_data_dir',
-      `No MongoDB data dir (WiredTiger, storage.bson) in /${restoreDir}` +
-        (odd.length > 0 ? `; directories with unusable names: ${odd.join(', ')}` : '.'),
-      { paths: [] },
-    );
-  }
-  let chosen: DataDirCandidate;
-  let rule: ChosenDataDir['rule'];
-  if (opts.expectedRelPath !== undefined) {
-    const expected = checkRelPath(opts.expectedRelPath, 'expectedRelPath', { allowEmpty: true });
-    const match = candidates.find((c) => c.relPath === expected);
-    if (match === undefined) {
-      throw new ScriptError(
-        'expected_data_dir_missing',
-        `The database was expected at /${expected === '' ? restoreDir : `${restoreDir}/${expected}`}, but the data dirs found are ${paths.join(', ')}.`,
-        { paths },
-      );
-    }
-    chosen = match;
-    rule = 'expected';
-  } else {
-    const depths = [...candidates.map((c) => c.depth), ...report.unexpected.map((u) => u.depth)];
-    const shallowest = Math.min(...depths);
-    const top = candidates.filter((c) => c.depth === shallowest);
-    const oddTop = report.unexpected.filter((u) => u.depth === shallowest);
-    if (top.length !== 1 || oddTop.length > 0) {
-      const tied = [...top.map((c) => `/${c.path}`), ...oddTop.map((u) => u.shown)];
-      throw new ScriptError(
-        'ambiguous_data_dir',
-        `${tied.length} data dirs at the same depth in /${restoreDir} (${tied.join(', ')}) and nothing says which one held the database.`,
-        { paths },
-      );
-    }
-    chosen = top[0] as DataDirCandidate;
-    rule = candidates.length === 1 ? 'only' : 'shallowest';
-  }
-  const problem = dataDirProblem(chosen);
-  if (problem !== undefined) {
-    throw new ScriptError('incomplete_data_dir', `The data dir /${chosen.path} is incomplete: ${problem}.`, {
-      paths: [`/${chosen.path}`],
-    });
-  }
-  return { chosen, rule, others: candidates.filter((c) => c !== chosen) };
-}
-
 export interface FlattenResult {
   from: string;
   to: string;
@@ -597,18 +548,36 @@ export function parseFlatten(stdout: string): FlattenResult {
   return { ...moved, movedAside, asideSkipped, shellsRemoved, leftovers, target, warnings };
 }
 
+/** `restore`: aws-backup-restore_*; `retired`: a flat chatdb-restore_*; the rest AWS Backup's leftovers. */
+export type CleanupDirKind = 'restore' | 'retired' | 'failed_restore' | 'lost_found';
+
+const CLEANUP_DIR_NAMES: Readonly<Record<CleanupDirKind, RegExp>> = {
+  restore: LOOSE_RESTORE_DIR_NAME,
+  retired: LOOSE_FLAT_DIR_NAME,
+  failed_restore: FAILED_RESTORE_NAME,
+  lost_found: LOST_FOUND_NAME,
+};
+
 export interface CleanupCandidate {
   name: string;
-  /** `restore`: an aws-backup-restore_* dir; `retired`: a flat chatdb-restore_* dir. */
-  kind: 'restore' | 'retired';
+  kind: CleanupDirKind;
   mtime: Date;
   sizeBytes: number;
   /** It is, or contains, the live root: never deletable. */
   holdsLiveRoot: boolean;
 }
 
+/** A database file (or its journal, diagnostic.data, _tmp directory) at the volume root. */
+export interface RootDbFile {
+  name: string;
+  type: 'f' | 'd';
+  sizeBytes: number;
+}
+
 export interface CleanupListing {
   dirs: CleanupCandidate[];
+  /** Only when the volume root holds a data dir (WiredTiger and storage.bson). */
+  rootDbFiles: RootDbFile[];
   unexpected: string[];
   warnings: ScriptWarning[];
 }
@@ -616,17 +585,25 @@ export interface CleanupListing {
 export function parseCleanupCandidates(stdout: string): CleanupListing {
   const script = 'cleanup-candidates';
   const { records, warnings } = readOutput(script, stdout);
-  const listing: CleanupListing = { dirs: [], unexpected: [], warnings };
+  const listing: CleanupListing = { dirs: [], rootDbFiles: [], unexpected: [], warnings };
   for (const record of records) {
     if (record.key === 'dir') {
       const [kind = '', dir = '', mtime = '', bytes = '', live = ''] = fieldsOf(script, record, 5);
-      if (kind !== 'restore' && kind !== 'retired') throw malformed(script, record, 'bad kind');
+      if (!(kind in CLEANUP_DIR_NAMES)) throw malformed(script, record, 'bad kind');
       listing.dirs.push({
-        name: name(script, record, dir, kind === 'restore' ? LOOSE_RESTORE_DIR_NAME : LOOSE_FLAT_DIR_NAME),
-        kind,
+        name: name(script, record, dir, CLEANUP_DIR_NAMES[kind as CleanupDirKind]),
+        kind: kind as CleanupDirKind,
         mtime: epoch(script, record, mtime),
         sizeBytes: count(script, record, bytes),
         holdsLiveRoot: flag(script, record, live),
+      });
+    } else if (record.key === 'dbfile') {
+      const [type = '', file = '', bytes = ''] = fieldsOf(script, record, 3);
+      if (type !== 'f' && type !== 'd') throw malformed(script, record, 'bad type');
+      listing.rootDbFiles.push({
+        name: name(script, record, file, type === 'f' ? ROOT_DB_FILE_NAME : ROOT_DB_DIR_NAME),
+        type,
+        sizeBytes: count(script, record, bytes),
       });
     } else if (record.key === 'unexpected') {
       const [why = '', shown = ''] = fieldsOf(script, record, 2);
@@ -635,6 +612,7 @@ export function parseCleanupCandidates(stdout: string): CleanupListing {
       unknown(script, record);
     }
   }
+  listing.rootDbFiles.sort((a, b) => a.name.localeCompare(b.name));
   listing.dirs.sort((a, b) => a.mtime.getTime() - b.mtime.getTime() || a.name.localeCompare(b.name));
   return listing;
 }
@@ -651,7 +629,7 @@ export function parseDeleteDirs(stdout: string): DeleteResult {
   const { records, warnings } = readOutput(script, stdout);
   const result: DeleteResult = { deleted: [], absent: [], warnings };
   const deletable = (value: string, record: Line) =>
-    LOOSE_RESTORE_DIR_NAME.test(value) || LOOSE_FLAT_DIR_NAME.test(value) ? value : unknown(script, record);
+    deletableKind(value) === undefined ? unknown(script, record) : value;
   for (const record of records) {
     const [dir = ''] = fieldsOf(script, record, 1);
     if (record.key === 'deleted') result.deleted.push(deletable(dir, record));

@@ -70,6 +70,10 @@ export interface RestoreService {
   cancel(sessionId: string, user: string): Promise<Outcome>;
   /** A cleanup's requester picks the directories to delete; the choice then needs confirming. */
   chooseCleanup(sessionId: string, user: string, paths: string[]): Promise<Outcome>;
+  /** A restore's requester picks the data dir locate could not choose (its path in the restore). */
+  pickDataDir(sessionId: string, user: string, path: string): Promise<Outcome>;
+  /** A second engineer confirms the pick the card showed (its hash); the restore goes on. */
+  confirmPick(sessionId: string, user: string, pickHash: string): Promise<Outcome>;
 
   get(sessionId: string): RestoreSession | undefined;
   /** Open sessions, optionally only this channel's. */

@@ -4,6 +4,7 @@
 
 import { RestoreError } from './errors.js';
 import { isSessionId } from './names.js';
+import { type DataDirPick, pickProblems } from './pick.js';
 import type { Plan, SessionKind } from './plan.js';
 import { isIsoTime, planHash, planProblems } from './plan.js';
 
@@ -15,6 +16,8 @@ export const SESSION_FORMAT_VERSION = 1;
 export const SESSION_STATUSES = [
   'resolving',
   'awaiting_confirmation',
+  /** Locate found data dirs the evidence cannot tell apart: the engineers pick one (pick.ts). */
+  'awaiting_pick',
   'running',
   'succeeded',
   'failed',
@@ -24,7 +27,12 @@ export const SESSION_STATUSES = [
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export const OPEN_STATUSES: readonly SessionStatus[] = ['resolving', 'awaiting_confirmation', 'running'];
+export const OPEN_STATUSES: readonly SessionStatus[] = [
+  'resolving',
+  'awaiting_confirmation',
+  'awaiting_pick',
+  'running',
+];
 
 export const STAGE_NAMES = [
   'resolve',
@@ -32,6 +40,7 @@ export const STAGE_NAMES = [
   'restore',
   'locate',
   'flatten',
+  'check',
   'cutover',
   'verify',
   'delete',
@@ -39,7 +48,7 @@ export const STAGE_NAMES = [
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export const STAGES_BY_KIND: Readonly<Record<SessionKind, readonly StageName[]>> = {
-  restore: ['resolve', 'confirm', 'restore', 'locate', 'flatten', 'cutover', 'verify'],
+  restore: ['resolve', 'confirm', 'restore', 'locate', 'flatten', 'check', 'cutover', 'verify'],
   rollback: ['resolve', 'confirm', 'cutover', 'verify'],
   cleanup: ['resolve', 'confirm', 'delete'],
 };
@@ -91,6 +100,10 @@ export interface SessionAws {
   dataFileCount?: number;
   /** The flat directory the data dir was renamed to (`/chatdb-restore_…`). */
   flatDir?: string;
+  /** The check stage's revision (`<chat-db family>-check`), once registered. */
+  checkTaskDefinitionArn?: string;
+  /** The check stage's one-off task, once RunTask started it. */
+  checkTaskArn?: string;
   changeSetName?: string;
   changeSetId?: string;
   /** Set once ExecuteChangeSet was called: the stack update has begun. */
@@ -103,7 +116,7 @@ export interface SessionAws {
   newTaskArn?: string;
   /** Unified diff of the template change, for the summary and the merge request. */
   templateDiff?: string;
-  /** Directories a cleanup deleted. */
+  /** What a cleanup deleted (directories and database files at the volume root). */
   deletedPaths?: string[];
 }
 
@@ -131,6 +144,9 @@ export type NoticeKind =
   | 'cancelled'
   | 'expired'
   | 'plan_changed'
+  | 'pick_requested'
+  | 'picked'
+  | 'pick_confirmed'
   | 'summary';
 
 /**
@@ -157,10 +173,15 @@ export interface SessionEventRecord {
 }
 
 export interface CleanupCandidate {
-  /** `/aws-backup-restore_…` or `/chatdb-restore_…` at the volume root. */
+  /**
+   * `/aws-backup-restore_…`, `/chatdb-restore_…`, `/aws-backup-failed-restore_…` or
+   * `/aws-backup-lost+found` at the volume root; `/` for the database files at the volume root.
+   */
   path: string;
   sizeBytes: number;
-  kind: 'restore' | 'retired';
+  kind: 'restore' | 'retired' | 'failed_restore' | 'lost_found' | 'root_files';
+  /** `root_files`: the exact names at the volume root it deletes (plan paths `/<name>`). */
+  files?: string[];
   retiredAt?: string;
   deletable: boolean;
   whyNot?: string;
@@ -199,6 +220,8 @@ export interface RestoreSession {
   notices: Notice[];
   events: SessionEventRecord[];
   cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
+  /** The data dirs locate could not choose between, and the engineers' pick (restore sessions). */
+  pick?: DataDirPick;
   /** The session card's message, once the Slack layer posted it. */
   card?: { ts: string };
 }
@@ -375,24 +398,20 @@ export function livePoint(
   return s?.plan?.kind === 'restore' ? { arn: s.plan.recoveryPoint.arn, sessionId: s.id } : undefined;
 }
 
-/**
- * Roots that cutovers replaced, with when, as top-level directories (`/aws-backup-restore_B` for
- * a root `/aws-backup-restore_B/aws-backup-restore_A`); the newest retirement of each wins.
- */
-export function retiredRoots(
-  sessions: readonly RestoreSession[],
-  fileSystemId: string,
-): { root: string; retiredAt: string }[] {
-  const latest = new Map<string, string>();
-  for (const cut of cutoverHistory(sessions, fileSystemId)) {
-    if (cut.from === '/') continue;
-    latest.set(`/${cut.from.slice(1).split('/')[0]}`, cut.cutAt);
-  }
-  return [...latest].map(([root, retiredAt]) => ({ root, retiredAt }));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading a stored session back
+
+/**
+ * A restore session stored before the check stage existed gets one: pending while its cutover has
+ * not started (the check then runs before it, as in a new session), skipped otherwise.
+ */
+function addCheckStage(stages: StageState[]): void {
+  if (stages.some((stage) => stage?.name === 'check')) return;
+  const at = stages.findIndex((stage) => stage?.name === 'cutover');
+  if (at < 0) return;
+  const status = stages[at]?.status === 'pending' ? 'pending' : 'skipped';
+  stages.splice(at, 0, { name: 'check', status });
+}
 
 /**
  * Checks that a parsed JSON value is a session this build can work with, and returns it typed.
@@ -426,6 +445,7 @@ export function parseSession(value: unknown): RestoreSession {
   need(Number.isInteger(s.revision) && (s.revision as number) >= 1, 'revision');
   need(Number.isInteger(s.attempt) && (s.attempt as number) >= 1, 'attempt');
   const expected = typeof s.kind === 'string' ? STAGES_BY_KIND[s.kind as SessionKind] : undefined;
+  if (s.kind === 'restore' && Array.isArray(s.stages)) addCheckStage(s.stages);
   need(
     Array.isArray(s.stages) &&
       expected !== undefined &&
@@ -455,6 +475,11 @@ export function parseSession(value: unknown): RestoreSession {
     need(planOk && planProblems(s.plan as Plan).length === 0, 'plan');
     need(planOk && s.planHash === planHash(s.plan as Plan), 'planHash');
   }
+  if (s.pick !== undefined) {
+    const pickOk = typeof s.pick === 'object' && s.pick !== null && s.kind === 'restore';
+    need(pickOk && pickProblems(s.pick, { id: String(s.id), planHash: s.planHash }).length === 0, 'pick');
+  }
+  need(s.status !== 'awaiting_pick' || (s.pick !== undefined && s.pick.confirmedAt === undefined), 'pick');
   if (problems.length > 0) {
     throw new RestoreError(
       'corrupt_session',

@@ -9,10 +9,13 @@
 //   begun; before the work starts the requester or any approver, once it runs only the requester,
 //   the confirmer or a named approver (cancelRule in approval.ts, which the card reads too).
 // - choosing what a cleanup deletes: the requester, before confirmation.
-// Every user action on a session awaiting confirmation past its expiresAt is refused `expired`,
+// - picking a data dir locate could not choose (awaiting_pick): the requester; confirming the
+//   pick: like confirming a plan (not the requester, an approver, the pick's hash as shown).
+// Every user action on a session awaiting confirmation (or a pick) past its expiresAt is refused `expired`,
 // whether or not the expiry timer has fired; the orchestrator then sends `expire`.
 
 import { cancelRule, mayCancel } from './approval.js';
+import type { CandidateEvidence, UnprovenCode } from './data-evidence.js';
 import type { Refusal, RefusalCode } from './errors.js';
 import { statusRefusal } from './lifecycle.js';
 import {
@@ -26,9 +29,11 @@ import {
   TASK_ARN,
   TASK_DEFINITION_ARN,
 } from './names.js';
+import { type DataDirPick, isCandidate, pickable, pickHash } from './pick.js';
 import {
   dataLossWindowMs,
   isIsoTime,
+  isRootDbFilePath,
   isTopLevelCandidate,
   type Plan,
   planHash,
@@ -39,6 +44,7 @@ import {
   type CleanupCandidate,
   isOpen,
   type JsonObject,
+  type JsonValue,
   type Notice,
   type NoticeKind,
   nextPendingStage,
@@ -91,6 +97,19 @@ export type SessionEvent =
       detail?: JsonObject;
       service?: SessionFailure['service'];
     }
+  /** Locate found data dirs the evidence cannot tell apart: wait for the engineers' pick. */
+  | {
+      type: 'pick_needed';
+      stage: 'locate';
+      restoreDir: string;
+      code: UnprovenCode;
+      why: string;
+      candidates: CandidateEvidence[];
+    }
+  /** The requester picks one of those data dirs (replacing an earlier pick). */
+  | { type: 'pick'; user: string; path: string }
+  /** A second engineer confirms the pick the card showed (its hash). */
+  | { type: 'confirm_pick'; user: string; pickHash: string; isApprover: ApproverVerdict }
   /** A re-read of the stack found it differs from the confirmed plan: confirm again. */
   | { type: 'plan_changed'; plan: Plan; changes?: string[] }
   /** The orchestrator picked this session up again after a restart. */
@@ -113,6 +132,9 @@ export const SESSION_EVENT_TYPES = [
   'stage_checkpoint',
   'stage_done',
   'stage_failed',
+  'pick_needed',
+  'pick',
+  'confirm_pick',
   'plan_changed',
   'resumed',
   'notice_posted',
@@ -130,6 +152,7 @@ const RUNNABLE: ReadonlySet<StageName> = new Set([
   'restore',
   'locate',
   'flatten',
+  'check',
   'cutover',
   'verify',
   'delete',
@@ -140,6 +163,7 @@ const REQUIRED_AFTER: Partial<Record<StageName, (keyof SessionAws)[]>> = {
   restore: ['restoreJobId'],
   locate: ['restoreDir', 'dataDir'],
   flatten: ['flatDir'],
+  check: ['checkTaskArn'],
   cutover: ['executedAt', 'newTaskDefinitionArn'],
 };
 
@@ -183,7 +207,10 @@ function apply(
       if (d.kind === 'cleanup') {
         candidates = e.cleanupCandidates ?? [];
         if (!candidates.every(validCandidate)) {
-          return refuse('invalid_plan', 'A cleanup candidate is not a top-level restore or flat directory.');
+          return refuse(
+            'invalid_plan',
+            'A cleanup candidate is not a cleanup directory or the database files at the volume root.',
+          );
         }
         if (e.plan.kind === 'cleanup' && e.plan.paths.length > 0) {
           return refuse('invalid_plan', 'A cleanup plan starts with nothing chosen.');
@@ -276,7 +303,7 @@ function apply(
     }
 
     case 'cancel': {
-      if (d.status === 'awaiting_confirmation' && expired(d, nowDate)) return expiredRefusal(d);
+      if (awaitingSomeone(d) && expired(d, nowDate)) return expiredRefusal(d);
       if (d.status === 'running' && pastPointOfNoReturn(d)) {
         const stage = POINT_OF_NO_RETURN[d.kind];
         return refuse(
@@ -321,8 +348,13 @@ function apply(
       const stage = runningStage(d);
       if (stage === 'resolve') effects.push({ type: 'abort_stage', stage });
       if (stage !== undefined) endStage(d, stage, 'failed', now, 'expired');
+      const picking = d.status === 'awaiting_pick';
       finish(d, effects, 'expired', now);
-      notify(d, effects, now, 'confirm', 'expired', { expiresAt: d.expiresAt });
+      const left = leftOnVolume(d);
+      notify(d, effects, now, picking ? 'locate' : 'confirm', 'expired', {
+        expiresAt: d.expiresAt,
+        ...(left === undefined ? {} : { leftForCleanup: left }),
+      });
       return undefined;
     }
 
@@ -356,7 +388,9 @@ function apply(
       }
       const chosen = [...e.paths].sort();
       if (d.plan?.kind !== 'cleanup' || d.cleanup === undefined) return refuse('not_ready', 'No plan yet.');
-      setPlan(d, { ...d.plan, paths: chosen });
+      // The database files at the volume root are one item, deleted by their exact names.
+      const names = chosen.flatMap((p) => offered.get(p)?.files?.map((f) => `/${f}`) ?? [p]);
+      setPlan(d, { ...d.plan, paths: names.sort() });
       d.cleanup.chosen = chosen;
       return undefined;
     }
@@ -451,6 +485,15 @@ function apply(
       return undefined;
     }
 
+    case 'pick_needed':
+      return askForPick(d, e, nowDate, effects);
+
+    case 'pick':
+      return pickDataDir(d, e, nowDate, effects);
+
+    case 'confirm_pick':
+      return confirmPick(d, e, nowDate, effects);
+
     case 'plan_changed': {
       if (d.status === 'running') {
         const gateStage = POINT_OF_NO_RETURN[d.kind];
@@ -509,7 +552,7 @@ function apply(
     }
 
     case 'resumed': {
-      if (d.status === 'awaiting_confirmation') {
+      if (awaitingSomeone(d)) {
         effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
         return undefined;
       }
@@ -544,6 +587,142 @@ function apply(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Picking a data dir (pick.ts): locate asks, the requester picks, a second engineer confirms
+
+type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
+
+/** Locate ends without a choice: the session waits, with nothing moved, for the engineers' pick. */
+function askForPick(
+  d: RestoreSession,
+  e: EventOf<'pick_needed'>,
+  nowDate: Date,
+  effects: SessionEffect[],
+): Refusal | undefined {
+  const stage = activeStage(d, e.stage);
+  if (typeof stage !== 'string') return stage;
+  if (stage !== 'locate' || d.kind !== 'restore') {
+    return refuse('wrong_stage', `Only a restore's locate stage asks for a pick, not ${stage}.`, { stage });
+  }
+  const candidates = Array.isArray(e.candidates) ? e.candidates : [];
+  if (!candidates.every((c) => isCandidate(c, e.restoreDir)) || pickable({ candidates }).length === 0) {
+    return refuse('invalid_checkpoint', 'A pick needs complete data dirs inside the new restore dir.');
+  }
+  const merged = mergeReports(d, { restoreDir: e.restoreDir }, undefined);
+  if (merged !== undefined) return merged;
+  const now = nowDate.toISOString();
+  endStage(d, 'locate', 'done', now, undefined, {
+    restoreDir: e.restoreDir,
+    unproven: e.code,
+    candidates: structuredClone(candidates) as unknown as JsonValue,
+  });
+  d.pick = {
+    restoreDir: e.restoreDir,
+    code: e.code,
+    why: e.why,
+    candidates: structuredClone(candidates),
+    askedAt: now,
+  };
+  d.status = 'awaiting_pick';
+  delete d.progress;
+  renewExpiry(d, nowDate, effects);
+  notify(d, effects, now, 'locate', 'pick_requested', { why: e.why, expiresAt: d.expiresAt });
+  return undefined;
+}
+
+function pickDataDir(
+  d: RestoreSession,
+  e: EventOf<'pick'>,
+  nowDate: Date,
+  effects: SessionEffect[],
+): Refusal | undefined {
+  const gate = pickGate(d, nowDate);
+  if (gate !== undefined) return gate;
+  const pick = d.pick as DataDirPick;
+  if (e.user !== d.requester) {
+    return refuse('not_requester', 'Only the engineer who asked for this restore picks the data dir.', {
+      what: 'pick',
+    });
+  }
+  if (!pickable(pick).some((c) => c.path === e.path)) {
+    return refuse('invalid_choice', 'That is not one of the complete data dirs found.', {
+      what: 'pick',
+      paths: [String(e.path)],
+    });
+  }
+  if (pick.picked?.path === e.path) return refuse('pick_unchanged', `/${e.path} is already the pick.`);
+  const now = nowDate.toISOString();
+  const hash = pickHash({
+    sessionId: d.id,
+    planHash: d.planHash ?? '',
+    restoreDir: pick.restoreDir,
+    path: e.path,
+  });
+  pick.picked = { path: e.path, by: e.user, at: now, hash };
+  renewExpiry(d, nowDate, effects);
+  notify(d, effects, now, 'locate', 'picked', { path: e.path, by: e.user, expiresAt: d.expiresAt });
+  return undefined;
+}
+
+function confirmPick(
+  d: RestoreSession,
+  e: EventOf<'confirm_pick'>,
+  nowDate: Date,
+  effects: SessionEffect[],
+): Refusal | undefined {
+  const gate = pickGate(d, nowDate);
+  if (gate !== undefined) return gate;
+  const pick = d.pick as DataDirPick;
+  const picked = pick.picked;
+  if (picked === undefined) return refuse('nothing_picked', 'No data dir has been picked yet.');
+  if (e.user === d.requester) {
+    return refuse('self_confirm', 'You asked for this session; a second engineer must confirm the pick.');
+  }
+  const approver = approverGate(e.isApprover, 'confirm');
+  if (approver !== undefined) return approver;
+  if (e.pickHash !== picked.hash) {
+    return refuse('pick_changed', 'The pick changed since this card was shown; confirm the current pick.', {
+      current: picked.path,
+    });
+  }
+  const chosen = pick.candidates.find((c) => c.path === picked.path) as CandidateEvidence;
+  const merged = mergeReports(
+    d,
+    { dataDir: chosen.path, dataSizeBytes: chosen.sizeBytes, dataFileCount: chosen.fileCount },
+    undefined,
+  );
+  if (merged !== undefined) return merged;
+  const now = nowDate.toISOString();
+  pick.confirmer = e.user;
+  pick.confirmedAt = now;
+  const locate = stageState(d, 'locate');
+  if (locate !== undefined) {
+    locate.detail = {
+      ...(locate.detail ?? {}),
+      dataDir: chosen.path,
+      sizeBytes: chosen.sizeBytes,
+      fileCount: chosen.fileCount,
+      rule: 'picked',
+    };
+  }
+  d.status = 'running';
+  const next = nextPendingStage(d);
+  if (next !== undefined) effects.push({ type: 'run_stage', stage: next });
+  notify(d, effects, now, 'locate', 'pick_confirmed', { path: chosen.path, by: e.user, pickedBy: picked.by });
+  return undefined;
+}
+
+/** A pick or its confirmation (lifecycle.ts lets them through only while awaiting_pick): not past the deadline. */
+function pickGate(d: RestoreSession, now: Date): Refusal | undefined {
+  return expired(d, now) ? expiredRefusal(d) : undefined;
+}
+
+/** Someone has the session's TTL from now to act; the expiry timer is re-armed. */
+function renewExpiry(d: RestoreSession, nowDate: Date, effects: SessionEffect[]): void {
+  d.expiresAt = new Date(nowDate.getTime() + d.confirmTtlMs).toISOString();
+  effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Gates
 
 function refuse(code: RefusalCode, reason: string, details?: Refusal['details']): Refusal {
@@ -571,6 +750,11 @@ function whoConfirmed(d: RestoreSession): Refusal['details'] {
   return { confirmer: d.confirmer, confirmedAt: d.confirmedAt };
 }
 
+/** Waiting for a person (a confirmation or a pick), with an expiry timer armed. */
+function awaitingSomeone(d: RestoreSession): boolean {
+  return d.status === 'awaiting_confirmation' || d.status === 'awaiting_pick';
+}
+
 /** Checks on the event itself, made before the status's (lifecycle.ts says which). */
 function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
   if (e.type === 'stage_done' && e.stage === 'resolve') {
@@ -581,10 +765,20 @@ function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
   if (e.type === 'cleanup_choose' && d.kind !== 'cleanup') {
     return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
   }
+  if ((e.type === 'pick' || e.type === 'confirm_pick') && d.status !== 'awaiting_pick') {
+    if (d.pick?.confirmedAt !== undefined) {
+      return refuse(
+        'already_confirmed',
+        `${d.pick.confirmer ?? 'Someone'} already confirmed the pick at ${d.pick.confirmedAt}.`,
+        { confirmer: d.pick.confirmer, confirmedAt: d.pick.confirmedAt },
+      );
+    }
+  }
   return undefined;
 }
 
 const STAGE_EVENTS: ReadonlySet<SessionEventType> = new Set([
+  'pick_needed',
   'stage_progress',
   'stage_checkpoint',
   'stage_done',
@@ -613,6 +807,15 @@ function statusGate(d: RestoreSession, e: SessionEvent): Refusal | undefined {
         whoConfirmed(d),
       );
     case 'unexpected_event':
+      if (e.type === 'pick' || e.type === 'confirm_pick') {
+        return refuse(
+          'unexpected_event',
+          `No data dir waits to be picked while the session is ${d.status}.`,
+          {
+            status: d.status,
+          },
+        );
+      }
       return STAGE_EVENTS.has(e.type)
         ? refuse('unexpected_event', `No stage runs while the session is ${d.status}.`, { status: d.status })
         : unexpected(d, e.type);
@@ -677,13 +880,29 @@ function planFit(d: RestoreSession, plan: Plan): Refusal | undefined {
   return undefined;
 }
 
+const CANDIDATE_KINDS: readonly CleanupCandidate['kind'][] = [
+  'restore',
+  'retired',
+  'failed_restore',
+  'lost_found',
+  'root_files',
+];
+
 function validCandidate(c: CleanupCandidate): boolean {
+  if (typeof c !== 'object' || c === null) return false;
+  const files = c.files;
+  const where =
+    c.kind === 'root_files'
+      ? c.path === '/' &&
+        Array.isArray(files) &&
+        files.length > 0 &&
+        new Set(files).size === files.length &&
+        files.every((f) => isRootDbFilePath(`/${f}`))
+      : isTopLevelCandidate(c.path) && files === undefined;
   return (
-    typeof c === 'object' &&
-    c !== null &&
-    isTopLevelCandidate(c.path) &&
+    where &&
     Number.isFinite(c.sizeBytes) &&
-    (c.kind === 'restore' || c.kind === 'retired') &&
+    CANDIDATE_KINDS.includes(c.kind) &&
     typeof c.deletable === 'boolean' &&
     (c.retiredAt === undefined || isIsoTime(c.retiredAt))
   );
@@ -692,7 +911,13 @@ function validCandidate(c: CleanupCandidate): boolean {
 /** Chosen paths the deletion rules forbid right now, with why (live root, retired < 24 h). */
 function blockedPaths(d: RestoreSession, paths: readonly string[], now: Date): string[] {
   const liveRoot = d.plan?.currentRoot ?? '/';
-  const byPath = new Map((d.cleanup?.candidates ?? []).map((c) => [c.path, c]));
+  // A database file at the volume root answers to its item (`/`), which carries the retirement.
+  const byPath = new Map(
+    (d.cleanup?.candidates ?? []).flatMap((c) => [
+      [c.path, c] as const,
+      ...(c.files ?? []).map((f) => [`/${f}`, c] as const),
+    ]),
+  );
   const blocked: string[] = [];
   for (const path of paths) {
     const why = whyNotDeletable(path, { liveRoot, retiredAt: byPath.get(path)?.retiredAt, now });
@@ -780,10 +1005,12 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         break;
       case 'oldTaskDefinitionArn':
       case 'newTaskDefinitionArn':
+      case 'checkTaskDefinitionArn':
         ok = str(v, TASK_DEFINITION_ARN);
         break;
       case 'stoppingTaskArn':
       case 'newTaskArn':
+      case 'checkTaskArn':
         ok = str(v, TASK_ARN);
         break;
       case 'stoppedTaskArns':
@@ -960,6 +1187,9 @@ function logRecord(e: SessionEvent, at: string) {
   if (e.type === 'resolve_failed') detail.reason = e.reason;
   if (e.type === 'confirm') detail.planHash = e.planHash;
   if (e.type === 'cleanup_choose') detail.paths = [...e.paths];
+  if (e.type === 'pick') detail.path = e.path;
+  if (e.type === 'confirm_pick') detail.pickHash = e.pickHash;
+  if (e.type === 'pick_needed') detail.unproven = e.code;
   if (e.type === 'plan_changed') detail.changes = [...(e.changes ?? [])];
   if ((e.type === 'stage_checkpoint' || e.type === 'stage_done') && e.aws !== undefined) {
     detail.aws = Object.keys(e.aws);

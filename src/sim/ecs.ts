@@ -15,8 +15,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
+import { runTaskOps } from './ecs-run-task.js';
 import type { Faults, OpInput, ServiceModule } from './kernel.js';
 import { SimError } from './kernel.js';
+import { createOneOffTasks, type OneOffTaskOptions } from './one-off-task.js';
 import type { Timers } from './stack-world.js';
 import type { EcsVolume, TaskDefinitionSpec } from './template-ecs.js';
 
@@ -38,7 +40,11 @@ export interface EcsWorldOptions {
    * next revision number.
    */
   history?: TaskDefinitionHistory;
+  /** One-off tasks (RunTask): their logs, their data and their containers' working directories. */
+  oneOff?: OneOffSettings;
 }
+
+export type OneOffSettings = Pick<OneOffTaskOptions, 'logs' | 'dataFor' | 'workDir' | 'runMs'>;
 
 export interface TaskDefinitionHistory {
   family: string;
@@ -88,6 +94,7 @@ export interface EcsWorld {
     taskDefinitions: unknown[];
     services: unknown[];
     tasks: unknown[];
+    oneOffTasks: unknown[];
   };
 }
 
@@ -301,7 +308,7 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
   };
 
   /** Why ECS could not set up the task's EFS volumes, in ECS's words; undefined when they mount. */
-  const mountFailure = (td: TaskDefinitionRecord): string | undefined => {
+  const mountFailure = (td: Pick<TaskDefinitionSpec, 'volumes'>): string | undefined => {
     for (const volume of td.volumes) {
       const efs = volume.efsVolumeConfiguration;
       if (!efs) continue;
@@ -366,6 +373,20 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     bump(task);
     reconcile(task.service);
   };
+
+  const oneOff =
+    opts.oneOff === undefined
+      ? undefined
+      : createOneOffTasks({
+          ...opts.oneOff,
+          timers,
+          region,
+          accountId,
+          now,
+          fileSystems: opts.fileSystems,
+          mountFailure,
+          taskStartMs: T,
+        });
 
   // ---- the service scheduler -----------------------------------------------------------------
 
@@ -637,6 +658,9 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
           family: td.family,
           revision: td.revision,
           status: td.status,
+          ...(td.executionRoleArn === undefined ? {} : { executionRoleArn: td.executionRoleArn }),
+          ...(td.taskRoleArn === undefined ? {} : { taskRoleArn: td.taskRoleArn }),
+          ...logGroupOf(td),
           volumes: td.volumes.map((v) => ({
             name: v.name,
             fileSystemId: v.efsVolumeConfiguration?.fileSystemId,
@@ -661,6 +685,14 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
             rolloutStateReason: d.rolloutStateReason,
             failedTasks: d.failedTasks,
           })),
+        })),
+        oneOffTasks: (oneOff?.all() ?? []).map((t) => ({
+          arn: t.arn,
+          taskDefinition: t.input.taskDefinition.arn,
+          lastStatus: t.lastStatus,
+          ...(t.stopCode === undefined ? {} : { stopCode: t.stopCode }),
+          ...(t.exitCode === undefined ? {} : { exitCode: t.exitCode }),
+          ...(t.input.startedBy === undefined ? {} : { startedBy: t.input.startedBy }),
         })),
         tasks: tasks.map((t) => ({
           arn: t.arn,
@@ -899,11 +931,13 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
         throw new SimError('InvalidParameterException', 'Tasks cannot have more than 100 items.');
       }
       const cluster = findCluster(input.cluster);
-      const found: ReturnType<typeof taskWire>[] = [];
+      const found: unknown[] = [];
       const failures: { arn: string; reason: string }[] = [];
       for (const ref of refs) {
         const task = tasks.find((t) => t.service.cluster === cluster && (t.arn === ref || t.id === ref));
+        const oneOffTask = task ? undefined : oneOff?.find(cluster, ref);
         if (task) found.push(taskWire(task));
+        else if (oneOffTask && oneOff) found.push(oneOff.wire(oneOffTask));
         else {
           failures.push({
             arn: ref.startsWith('arn:')
@@ -923,12 +957,20 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
       const cluster = findCluster(input.cluster);
       const ref = input.task;
       const task = tasks.find((t) => t.service.cluster === cluster && (t.arn === ref || t.id === ref));
-      if (!task) throw new SimError('InvalidParameterException', 'The referenced task was not found.');
+      const oneOffTask = task ? undefined : oneOff?.find(cluster, ref);
+      if (!task && !oneOffTask) {
+        throw new SimError('InvalidParameterException', 'The referenced task was not found.');
+      }
       const reason =
         input.reason === undefined || input.reason === null ? 'Task stopped by user' : String(input.reason);
       if (reason.length > 255) {
         throw new SimError('InvalidParameterException', 'Reason cannot be longer than 255 characters.');
       }
+      if (!task && oneOffTask && oneOff) {
+        oneOff.stop(oneOffTask, reason);
+        return { task: oneOff.wire(oneOffTask) };
+      }
+      if (!task) throw new SimError('InvalidParameterException', 'The referenced task was not found.');
       if (task.desiredStatus === 'RUNNING') {
         requestStop(task, reason, 'UserInitiated');
         reconcile(task.service);
@@ -983,6 +1025,20 @@ export function createEcs(opts: EcsWorldOptions): EcsWorld {
     },
   };
 
+  if (oneOff) {
+    Object.assign(
+      ops,
+      runTaskOps({
+        faults: opts.faults,
+        oneOff,
+        findCluster,
+        findTaskDefinition,
+        register: (spec) => world.registerTaskDefinition(spec, now()),
+        deregister: (arn) => world.deregisterTaskDefinition(arn),
+        wire: (td) => taskDefinitionWire(td as TaskDefinitionRecord),
+      }),
+    );
+  }
   world.module = { name: 'ecs', ops };
   return world;
 }
@@ -1035,4 +1091,16 @@ function decodeToken(token: string, scope: string): number {
     // Falls through to the error AWS gives for a token it did not issue.
   }
   throw new SimError('InvalidParameterException', 'Invalid token');
+}
+
+/** The awslogs group of a task definition's first container that logs to CloudWatch, if any. */
+function logGroupOf(td: TaskDefinitionSpec): { logGroup?: string } {
+  for (const c of td.containerDefinitions) {
+    const config = c.logConfiguration as
+      | { logDriver?: unknown; options?: Record<string, unknown> }
+      | undefined;
+    const group = config?.logDriver === 'awslogs' ? config.options?.['awslogs-group'] : undefined;
+    if (typeof group === 'string') return { logGroup: group };
+  }
+  return {};
 }

@@ -1,6 +1,13 @@
 import type { FaultSpec, Faults, ServiceName } from './kernel.js';
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['backup', 'efs', 'ecs', 'cloudformation', 'ssm'];
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  'backup',
+  'efs',
+  'ecs',
+  'cloudformation',
+  'ssm',
+  'logs',
+];
 
 /** A FaultSpec as `POST /_sim/faults` sends it: `null` clears a field. */
 export type FaultPatch = { [K in keyof FaultSpec]?: FaultSpec[K] | null };
@@ -14,6 +21,8 @@ export const NO_FAULTS: Required<{ [K in keyof FaultSpec]: null }> = {
   stackUpdateFails: null,
   taskCrashLoop: null,
   ssm: null,
+  runTaskFails: null,
+  oneOffTaskStart: null,
 };
 
 export class FaultSpecError extends Error {
@@ -129,6 +138,7 @@ export function validateFaultPatch(input: unknown): FaultPatch {
         break;
       case 'changeSetFails':
       case 'stackUpdateFails':
+      case 'runTaskFails':
         if (value !== null && typeof value !== 'string' && typeof value !== 'boolean') {
           throw new FaultSpecError(`faults.${key} must be true or a reason string`);
         }
@@ -144,6 +154,12 @@ export function validateFaultPatch(input: unknown): FaultPatch {
           throw new FaultSpecError('faults.ssm must be "timeout" or "fail"');
         }
         out.ssm = value;
+        break;
+      case 'oneOffTaskStart':
+        if (value !== null && value !== 'stuck' && value !== 'pull_error') {
+          throw new FaultSpecError('faults.oneOffTaskStart must be "stuck" or "pull_error"');
+        }
+        out.oneOffTaskStart = value;
         break;
       default:
         throw new FaultSpecError(`faults.${key}: unknown fault`);

@@ -204,6 +204,30 @@ export function requestsFor(
           return one('ecs:DescribeTasks', named('task', input.tasks), context);
         case 'StopTask':
           return one('ecs:StopTask', named('task', input.task), context);
+        case 'RegisterTaskDefinition':
+          // No resource type; each role the revision names must be passable to ECS tasks.
+          return [
+            { action: 'ecs:RegisterTaskDefinition', resources: ['*'], context: {} },
+            ...[input.executionRoleArn, input.taskRoleArn].flatMap((role) =>
+              str(role) === undefined
+                ? []
+                : [
+                    {
+                      action: 'iam:PassRole',
+                      resources: [String(role)],
+                      context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+                    },
+                  ],
+            ),
+          ];
+        case 'RunTask': {
+          const td = str(input.taskDefinition) ?? '';
+          return one(
+            'ecs:RunTask',
+            [td.startsWith('arn:') ? td : arn('ecs', `task-definition/${td}`)],
+            context,
+          );
+        }
         case 'ListTasks':
           // Its one resource type is a container instance; Fargate tasks have none.
           return one('ecs:ListTasks', [arn('ecs', `container-instance/${cluster}/*`)], context);
@@ -228,6 +252,14 @@ export function requestsFor(
     case 'efs': {
       const id = str(input.FileSystemId);
       return one(`elasticfilesystem:${op}`, [id ? arn('elasticfilesystem', `file-system/${id}`) : '*']);
+    }
+    case 'logs': {
+      const group = str(input.logGroupName) ?? str(input.logGroupIdentifier)?.split(':log-group:').pop();
+      const stream = str(input.logStreamName);
+      if (group === undefined) return one(`logs:${op}`, ['*']);
+      return one(`logs:${op}`, [
+        arn('logs', `log-group:${group}${stream === undefined ? '' : `:log-stream:${stream}`}`),
+      ]);
     }
     case 'ssm': {
       if (op !== 'SendCommand') return one(`ssm:${op}`, ['*']);
@@ -293,7 +325,14 @@ export function readPolicyFile(path: string, parameters: Readonly<Record<string,
 interface StackStateView {
   stack?: { name?: string; id?: string };
   services?: { name: string; cluster: string; taskDefinition: string }[];
-  taskDefinitions?: { arn: string; volumes: { fileSystemId?: string }[] }[];
+  taskDefinitions?: {
+    arn: string;
+    family?: string;
+    executionRoleArn?: string;
+    taskRoleArn?: string;
+    logGroup?: string;
+    volumes: { fileSystemId?: string }[];
+  }[];
 }
 
 /**
@@ -322,6 +361,9 @@ export function deployParameters(
       .map((td) => td.arn),
   );
   const service = (state.services ?? []).find((s) => mounting.has(s.taskDefinition));
+  const chatDb = (state.taskDefinitions ?? []).find((td) => td.arn === service?.taskDefinition);
+  // A task without a task role of its own: the deployer gives the execution role for both.
+  const executionRole = chatDb?.executionRoleArn ?? '';
   return {
     'AWS::Partition': 'aws',
     'AWS::Region': scenario.region,
@@ -333,6 +375,10 @@ export function deployParameters(
     BackupVaultName: scenario.backupVault,
     RestoreRoleArn: scenario.restoreRoleArn,
     InspectorInstanceId: scenario.inspector.instanceId,
+    ChatDbTaskFamily: chatDb?.family ?? '',
+    ChatDbExecutionRoleArn: executionRole,
+    ChatDbTaskRoleArn: chatDb?.taskRoleArn ?? executionRole,
+    ChatDbLogGroupName: chatDb?.logGroup ?? '',
     ...overrides,
   };
 }

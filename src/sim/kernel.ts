@@ -4,7 +4,7 @@
 // (PascalCase for Backup, EFS, SSM and CloudFormation; camelCase for ECS). Errors are thrown as
 // SimError and rendered by the protocol layer in that protocol's own error shape.
 
-export type ServiceName = 'backup' | 'efs' | 'ecs' | 'cloudformation' | 'ssm';
+export type ServiceName = 'backup' | 'efs' | 'ecs' | 'cloudformation' | 'ssm' | 'logs';
 
 export class SimError extends Error {
   constructor(
@@ -58,6 +58,13 @@ export interface FaultSpec {
   taskCrashLoop?: boolean;
   /** The next SSM command ends TimedOut, or Failed with exit code 1 and this stderr. */
   ssm?: 'timeout' | 'fail';
+  /** The next RunTask starts no task: its `failures` carry this reason (true: Fargate's capacity reason). */
+  runTaskFails?: string | boolean;
+  /**
+   * The next one-off task never runs: `stuck` stays PROVISIONING until stopped (no capacity found),
+   * `pull_error` stops with CannotPullContainerError (TaskFailedToStart).
+   */
+  oneOffTaskStart?: 'stuck' | 'pull_error';
 }
 
 /** The live fault settings. Protocol-level faults (throttle, burst5xx) are applied by the server. */

@@ -4,6 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { durationMs, parseInstant } from './duration.js';
 import { validateFaultPatch } from './faults.js';
 import type { FaultSpec } from './kernel.js';
+import type { SnapshotData } from './mongod.js';
+
+/** How a point's copy of the data dir can come back torn (mongod.ts's tearDataDir). */
+export const TEAR_KINDS = ['no-turtle', 'no-journal', 'truncated-messages'] as const;
+export type TearKind = (typeof TEAR_KINDS)[number];
 
 /**
  * What a file system holds, as directories of generated content:
@@ -65,6 +70,14 @@ export interface RecoveryPointSpec {
   statusMessage?: string;
   /** What the file system held when the point was taken. */
   tree: TreeSpec;
+  /**
+   * What the point's database holds, as the check's mongod reads it (default: Rocket.Chat-sized
+   * counts and a newest message shortly before the point's time). `newestMessageAt` is an instant
+   * or null; `invalid` names collections that fail validate, with validate's errors.
+   */
+  check?: SnapshotData;
+  /** The point's copy of the data dir is torn this way (an EFS backup of a running mongod). */
+  torn?: TearKind;
 }
 
 export interface Durations {
@@ -78,6 +91,8 @@ export interface Durations {
   ssmCommandMs: number;
   /** How long after SendCommand GetCommandInvocation still answers InvocationDoesNotExist. */
   ssmInvocationDelayMs: number;
+  /** The least time a one-off check task's container runs (mongod's recovery and validate). */
+  checkTaskMs: number;
 }
 
 export interface PageSizes {
@@ -216,6 +231,7 @@ export function defaultScenarioInput(): Record<string, unknown> {
       taskStopMs: '30s',
       ssmCommandMs: '2s',
       ssmInvocationDelayMs: '1s',
+      checkTaskMs: '2m',
     },
     speed: 1,
     latencyMs: 0,
@@ -399,6 +415,8 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
       status: status as RecoveryPointSpec['status'],
       ...(value.statusMessage !== undefined ? { statusMessage: value.statusMessage as string } : {}),
       tree: treeSpec(value.tree ?? {}, `${where}.tree`, now),
+      ...(value.check === undefined ? {} : { check: checkSpec(value.check, `${where}.check`, now) }),
+      ...(value.torn === undefined ? {} : { torn: tornSpec(value.torn, `${where}.torn`) }),
     };
   });
 
@@ -412,6 +430,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
     'taskStopMs',
     'ssmCommandMs',
     'ssmInvocationDelayMs',
+    'checkTaskMs',
   ];
   const durations = {} as Durations;
   for (const key of Object.keys(raw.durations)) {
@@ -534,6 +553,50 @@ function iamSettings(raw: unknown): IamSettings {
     throw new ScenarioError('iam.parameters must map deploy template parameter names to strings');
   }
   return { enforce: raw.enforce, parameters: parameters as Record<string, string> };
+}
+
+function checkSpec(value: unknown, where: string, now: number): SnapshotData {
+  if (!isRecord(value)) throw new ScenarioError(`${where} must be { newestMessageAt, counts, invalid? }`);
+  for (const key of Object.keys(value)) {
+    if (!['newestMessageAt', 'counts', 'invalid'].includes(key)) {
+      throw new ScenarioError(`${where}: unknown key "${key}"`);
+    }
+  }
+  let newestMessageAt: number | null = null;
+  if (value.newestMessageAt !== null) {
+    const t = parseInstant(value.newestMessageAt, now);
+    if (t === undefined) {
+      throw new ScenarioError(`${where}.newestMessageAt must be null, an ISO timestamp or now-<duration>`);
+    }
+    newestMessageAt = t;
+  }
+  const counts = value.counts;
+  if (
+    !isRecord(counts) ||
+    !Object.values(counts).every((n) => Number.isSafeInteger(n) && (n as number) >= 0)
+  ) {
+    throw new ScenarioError(`${where}.counts must map collection names to whole numbers`);
+  }
+  const invalid = value.invalid;
+  if (
+    invalid !== undefined &&
+    (!isRecord(invalid) ||
+      !Object.values(invalid).every((e) => Array.isArray(e) && e.every((m) => typeof m === 'string')))
+  ) {
+    throw new ScenarioError(`${where}.invalid must map collection names to lists of validate errors`);
+  }
+  return {
+    newestMessageAt,
+    counts: counts as Record<string, number>,
+    ...(invalid === undefined ? {} : { invalid: invalid as Record<string, string[]> }),
+  };
+}
+
+function tornSpec(value: unknown, where: string): TearKind {
+  if (!TEAR_KINDS.includes(value as TearKind)) {
+    throw new ScenarioError(`${where} must be one of ${TEAR_KINDS.join(', ')}`);
+  }
+  return value as TearKind;
 }
 
 const PATH_RE = /^\/([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/;

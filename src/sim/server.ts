@@ -73,6 +73,7 @@ type Protocol = 'json' | 'rest' | 'query';
 const JSON_TARGETS: Record<string, ServiceName> = {
   AmazonEC2ContainerServiceV20141113: 'ecs',
   AmazonSSM: 'ssm',
+  Logs_20140328: 'logs',
 };
 const MAX_BODY = 16 * 1024 * 1024;
 /**

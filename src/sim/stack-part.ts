@@ -3,7 +3,15 @@ import { createStackWorld } from './stack-world.js';
 import type { StackFactory } from './world.js';
 
 /** Builds the CloudFormation + ECS half of the world from the scenario, over the same file systems. */
-export const createStackPart: StackFactory = ({ scenario, clock, faults, fileSystems }) =>
+export const createStackPart: StackFactory = ({
+  scenario,
+  clock,
+  faults,
+  fileSystems,
+  logs,
+  dataFor,
+  taskWorkDir,
+}) =>
   createStackWorld({
     clock,
     faults,
@@ -21,6 +29,7 @@ export const createStackPart: StackFactory = ({ scenario, clock, faults, fileSys
       taskHealthyMs: scenario.durations.taskHealthyMs,
       taskStopMs: scenario.durations.taskStopMs,
     },
+    oneOff: { logs, dataFor, workDir: taskWorkDir, runMs: scenario.durations.checkTaskMs },
     ...(scenario.taskDefinitionHistory === undefined
       ? {}
       : { taskDefinitionHistory: scenario.taskDefinitionHistory }),

@@ -30,7 +30,7 @@
 // is HEALTHY a moment after RUNNING) and tasks that run but stay unhealthy.
 
 import { createCloudFormation } from './cloudformation.js';
-import { createEcs, type TaskDefinitionHistory } from './ecs.js';
+import { createEcs, type OneOffSettings, type TaskDefinitionHistory } from './ecs.js';
 import type { Faults, ServiceModule, SimClock } from './kernel.js';
 
 export interface StackWorldOptions {
@@ -52,6 +52,8 @@ export interface StackWorldOptions {
   };
   /** Earlier revisions of a task definition family (see the scenario's taskDefinitionHistory). */
   taskDefinitionHistory?: TaskDefinitionHistory;
+  /** One-off tasks (RunTask): where their logs go and what their mongod finds. */
+  oneOff?: OneOffSettings;
 }
 
 export interface StackWorld {
@@ -75,6 +77,7 @@ export function createStackWorld(opts: StackWorldOptions): StackWorld {
     taskStopMs: opts.durations.taskStopMs,
     now: () => opts.clock.now(),
     ...(opts.taskDefinitionHistory === undefined ? {} : { history: opts.taskDefinitionHistory }),
+    ...(opts.oneOff === undefined ? {} : { oneOff: opts.oneOff }),
   });
   let cfn: ReturnType<typeof createCloudFormation>;
   try {

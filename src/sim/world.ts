@@ -7,6 +7,8 @@ import { createEfs } from './efs.js';
 import type { FaultControl } from './faults.js';
 import { treeListing, treeSize } from './fs-tree.js';
 import type { ServiceModule, ServiceName } from './kernel.js';
+import { createLogs, type LogsWorld } from './logs.js';
+import { defaultSnapshotData, type SnapshotData, tearDataDir } from './mongod.js';
 import type { Scenario } from './scenario.js';
 import { createSsm, type SsmWorld } from './ssm.js';
 import type { SimFileSystem, SimRecoveryPoint } from './world-types.js';
@@ -24,6 +26,12 @@ export type StackFactory = (ctx: {
   clock: SimClockControl;
   faults: FaultControl;
   fileSystems: SimFileSystem[];
+  /** CloudWatch Logs, where one-off tasks' awslogs streams go. */
+  logs: LogsWorld;
+  /** What a snapshot's database holds (by the data dir's marker: a point id, or `live`). */
+  dataFor(snapshot: string): SnapshotData | undefined;
+  /** Where one-off tasks' containers run. */
+  taskWorkDir: string;
 }) => StackPart;
 
 export interface World {
@@ -49,7 +57,7 @@ export function createWorld(opts: {
   stack?: StackFactory;
 }): World {
   const { scenario, stateDir, clock, faults } = opts;
-  for (const sub of ['efs', 'snapshots', 'ssm']) {
+  for (const sub of ['efs', 'snapshots', 'ssm', 'tasks']) {
     const dir = join(stateDir, sub);
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -75,6 +83,9 @@ export function createWorld(opts: {
     const fs = fsByLogicalId.get(spec.fileSystem) as SimFileSystem;
     const snapshotDir = join(stateDir, 'snapshots', spec.id);
     writeTree(snapshotDir, spec.tree, spec.id, spec.createdAt);
+    if (spec.torn !== undefined && spec.tree.db !== undefined) {
+      tearDataDir(join(snapshotDir, spec.tree.db), spec.torn);
+    }
     return {
       id: spec.id,
       arn: `arn:aws:backup:${scenario.region}:${scenario.accountId}:recovery-point:${spec.id}`,
@@ -122,13 +133,29 @@ export function createWorld(opts: {
     fileSystems,
     pageSize: scenario.pageSizes.fileSystems,
   });
-  const stack = opts.stack?.({ scenario, clock, faults, fileSystems });
+  const logs = createLogs({ ...account, now: () => clock.now() });
+  const startedAt = clock.now();
+  const dataFor = (snapshot: string): SnapshotData | undefined => {
+    if (snapshot === 'live') return defaultSnapshotData(snapshot, startedAt);
+    const spec = scenario.recoveryPoints.find((p) => p.id === snapshot);
+    return spec === undefined ? undefined : (spec.check ?? defaultSnapshotData(spec.id, spec.createdAt));
+  };
+  const stack = opts.stack?.({
+    scenario,
+    clock,
+    faults,
+    fileSystems,
+    logs,
+    dataFor,
+    taskWorkDir: join(stateDir, 'tasks'),
+  });
 
   return {
     services: {
       backup: backup.module,
       efs,
       ssm: ssm.module,
+      logs: logs.module,
       ...(stack ? { cloudformation: stack.cloudformation, ecs: stack.ecs } : {}),
     },
     fileSystems,
@@ -170,6 +197,7 @@ export function createWorld(opts: {
           fileSystemId: inspectorFs.id,
         },
         ssmCommands: ssm.state(),
+        logStreams: logs.state(),
       };
     },
     close() {

@@ -174,7 +174,15 @@ export function refusalMessage(
     case 'not_requester_or_approver':
       return `Only ${requester} or an approver can cancel this session. Nothing has changed.`;
     case 'not_requester':
-      return `Only ${requester}, who asked for this cleanup, chooses what it deletes. Nothing has changed.`;
+      return d.what === 'pick'
+        ? `Only ${requester}, who asked for this restore, picks the data dir; a second engineer then confirms the pick. Nothing has changed.`
+        : `Only ${requester}, who asked for this cleanup, chooses what it deletes. Nothing has changed.`;
+    case 'pick_changed':
+      return 'The pick changed since this card was shown, so your Confirm does not count: look at the card as it is now and confirm the current pick. Nothing has changed.';
+    case 'pick_unchanged':
+      return 'That data dir is already the pick; a second engineer confirms it on the card. Nothing has changed.';
+    case 'nothing_picked':
+      return `No data dir is picked yet: ${requester} presses *Use this one* on the card first. Nothing has changed.`;
     case 'expired': {
       const at = detail('expiresAt');
       return `This request expired${at === undefined ? '' : ` at ${utc(at)}`} without a confirmation, so nothing was changed. Start a new session with \`${command} start &lt;point&gt;\` if still needed.`;
@@ -199,6 +207,9 @@ export function refusalMessage(
     case 'nothing_chosen':
       return `Nothing is chosen for deletion yet: ${requester} picks directories in the menu on the card first.`;
     case 'invalid_choice': {
+      if (d.what === 'pick') {
+        return 'That data dir cannot be picked: only the complete data dirs listed on the card can. Nothing has changed.';
+      }
       const paths = d.paths;
       const list = Array.isArray(paths)
         ? paths.map((p) => `\n• ${quoteUserText(String(p), 200)}`).join('')

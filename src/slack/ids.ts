@@ -18,6 +18,10 @@ export const ACTION_IDS = {
   retryCutover: 'chatdb_session_retry_cutover',
   /** The cleanup card's menu of deletable directories; its block_id names the session. */
   cleanupChoose: 'chatdb_cleanup_choose',
+  /** "Use this one" beside a data dir locate could not choose; its block_id names the candidate. */
+  pickDataDir: 'chatdb_pick_data_dir',
+  /** "Confirm pick": a second engineer confirms the pick; its block_id carries the pick's hash. */
+  confirmPick: 'chatdb_pick_confirm',
 } as const;
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

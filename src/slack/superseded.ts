@@ -36,7 +36,13 @@ function sessionLine(s: RestoreSession): string {
   const title = `*${escapeText(sessionTitle(s))}* (session ${code(s.id)}, asked by ${user(s.requester)} at ${utc(s.createdAt)})`;
   if (isOpen(s)) {
     const stage = s.stages.find((st) => st.status === 'running')?.name;
-    return `${title}: ${s.status === 'awaiting_confirmation' ? 'waiting for a confirmation' : `running${stage === undefined ? '' : `: ${STAGE_LABELS[stage]}`}`}`;
+    const waiting =
+      s.status === 'awaiting_confirmation'
+        ? 'waiting for a confirmation'
+        : s.status === 'awaiting_pick'
+          ? 'waiting for the engineers to pick the data dir'
+          : undefined;
+    return `${title}: ${waiting ?? `running${stage === undefined ? '' : `: ${STAGE_LABELS[stage]}`}`}`;
   }
   const cut = stageState(s, 'cutover')?.endedAt;
   return `${title}: cut over${cut === undefined ? '' : ` at ${utc(cut)}`}, ${s.status}`;

@@ -13,7 +13,8 @@ import {
   sourceFiles,
 } from './sdk-actions.js';
 
-// Passing the restore role is not an SDK call of its own: IAM checks it inside StartRestoreJob.
+// Passing a role is not an SDK call of its own: IAM checks it inside StartRestoreJob (the restore
+// role), RegisterTaskDefinition and RunTask (the chat-db task's roles, kept by the check revision).
 const IMPLIED_ACTIONS = ['iam:PassRole'];
 
 // Actions whose IAM definition has no resource type, so only "*" can grant them (AWS Service
@@ -25,6 +26,8 @@ const STAR_RESOURCE_ACTIONS = [
   'ecs:DescribeTaskDefinition',
   'ecs:ListTaskDefinitions',
   'ecs:ListTasks',
+  'ecs:RegisterTaskDefinition',
+  'ecs:DeregisterTaskDefinition',
   'ssm:GetCommandInvocation',
   'ssm:CancelCommand',
 ];
@@ -106,7 +109,7 @@ describe('deploy/iam-policy.json', () => {
   const derived = deriveBotActions();
   const policy = readPolicy();
 
-  it('src/aws imports only what the derivation understands, from the five known clients', () => {
+  it('src/aws imports only what the derivation understands, from the six known clients', () => {
     expect(derived.unknown).toEqual([]);
     expect(new Set(derived.imports.map((i) => i.pkg))).toEqual(new Set(Object.keys(SERVICE_PREFIX)));
     // Enough calls that an empty derivation cannot pass by accident.
@@ -142,10 +145,18 @@ describe('deploy/iam-policy.json', () => {
     });
   });
 
-  it('names every action exactly once, without wildcards, and only allows', () => {
+  it('names every action exactly once (iam:PassRole once per service a role goes to), without wildcards, and only allows', () => {
     const all = policy.Statement.flatMap((s) => asList(s.Action));
     expect(all.filter((a) => !/^[a-z0-9-]+:[A-Z][A-Za-z]+$/.test(a))).toEqual([]);
-    expect(all.length).toBe(new Set(all).size);
+    const once = all.filter((a) => a !== 'iam:PassRole');
+    expect(once.length).toBe(new Set(once).size);
+    const passedTo = policy.Statement.filter((s) => asList(s.Action).includes('iam:PassRole')).map(
+      (s) =>
+        (s.Condition as { StringEquals?: Record<string, string> } | undefined)?.StringEquals?.[
+          'iam:PassedToService'
+        ],
+    );
+    expect(passedTo.sort()).toEqual(['backup.amazonaws.com', 'ecs-tasks.amazonaws.com']);
     expect(policy.Version).toBe('2012-10-17');
     expect(policy.Statement.every((s) => s.Effect === 'Allow')).toBe(true);
   });
@@ -197,23 +208,41 @@ describe('deploy/iam-policy.json', () => {
         'arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript',
       ].sort(),
     );
-    expect(resourcesOf('iam:PassRole')).toEqual(['${RestoreRoleArn}']);
+    expect(resourcesOf('iam:PassRole')).toEqual([
+      '${RestoreRoleArn}',
+      '${ChatDbTaskRoleArn}',
+      '${ChatDbExecutionRoleArn}',
+    ]);
+    expect(resourcesOf('ecs:RunTask')).toEqual([arn('ecs', 'task-definition/${ChatDbTaskFamily}-check:*')]);
+    expect(resourcesOf('logs:GetLogEvents')).toEqual([arn('logs', 'log-group:${ChatDbLogGroupName}:*')]);
   });
 
-  it('passes the restore role to AWS Backup only, and lists tasks of the chat-db cluster only', () => {
-    const statementOf = (action: string) => policy.Statement.find((s) => asList(s.Action).includes(action));
+  it('passes the restore role to AWS Backup only and the chat-db roles to ECS tasks only, and lists and runs tasks in the chat-db cluster only', () => {
+    const statementOf = (action: string, resource?: string) =>
+      policy.Statement.find(
+        (s) =>
+          asList(s.Action).includes(action) &&
+          (resource === undefined || asList(s.Resource).includes(resource)),
+      );
     expect(statementOf('cloudformation:ExecuteChangeSet')?.Condition).toEqual({
       StringLike: { 'cloudformation:ChangeSetName': 'chatdb-restore-*' },
     });
-    expect(statementOf('iam:PassRole')?.Condition).toEqual({
+    expect(statementOf('iam:PassRole', '${RestoreRoleArn}')?.Condition).toEqual({
       StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' },
     });
-    expect(statementOf('iam:PassRole')?.Action).toEqual(['iam:PassRole']);
-    expect(statementOf('ecs:ListTasks')?.Condition).toEqual({
+    expect(statementOf('iam:PassRole', '${ChatDbTaskRoleArn}')?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
+    for (const resource of ['${RestoreRoleArn}', '${ChatDbTaskRoleArn}']) {
+      expect(statementOf('iam:PassRole', resource)?.Action).toEqual(['iam:PassRole']);
+    }
+    const inCluster = {
       ArnEquals: {
         'ecs:cluster':
           'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/${ChatDbClusterName}',
       },
-    });
+    };
+    expect(statementOf('ecs:ListTasks')?.Condition).toEqual(inCluster);
+    expect(statementOf('ecs:RunTask')?.Condition).toEqual(inCluster);
   });
 });

@@ -7,6 +7,7 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVICE_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-backup': 'backup',
   '@aws-sdk/client-cloudformation': 'cloudformation',
+  '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-efs': 'elasticfilesystem',
   '@aws-sdk/client-ssm': 'ssm',

@@ -71,6 +71,7 @@ const SAMPLE: Record<string, string> = {
   'AWS::Region': 'eu-central-1',
   ChatStackName: 'rocket-chat',
   ChatDbVolumeName: 'chat-db',
+  ChatDbDatabaseName: 'rocketchat',
   BackupVaultName: 'chat-backups',
   RestoreRoleArn: 'arn:aws:iam::123456789012:role/chatdb-restore-backup',
   InspectorInstanceId: 'i-0a1b2c3d4e5f60718',
@@ -198,6 +199,7 @@ describe('deploy/chatdb-restore.cf.yaml', () => {
     expect(config.chatdb.backupVault).toBe('chat-backups');
     expect(config.chatdb.inspectorInstanceId).toBe('i-0a1b2c3d4e5f60718');
     expect(config.chatdb.approvers).toEqual({ kind: 'anyone' });
+    expect(config.chatdb.checkDatabase).toBe('rocketchat');
     expect(config.production).toBe(true);
     expect(secrets.map((s) => s.Name).sort()).toEqual(['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN']);
     for (const s of secrets) expect(parameters[(s.ValueFrom as { Ref: string }).Ref]?.Type).toBe('String');

@@ -172,7 +172,8 @@ describe('Socket Mode through a Slack outage during a restore', () => {
     expect(allText(done)).toContain('Production: cut over to `/chatdb-restore_');
     await waitFor(() => noticesIn(card).includes('verify:done'), { ...SLOW, what: 'the verify:done notice' });
     const notices = noticesIn(card);
-    for (const id of ['restore:done', 'locate:done', 'flatten:done', 'cutover:started', 'cutover:done']) {
+    // A stage that ends within a second posts only its "done" (issue 15), so no "started" is required.
+    for (const id of ['restore:done', 'locate:done', 'flatten:done', 'check:done', 'cutover:done']) {
       expect(notices).toContain(id);
     }
     expect(new Set(notices).size).toBe(notices.length);

@@ -14,6 +14,8 @@ export const FAST_TIMINGS = {
   CHATDB_POLL_MAX_INTERVAL: '200ms',
   CHATDB_STACK_TIMEOUT: '60s',
   CHATDB_CARD_UPDATE_INTERVAL: '100ms',
+  // A check task that never starts is stopped after this; a simulated check takes about a second.
+  CHATDB_CHECK_MAX_WAIT: '30s',
 } as const;
 
 /**

@@ -1,12 +1,15 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createBackupPort } from '../../src/aws/backup.js';
 import { createEcsPort } from '../../src/aws/ecs.js';
+import { createCheckTaskPort } from '../../src/aws/ecs-task.js';
 import { createEfsPort } from '../../src/aws/efs.js';
 import { createAwsPorts } from '../../src/aws/index.js';
+import { createLogsPort } from '../../src/aws/logs.js';
 import type { AwsPorts, WaitTiming } from '../../src/aws/ports.js';
 import { createSsmPort } from '../../src/aws/ssm.js';
 import { createStackPort } from '../../src/aws/stack.js';
@@ -153,6 +156,7 @@ function portsWithFastRetries(
     ecs: new ECSClient(config),
     cloudformation: new CloudFormationClient(config),
     ssm: new SSMClient(config),
+    logs: new CloudWatchLogsClient(config),
   };
   return {
     backup: createBackupPort(clients.backup),
@@ -160,6 +164,8 @@ function portsWithFastRetries(
     ecs: createEcsPort(clients.ecs, timing),
     stack: createStackPort(clients.cloudformation, timing),
     ssm: createSsmPort(clients.ssm, timing),
+    checkTask: createCheckTaskPort(clients.ecs, timing),
+    logs: createLogsPort(clients.logs),
     close: () => {
       for (const client of Object.values(clients)) client.destroy();
     },

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decideDataDir } from '../../src/restore/data-evidence.js';
 import { ScriptValueError, shellQuote } from '../../src/restore/script-values.js';
 import {
   type BuiltScript,
-  chooseDataDir,
   cleanupCandidates,
   deleteDirs,
   flatten,
@@ -132,9 +132,6 @@ describe('values are checked before any script is built', () => {
     expect(() => deleteDirs('/mnt/efs', ['/'], '/')).toThrow(ScriptValueError);
     expect(() => cleanupCandidates('/mnt/efs', 'relative')).toThrow(ScriptValueError);
     expect(() => listRestoreDirs(42 as unknown as string)).toThrow(ScriptValueError);
-    expect(() =>
-      chooseDataDir({ restoreDir: B, entries: 0, candidates: [], unexpected: [], warnings: [] }),
-    ).toThrow();
     expect(() => shellQuote("it's")).toThrow(ScriptValueError);
   });
 
@@ -199,7 +196,10 @@ describe('hostile names on the disk never run', () => {
     expect(report.candidates).toEqual([]);
     expect(report.unexpected).toHaveLength(hostile.length);
     expect(report.unexpected.every((u) => u.depth === 1)).toBe(true);
-    expect(() => chooseDataDir(report)).toThrow(/unusable names/);
+    expect(decideDataDir(report, { pointCreatedAt: new Date() })).toMatchObject({
+      kind: 'ask',
+      code: 'no_data_dir',
+    });
     expect(canaries()).toEqual([]);
   });
 
@@ -207,8 +207,15 @@ describe('hostile names on the disk never run', () => {
     dataDir(join(mount, B, A));
     dataDir(join(mount, B, hostile[0] as string));
     const report = parseLocateDataDir(run(locateDataDir(mount, B)));
-    expect(() => chooseDataDir(report)).toThrow(/same depth/);
-    expect(chooseDataDir(report, { expectedRelPath: A }).chosen.relPath).toBe(A);
+    const now = new Date();
+    expect(decideDataDir(report, { pointCreatedAt: now })).toMatchObject({
+      kind: 'ask',
+      code: 'unusable_name',
+    });
+    expect(decideDataDir(report, { pointCreatedAt: now, expectedRelPath: A })).toMatchObject({
+      kind: 'chosen',
+      chosen: { path: `${B}/${A}` },
+    });
     expect(canaries()).toEqual([]);
   });
 

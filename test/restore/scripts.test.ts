@@ -18,8 +18,8 @@ import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, PATH_COMPONENT } from '../
 import { ScriptValueError } from '../../src/restore/script-values.js';
 import {
   type BuiltScript,
-  chooseDataDir,
   cleanupCandidates,
+  dataDirProblem,
   deleteDirs,
   flatten,
   listRestoreDirs,
@@ -170,9 +170,9 @@ describe('locateDataDir', () => {
     dataDir(B);
     const report = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
     expect(report.restoreDir).toBe(B);
-    const { chosen, rule, others } = chooseDataDir(report);
-    expect(rule).toBe('only');
-    expect(others).toEqual([]);
+    expect(report.candidates).toHaveLength(1);
+    const chosen = report.candidates[0];
+    expect(chosen && dataDirProblem(chosen)).toBeUndefined();
     expect(chosen).toMatchObject({
       relPath: '',
       path: B,
@@ -186,7 +186,7 @@ describe('locateDataDir', () => {
       sizeBytes: DB_BYTES,
       wiredTigerFileCount: 5,
     });
-    expect(chosen.newestWiredTigerMtime).toBeInstanceOf(Date);
+    expect(chosen?.newestWiredTigerMtime).toBeInstanceOf(Date);
   });
 
   describe('the nesting case', () => {
@@ -215,35 +215,6 @@ describe('locateDataDir', () => {
         sizeBytes: DB_BYTES,
       });
     });
-
-    it('picks the directory the DB lived in when the point was taken', () => {
-      const report = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
-      const { chosen, rule, others } = chooseDataDir(report, { expectedRelPath: `/${A}` });
-      expect(rule).toBe('expected');
-      expect(chosen.path).toBe(`${B}/${A}`);
-      expect(others).toHaveLength(3);
-    });
-
-    it('refuses to guess between two data dirs at the same depth', () => {
-      const report = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
-      const error = expectScriptError(() => chooseDataDir(report), 'ambiguous_data_dir');
-      expect(error.message).toContain(`/${B}/${A}`);
-      expect(error.message).toContain(`/${B}/${OLD}`);
-    });
-
-    it('fails when the expected directory is not among them', () => {
-      const report = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
-      expectScriptError(() => chooseDataDir(report, { expectedRelPath: '' }), 'expected_data_dir_missing');
-      expectScriptError(() => chooseDataDir(report, { expectedRelPath: FLAT }), 'expected_data_dir_missing');
-    });
-  });
-
-  it('takes the shallowest when nothing is expected', () => {
-    dataDir(B);
-    dataDir(`${B}/${OLD}`);
-    const { chosen, rule } = chooseDataDir(parseLocateDataDir(run(locateDataDir(mount, B)).stdout));
-    expect(rule).toBe('shallowest');
-    expect(chosen.relPath).toBe('');
   });
 
   it('fails when the restore dir holds no data dir', () => {
@@ -251,26 +222,18 @@ describe('locateDataDir', () => {
     writeFileSync(join(mount, B, 'something/else/file.txt'), 'x');
     const report = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
     expect(report.entries).toBe(1);
-    expectScriptError(() => chooseDataDir(report), 'no_data_dir');
+    expect(report.candidates).toEqual([]);
   });
 
-  it('fails on an empty or partial data dir', () => {
+  it('says what an empty or partial data dir lacks', () => {
     dataDir(B, { emptyWt: true });
-    const empty = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
-    expect(expectScriptError(() => chooseDataDir(empty), 'incomplete_data_dir').message).toContain('empty');
+    const [empty] = parseLocateDataDir(run(locateDataDir(mount, B)).stdout).candidates;
+    expect(empty && dataDirProblem(empty)).toBe('its WiredTiger.wt is empty');
 
     rmSync(join(mount, B), { recursive: true });
     dataDir(B, { omit: ['WiredTiger.wt', 'WiredTiger'] });
-    const partial = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
-    const error = expectScriptError(() => chooseDataDir(partial), 'incomplete_data_dir');
-    expect(error.message).toContain('lacks WiredTiger, WiredTiger.wt');
-  });
-
-  it('does not fall back on a complete stale chain when the expected one is incomplete', () => {
-    dataDir(`${B}/${A}`, { omit: ['WiredTiger.wt'] });
-    dataDir(`${B}/${OLD}`);
-    const report = parseLocateDataDir(run(locateDataDir(mount, B)).stdout);
-    expectScriptError(() => chooseDataDir(report, { expectedRelPath: A }), 'incomplete_data_dir');
+    const [partial] = parseLocateDataDir(run(locateDataDir(mount, B)).stdout).candidates;
+    expect(partial && dataDirProblem(partial)).toBe('it lacks WiredTiger, WiredTiger.wt');
   });
 
   it('fails when the restore dir is missing or is a symbolic link', () => {

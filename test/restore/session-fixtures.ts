@@ -1,6 +1,7 @@
 // Sessions in every status, reached by driving the real state machine (never hand-built), and
 // the plans and AWS values they carry.
 
+import type { CandidateEvidence } from '../../src/restore/data-evidence.js';
 import {
   buildCleanupPlan,
   buildRestorePlan,
@@ -14,6 +15,7 @@ import {
   type CleanupCandidate,
   createSession,
   type RestoreSession,
+  SESSION_STATUSES,
   type SessionKind,
   type SessionStatus,
 } from '../../src/restore/session.js';
@@ -32,6 +34,9 @@ export const PREVIOUS_ROOT = '/chatdb-restore_2026-05-10T03-00-00Z_r20260510-abc
 export const RESTORE_DIR = 'aws-backup-restore_2026-05-20T10-05-00-123456789Z';
 export const TASK_DEF_OLD = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db:7';
 export const TASK_DEF_NEW = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db:8';
+export const CHECK_TASK_DEF = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/chat-db-check:1';
+export const CHECK_TASK =
+  'arn:aws:ecs:eu-central-1:123456789012:task/rocket-chat/0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 export const OLD_TASK =
   'arn:aws:ecs:eu-central-1:123456789012:task/rocket-chat/0123456789abcdef0123456789abcdef';
 
@@ -70,6 +75,34 @@ export const CANDIDATES: CleanupCandidate[] = [
     deletable: true,
   },
   { path: LIVE_ROOT, sizeBytes: 8_000, kind: 'restore', deletable: false, whyNot: 'it holds the live root' },
+];
+
+/** What locate saw in a restore holding two data dirs written equally recently (and a broken one). */
+export const TWINS: CandidateEvidence[] = [
+  {
+    path: `${RESTORE_DIR}/${LIVE_ROOT.slice(1)}`,
+    depth: 1,
+    sizeBytes: 1234,
+    fileCount: 6,
+    newestWrite: '2026-05-18T07:59:00.000Z',
+    relation: 'in_window',
+  },
+  {
+    path: `${RESTORE_DIR}/aws-backup-restore_2026-05-01T00-00-00-000Z`,
+    depth: 1,
+    sizeBytes: 2345,
+    fileCount: 7,
+    newestWrite: '2026-05-18T07:59:30.000Z',
+    relation: 'in_window',
+  },
+  {
+    path: `${RESTORE_DIR}/aws-backup-restore_2026-04-01T00-00-00-000Z`,
+    depth: 1,
+    sizeBytes: 99,
+    fileCount: 2,
+    relation: 'no_wiredtiger_files',
+    problem: 'it lacks WiredTiger, storage.bson',
+  },
 ];
 
 export function at(ms: number): Date {
@@ -175,6 +208,18 @@ export function stageReport(stage: string, s: RestoreSession): SessionEvent & { 
         stage,
         aws: { flatDir: s.plan?.kind === 'restore' ? s.plan.targetRoot : '' },
       };
+    case 'check':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: { checkTaskDefinitionArn: CHECK_TASK_DEF, checkTaskArn: CHECK_TASK },
+        detail: {
+          database: 'rocketchat',
+          mongodbVersion: '7.0.14',
+          newestMessageAt: '2026-05-18T07:59:13.000Z',
+          counts: { messages: 182_311, rooms: 431, subscriptions: 9_204, users: 318 },
+        },
+      };
     case 'cutover':
       return {
         type: 'stage_done',
@@ -210,6 +255,32 @@ export function runUntil(s: RestoreSession, stopAt?: string, t = 100_000): Resto
   return session;
 }
 
+/** A restore whose locate found TWINS: waiting for the requester's pick. */
+export function awaitingPick(): RestoreSession {
+  return step(
+    runUntil(confirm(awaiting('restore')), 'locate'),
+    {
+      type: 'pick_needed',
+      stage: 'locate',
+      restoreDir: RESTORE_DIR,
+      code: 'several_in_window',
+      why: "2 data dirs were written within the backup's window; nothing says which one held the database.",
+      candidates: TWINS,
+    },
+    at(150_000),
+  );
+}
+
+/** The requester's pick of a candidate (by default the second twin). */
+export function picked(s = awaitingPick(), path = TWINS[1]?.path ?? '', now = at(160_000)): RestoreSession {
+  return step(s, { type: 'pick', user: REQUESTER, path }, now);
+}
+
+/** Only a restore locates data, so only a restore can wait for a pick. */
+export function statusesOf(kind: SessionKind): readonly SessionStatus[] {
+  return kind === 'restore' ? SESSION_STATUSES : SESSION_STATUSES.filter((s) => s !== 'awaiting_pick');
+}
+
 /** A representative session of each kind in each status. */
 export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'): RestoreSession {
   const firstWork = kind === 'restore' ? 'restore' : kind === 'rollback' ? 'cutover' : 'delete';
@@ -218,6 +289,9 @@ export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'):
       return resolving(kind);
     case 'awaiting_confirmation':
       return awaiting(kind);
+    case 'awaiting_pick':
+      if (kind !== 'restore') throw new Error(`a ${kind} session never waits for a pick`);
+      return awaitingPick();
     case 'running':
       return runUntil(confirm(awaiting(kind)), firstWork);
     case 'succeeded':

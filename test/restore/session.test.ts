@@ -6,10 +6,9 @@ import {
   cutoverHistory,
   parseSession,
   type RestoreSession,
-  retiredRoots,
   rollbackTarget,
   SESSION_FORMAT_VERSION,
-  SESSION_STATUSES,
+  STAGES_BY_KIND,
 } from '../../src/restore/session.js';
 import {
   at,
@@ -24,6 +23,7 @@ import {
   SESSION,
   sessionIn,
   stageReport,
+  statusesOf,
   step,
   T0,
   TARGET,
@@ -59,6 +59,7 @@ describe('createSession', () => {
       'restore:pending',
       'locate:pending',
       'flatten:pending',
+      'check:pending',
       'cutover:pending',
       'verify:pending',
     ]);
@@ -84,8 +85,8 @@ describe('createSession', () => {
 
 describe('parseSession', () => {
   it('accepts every session the state machine produces, after a JSON round trip', () => {
-    for (const status of SESSION_STATUSES) {
-      for (const kind of ['restore', 'rollback', 'cleanup'] as const) {
+    for (const kind of ['restore', 'rollback', 'cleanup'] as const) {
+      for (const status of statusesOf(kind)) {
         const s = sessionIn(status, kind);
         expect(parseSession(JSON.parse(JSON.stringify(s)))).toEqual(s);
       }
@@ -105,6 +106,23 @@ describe('parseSession', () => {
   ])('reports %s as corrupt', (_what, edit) => {
     const s = JSON.parse(JSON.stringify(awaiting())) as Record<string, unknown>;
     expect(() => parseSession(edit(s))).toThrow(expect.objectContaining({ code: 'corrupt_session' }));
+  });
+
+  it('gives a restore stored before the check stage existed one: pending before its cutover, skipped after', () => {
+    const withoutCheck = (s: RestoreSession) => {
+      const copy = JSON.parse(JSON.stringify(s)) as RestoreSession;
+      copy.stages = copy.stages.filter((st) => st.name !== 'check');
+      return copy;
+    };
+    const beforeCutover = parseSession(withoutCheck(runUntil(confirm(awaiting()), 'locate')));
+    expect(beforeCutover.stages.map((st) => `${st.name}:${st.status}`).slice(4, 7)).toEqual([
+      'flatten:pending',
+      'check:pending',
+      'cutover:pending',
+    ]);
+    const finished = parseSession(withoutCheck(sessionIn('succeeded')));
+    expect(finished.stages.find((st) => st.name === 'check')?.status).toBe('skipped');
+    expect(finished.stages.map((st) => st.name)).toEqual(STAGES_BY_KIND.restore);
   });
 
   it('says when a newer build wrote the file', () => {
@@ -175,11 +193,6 @@ describe('history', () => {
       expectedCurrentRoot: '/chatdb-restore_2026-05-19T08-00-00Z_r20260520-bbbbbb',
     });
     expect(rollbackTarget([notCut], TARGET.fileSystemId)).toBeUndefined();
-
-    expect(retiredRoots([first, second], TARGET.fileSystemId)).toEqual([
-      { root: LIVE_ROOT, retiredAt: at(1_000_000).toISOString() },
-      { root: FLAT_A, retiredAt: at(2_000_000).toISOString() },
-    ]);
   });
 });
 
@@ -193,6 +206,7 @@ describe('durations', () => {
       'restore',
       'locate',
       'flatten',
+      'check',
       'cutover',
       'verify',
     ]);

@@ -23,7 +23,18 @@ import {
   type SessionEventType,
   transition,
 } from '../../src/restore/transitions.js';
-import { at, CANDIDATES, CONFIRMER, planFor, REQUESTER, sessionIn, stageReport } from './session-fixtures.js';
+import {
+  at,
+  CANDIDATES,
+  CONFIRMER,
+  planFor,
+  REQUESTER,
+  RESTORE_DIR,
+  sessionIn,
+  stageReport,
+  statusesOf,
+  TWINS,
+} from './session-fixtures.js';
 
 // Compile-time: the list of event types is the whole union.
 type Missing = Exclude<SessionEventType, (typeof SESSION_EVENT_TYPES)[number]>;
@@ -37,6 +48,7 @@ const RESTORE_OR_ROLLBACK: Outcomes = {
   // A cleanup's choice, sent to another kind: refused before the status is looked at.
   resolving: { cleanup_choose: '!unexpected_event' },
   awaiting_confirmation: { cleanup_choose: '!unexpected_event' },
+  awaiting_pick: { cleanup_choose: '!unexpected_event' },
   running: {
     cleanup_choose: '!unexpected_event',
     // The stage reported is not the last one.
@@ -56,8 +68,14 @@ const EVERY_KIND: Outcomes = {
     notice_posted: '!unknown_notice',
   },
   awaiting_confirmation: { expire: '!not_expired' },
-  // A stage is running: no other can start.
-  running: { stage_started: '!wrong_stage' },
+  awaiting_pick: {
+    expire: '!not_expired',
+    // Nothing picked yet in the sample session.
+    confirm_pick: '!nothing_picked',
+  },
+  // A stage is running: no other can start. Only locate asks for a pick, and the sample's running
+  // stage is not locate.
+  running: { stage_started: '!wrong_stage', pick_needed: '!wrong_stage' },
 };
 
 /** What the sample event's own checks decide, where the table's cell alone does not say. */
@@ -135,6 +153,19 @@ function sampleEvent(type: SessionEventType, s: RestoreSession): SessionEvent {
       return stageReport(running ?? 'restore', s);
     case 'stage_failed':
       return { type, stage: running ?? 'restore', reason: 'Access Denied', production: 'unchanged' };
+    case 'pick_needed':
+      return {
+        type,
+        stage: 'locate',
+        restoreDir: RESTORE_DIR,
+        code: 'several_in_window',
+        why: 'Two data dirs were written within the window.',
+        candidates: TWINS,
+      };
+    case 'pick':
+      return { type, user: REQUESTER, path: TWINS[0]?.path ?? '' };
+    case 'confirm_pick':
+      return { type, user: CONFIRMER, pickHash: s.pick?.picked?.hash ?? 'none', isApprover: true };
     case 'plan_changed': {
       const plan = s.plan ?? planFor(s.kind);
       const changed =
@@ -160,7 +191,7 @@ describe('every status × every event', () => {
 
   for (const kind of ['restore', 'rollback', 'cleanup'] as const) {
     describe(kind, () => {
-      for (const status of SESSION_STATUSES) {
+      for (const status of statusesOf(kind)) {
         const base = sessionIn(status, kind);
         it(`${status} is reached`, () => {
           expect(base.status).toBe(status);

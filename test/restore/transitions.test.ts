@@ -88,7 +88,7 @@ describe('a restore from start to finish', () => {
     );
 
     const order: string[] = [];
-    for (const stage of ['restore', 'locate', 'flatten', 'cutover', 'verify'] as const) {
+    for (const stage of ['restore', 'locate', 'flatten', 'check', 'cutover', 'verify'] as const) {
       const started = accepted(s, { type: 'stage_started', stage }, at(100_000));
       expect(started.effects).toEqual([{ type: 'notify', noticeId: `${stage}:started` }]);
       expect(stageState(started.session, stage)?.status).toBe('running');
@@ -103,6 +103,8 @@ describe('a restore from start to finish', () => {
       'notify locate:done',
       'run_stage',
       'notify flatten:done',
+      'run_stage',
+      'notify check:done',
       'run_stage',
       'notify cutover:done',
       'run_stage',
@@ -286,6 +288,7 @@ describe('a plan that changes before the cutover', () => {
       'restore:done',
       'locate:done',
       'flatten:done',
+      'check:done',
       'cutover:pending',
       'verify:pending',
     ]);

@@ -36,6 +36,7 @@ describe('the default scenario', () => {
       taskStopMs: 30_000,
       ssmCommandMs: 2_000,
       ssmInvocationDelayMs: 1_000,
+      checkTaskMs: 120_000,
     });
   });
 

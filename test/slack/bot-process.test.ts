@@ -153,7 +153,7 @@ describe('start-up failures', () => {
     expect(run.stdout).not.toContain('ready');
   });
 
-  it('says Slack could not be reached, not that it refused the token, when nothing answers', async () => {
+  it('says Slack is unreachable, not that it refused the token, when nothing answers', async () => {
     const run = await runBotToExit(botEnv({ SLACK_API_URL: 'http://127.0.0.1:9/api/' }), {
       timeoutMs: 60_000,
     });
@@ -164,7 +164,7 @@ describe('start-up failures', () => {
       .map((l) => JSON.parse(l) as { level: number; msg: string })
       .find((l) => l.level === 60);
     expect(fatal?.msg).toMatch(
-      /^Slack could not be reached \(auth\.test: .+\); check the network and SLACK_API_URL$/,
+      /^Slack is unreachable \(auth\.test: .+\); check SLACK_API_URL and outbound HTTPS$/,
     );
     expect(fatal?.msg).not.toContain('did not accept');
   });

@@ -255,7 +255,9 @@ describe('rollback and cleanup', () => {
   it('cleanup shows the directories with sizes and a chooser', async () => {
     await h.command('cleanup');
     const session = await openedSession();
-    await waitFor(() => allText(h.card(session.id) ?? {}).includes('Directories on the chat-db volume'));
+    await waitFor(() =>
+      allText(h.card(session.id) ?? {}).includes('What cleanup can remove from the chat-db volume'),
+    );
     const menu = interactiveElements((h.card(session.id)?.blocks as unknown[]) ?? []).find(
       (e) => e.action_id === ACTION_IDS.cleanupChoose,
     );

@@ -8,7 +8,6 @@ import type { ApproversSetting } from '../../src/config.js';
 import { StageFailure } from '../../src/restore/activities/errors.js';
 import { REFUSAL_CODES, RestoreError } from '../../src/restore/errors.js';
 import type { RestoreSession } from '../../src/restore/session.js';
-import { SESSION_STATUSES } from '../../src/restore/session.js';
 import { cannotPostMessage, lockedMessage, refusalMessage, userMessage } from '../../src/slack/errors.js';
 import { ParseError, parseCommand } from '../../src/slack/parse-command.js';
 import { supersededText } from '../../src/slack/superseded.js';
@@ -20,7 +19,16 @@ import { listMessage } from '../../src/slack/views/list.js';
 import { noticeMessage } from '../../src/slack/views/notices.js';
 import { statusMessage } from '../../src/slack/views/status.js';
 import { summaryMessage } from '../../src/slack/views/summary.js';
-import { at, awaiting, CHANNEL, sessionIn, step, TARGET } from '../restore/session-fixtures.js';
+import {
+  at,
+  awaiting,
+  CHANNEL,
+  picked,
+  sessionIn,
+  statusesOf,
+  step,
+  TARGET,
+} from '../restore/session-fixtures.js';
 
 const HOSTILE = 'x <!channel> <script>alert(1)</script> <https://evil.invalid|click> & <@U0EVIL> >';
 const NOW = at(400_000);
@@ -75,14 +83,19 @@ function hostile(s: RestoreSession): RestoreSession {
   for (const n of h.notices) n.data = { ...n.data, reason: HOSTILE, changes: [HOSTILE], warnings: [HOSTILE] };
   if (h.cleanup !== undefined)
     h.cleanup.candidates = h.cleanup.candidates.map((c) => ({ ...c, whyNot: HOSTILE }));
+  if (h.pick !== undefined) {
+    h.pick.why = HOSTILE;
+    h.pick.candidates = h.pick.candidates.map((c) => ({ ...c, problem: HOSTILE }));
+  }
   return h;
 }
 
 function everySession(): RestoreSession[] {
   const sessions: RestoreSession[] = [];
   for (const kind of ['restore', 'rollback', 'cleanup'] as const) {
-    for (const status of SESSION_STATUSES) sessions.push(hostile(sessionIn(status, kind)));
+    for (const status of statusesOf(kind)) sessions.push(hostile(sessionIn(status, kind)));
   }
+  sessions.push(hostile(picked()));
   const rejected = step(awaiting(), {
     type: 'reject',
     user: 'U0CONFIRMER',

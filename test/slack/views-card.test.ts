@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApproversSetting } from '../../src/config.js';
-import { type RestoreSession, SESSION_STATUSES, type SessionKind } from '../../src/restore/session.js';
+import type { RestoreSession, SessionKind } from '../../src/restore/session.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import {
   confirmBlockId,
@@ -21,6 +21,7 @@ import {
   runUntil,
   SESSION,
   sessionIn,
+  statusesOf,
   step,
 } from '../restore/session-fixtures.js';
 import { allText, blockLimitViolations, interactiveElements } from './support/block-limits.js';
@@ -40,7 +41,7 @@ function buttons(s: RestoreSession) {
 const KINDS: SessionKind[] = ['restore', 'rollback', 'cleanup'];
 
 describe('the session card', () => {
-  it.each(KINDS.flatMap((kind) => SESSION_STATUSES.map((status) => [kind, status] as const)))(
+  it.each(KINDS.flatMap((kind) => statusesOf(kind).map((status) => [kind, status] as const)))(
     'a %s session that is %s stays within Slack’s limits and says where production is',
     (kind, status) => {
       const s = sessionIn(status, kind);
@@ -138,6 +139,36 @@ describe('the session card', () => {
     });
     expect(allText(card(unknown))).toContain('Production: unknown — check the stack `rocket-chat`');
     expect(buttons(unknown)).toEqual([ACTION_IDS.cleanup]);
+  });
+
+  it('a failed check quotes MongoDB, names the next older point and the copy left for cleanup', () => {
+    const running = runUntil(confirm(awaiting('restore')), 'check');
+    const failed = step(running, {
+      type: 'stage_failed',
+      stage: 'check',
+      code: 'check_failed',
+      reason: 'rocketchat_message: validate: verify() returned WT_ERROR <structural damage>',
+      production: 'unchanged',
+      next: 'Production is unchanged.',
+      detail: {
+        check: {
+          code: 'check_failed',
+          failures: ['rocketchat_message: validate: verify() returned WT_ERROR <structural damage>'],
+          mongodSays: ['WiredTiger error message: read checksum error for 4096B block at offset 8192'],
+        },
+        olderPoint: { id: 'B5D2C8E1-4F6A-4B3C-9D2E-3F4051627384', createdAt: '2026-05-13T03:06:01.000Z' },
+      },
+    });
+    const text = allText(card(failed));
+    expect(text).toContain('MongoDB did not accept the restored copy; nothing was cut over');
+    expect(text).toContain('verify() returned WT_ERROR &lt;structural damage&gt;');
+    expect(text).toContain('read checksum error for 4096B block at offset 8192');
+    expect(text).toContain(
+      '*Next older point:* `B5D2C8E1-4F6A-4B3C-9D2E-3F4051627384` (2026-05-13 03:06 UTC): `/chatdb-restore start B5D2C8E1-4F6A-4B3C-9D2E-3F4051627384`',
+    );
+    expect(text).toContain(`\`${running.aws.flatDir}\` stays on the volume for \`cleanup\``);
+    expect(text).toContain(`Production: unchanged — chat-db still runs on \`${LIVE_ROOT}\``);
+    expect(blockLimitViolations(card(failed))).toEqual([]);
   });
 
   it('offers Cleanup only where something was left on the volume', () => {

@@ -9,9 +9,11 @@ import { summaryMessage, timeline } from '../../src/slack/views/summary.js';
 import {
   at,
   awaiting,
+  awaitingPick,
   CONFIRMER,
   confirm,
   LIVE_ROOT,
+  picked,
   REQUESTER,
   runUntil,
   sessionIn,
@@ -46,11 +48,24 @@ describe('the summary', () => {
     });
     expect(blockLimitViolations(message)).toEqual([]);
     const text = allText(message);
-    for (const stage of ['resolve', 'confirm', 'restore', 'locate', 'flatten', 'cutover', 'verify']) {
+    for (const stage of [
+      'resolve',
+      'confirm',
+      'restore',
+      'locate',
+      'flatten',
+      'check',
+      'cutover',
+      'verify',
+    ]) {
       expect(timeline(s)).toMatch(new RegExp(`^${stage}\\s+[█ ]{12} \\d`, 'm'));
     }
     expect(text).toContain('Total RTO');
-    expect(text).toMatch(/Data-loss window\*\n2d 02h: chat written after 2026-05-18 08:00 UTC/);
+    // The window is read from the data: the restored database's own newest message.
+    expect(text).toMatch(
+      /Data-loss window\*\n2d 02h: the restored database's newest message was written at 2026-05-18 07:59:13 UTC; chat written after that is not in it/,
+    );
+    expect(text).toContain('182,311 messages · 431 rooms · 318 users');
     expect(text).toContain('<https://files.example/F1|r-template.diff>');
     expect(text).toContain('`roles/rocket-chat/files/chat.cf.yaml`');
     expect(text).toContain('<https://gitlab.example/mr/1|review and merge it>');
@@ -149,6 +164,21 @@ function sessionWithNotice(kind: (typeof NOTICE_KINDS_FOR_TEST)[number]): Restor
       return sessionIn('expired');
     case 'resumed':
       return step(runUntil(confirm(awaiting('restore')), 'locate'), { type: 'resumed' }, at(200_000));
+    case 'pick_requested':
+      return awaitingPick();
+    case 'picked':
+      return picked();
+    case 'pick_confirmed':
+      return step(
+        picked(),
+        {
+          type: 'confirm_pick',
+          user: CONFIRMER,
+          pickHash: picked().pick?.picked?.hash ?? '',
+          isApprover: true,
+        },
+        at(170_000),
+      );
     case 'plan_changed': {
       const s = runUntil(confirm(awaiting('restore')), 'cutover');
       const plan = s.plan;

@@ -47,7 +47,7 @@ describe('the timeline', () => {
   it('shows each stage’s start and end in UTC on the card', () => {
     const text = allText(sessionCard(restored(), { now: NOW, approvers: ANYONE }));
     expect(text).toMatch(/\*AWS Backup restore job\* · \d+s \(10:01:40–10:01:45 UTC\)/);
-    expect(text).toMatch(/\*Cut over \(CloudFormation\)\* · .* \(10:02:10–10:02:40 UTC\)/);
+    expect(text).toMatch(/\*Cut over \(CloudFormation\)\* · .* \(10:02:20–10:02:40 UTC\)/);
   });
 
   it('ends with a copyable timeline for the postmortem: who asked and confirmed, each stage, each AWS id', () => {

@@ -1,7 +1,7 @@
 import { AwsCallError } from '../../aws/errors.js';
-import type { CandidateEvidence } from '../data-evidence.js';
+import type { CandidateEvidence, UnprovenCode } from '../data-evidence.js';
 import { ScriptError, ScriptValueError } from '../scripts.js';
-import type { Production, StageName } from '../session.js';
+import type { JsonObject, Production, StageName } from '../session.js';
 import { TemplateEditError } from '../template-edit.js';
 
 export type StageFailureCode =
@@ -25,6 +25,13 @@ export type StageFailureCode =
   | 'script_error'
   | 'invalid_value'
   | 'data_dir_unproven'
+  // check
+  /** MongoDB opened the restored copy and found it bad, or could not open it. */
+  | 'check_failed'
+  /** The check task did not run: RunTask started nothing, or the task stopped before its container ran. */
+  | 'check_task_failed'
+  /** The check task did not stop within CHATDB_CHECK_MAX_WAIT; it was stopped. */
+  | 'check_timeout'
   // cutover
   | 'template_edit_failed'
   | 'change_set_failed'
@@ -51,10 +58,12 @@ export class StageFailure extends Error {
   readonly production: Production;
   /** What the on-call engineer should do next. */
   readonly next: string;
-  /** For script failures: the script's own code (e.g. `ambiguous_data_dir`). */
+  /** For script failures: the script's own code (e.g. `no_new_restore_dir`). */
   readonly detailCode: string | undefined;
   /** For `data_dir_unproven`: every data dir found, with its evidence, for the card. */
   readonly candidates: readonly CandidateEvidence[] | undefined;
+  /** What the stage saw, for the card (the check's report and the next older point). */
+  readonly detail: JsonObject | undefined;
 
   constructor(fields: {
     stage: StageName;
@@ -64,6 +73,7 @@ export class StageFailure extends Error {
     next: string;
     detailCode?: string;
     candidates?: readonly CandidateEvidence[];
+    detail?: JsonObject;
     cause?: unknown;
   }) {
     super(`${fields.stage} failed (${fields.code}): ${fields.reason}`, { cause: fields.cause });
@@ -75,6 +85,7 @@ export class StageFailure extends Error {
     this.next = fields.next;
     this.detailCode = fields.detailCode;
     this.candidates = fields.candidates;
+    this.detail = fields.detail;
   }
 
   toJSON(): {
@@ -117,6 +128,23 @@ export class PlanChanged extends Error {
 }
 
 /**
+ * The evidence does not prove which data dir in the restore holds the point's database. Not a
+ * failure: nothing was moved, and the orchestrator asks the engineers to pick one (pick.ts).
+ */
+export class PickNeeded extends Error {
+  readonly code = 'pick_needed';
+  constructor(
+    readonly restoreDir: string,
+    readonly unproven: UnprovenCode,
+    readonly why: string,
+    readonly candidates: readonly CandidateEvidence[],
+  ) {
+    super(`Which data dir in ${restoreDir} holds the point's database is not proven: ${why}`);
+    this.name = 'PickNeeded';
+  }
+}
+
+/**
  * Turns whatever a stage threw into a StageFailure, keeping AWS's and the scripts' own messages.
  * StageFailure, PlanChanged and aborts pass through untouched.
  */
@@ -126,7 +154,14 @@ export function toStageFailure(
   production: Production,
   next: string,
 ): unknown {
-  if (error instanceof StageFailure || error instanceof PlanChanged || isAbort(error)) return error;
+  if (
+    error instanceof StageFailure ||
+    error instanceof PlanChanged ||
+    error instanceof PickNeeded ||
+    isAbort(error)
+  ) {
+    return error;
+  }
   if (error instanceof AwsCallError) {
     return new StageFailure({
       stage,

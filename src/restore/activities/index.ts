@@ -4,6 +4,7 @@
 // a crash at any point and re-reads AWS instead of repeating a mutation.
 
 import type { RecoveryPoint } from '../../aws/ports.js';
+import { type CheckCheckpoint, type CheckInput, checkRestoredData } from './check.js';
 import { cleanupCandidates, deleteDirs } from './cleanup.js';
 import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
 import { type FlattenInput, flattenData } from './flatten-data.js';
@@ -15,7 +16,14 @@ import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
 import { serviceHealth } from './service-health.js';
-import type { ActivityDeps, CutoverRecord, PointSpec, RestoreTarget, RootRevision } from './types.js';
+import type {
+  ActivityDeps,
+  ActivityHooks,
+  CutoverRecord,
+  PointSpec,
+  RestoreTarget,
+  RootRevision,
+} from './types.js';
 import { type VerifyInput, verify } from './verify.js';
 
 export function createActivities(deps: ActivityDeps) {
@@ -35,6 +43,8 @@ export function createActivities(deps: ActivityDeps) {
     runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
     locate: (input: LocateInput) => locate(deps, input),
     flattenData: (input: FlattenInput) => flattenData(deps, input),
+    checkRestoredData: (input: CheckInput, hooks: ActivityHooks<CheckCheckpoint>) =>
+      checkRestoredData(deps, input, hooks),
     cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
     verify: (input: VerifyInput, hooks?: { signal?: AbortSignal }) => verify(deps, input, hooks),
     serviceHealth: (target: RestoreTarget) => serviceHealth(deps, target),
@@ -52,6 +62,8 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
+export type { CheckCheckpoint, CheckInput, CheckResult } from './check.js';
+export { checkClientToken, checkFamily } from './check.js';
 export type { CleanupCandidateView, CleanupListingResult } from './cleanup.js';
 export { RETIRED_GRACE_MS } from './cleanup.js';
 export type {
@@ -63,13 +75,14 @@ export type {
 } from './cutover.js';
 export { firstFailureReason } from './cutover.js';
 export type { PlanChange, StageFailureCode } from './errors.js';
-export { PlanChanged, StageFailure } from './errors.js';
+export { PickNeeded, PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';
 export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from './plan-restore.js';
 export { isTransient } from './poll.js';
 export type { PreflightResult } from './preflight.js';
 export { UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE } from './preflight.js';
+export { retiredByRevisions } from './root-history.js';
 export type {
   RestoreJobCheckpoint,
   RestoreJobHooks,

@@ -7,7 +7,7 @@ import {
   parseLocateDataDir,
   pickNewRestoreDir,
 } from '../scripts.js';
-import { asStage, StageFailure } from './errors.js';
+import { asStage, PickNeeded, StageFailure } from './errors.js';
 import { runScript } from './run-script.js';
 import type { ActivityDeps } from './types.js';
 
@@ -73,7 +73,13 @@ export async function locate(deps: ActivityDeps, input: LocateInput): Promise<Lo
       pointCreatedAt: input.pointCreatedAt,
       ...(input.pointCompletedAt === undefined ? {} : { pointCompletedAt: input.pointCompletedAt }),
     });
-    if (decision.kind === 'ask') throw unproven(restoreDir, decision);
+    if (decision.kind === 'ask') {
+      // Complete candidates: the engineers pick one. None: nothing to pick, the session fails.
+      if (decision.candidates.some((c) => c.problem === undefined)) {
+        throw new PickNeeded(restoreDir, decision.code, decision.why, decision.candidates);
+      }
+      throw unproven(restoreDir, decision);
+    }
     const { chosen, rule, candidates } = decision;
     const warnings = [
       ...[...listing.warnings, ...report.warnings].map((w) => `${w.code}: ${w.message}`),
@@ -100,14 +106,14 @@ function otherLine(c: CandidateEvidence): string {
   return `other data dir /${c.path} not used (${c.relation.replace(/_/g, ' ')})`;
 }
 
-/** The evidence does not prove which data dir is the point's database: stop before anything moves. */
+/** No complete data dir to pick from: stop before anything moves. */
 function unproven(restoreDir: string, decision: Extract<DataDirDecision, { kind: 'ask' }>): StageFailure {
   return new StageFailure({
     stage: 'locate',
     code: 'data_dir_unproven',
     reason: decision.why,
     production: 'unchanged',
-    next: `Production is unchanged; nothing was moved. The data dirs found in /${restoreDir} are listed with their evidence; check them on the inspection host and start again once it is clear which one holds the point's database.`,
+    next: `Production is unchanged; nothing was moved. The data dirs found in /${restoreDir} are listed with their evidence, and none is complete; check them on the inspection host, and \`/chatdb-restore cleanup\` removes the restore dir.`,
     detailCode: decision.code,
     candidates: decision.candidates,
   });

@@ -1,5 +1,6 @@
 import type { TaskDefinition } from '../../aws/ports.js';
 import { asStage } from './errors.js';
+import { DEPLOYMENT_MARGIN_MS } from './plan-restore.js';
 import type { ActivityDeps, RestoreTarget, RootRevision } from './types.js';
 
 const NEXT = 'Nothing was changed. Check that the bot may call ecs:ListTaskDefinitions and try again.';
@@ -15,7 +16,11 @@ export async function readRootHistory(deps: ActivityDeps, target: RestoreTarget)
   return asStage('resolve', 'unchanged', NEXT, async () => {
     const family = familyOf(target.taskDefinitionArn);
     if (family === undefined) return [];
-    const arns = await deps.ports.ecs.listTaskDefinitionRevisions(family);
+    // familyPrefix is "the full family name" in the API reference; if it matched as a prefix, the
+    // check stage's own `<family>-check` revisions would be counted as places the DB lived.
+    const arns = (await deps.ports.ecs.listTaskDefinitionRevisions(family)).filter(
+      (arn) => familyOf(arn) === family,
+    );
     const revisions: RootRevision[] = [];
     for (const arn of arns) {
       let td: TaskDefinition | undefined;
@@ -27,6 +32,31 @@ export async function readRootHistory(deps: ActivityDeps, target: RestoreTarget)
       revisions.push(toRevision(arn, td, target.volumeName));
     }
     return revisions;
+  });
+}
+
+/**
+ * When each root the revisions name stopped being live, as cleanup's grace period needs it, for
+ * cutovers by hand too: the next revision with another root was registered, and its deployment
+ * may have taken DEPLOYMENT_MARGIN_MS more. A replaced root with no later registration to go by
+ * (a deregistered last revision) counts as retired at its deregistration, or `now`.
+ */
+export function retiredByRevisions(
+  revisions: readonly RootRevision[],
+  currentRoot: string,
+  now: Date,
+): { root: string; retiredAt: Date }[] {
+  const known = revisions
+    .filter((r) => r.registeredAt !== undefined && r.root !== undefined)
+    .sort((a, b) => (a.registeredAt as Date).getTime() - (b.registeredAt as Date).getTime());
+  return known.flatMap((r, i) => {
+    if (r.root === currentRoot) return [];
+    const next = known.slice(i + 1).find((n) => n.root !== r.root);
+    const retiredAt =
+      next === undefined
+        ? (r.deregisteredAt ?? now)
+        : new Date((next.registeredAt as Date).getTime() + DEPLOYMENT_MARGIN_MS);
+    return [{ root: r.root as string, retiredAt }];
   });
 }
 

@@ -24,6 +24,10 @@ export interface ActivitySettings {
   healthStableMs?: number;
   /** executionTimeout of each SSM script; default 600 s. */
   ssmTimeoutSeconds?: number;
+  /** The database the check stage validates; default `rocketchat`. */
+  checkDatabase?: string;
+  /** How long the check task may run before it is stopped; default 60 minutes. */
+  checkMaxWaitMs?: number;
 }
 
 /** The pino logger satisfies this; activities only log structured lines. */

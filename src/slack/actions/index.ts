@@ -10,6 +10,7 @@ import { cleanupAction } from './cleanup.js';
 import { cleanupChooseAction } from './cleanup-choose.js';
 import { confirmAction } from './confirm.js';
 import { listStartAction } from './list-start.js';
+import { confirmPickAction, pickDataDirAction } from './pick.js';
 import { rejectAction } from './reject.js';
 import { retryCutoverAction, retryRestoreAction } from './retry.js';
 import { rollbackAction } from './rollback.js';
@@ -25,6 +26,8 @@ const ACTIONS: readonly ActionHandler[] = [
   cleanupChooseAction,
   retryRestoreAction,
   retryCutoverAction,
+  pickDataDirAction,
+  confirmPickAction,
 ];
 
 /** Registers every button and menu. Each listener acks first, then hands the click to its handler. */

@@ -31,6 +31,7 @@ import {
 import { consoleLinksLine } from './console-links.js';
 import { failureText } from './failure.js';
 import { age, approversMention, bytes, formatDuration, progressBar, user, utc, utcShort } from './format.js';
+import { pickBlocks, pickButtonRow } from './pick.js';
 import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
 import { dataLossWindowMs, figures, timeline } from './summary.js';
 import { postmortemTimeline } from './timeline.js';
@@ -102,6 +103,7 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
   const links = consoleLinksLine(s);
   if (links !== '') blocks.push(context([links]));
   if (s.kind === 'cleanup' && s.cleanup !== undefined) blocks.push(...cleanupBlocks(s));
+  if (s.status === 'awaiting_pick' && s.pick !== undefined) blocks.push(...pickBlocks(s, s.pick));
   if (s.status === 'awaiting_confirmation') {
     const who =
       ctx.approvers.kind === 'anyone'
@@ -127,6 +129,8 @@ function statusWords(s: RestoreSession): string {
       return 'working out the plan';
     case 'awaiting_confirmation':
       return 'waiting for a second engineer to confirm';
+    case 'awaiting_pick':
+      return 'waiting for the engineers to pick the data dir';
     case 'running':
       return 'running';
     default:
@@ -263,8 +267,8 @@ function cleanupBlocks(s: RestoreSession): Block[] {
   if (more > 0) lines.push(`…and ${more} more`);
   const intro =
     cleanup.candidates.length === 0
-      ? 'No restore or retired directories were found besides the live root: nothing to clean up.'
-      : '*Directories on the chat-db volume:*';
+      ? 'No restore or retired directories, AWS Backup leftovers or old database files were found besides the live root: nothing to clean up.'
+      : '*What cleanup can remove from the chat-db volume:*';
   const blocks: Block[] = [
     section([intro, ...lines].join('\n'), { blockId: blockId('card', s.id, s.revision, 'candidates') }),
   ];
@@ -275,12 +279,36 @@ function cleanupBlocks(s: RestoreSession): Block[] {
   return blocks;
 }
 
+/** Names of the database files at the volume root shown on the card (each is short). */
+const MAX_FILE_NAMES = 60;
+
+const KIND_WORDS: Readonly<Record<CleanupCandidate['kind'], string>> = {
+  restore: 'restore',
+  retired: 'retired',
+  failed_restore: 'left by a failed AWS Backup restore',
+  lost_found: "AWS Backup's lost+found",
+  root_files: 'the database before its first move away from the volume root',
+};
+
+/** What a candidate is called: its path, or for the database files at the volume root, their names. */
+function candidateName(c: CleanupCandidate): string {
+  if (c.files === undefined) return code(c.path);
+  const shown = c.files.slice(0, MAX_FILE_NAMES).map((f) => code(`/${f}`));
+  const more = c.files.length > MAX_FILE_NAMES ? ` and ${c.files.length - MAX_FILE_NAMES} more` : '';
+  return `Database files at the volume root (${c.files.length}): ${shown.join(', ')}${more}`;
+}
+
 function candidateLine(c: CleanupCandidate, chosen: boolean): string {
   if (!c.deletable)
-    return `:lock: ${code(c.path)} · ${bytes(c.sizeBytes)} — kept: ${escapeText(c.whyNot ?? 'not deletable')}`;
+    return `:lock: ${candidateName(c)} · ${bytes(c.sizeBytes)} — kept: ${escapeText(c.whyNot ?? 'not deletable')}`;
+  const retired = c.retiredAt === undefined ? '' : ` ${utc(c.retiredAt)}`;
   const kind =
-    c.kind === 'retired' ? `retired${c.retiredAt === undefined ? '' : ` ${utc(c.retiredAt)}`}` : 'restore';
-  return `${chosen ? ':wastebasket:' : ':white_small_square:'} ${code(c.path)} · ${bytes(c.sizeBytes)} · ${kind}${chosen ? ' · *chosen*' : ''}`;
+    c.kind === 'retired'
+      ? `retired${retired}`
+      : c.kind === 'root_files' && retired !== ''
+        ? `${KIND_WORDS[c.kind]}, live there until${retired}`
+        : KIND_WORDS[c.kind];
+  return `${chosen ? ':wastebasket:' : ':white_small_square:'} ${candidateName(c)} · ${bytes(c.sizeBytes)} · ${kind}${chosen ? ' · *chosen*' : ''}`;
 }
 
 /**
@@ -296,7 +324,10 @@ export function cleanupChooser(s: RestoreSession): Block | undefined {
   if (deletable.length === 0) return undefined;
   const chosen = new Set(s.cleanup?.chosen ?? []);
   const opts = deletable.map(({ c, index }) =>
-    option({ text: `${c.path.slice(1)} (${bytes(c.sizeBytes)})`, value: String(index) }),
+    option({
+      text: `${c.files === undefined ? c.path.slice(1) : `database files at the volume root (${c.files.length})`} (${bytes(c.sizeBytes)})`,
+      value: String(index),
+    }),
   );
   const initial = opts.filter((_, i) => chosen.has(deletable[i]?.c.path ?? ''));
   return actions(blockId('choose', s.id, s.revision), [
@@ -354,6 +385,10 @@ function buttonRow(s: RestoreSession): Block | undefined {
         cancel,
       ]);
     }
+    case 'awaiting_pick':
+      return s.pick === undefined
+        ? actions(blockId('run', s.id, rev), [cancel])
+        : pickButtonRow(s, s.pick, cancel);
     case 'resolving':
       return actions(blockId('run', s.id, rev), [cancel]);
     case 'running':

@@ -3,7 +3,8 @@
 
 import { type RestoreSession, stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
-import { bytes, utc } from './format.js';
+import { checkFailureText } from './check-text.js';
+import { evidenceLine } from './pick.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
 /** Failure codes whose reason is AWS's own words (a status message, a stack event's reason). */
@@ -31,6 +32,8 @@ export function reasonIntro(code: string | undefined): string {
 export function failureText(s: RestoreSession): string {
   const f = s.failure;
   if (f === undefined) return '';
+  const check = checkFailureText(s);
+  if (check !== undefined) return check;
   if (f.code === 'data_dir_unproven') {
     return [
       `:warning: *Stopped before anything moved: which data dir holds the point's database is not proven.* ${escapeText(f.reason)}`,
@@ -48,25 +51,11 @@ export function failureText(s: RestoreSession): string {
   ].join('\n');
 }
 
-const RELATION_WORDS: Readonly<Record<string, string>> = {
-  in_window: "within the backup's window",
-  older: 'before the backup: stale',
-  after_backup: 'after the backup (restore-time stamps)',
-  no_wiredtiger_files: 'no WiredTiger files',
-};
-
 /** The data dirs locate found, one line each with its evidence, at most 10. */
 export function candidateLines(s: RestoreSession): string[] {
   const raw = stageState(s, 'locate')?.detail?.candidates;
   if (!Array.isArray(raw)) return [];
-  const lines = raw.slice(0, 10).map((entry) => {
-    const c = (entry ?? {}) as Record<string, unknown>;
-    const path = typeof c.path === 'string' ? c.path : '?';
-    const newest = typeof c.newestWrite === 'string' ? utc(c.newestWrite) : 'never';
-    const relation = RELATION_WORDS[String(c.relation)] ?? String(c.relation);
-    const problem = typeof c.problem === 'string' ? ` · incomplete: ${escapeText(c.problem)}` : '';
-    return `• ${code(`/${path}`)} · depth ${Number(c.depth)} · ${bytes(Number(c.sizeBytes))} · ${Number(c.fileCount)} files · newest WiredTiger write ${newest} (${relation})${problem}`;
-  });
+  const lines = raw.slice(0, 10).map((entry) => `• ${evidenceLine(entry)}`);
   if (raw.length > 10) lines.push(`…and ${raw.length - 10} more`);
   return ['*Data dirs in the restore:*', ...lines];
 }

@@ -14,8 +14,10 @@ import {
   section,
 } from './blocks.js';
 import type { CardContext } from './card.js';
+import { checkDoneText, checkStartedText } from './check-text.js';
 import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
+import { pickNoticeText } from './pick.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
 
 /**
@@ -57,6 +59,10 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
   const stage = n.stage === undefined ? undefined : STAGE_LABELS[n.stage];
   const { from, to } = roots(s);
   switch (n.kind) {
+    case 'pick_requested':
+    case 'picked':
+    case 'pick_confirmed':
+      return pickNoticeText(n, s, ctx);
     case 'confirm_requested':
       return `${approversMention(ctx.approvers)}: ${user(s.requester)} asks to *${escapeText(sessionTitle(s))}*. Please review the plan on the card; ${approversRule(ctx.approvers, s.requester)} presses *Confirm* there. Expires ${utcShort(str(d, 'expiresAt') ?? s.expiresAt, ctx.now)}.`;
     case 'plan_changed': {
@@ -83,6 +89,7 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
       return `:white_circle: *Cancelled by ${user(str(d, 'by') ?? '')}.*${extra}`;
     }
     case 'expired':
+      if (n.stage === 'locate') return pickNoticeText(n, s, ctx);
       return ':white_circle: *Expired:* nobody confirmed in time. Nothing was changed; start a new session if still needed.';
     case 'resumed':
       return `:arrows_counterclockwise: The bot restarted and picked this session up again at *${stage ?? 'the next stage'}*, from its last recorded step.`;
@@ -112,6 +119,8 @@ function startedText(n: Notice, s: RestoreSession, from?: string, to?: string): 
       return ':mag: *Locating the restored data* on the inspection host (SSM Run Command).';
     case 'flatten':
       return ':file_folder: *Flattening* the restored data dir to a top-level directory (a rename on the same file system).';
+    case 'check':
+      return checkStartedText();
     case 'cutover': {
       const f = str(d, 'from') ?? from;
       const t = str(d, 'to') ?? to;
@@ -147,6 +156,8 @@ function doneText(n: Notice, s: RestoreSession): string {
         leftovers.length === 0 ? '' : ` Left for cleanup: ${leftovers.map((l) => code(l)).join(', ')}.`;
       return `:white_check_mark: *Flattened*${took} to ${code(str(d, 'flatDir') ?? s.aws.flatDir ?? '?')}.${left}`;
     }
+    case 'check':
+      return checkDoneText(s, took);
     case 'cutover': {
       const stopped = num(d, 'stoppedTasks') ?? s.aws.stoppedTaskArns.length;
       return `:white_check_mark: *Cut over*${took}: the stack update finished and chat-db runs on ${code(str(d, 'newRoot') ?? s.roots.next ?? '?')}. ${deploymentText(str(d, 'deploymentCase'), stopped)}`;

@@ -14,7 +14,9 @@ import {
   stageState,
 } from '../../restore/session.js';
 import { code, escapeText } from './blocks.js';
+import { checkStageDetail } from './check-text.js';
 import { approversRule, bytes, formatDuration, stageWindow, user, utc, utcShort } from './format.js';
+import { pickSituation } from './pick.js';
 
 export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   resolve: 'Resolve the plan',
@@ -22,6 +24,7 @@ export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   restore: 'AWS Backup restore job',
   locate: 'Locate and check the data',
   flatten: 'Flatten to a top-level directory',
+  check: 'MongoDB checks the restored data',
   cutover: 'Cut over (CloudFormation)',
   verify: 'Verify the new task',
   delete: 'Delete the chosen directories',
@@ -148,6 +151,9 @@ function stageDetail(s: RestoreSession, stage: StageState): string {
     }
     case 'locate': {
       const dir = str(d.dataDir) ?? s.aws.dataDir;
+      if (s.pick !== undefined && s.pick.confirmedAt === undefined && stage.status === 'done') {
+        return `${s.pick.candidates.length} data dirs, none proven: waiting for a pick`;
+      }
       if (dir === undefined || stage.status !== 'done') return '';
       const size = num(d.sizeBytes) ?? s.aws.dataSizeBytes;
       const files = num(d.fileCount) ?? s.aws.dataFileCount;
@@ -160,6 +166,8 @@ function stageDetail(s: RestoreSession, stage: StageState): string {
       const dir = str(d.flatDir) ?? s.aws.flatDir;
       return dir === undefined || stage.status !== 'done' ? '' : code(dir);
     }
+    case 'check':
+      return checkStageDetail(s);
     case 'cutover': {
       const { from, to } = roots(s);
       return from !== undefined && to !== undefined && stage.status !== 'skipped'
@@ -200,6 +208,7 @@ export function sessionTitle(s: RestoreSession): string {
 export const STATUS_EMOJI: Readonly<Record<RestoreSession['status'], string>> = {
   resolving: '⏳',
   awaiting_confirmation: '🟡',
+  awaiting_pick: '🟠',
   running: '🔄',
   succeeded: '✅',
   failed: '❌',
@@ -233,6 +242,10 @@ export function situation(s: RestoreSession, now: Date, approvers: ApproversSett
         : `Next: ${rule} presses *Confirm*, or *Reject*; ${cancel}.`;
       return `:large_yellow_circle: *Waiting for a second engineer to confirm.* Nothing has changed yet. ${expires}\n${next}`;
     }
+    case 'awaiting_pick':
+      return s.pick === undefined
+        ? ':large_orange_circle: *Waiting for a pick.*'
+        : pickSituation(s, s.pick, now, rule, cancel);
     case 'running': {
       const stage = runningStage(s);
       const doing = stage === undefined ? 'Starting the next stage' : STAGE_LABELS[stage];
@@ -250,7 +263,7 @@ export function situation(s: RestoreSession, now: Date, approvers: ApproversSett
     case 'succeeded': {
       if (s.kind === 'cleanup') {
         const n = s.aws.deletedPaths?.length ?? 0;
-        return `:white_check_mark: *Done.* ${n} ${n === 1 ? 'directory was' : 'directories were'} deleted; the live root was never touched.`;
+        return `:white_check_mark: *Done.* ${n} ${n === 1 ? 'entry was' : 'entries were'} deleted by name (directories, or database files at the volume root); the live root was never touched.`;
       }
       const { from, to } = roots(s);
       const back = from === undefined ? '' : ` *Rollback* goes back to ${code(from)}.`;
@@ -273,7 +286,9 @@ export function situation(s: RestoreSession, now: Date, approvers: ApproversSett
       const why = s.ended?.reason === undefined ? '' : ` Reason: “${escapeText(s.ended.reason)}”`;
       return `:white_circle: *Rejected${by}.*${why} Nothing was changed.\nNext: talk it over in the channel; start a new session if still needed.`;
     }
-    case 'expired':
-      return `:white_circle: *Expired:* nobody confirmed by ${utcShort(s.expiresAt, now)}. Nothing was changed.\nNext: start a new session if still needed.`;
+    case 'expired': {
+      const who = s.pick === undefined ? 'nobody confirmed' : 'no data dir was picked and confirmed';
+      return `:white_circle: *Expired:* ${who} by ${utcShort(s.expiresAt, now)}. Nothing was changed.\nNext: start a new session if still needed.`;
+    }
   }
 }

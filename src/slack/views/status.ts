@@ -67,6 +67,8 @@ function doing(s: RestoreSession): string {
       return 'working out the plan';
     case 'awaiting_confirmation':
       return 'waiting for a second engineer to confirm';
+    case 'awaiting_pick':
+      return 'waiting for the engineers to pick the data dir';
     case 'running': {
       const stage = runningStage(s);
       return stage === undefined ? 'running' : `running: ${STAGE_LABELS[stage]}`;
@@ -81,7 +83,8 @@ function sessionLine(s: RestoreSession, now: Date): string {
   const who = `requested by ${user(s.requester)} ${utcShort(s.createdAt, now)}`;
   const confirmed = s.confirmer === undefined ? '' : `, confirmed by ${user(s.confirmer)}`;
   const stage = `*${doing(s)}*`;
-  const expires = s.status === 'awaiting_confirmation' ? `; expires ${utcShort(s.expiresAt, now)}` : '';
+  const waiting = s.status === 'awaiting_confirmation' || s.status === 'awaiting_pick';
+  const expires = waiting ? `; expires ${utcShort(s.expiresAt, now)}` : '';
   const failure = s.failure === undefined ? '' : `; failed at: ${STAGE_LABELS[s.failure.stage]}`;
   return `${STATUS_EMOJI[s.status]} *${sessionTitle(s).replaceAll('*', '')}* — session ${code(s.id)} ${where}\n${stage}${expires}${failure}; ${who}${confirmed}.`;
 }

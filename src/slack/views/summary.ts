@@ -17,6 +17,7 @@ import {
   type SlackMessage,
   section,
 } from './blocks.js';
+import { checkFacts, checkFigures, newestMessageText } from './check-text.js';
 import { consoleLinksLine } from './console-links.js';
 import { formatDuration, utc } from './format.js';
 import { productionLine, roots, sessionTitle } from './session-text.js';
@@ -59,7 +60,16 @@ export function figures(s: RestoreSession, now: Date): [string, string][] {
     pairs.push(['Total RTO', `${formatDuration(rto)} (confirmation to verified)`]);
   }
   const loss = dataLossWindowMs(s, now);
-  if (loss !== undefined && s.plan?.kind === 'restore') {
+  const facts = checkFacts(s);
+  if (facts !== undefined) {
+    // Read from the data: what the restored database itself holds, up to the switch to it.
+    const newest = facts.newestMessageAt == null ? Number.NaN : Date.parse(facts.newestMessageAt);
+    const cut = s.stages.find((st) => st.name === 'cutover');
+    const end = cut?.status === 'done' && cut.endedAt !== undefined ? Date.parse(cut.endedAt) : now.getTime();
+    const span = Number.isNaN(newest) ? '' : `${formatDuration(Math.max(0, end - newest))}: `;
+    pairs.push(['Data-loss window', `${span}${newestMessageText(facts)}`]);
+    pairs.push(...checkFigures(s).slice(1));
+  } else if (loss !== undefined && s.plan?.kind === 'restore') {
     pairs.push([
       'Data-loss window',
       `${formatDuration(loss)}: chat written after ${utc(s.plan.recoveryPoint.createdAt)} is not in the restored database`,

@@ -4,6 +4,9 @@
 // - SSM timeout/fail: run-script.ts maps TimedOut to ssm_timeout and Failed (no output) to
 //   ssm_failed, production unchanged; in the restore stage the listing runs before
 //   StartRestoreJob, so no job is started.
+// - runTaskFails, oneOffTaskStart: check.ts reports check_task_failed (RunTask started nothing, or
+//   the task stopped before its container ran) or, for a task left PROVISIONING, stops it after
+//   CHATDB_CHECK_MAX_WAIT and reports check_timeout; production unchanged, no change set.
 // - changeSetFails: cutover.ts checks the created change set and throws change_set_failed before
 //   ExecuteChangeSet, production unchanged.
 // - stackUpdateFails, and taskCrashLoop armed in the cutover (the simulator's circuit breaker
@@ -75,6 +78,7 @@ export const STAGE_SERVICES: [StageNow, ServiceName[]][] = [
   ['restore', ['ssm', 'backup']],
   ['locate', ['ssm']],
   ['flatten', ['ssm']],
+  ['check', ['ecs', 'logs']],
   ['cutover', ['cloudformation', 'ecs']],
   ['verify', ['ecs']],
 ];
@@ -282,6 +286,30 @@ export const FAULT_CASES: FaultCase[] = [
       arm: simFault(stage, { ssm: 'fail' }, true),
     },
   ]),
+  {
+    fault: 'runTaskFails (no capacity)',
+    stage: 'check',
+    expect: failed('check', 'check_task_failed', 'unchanged', 'Capacity is unavailable at this time'),
+    restoreJobs: 1,
+    executions: 0,
+    arm: simFault('check', { runTaskFails: true }, true),
+  },
+  {
+    fault: 'oneOffTaskStart pull_error',
+    stage: 'check',
+    expect: failed('check', 'check_task_failed', 'unchanged', 'CannotPullContainerError'),
+    restoreJobs: 1,
+    executions: 0,
+    arm: simFault('check', { oneOffTaskStart: 'pull_error' }, true),
+  },
+  {
+    fault: 'oneOffTaskStart stuck (never starts)',
+    stage: 'check',
+    expect: failed('check', 'check_timeout', 'unchanged', 'did not finish within'),
+    restoreJobs: 1,
+    executions: 0,
+    arm: simFault('check', { oneOffTaskStart: 'stuck' }, true),
+  },
   {
     fault: 'changeSetFails',
     stage: 'cutover',

@@ -35,6 +35,7 @@ export type StageNow =
   | 'restore'
   | 'locate'
   | 'flatten'
+  | 'check'
   | 'cutover'
   | 'verify'
   | 'ended';

@@ -22,6 +22,7 @@ export interface SimProxy {
 const JSON_TARGETS: Record<string, ServiceName> = {
   AmazonEC2ContainerServiceV20141113: 'ecs',
   AmazonSSM: 'ssm',
+  Logs_20140328: 'logs',
 };
 
 /** The call as the simulator's protocol layer will route it (JSON target, query Action or REST route). */

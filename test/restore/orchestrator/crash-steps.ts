@@ -1,4 +1,5 @@
 import type { RestoreSession } from '../../../src/restore/session.js';
+import { LIVE_DB_DIR, type ScenarioInput } from '../../../src/sim/scenario.js';
 
 const stage = (s: RestoreSession, name: string) => s.stages.find((x) => x.name === name)?.status;
 
@@ -23,7 +24,14 @@ export const CRASH_STEPS: [string, (s: RestoreSession) => boolean][] = [
   ],
   ['after the restore job', (s) => stage(s, 'restore') === 'done' && stage(s, 'locate') === 'pending'],
   ['after locate', (s) => stage(s, 'locate') === 'done' && stage(s, 'flatten') !== 'done'],
-  ['after flatten', (s) => stage(s, 'flatten') === 'done' && s.aws.templateDiff === undefined],
+  ['after flatten', (s) => stage(s, 'flatten') === 'done' && stage(s, 'check') === 'pending'],
+  ['after the check stage started', (s) => stage(s, 'check') === 'running' && !s.aws.checkTaskDefinitionArn],
+  [
+    'after registering the check revision',
+    (s) => s.aws.checkTaskDefinitionArn !== undefined && !s.aws.checkTaskArn,
+  ],
+  ['during the check task', (s) => s.aws.checkTaskArn !== undefined && stage(s, 'check') === 'running'],
+  ['after the check', (s) => stage(s, 'check') === 'done' && s.aws.templateDiff === undefined],
   ['after the template diff', (s) => s.aws.templateDiff !== undefined && !s.aws.changeSetId],
   ['after CreateChangeSet', (s) => s.aws.changeSetId !== undefined && !s.aws.executedAt],
   ['after ExecuteChangeSet', (s) => s.aws.executedAt !== undefined && !s.aws.stoppingTaskArn],
@@ -31,3 +39,32 @@ export const CRASH_STEPS: [string, (s: RestoreSession) => boolean][] = [
   ['after StopTask', (s) => s.aws.stoppedTaskArns.length > 0 && stage(s, 'cutover') === 'running'],
   ['during verify', (s) => stage(s, 'verify') === 'running'],
 ];
+
+/** A recovery point older than every task definition revision, holding two equally fresh data dirs. */
+export const PICK_POINT = '0A1B2C3D-0000-4000-8000-00000000000F';
+/** The copy that is not the point's live database, beside the live one in the same point. */
+export const PICK_TWIN = '/aws-backup-restore_2026-09-01T00-00-00-000Z';
+
+/** A world whose restore stops for a pick: where the DB lived is unproven, and the data cannot tell. */
+export const PICK_SCENARIO: ScenarioInput = {
+  recoveryPoints: [{ id: PICK_POINT, createdAt: 'now-41d', tree: { db: LIVE_DB_DIR, fresh: [PICK_TWIN] } }],
+};
+
+/** The steps of a restore that waits for a pick, after the restore job, in the order a run passes them. */
+export const PICK_CRASH_STEPS: [string, (s: RestoreSession) => boolean][] = [
+  ['awaiting the pick', (s) => s.status === 'awaiting_pick' && s.pick?.picked === undefined],
+  ['after the pick', (s) => s.status === 'awaiting_pick' && s.pick?.picked !== undefined],
+  [
+    'after the pick was confirmed',
+    (s) => s.pick?.confirmedAt !== undefined && stage(s, 'flatten') === 'pending',
+  ],
+  [
+    'after flatten of the picked dir',
+    (s) => s.pick?.confirmedAt !== undefined && stage(s, 'flatten') === 'done',
+  ],
+];
+
+/** The candidate that holds the point's live database (what the engineers pick). */
+export function livePick(s: RestoreSession): string | undefined {
+  return s.pick?.candidates.find((c) => c.path.endsWith(LIVE_DB_DIR))?.path;
+}

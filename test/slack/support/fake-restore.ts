@@ -205,6 +205,21 @@ export class FakeRestore implements RestoreService {
     return this.apply(sessionId, { type: 'cleanup_choose', user, paths });
   }
 
+  async pickDataDir(sessionId: string, user: string, path: string): Promise<Outcome> {
+    this.calls.push({ method: 'pickDataDir', args: [sessionId, user, path] });
+    return this.apply(sessionId, { type: 'pick', user, path });
+  }
+
+  async confirmPick(sessionId: string, user: string, pickHash: string): Promise<Outcome> {
+    this.calls.push({ method: 'confirmPick', args: [sessionId, user, pickHash] });
+    return this.apply(sessionId, {
+      type: 'confirm_pick',
+      user,
+      pickHash,
+      isApprover: this.isApprover(user),
+    });
+  }
+
   get(sessionId: string): RestoreSession | undefined {
     return this.sessions.get(sessionId);
   }

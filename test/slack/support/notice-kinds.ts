@@ -12,6 +12,9 @@ export const NOTICE_KINDS_FOR_TEST = [
   'cancelled',
   'expired',
   'plan_changed',
+  'pick_requested',
+  'picked',
+  'pick_confirmed',
   'summary',
 ] as const satisfies readonly NoticeKind[];
 
