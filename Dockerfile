@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
 # --- build: full dependencies; src/main.ts and what it imports compiled to dist/ (tsconfig.build.json),
-# so the simulator and the sandbox never reach the image
+# so the simulator and the sandbox never reach the image; `npm run build` copies the SSM scripts
+# (src/restore/scripts/*.sh, read when the bot starts) beside them
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { DEFAULT_CHECK_DATABASE } from './restore/check/check-command.js';
+import { parseDuration, UNIT_MS } from './restore/duration.js';
 
 /**
  * A secret setting. Its value is reachable only through `reveal()`: JSON, string conversion and
@@ -110,17 +111,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.problems = problems;
   }
-}
-
-const DURATION = /^(\d{1,12})(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** `250ms`, `10s`, `30m`, `2h`, `1d` → milliseconds; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text.trim());
-  if (!m) return undefined;
-  const unit = m[2] as keyof typeof UNIT_MS;
-  return Number(m[1]) * UNIT_MS[unit];
 }
 
 // Node's timers overflow to "fire at once" past 2^31-1 ms (~24.8 days); nothing we wait for is

@@ -1,10 +1,12 @@
 import { awsSetupProblem } from './aws/startup-check.js';
 import { type Config, ConfigError, loadConfig, secretValues } from './config.js';
+import { createGitLabClient } from './gitlab/client.js';
 import { createLogger, type Logger } from './log.js';
-import type { GroupMembersPort } from './restore/approval.js';
 import { createRestoreRuntime } from './restore/runtime.js';
 import { createSlackApp, SlackStartError } from './slack/app.js';
+import { createWebClient } from './slack/client.js';
 import { createGroupMembers } from './slack/group-members.js';
+import { createMergeRequests } from './slack/merge-requests.js';
 import { VERSION } from './version.js';
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -48,19 +50,24 @@ async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
   process.on('uncaughtException', (error) => die(logger, error, 'uncaught exception'));
   process.on('unhandledRejection', (error) => die(logger, error, 'unhandled promise rejection'));
 
-  // The approvers group is read through the Slack app's client, which exists only once the app
-  // does; the restore service asks for members only when someone clicks, long after both exist.
-  let groupMembers: GroupMembersPort | undefined;
+  // Every port is built here: the Slack Web API client (cards, notices, the approvers group), the
+  // GitLab client behind the template's merge request, and the AWS ports inside the runtime.
+  const slackClient = createWebClient(config, logger);
   const runtime = createRestoreRuntime({
     config,
     log: logger,
-    groupMembers: (groupId) => {
-      if (groupMembers === undefined) throw new Error('the Slack client is not ready yet');
-      return groupMembers(groupId);
-    },
+    groupMembers: createGroupMembers(slackClient),
   });
-  const slack = createSlackApp({ config, logger, restore: runtime.service });
-  groupMembers = createGroupMembers(slack.app.client);
+  const { gitlab } = config;
+  const mergeRequests =
+    gitlab && createMergeRequests(createGitLabClient(gitlab), gitlab.templatePath, logger);
+  const slack = createSlackApp({
+    config,
+    logger,
+    restore: runtime.service,
+    client: slackClient,
+    ...(mergeRequests === undefined ? {} : { mergeRequests }),
+  });
   logger.info({ mode: config.slack.mode, apiUrl: config.slack.apiUrl, version: VERSION }, 'starting');
   try {
     const { mode, port } = await slack.start();

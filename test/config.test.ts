@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDuration, Secret, secretValues } from '../src/config.js';
+import { ConfigError, loadConfig, Secret, secretValues } from '../src/config.js';
+import { parseDuration } from '../src/restore/duration.js';
 
 const TOKEN = 'xoxb-1111-2222-abcdefsecrettoken';
 const APP_TOKEN = 'xapp-1-A111-2222-appsecrettoken';

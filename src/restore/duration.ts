@@ -1,7 +1,20 @@
-// Measured durations for the summary: each stage's time (the RTO is their sum from the
-// confirmation to the verified cutover) and a compact way to print them.
+// Durations: the one parser of `250ms`, `10s`, `30m`, `2h`, `1d` (the configuration, `start
+// before 2h`, the simulator's scenarios), and the measured durations for the summary: each stage's
+// time (the RTO is their sum from the confirmation to the verified cutover) and a compact way to
+// print them.
 
 import type { RestoreSession, StageName } from './session.js';
+
+const DURATION = /^(\d{1,12})(ms|s|m|h|d)$/;
+export const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `250ms`, `10s`, `30m`, `2h`, `1d` → milliseconds; undefined for anything else. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  if (!m) return undefined;
+  const unit = m[2] as keyof typeof UNIT_MS;
+  return Number(m[1]) * UNIT_MS[unit];
+}
 
 export interface StageDuration {
   stage: StageName;

@@ -35,16 +35,27 @@ export const CHANGE_SET_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/;
 export const RESTORE_JOB_ID = /^[A-Za-z0-9-]{1,128}$/;
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+// Directory names come in two strengths. STRICT: exactly what AWS Backup or this bot names a
+// directory; what a session records and plans with. LOOSE: the prefix and safe characters only;
+// what the SSM scripts list, move and delete on the disk, where an odd timestamp must still be
+// seen (and cleaned up) rather than ignored. prelude.sh's RESTORE_RE and FLAT_RE are the loose ones.
+
 /**
  * The directory AWS Backup creates at the volume root: `aws-backup-restore_` and the restore
  * job's UTC time with milliseconds (`2022-01-17T08-53-32-695Z`), more digits on newer restores
  * (`2026-05-14T17-27-00-417720408Z`), or none (`2022-01-17T08-53-32Z`).
  */
-export const RESTORE_DIR_NAME =
+export const STRICT_RESTORE_DIR_NAME =
   /^aws-backup-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:-(?:\d{3}|\d{6}|\d{9}))?Z$/;
 /** A flat directory this bot creates: `chatdb-restore_<point time>_<session id>`. */
-export const FLAT_DIR_NAME =
+export const STRICT_FLAT_DIR_NAME =
   /^chatdb-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z_r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;
+/** Any top-level `aws-backup-restore_…` directory on the disk. */
+export const LOOSE_RESTORE_DIR_NAME = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+/** Any top-level `chatdb-restore_…` directory on the disk. */
+export const LOOSE_FLAT_DIR_NAME = /^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+/** A path under a restore directory as the scripts print it (`aws-backup-restore_…/…`). */
+export const LOOSE_RESTORE_DIR_PATH = /^aws-backup-restore_[A-Za-z0-9._/-]+$/;
 /** One path component that can never be read as an option, '.', '..' or shell syntax. */
 export const PATH_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
 const MAX_PATH = 1024;
@@ -104,11 +115,11 @@ export function isSessionId(value: unknown): value is string {
 }
 
 export function isRestoreDirName(value: unknown): value is string {
-  return typeof value === 'string' && RESTORE_DIR_NAME.test(value);
+  return typeof value === 'string' && STRICT_RESTORE_DIR_NAME.test(value);
 }
 
 export function isFlatDirName(value: unknown): value is string {
-  return typeof value === 'string' && FLAT_DIR_NAME.test(value);
+  return typeof value === 'string' && STRICT_FLAT_DIR_NAME.test(value);
 }
 
 /**
@@ -130,7 +141,7 @@ export function isDataDirPath(value: unknown): value is string {
   return (
     parts.length <= MAX_DEPTH &&
     first !== undefined &&
-    RESTORE_DIR_NAME.test(first) &&
+    STRICT_RESTORE_DIR_NAME.test(first) &&
     rest.every((part) => PATH_COMPONENT.test(part))
   );
 }

@@ -22,6 +22,7 @@ import {
 import type { ApproverCheck } from './approval.js';
 import { isRestoreError, RestoreError } from './errors.js';
 import { estimateRestore, restoreSamples } from './estimate.js';
+import { KeyQueue } from './key-queue.js';
 import type { SessionLock } from './lock.js';
 import { changeSetName, newSessionId, restoreIdempotencyToken } from './names.js';
 import {
@@ -33,6 +34,7 @@ import {
   planPoint,
   type RestorePlan,
   type RollbackPlan,
+  targetRootOf,
 } from './plan.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
 import {
@@ -53,6 +55,8 @@ import {
   undeliveredNotices,
 } from './session.js';
 import { runCheckStage } from './stages/check.js';
+import type { StageDefinition, StageOutcome } from './stages/stage.js';
+import { verifyStage } from './stages/verify.js';
 import type { SessionStore } from './store.js';
 import { type AwsPatch, type SessionEvent, transition } from './transitions.js';
 
@@ -73,6 +77,9 @@ export interface RestoreServiceDeps {
   newId?: (now: Date) => string;
 }
 
+/** The stages that live in a module of their own; the others are still cases of runActivity. */
+const STAGE_DEFINITIONS: Partial<Record<StageName, StageDefinition>> = { verify: verifyStage };
+
 /** Where production stands when a stage fails in a way its activity did not classify. */
 const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
   resolve: 'unchanged',
@@ -82,7 +89,7 @@ const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
   flatten: 'unchanged',
   check: 'unchanged',
   cutover: 'unknown',
-  verify: 'cut_over',
+  verify: verifyStage.productionIfUnclassified,
   delete: 'unchanged',
 };
 
@@ -97,7 +104,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? ((at: Date) => newSessionId(at));
   const sessions = new Map<string, RestoreSession>();
-  const queues = new Map<string, Promise<unknown>>();
+  const queues = new KeyQueue();
   const running = new Map<string, Running>();
   const wanted = new Map<string, StageName>();
   const listFlights = new Map<number, Promise<ListResult>>();
@@ -107,14 +114,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
   /** One event at a time per session: the transition sees the latest persisted state. */
   function serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = queues.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    queues.set(id, settled);
-    void settled.then(() => {
-      if (queues.get(id) === settled) queues.delete(id);
-    });
-    return next;
+    return queues.run(id, fn);
   }
 
   function emit(session: RestoreSession): void {
@@ -291,8 +291,6 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     }
   }
 
-  type StageOutcome = Omit<Extract<SessionEvent, { type: 'stage_done' }>, 'type' | 'stage'>;
-
   async function runActivity(
     session: RestoreSession,
     stage: StageName,
@@ -300,6 +298,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     signal: AbortSignal,
     checkpoint: (aws: AwsPatch, roots?: { previous?: string; next?: string }) => Promise<void>,
   ): Promise<StageOutcome> {
+    // Stages moved to their own module (src/restore/stages/) run from their definition.
+    const definition = STAGE_DEFINITIONS[stage];
+    if (definition !== undefined) return definition.run(activities, session, target, { signal, checkpoint });
     const plan = session.plan as Plan;
     const id = session.id;
     switch (stage) {
@@ -462,25 +463,6 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             newTaskDefinitionArn: result.newTaskDefinitionArn,
             stoppedTasks: result.stoppedTaskArns.length,
             deploymentCase: result.deploymentCase,
-          },
-        };
-      }
-      case 'verify': {
-        const expectRoot = session.roots.next ?? targetRootOf(plan);
-        const result = await activities.verify(
-          {
-            target,
-            newTaskDefinitionArn: session.aws.newTaskDefinitionArn ?? '',
-            expectRoot,
-          },
-          { signal },
-        );
-        return {
-          aws: { newTaskArn: result.taskArn },
-          detail: {
-            taskArn: result.taskArn,
-            healthStatus: result.healthStatus,
-            ...(result.healthUrlStatus === undefined ? {} : { healthUrlStatus: result.healthUrlStatus }),
           },
         };
       }
@@ -1001,7 +983,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       // Stages hand over to the next one as they finish, so wait until nothing runs any more.
       for (;;) {
         const pending = [...running.values()].map((r) => r.done);
-        const queued = [...queues.values()];
+        const queued = queues.pending();
         if (pending.length === 0 && queued.length === 0) return;
         await Promise.allSettled([...pending, ...queued]);
       }
@@ -1012,7 +994,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       for (const id of [...timers.keys()]) clearExpiry(id);
       for (const r of running.values()) r.abort.abort();
       await Promise.allSettled([...running.values()].map((r) => r.done));
-      await Promise.allSettled([...queues.values()]);
+      await Promise.allSettled(queues.pending());
     },
   };
 }
@@ -1035,11 +1017,6 @@ function abortError(message: string): Error {
   const error = new Error(message);
   error.name = 'AbortError';
   return error;
-}
-
-function targetRootOf(plan: Plan): string {
-  if (plan.kind === 'cleanup') return plan.currentRoot;
-  return plan.targetRoot;
 }
 
 /** What the activities need of the target, rebuilt from the persisted plan (no AWS reads). */

@@ -431,3 +431,9 @@ export function whyNotDeletable(
   }
   return undefined;
 }
+
+/** The root a plan points chat-db at: a cleanup's is the live one, which it never changes. */
+export function targetRootOf(plan: Plan): string {
+  if (plan.kind === 'cleanup') return plan.currentRoot;
+  return plan.targetRoot;
+}

@@ -3,6 +3,8 @@
 // `aws-backup-lost+found`), or no script is built at all. Single quotes around it in the script are
 // a second wall, not the first.
 
+import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, PATH_COMPONENT } from './names.js';
+
 export class ScriptValueError extends Error {
   readonly code = 'invalid_script_value';
   constructor(
@@ -23,11 +25,7 @@ export class ScriptValueError extends Error {
   }
 }
 
-/** One path component that can never be read as an option, '.', '..' or shell syntax. */
-const COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
 const MOUNT_COMPONENT = /^[A-Za-z0-9._-]{1,255}$/;
-export const RESTORE_DIR_NAME = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
-export const FLAT_DIR_NAME = /^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 /** What AWS Backup leaves at the volume root after a restore that failed part-way. */
 export const FAILED_RESTORE_NAME = /^aws-backup-failed-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 /** AWS Backup's own lost+found at the volume root (the one name here with a '+'). */
@@ -59,7 +57,7 @@ export function checkMount(value: unknown): string {
 
 /** A top-level `aws-backup-restore_<timestamp>` directory name. */
 export function checkRestoreDirName(value: unknown, field = 'restoreDir'): string {
-  if (typeof value !== 'string' || !RESTORE_DIR_NAME.test(value)) {
+  if (typeof value !== 'string' || !LOOSE_RESTORE_DIR_NAME.test(value)) {
     throw new ScriptValueError(field, 'an aws-backup-restore_<timestamp> directory name', value);
   }
   return value;
@@ -68,7 +66,7 @@ export function checkRestoreDirName(value: unknown, field = 'restoreDir'): strin
 /** A flat `chatdb-restore_…` directory name; a leading '/' (as in a RootDirectory) is dropped. */
 export function checkFlatDirName(value: unknown, field = 'toName'): string {
   const name = typeof value === 'string' && value.startsWith('/') ? value.slice(1) : value;
-  if (typeof name !== 'string' || !FLAT_DIR_NAME.test(name)) {
+  if (typeof name !== 'string' || !LOOSE_FLAT_DIR_NAME.test(name)) {
     throw new ScriptValueError(field, 'a chatdb-restore_<…> directory name', value);
   }
   return name;
@@ -79,7 +77,11 @@ export type DeletableKind = 'dir' | 'db_file' | 'db_dir';
 
 export function deletableKind(value: unknown): DeletableKind | undefined {
   if (typeof value !== 'string') return undefined;
-  if ([RESTORE_DIR_NAME, FLAT_DIR_NAME, FAILED_RESTORE_NAME, LOST_FOUND_NAME].some((re) => re.test(value))) {
+  if (
+    [LOOSE_RESTORE_DIR_NAME, LOOSE_FLAT_DIR_NAME, FAILED_RESTORE_NAME, LOST_FOUND_NAME].some((re) =>
+      re.test(value),
+    )
+  ) {
     return 'dir';
   }
   if (ROOT_DB_FILE_NAME.test(value)) return 'db_file';
@@ -115,7 +117,7 @@ export function checkRelPath(value: unknown, field: string, { allowEmpty = false
     if (allowEmpty) return '';
     throw new ScriptValueError(field, expected, value);
   }
-  if (!trimmed.split('/').every((part) => COMPONENT.test(part)))
+  if (!trimmed.split('/').every((part) => PATH_COMPONENT.test(part)))
     throw new ScriptValueError(field, expected, value);
   return trimmed;
 }

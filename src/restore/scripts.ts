@@ -3,11 +3,13 @@
 //
 // Every value is checked against a strict pattern (script-values.ts) before a script is built and
 // appears once, single-quoted, in a `readonly` assignment at the top; the script bodies are
-// constants. Names read from the disk are re-checked inside the script and, when they fail, only
+// fixed files (./scripts/*.sh) with nothing interpolated into them. Names read from the disk are re-checked inside the script and, when they fail, only
 // ever printed through `printf %q`. Machine output is one record a line, `CHATDB\t<key>\t<fields>`,
 // framed by `begin` and `end`; failures print `CHATDB_ERROR\t<code>\t<message>` and exit non-zero.
 // Any other output (a login banner, a tool's chatter) is ignored.
 
+import { readFileSync } from 'node:fs';
+import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, LOOSE_RESTORE_DIR_PATH } from './names.js';
 import {
   checkDeletableName,
   checkFlatDirName,
@@ -17,23 +19,24 @@ import {
   checkRestoreDirName,
   deletableKind,
   FAILED_RESTORE_NAME,
-  FLAT_DIR_NAME,
   isWithin,
   LOST_FOUND_NAME,
-  RESTORE_DIR_NAME,
   ROOT_DB_DIR_NAME,
   ROOT_DB_FILE_NAME,
   ScriptValueError,
   shellQuote,
 } from './script-values.js';
 
-export type ScriptName =
-  | 'list-restore-dirs'
-  | 'locate-data-dir'
-  | 'flatten'
-  | 'cleanup-candidates'
-  | 'delete-dirs'
-  | 'verify-data-dir';
+const SCRIPT_NAMES = [
+  'list-restore-dirs',
+  'locate-data-dir',
+  'flatten',
+  'cleanup-candidates',
+  'delete-dirs',
+  'verify-data-dir',
+] as const;
+
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 /** Codes the scripts report themselves. */
 const REPORTED_CODES = [
@@ -91,22 +94,34 @@ export interface ScriptWarning {
 
 const PROTOCOL = '1';
 
+// The script texts live in ./scripts/: prelude.sh (settings and helpers), enter-mount.sh, and one
+// body per script, named after it. shellcheck checks them in `npm test`. They are read once, when
+// this module loads, so a build that lost one fails at start rather than in the middle of a restore.
+const SCRIPTS_DIR = new URL('./scripts/', import.meta.url);
+
+function readScript(file: string): string {
+  const text = readFileSync(new URL(`${file}.sh`, SCRIPTS_DIR), 'utf8');
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+const PRELUDE = readScript('prelude');
+const ENTER_MOUNT = readScript('enter-mount');
+const BODIES = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, readScript(name)])) as Record<
+  ScriptName,
+  string
+>;
+
 // ---------------------------------------------------------------------------------------------
 // Builders
 
 /** The top-level `aws-backup-restore_*` directories, with their mtimes. */
 export function listRestoreDirs(mount: string): BuiltScript {
-  return build('list-restore-dirs', checkMount(mount), {}, LIST_RESTORE_DIRS);
+  return build('list-restore-dirs', checkMount(mount), {});
 }
 
 /** Every MongoDB data dir candidate inside `<mount>/<restoreDir>`, at any depth. */
 export function locateDataDir(mount: string, restoreDir: string): BuiltScript {
-  return build(
-    'locate-data-dir',
-    checkMount(mount),
-    { RESTORE: checkRestoreDirName(restoreDir) },
-    LOCATE_DATA_DIR,
-  );
+  return build('locate-data-dir', checkMount(mount), { RESTORE: checkRestoreDirName(restoreDir) });
 }
 
 /**
@@ -133,7 +148,7 @@ export function flatten(mount: string, fromRelPath: string, toName: string, live
     if (isWithin(live, to))
       throw new ScriptValueError('toName', '', toName, `it is the live root ${liveRoot}`);
   }
-  return build('flatten', checkedMount, { FROM: from, RESTORE: restore, TO: to, LIVE: live }, FLATTEN);
+  return build('flatten', checkedMount, { FROM: from, RESTORE: restore, TO: to, LIVE: live });
 }
 
 /**
@@ -143,12 +158,7 @@ export function flatten(mount: string, fromRelPath: string, toName: string, live
  */
 export function cleanupCandidates(mount: string, liveRoot: string): BuiltScript {
   const live = checkLiveRoot(liveRoot);
-  return build(
-    'cleanup-candidates',
-    checkMount(mount),
-    { LIVE_TOP: live.split('/')[0] ?? '' },
-    CLEANUP_CANDIDATES,
-  );
+  return build('cleanup-candidates', checkMount(mount), { LIVE_TOP: live.split('/')[0] ?? '' });
 }
 
 /**
@@ -184,24 +194,20 @@ export function deleteDirs(
   const precheck = checked
     .map((name) => `precheck ${PRECHECK_KIND[deletableKind(name) ?? 'dir']} ${shellQuote(name)}`)
     .join('\n');
-  return build(
-    'delete-dirs',
-    checkedMount,
-    { LIVE_TOP: liveTop },
-    `${DELETE_DIRS}\n${precheck}\n${calls}\nemit end`,
-  );
+  return build('delete-dirs', checkedMount, { LIVE_TOP: liveTop }, `${precheck}\n${calls}\nemit end`);
 }
 
 /** Confirms that `relPath` ('' or '/' for the volume root) holds a complete MongoDB data dir. */
 export function verifyDataDir(mount: string, relPath: string): BuiltScript {
   const rel = checkRelPath(relPath, 'relPath', { allowEmpty: true });
-  return build('verify-data-dir', checkMount(mount), { REL: rel }, VERIFY_DATA_DIR);
+  return build('verify-data-dir', checkMount(mount), { REL: rel });
 }
 
 /** How delete-dirs checks a name first: `d` a directory of cleanup's, `b` a database directory, `f` a database file. */
 const PRECHECK_KIND = { dir: 'd', db_dir: 'b', db_file: 'f' } as const;
 
-function build(name: ScriptName, mount: string, values: Record<string, string>, body: string): BuiltScript {
+/** `calls`: lines run after the script's own body (delete-dirs' one call per name). */
+function build(name: ScriptName, mount: string, values: Record<string, string>, calls?: string): BuiltScript {
   const assignments = Object.entries(values).map(([key, value]) => `readonly ${key}=${shellQuote(value)}`);
   const script = [
     '#!/bin/bash',
@@ -211,209 +217,12 @@ function build(name: ScriptName, mount: string, values: Record<string, string>, 
     ...assignments,
     `emit begin ${name} ${PROTOCOL}`,
     ENTER_MOUNT,
-    body,
+    BODIES[name],
+    ...(calls === undefined ? [] : [calls]),
     '',
   ].join('\n');
   return { script };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Script bodies. Template literals: `\${` is bash's `${`, `\\` is one backslash.
-
-const PRELUDE = `set -Eeuo pipefail
-export LC_ALL=C
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-trap 'printf "CHATDB_ERROR\\tscript_failed\\tcommand failed with status %s at line %s\\n" "$?" "$LINENO"; exit 70' ERR
-emit() { local IFS=$'\\t'; printf 'CHATDB\\t%s\\n' "$*"; }
-fail() { printf 'CHATDB_ERROR\\t%s\\t%s\\n' "$1" "$2"; exit 3; }
-# A name from the disk that fails our patterns is only ever printed %q-quoted, on one line.
-odd() { printf 'CHATDB\\t%s\\t%s\\t%q\\n' "$1" "$2" "$3"; }
-readonly RESTORE_RE='^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
-readonly FLAT_RE='^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
-readonly NAME_RE='^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$'
-readonly REL_RE='^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,254})*$'
-# files, bytes, WiredTiger files and the newest WiredTiger mtime of a data dir, leaving out any
-# restore chains nested in it; no file names are printed, so odd names cannot skew the counts.
-stats() {
-  ( cd -- "$1" && find . -mindepth 1 \\( -path './aws-backup-restore_*' -o -path './chatdb-restore_*' \\) -prune \\
-      -o -type f \\( \\( -name '*.wt' -o -name 'WiredTiger*' \\) -printf 'w\\t%s\\t%T@\\n' -o -printf 'f\\t%s\\t%T@\\n' \\) ) |
-    awk -F'\\t' 'BEGIN { n = 0; s = 0; w = 0; m = "0" } { n++; s += $2; if ($1 == "w") { w++; if ($3 + 0 > m + 0) m = $3 } } END { printf "%d\\t%.0f\\t%d\\t%s\\n", n, s, w, m }'
-}
-# 1 when a regular file (not a symlink) exists, else 0.
-has_file() { if [ -f "$1" ] && [ ! -L "$1" ]; then echo 1; else echo 0; fi; }
-# Refuses to follow a symbolic link anywhere along a relative path.
-check_real() {
-  local path=. rest=$1 part
-  while [ -n "$rest" ]; do
-    part=\${rest%%/*}
-    if [ "$part" = "$rest" ]; then rest=; else rest=\${rest#*/}; fi
-    path=$path/$part
-    if [ -L "$path" ]; then fail symlink_in_path "$path is a symbolic link; refusing to follow it"; fi
-  done
-}`;
-
-const ENTER_MOUNT = `[ -d "$MOUNT" ] || fail mount_missing "$MOUNT is not a directory on the inspection host"
-cd -P -- "$MOUNT" 2>/dev/null || fail mount_unreadable "cannot enter $MOUNT"
-[ -r . ] && [ -x . ] || fail mount_unreadable "$MOUNT is not readable"
-# The simulator maps the mount onto a plain directory, so a missing mount point only warns.
-if command -v mountpoint >/dev/null 2>&1 && ! mountpoint -q -- "$MOUNT"; then
-  emit warning not_a_mountpoint "$MOUNT is not a mount point"
-fi`;
-
-const LIST_RESTORE_DIRS = `find . -mindepth 1 -maxdepth 1 -name 'aws-backup-restore_*' -printf '%y\\t%T@\\t%f\\0' |
-  while IFS= read -r -d '' entry; do
-    type=\${entry%%$'\\t'*}; rest=\${entry#*$'\\t'}; mtime=\${rest%%$'\\t'*}; name=\${rest#*$'\\t'}
-    if ! [[ $name =~ $RESTORE_RE ]]; then odd unexpected odd_name "$name"; continue; fi
-    if [ "$type" != d ]; then emit unexpected "not_a_directory:$type" "$name"; continue; fi
-    emit dir "$name" "$mtime"
-  done
-emit end`;
-
-const LOCATE_DATA_DIR = `[ -e "./$RESTORE" ] || [ -L "./$RESTORE" ] || fail restore_dir_missing "$RESTORE does not exist under $MOUNT"
-check_real "$RESTORE"
-[ -d "./$RESTORE" ] || fail not_a_directory "$RESTORE is not a directory"
-cd -- "./$RESTORE"
-entries=$(find . -mindepth 1 -maxdepth 1 -printf x | wc -c)
-emit restore_dir "$RESTORE" "$entries"
-find . -type f \\( -name WiredTiger -o -name storage.bson -o -name WiredTiger.wt \\) -printf '%h\\0' | sort -zu |
-  while IFS= read -r -d '' dir; do
-    if [ "$dir" = . ]; then
-      rel=.; depth=0
-    else
-      rel=\${dir#./}; slashes=\${rel//[!\\/]/}; depth=$(( \${#slashes} + 1 ))
-      if ! [[ $rel =~ $REL_RE ]]; then odd unexpected_candidate "$depth" "$rel"; continue; fi
-    fi
-    wt=$(has_file "$dir/WiredTiger"); bson=$(has_file "$dir/storage.bson"); wtwt=$(has_file "$dir/WiredTiger.wt")
-    wtwt_bytes=0
-    if [ "$wtwt" = 1 ]; then wtwt_bytes=$(stat -c %s -- "$dir/WiredTiger.wt"); fi
-    journal=0
-    if [ -d "$dir/journal" ] && [ ! -L "$dir/journal" ]; then journal=1; fi
-    counts=$(stats "$dir")
-    emit candidate "$rel" "$depth" "$wt" "$bson" "$wtwt" "$wtwt_bytes" "$journal" "$counts"
-  done
-emit end`;
-
-const FLATTEN = `within() { [ "$1" = "$2" ] || [[ $1 == "$2"/* ]]; }
-if [ -n "$LIVE" ] && { within "$FROM" "$LIVE" || within "$LIVE" "$RESTORE" || within "$LIVE" "$TO"; }; then
-  fail touches_live_root "refusing: $FROM or $TO touches the live root /$LIVE"
-fi
-if [ -e "./$TO" ] || [ -L "./$TO" ]; then
-  # The source counts as gone once it holds no database files: after a whole-volume restore its
-  # shell can come back holding only the stale chains moved aside.
-  if [ -e "./$FROM/WiredTiger" ] || [ -e "./$FROM/storage.bson" ] || [ -L "./$FROM" ]; then
-    fail target_exists "$TO already exists and $FROM still holds a data dir; refusing to overwrite either"
-  fi
-  check_real "$TO"
-  [ -d "./$TO" ] || fail not_a_directory "$TO exists and is not a directory"
-  if [ "$(has_file "./$TO/WiredTiger")$(has_file "./$TO/storage.bson")" != 11 ]; then
-    fail target_exists "$TO already exists and holds no MongoDB data dir"
-  fi
-  already=1
-else
-  [ -e "./$FROM" ] || [ -L "./$FROM" ] || fail source_missing "$FROM does not exist under $MOUNT"
-  check_real "$FROM"
-  [ -d "./$FROM" ] || fail not_a_directory "$FROM is not a directory"
-  if [ "$(has_file "./$FROM/WiredTiger")$(has_file "./$FROM/storage.bson")" != 11 ]; then
-    fail not_a_data_dir "$FROM has no WiredTiger and storage.bson"
-  fi
-  # Same file system: a rename, instant whatever the size.
-  mv -T -- "./$FROM" "./$TO"
-  already=0
-fi
-emit moved "$FROM" "$TO" "$already"
-# Stale chains the data dir carried (a whole-volume restore of a point taken while the database
-# lived at the volume root) go back into the restore dir, left there for cleanup.
-find "./$TO" -mindepth 1 -maxdepth 1 \\( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' \\) -printf '%f\\0' |
-  while IFS= read -r -d '' name; do
-    if ! [[ $name =~ $NAME_RE ]]; then odd aside_skipped odd_name "$name"; continue; fi
-    if [ -L "./$TO/$name" ] || [ ! -d "./$TO/$name" ]; then emit aside_skipped not_a_directory "$name"; continue; fi
-    # A whole-volume restore can hold the same chain twice (beside the data dir and inside it).
-    dest=$RESTORE
-    if [ -e "./$RESTORE/$name" ] || [ -L "./$RESTORE/$name" ]; then dest=$RESTORE/$TO; fi
-    if [ -e "./$dest/$name" ] || [ -L "./$dest/$name" ]; then emit aside_skipped exists "$name"; continue; fi
-    mkdir -p -- "./$dest"
-    mv -T -- "./$TO/$name" "./$dest/$name"
-    emit moved_aside "$dest/$name"
-  done
-removed=0
-if [ -d "./$RESTORE" ] && [ ! -L "./$RESTORE" ]; then
-  removed=$(find "./$RESTORE" -depth -type d -empty -printf x -delete | wc -c)
-fi
-emit shells_removed "$removed"
-if [ -d "./$RESTORE" ] && [ ! -L "./$RESTORE" ]; then
-  find "./$RESTORE" -mindepth 1 -maxdepth 1 -printf '%f\\0' |
-    while IFS= read -r -d '' name; do
-      if [[ $name =~ $NAME_RE ]]; then emit leftover "$RESTORE/$name"; else odd leftover_odd "$RESTORE" "$name"; fi
-    done
-fi
-counts=$(stats "./$TO")
-emit target "$TO" "$counts"
-emit end`;
-
-const CLEANUP_CANDIDATES = `readonly FAILED_RE='^aws-backup-failed-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
-readonly DB_FILE_RE='^(WiredTiger|WiredTiger\\.lock|WiredTiger\\.turtle|WiredTiger\\.wt|WiredTigerHS\\.wt|WiredTigerLAS\\.wt|WiredTiger\\.backup|_mdb_catalog\\.wt|sizeStorer\\.wt|storage\\.bson|mongod\\.lock|(collection|index)-[0-9]{1,20}--?[0-9]{1,20}\\.wt)$'
-readonly DB_DIR_RE='^(journal|diagnostic\\.data|_tmp)$'
-find . -mindepth 1 -maxdepth 1 \\( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' -o -name 'aws-backup-failed-restore_*' -o -name 'aws-backup-lost+found' \\) -printf '%y\\t%T@\\t%f\\0' |
-  while IFS= read -r -d '' entry; do
-    type=\${entry%%$'\\t'*}; rest=\${entry#*$'\\t'}; mtime=\${rest%%$'\\t'*}; name=\${rest#*$'\\t'}
-    if [[ $name =~ $RESTORE_RE ]]; then kind=restore
-    elif [[ $name =~ $FLAT_RE ]]; then kind=retired
-    elif [[ $name =~ $FAILED_RE ]]; then kind=failed_restore
-    elif [ "$name" = 'aws-backup-lost+found' ]; then kind=lost_found
-    else odd unexpected odd_name "$name"; continue
-    fi
-    if [ "$type" != d ]; then emit unexpected "not_a_directory:$type" "$name"; continue; fi
-    usage=$(du -sb -- "./$name"); bytes=\${usage%%$'\\t'*}
-    live=0
-    if [ -n "$LIVE_TOP" ] && [ "$name" = "$LIVE_TOP" ]; then live=1; fi
-    emit dir "$kind" "$name" "$mtime" "$bytes" "$live"
-  done
-# The database files a first move away from the volume root left there: only when the root holds
-# a data dir, each by its exact name, files as files and directories as directories.
-if [ "$(has_file ./WiredTiger)$(has_file ./storage.bson)" = 11 ]; then
-  find . -mindepth 1 -maxdepth 1 \\( -name 'WiredTiger*' -o -name '*.wt' -o -name storage.bson -o -name mongod.lock -o -name journal -o -name diagnostic.data -o -name _tmp \\) -printf '%y\\t%f\\0' |
-    while IFS= read -r -d '' entry; do
-      type=\${entry%%$'\\t'*}; name=\${entry#*$'\\t'}
-      if [[ $name =~ $DB_FILE_RE ]]; then want=f
-      elif [[ $name =~ $DB_DIR_RE ]]; then want=d
-      else odd unexpected odd_name "$name"; continue
-      fi
-      if [ "$type" != "$want" ]; then emit unexpected "not_a_$want:$type" "$name"; continue; fi
-      usage=$(du -sb -- "./$name"); bytes=\${usage%%$'\\t'*}
-      emit dbfile "$type" "$name" "$bytes"
-    done
-fi
-emit end`;
-
-const DELETE_DIRS = `precheck() {
-  if [ -n "$LIVE_TOP" ] && [ "$2" = "$LIVE_TOP" ]; then fail touches_live_root "refusing to delete $2: it holds the live root"; fi
-  if [ -L "./$2" ]; then fail not_a_directory "$2 is a symbolic link; nothing was deleted"; fi
-  if [ -z "$LIVE_TOP" ] && [ "$1" != d ]; then fail touches_live_root "refusing to delete $2: the live database is at the volume root"; fi
-  if [ "$1" != f ] && [ -e "./$2" ] && [ ! -d "./$2" ]; then fail not_a_directory "$2 is not a directory; nothing was deleted"; fi
-  if [ "$1" = f ] && [ -e "./$2" ] && [ ! -f "./$2" ]; then fail not_a_directory "$2 is not a regular file; nothing was deleted"; fi
-}
-delete_one() {
-  if [ ! -e "./$1" ]; then emit absent "$1"; return; fi
-  rm -rf -- "./$1"
-  if [ -e "./$1" ]; then fail delete_incomplete "$1 still exists after rm -rf"; fi
-  emit deleted "$1"
-}`;
-
-const VERIFY_DATA_DIR = `if [ -z "$REL" ]; then dir=.; shown=/; else dir=./$REL; shown=/$REL; fi
-if [ -n "$REL" ]; then
-  [ -e "$dir" ] || fail data_dir_missing "$shown does not exist under $MOUNT"
-  check_real "$REL"
-fi
-[ -d "$dir" ] || fail data_dir_missing "$shown is not a directory"
-missing=
-for f in WiredTiger storage.bson WiredTiger.wt; do
-  if [ "$(has_file "$dir/$f")" != 1 ]; then missing="$missing $f"; fi
-done
-if [ -n "$missing" ]; then fail incomplete_data_dir "$shown lacks$missing"; fi
-if [ ! -s "$dir/WiredTiger.wt" ]; then fail incomplete_data_dir "$shown has an empty WiredTiger.wt"; fi
-counts=$(stats "$dir")
-emit data_dir "$shown" "$counts"
-emit end`;
 
 // ---------------------------------------------------------------------------------------------
 // Output protocol
@@ -549,7 +358,7 @@ export function parseListRestoreDirs(stdout: string): RestoreDirListing {
     if (record.key === 'dir') {
       const [dir = '', mtime = ''] = fieldsOf(script, record, 2);
       listing.dirs.push({
-        name: name(script, record, dir, RESTORE_DIR_NAME),
+        name: name(script, record, dir, LOOSE_RESTORE_DIR_NAME),
         mtime: epoch(script, record, mtime),
       });
     } else if (record.key === 'unexpected') {
@@ -618,7 +427,7 @@ export function parseLocateDataDir(stdout: string): DataDirReport {
   }
   const [restoreDir = '', entries = ''] = fieldsOf(script, head, 2);
   const report: DataDirReport = {
-    restoreDir: name(script, head, restoreDir, RESTORE_DIR_NAME),
+    restoreDir: name(script, head, restoreDir, LOOSE_RESTORE_DIR_NAME),
     entries: count(script, head, entries),
     candidates: [],
     unexpected: [],
@@ -693,16 +502,14 @@ export function parseFlatten(stdout: string): FlattenResult {
       case 'moved': {
         const [from = '', to = '', already = ''] = fieldsOf(script, record, 3);
         moved = {
-          from: name(script, record, from, /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
-          to: name(script, record, to, FLAT_DIR_NAME),
+          from: name(script, record, from, LOOSE_RESTORE_DIR_PATH),
+          to: name(script, record, to, LOOSE_FLAT_DIR_NAME),
           already: flag(script, record, already),
         };
         break;
       }
       case 'moved_aside':
-        movedAside.push(
-          name(script, record, fieldsOf(script, record, 1)[0] ?? '', /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
-        );
+        movedAside.push(name(script, record, fieldsOf(script, record, 1)[0] ?? '', LOOSE_RESTORE_DIR_PATH));
         break;
       case 'aside_skipped': {
         const [why = '', shown = ''] = fieldsOf(script, record, 2);
@@ -713,9 +520,7 @@ export function parseFlatten(stdout: string): FlattenResult {
         shellsRemoved = count(script, record, fieldsOf(script, record, 1)[0] ?? '');
         break;
       case 'leftover':
-        leftovers.push(
-          name(script, record, fieldsOf(script, record, 1)[0] ?? '', /^aws-backup-restore_[A-Za-z0-9._/-]+$/),
-        );
+        leftovers.push(name(script, record, fieldsOf(script, record, 1)[0] ?? '', LOOSE_RESTORE_DIR_PATH));
         break;
       case 'leftover_odd': {
         const [restore = '', shown = ''] = fieldsOf(script, record, 2);
@@ -747,8 +552,8 @@ export function parseFlatten(stdout: string): FlattenResult {
 export type CleanupDirKind = 'restore' | 'retired' | 'failed_restore' | 'lost_found';
 
 const CLEANUP_DIR_NAMES: Readonly<Record<CleanupDirKind, RegExp>> = {
-  restore: RESTORE_DIR_NAME,
-  retired: FLAT_DIR_NAME,
+  restore: LOOSE_RESTORE_DIR_NAME,
+  retired: LOOSE_FLAT_DIR_NAME,
   failed_restore: FAILED_RESTORE_NAME,
   lost_found: LOST_FOUND_NAME,
 };

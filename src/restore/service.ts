@@ -3,16 +3,14 @@
 // activities; callers never see AWS or the store directly.
 
 import type { RecoveryPoint } from '../aws/ports.js';
+import type { PointSpec } from './activities/types.js';
 import type { Refusal } from './errors.js';
 import type { RestoreSession } from './session.js';
 
-/** How a user names a recovery point in `/chatdb-restore start <point>`. */
-export type PointSpec =
-  | { kind: 'index'; n: number }
-  | { kind: 'id'; id: string }
-  | { kind: 'arn'; arn: string }
-  | { kind: 'latest' }
-  | { kind: 'before'; time: Date };
+// How a user names a recovery point in `/chatdb-restore start <point>`, and who else holds the
+// file system: defined once, beside what uses them, and offered here to the Slack layer.
+export type { LockHolder } from './lock.js';
+export type { PointSpec };
 
 export interface PointListing {
   /**
@@ -42,14 +40,6 @@ export type Outcome = { ok: true; session: RestoreSession } | (Refusal & { sessi
 export interface Actor {
   channel: string;
   user: string;
-}
-
-/** Someone else holds the file system: who, since when, in which channel. */
-export interface LockHolder {
-  sessionId: string;
-  requester: string;
-  channel: string;
-  since: string;
 }
 
 export type SessionListener = (session: RestoreSession) => void;

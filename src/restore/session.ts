@@ -78,7 +78,8 @@ export interface StageState {
 }
 
 /** The state production is in, as checked (never assumed) by the stage that reports it. */
-export type Production = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
+export const PRODUCTIONS = ['unchanged', 'rolled_back', 'cut_over', 'unknown'] as const;
+export type Production = (typeof PRODUCTIONS)[number];
 
 /** The AWS ids and on-disk names a session created or touched; what a resumed run re-reads. */
 export interface SessionAws {

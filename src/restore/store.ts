@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRestoreError, RestoreError } from './errors.js';
+import { KeyQueue } from './key-queue.js';
 import { checkSessionId, SESSION_ID } from './names.js';
 import { isOpen, parseSession, type RestoreSession } from './session.js';
 
@@ -42,7 +43,7 @@ export class FileSessionStore implements SessionStore {
   readonly #dir: string;
   #ready: Promise<void> | undefined;
   /** Saves of one session run one after another, so the revision check and the rename are one step. */
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #saves = new KeyQueue();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -57,7 +58,7 @@ export class FileSessionStore implements SessionStore {
     const text = `${JSON.stringify(session, null, 2)}\n`;
     // Never write what could not be read back.
     parseSession(JSON.parse(text));
-    await this.#serial(id, async () => {
+    await this.#saves.run(id, async () => {
       await this.#ensureDir();
       const stored = await this.#readRevision(id);
       if (stored !== undefined && stored >= session.revision) {
@@ -189,20 +190,6 @@ export class FileSessionStore implements SessionStore {
       throw error;
     }
     await syncDir(this.#dir);
-  }
-
-  #serial<T>(id: string, job: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const run = previous.then(job, job);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#queues.set(id, settled);
-    void settled.then(() => {
-      if (this.#queues.get(id) === settled) this.#queues.delete(id);
-    });
-    return run;
   }
 }
 

@@ -17,12 +17,14 @@
 import { cancelRule, mayCancel } from './approval.js';
 import type { CandidateEvidence, UnprovenCode } from './data-evidence.js';
 import type { Refusal, RefusalCode } from './errors.js';
+import { statusRefusal } from './lifecycle.js';
 import {
   CHANGE_SET_NAME,
   changeSetName,
   isDataDirPath,
   isRestoreDirName,
   isRootDirectory,
+  LOOSE_RESTORE_DIR_NAME,
   RESTORE_JOB_ID,
   TASK_ARN,
   TASK_DEFINITION_ARN,
@@ -47,6 +49,7 @@ import {
   type NoticeKind,
   nextPendingStage,
   POINT_OF_NO_RETURN,
+  PRODUCTIONS,
   type Production,
   pastPointOfNoReturn,
   type RestoreSession,
@@ -164,8 +167,6 @@ const REQUIRED_AFTER: Partial<Record<StageName, (keyof SessionAws)[]>> = {
   cutover: ['executedAt', 'newTaskDefinitionArn'],
 };
 
-const PRODUCTION: readonly Production[] = ['unchanged', 'rolled_back', 'cut_over', 'unknown'];
-
 // Not worth an audit line each: progress ticks and Slack delivery receipts.
 const UNLOGGED: ReadonlySet<SessionEventType> = new Set(['stage_progress', 'notice_posted', 'card_posted']);
 
@@ -174,12 +175,8 @@ export function transition(
   event: SessionEvent,
   ctx: TransitionContext,
 ): TransitionResult {
-  if (!isOpen(session) && event.type !== 'notice_posted' && event.type !== 'card_posted') {
-    return refuse('finished', `The session has already ended (${session.status}).`, {
-      status: session.status,
-      endedAt: session.ended?.at,
-    });
-  }
+  const refused = (isOpen(session) ? eventRefusal(session, event) : undefined) ?? statusGate(session, event);
+  if (refused !== undefined) return refused;
   const d = structuredClone(session);
   const now = ctx.now.toISOString();
   const effects: SessionEffect[] = [];
@@ -201,7 +198,6 @@ function apply(
   const now = nowDate.toISOString();
   switch (e.type) {
     case 'resolved': {
-      if (d.status !== 'resolving') return unexpected(d, e.type);
       if (stageState(d, 'resolve')?.status !== 'running') {
         return refuse('wrong_stage', 'The stage "resolve" was not started.', { stage: 'resolve' });
       }
@@ -238,7 +234,6 @@ function apply(
     }
 
     case 'resolve_failed': {
-      if (d.status !== 'resolving') return unexpected(d, e.type);
       fail(d, effects, now, {
         stage: 'resolve',
         reason: e.reason,
@@ -249,8 +244,7 @@ function apply(
     }
 
     case 'confirm': {
-      const gate = awaitingGate(d, nowDate);
-      if (gate !== undefined) return gate;
+      if (expired(d, nowDate)) return expiredRefusal(d);
       if (e.user === d.requester) {
         return refuse('self_confirm', 'You asked for this session; a second engineer must confirm it.');
       }
@@ -291,8 +285,7 @@ function apply(
     }
 
     case 'reject': {
-      const gate = awaitingGate(d, nowDate);
-      if (gate !== undefined) return gate;
+      if (expired(d, nowDate)) return expiredRefusal(d);
       if (e.user === d.requester) {
         return refuse('self_reject', 'You asked for this session; use Cancel to withdraw it.');
       }
@@ -349,13 +342,6 @@ function apply(
     }
 
     case 'expire': {
-      if (d.status === 'running') {
-        return refuse(
-          'already_confirmed',
-          'The session was confirmed; it no longer expires.',
-          whoConfirmed(d),
-        );
-      }
       if (!expired(d, nowDate)) {
         return refuse('not_expired', `The session expires at ${d.expiresAt}.`, { expiresAt: d.expiresAt });
       }
@@ -373,10 +359,7 @@ function apply(
     }
 
     case 'cleanup_choose': {
-      if (d.kind !== 'cleanup')
-        return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
-      const gate = awaitingGate(d, nowDate);
-      if (gate !== undefined) return gate;
+      if (expired(d, nowDate)) return expiredRefusal(d);
       if (e.user !== d.requester) {
         return refuse(
           'not_requester',
@@ -422,7 +405,6 @@ function apply(
         startStage(d, 'resolve', now);
         return undefined;
       }
-      if (d.status !== 'running') return unexpected(d, e.type);
       const running = runningStage(d);
       const next = nextPendingStage(d);
       if (running !== undefined || e.stage !== next || !RUNNABLE.has(e.stage)) {
@@ -458,11 +440,6 @@ function apply(
     }
 
     case 'stage_done': {
-      if (e.stage === 'resolve') {
-        return refuse('wrong_stage', 'The stage "resolve" ends with `resolved` or `resolve_failed`.', {
-          stage: e.stage,
-        });
-      }
       const stage = activeStage(d, e.stage);
       if (typeof stage !== 'string') return stage;
       const merged = mergeReports(d, e.aws ?? {}, e.roots);
@@ -493,7 +470,7 @@ function apply(
     case 'stage_failed': {
       const stage = e.stage === 'resolve' && d.status === 'resolving' ? 'resolve' : activeStage(d, e.stage);
       if (typeof stage !== 'string') return stage;
-      if (!PRODUCTION.includes(e.production)) {
+      if (!PRODUCTIONS.includes(e.production)) {
         return refuse('invalid_checkpoint', 'production is unchanged, rolled_back, cut_over or unknown.');
       }
       fail(d, effects, now, {
@@ -518,7 +495,6 @@ function apply(
       return confirmPick(d, e, nowDate, effects);
 
     case 'plan_changed': {
-      if (d.status === 'resolving' || d.status === 'awaiting_pick') return unexpected(d, e.type);
       if (d.status === 'running') {
         const gateStage = POINT_OF_NO_RETURN[d.kind];
         if (d.kind === 'cleanup' || runningStage(d) !== gateStage || d.aws.executedAt !== undefined) {
@@ -735,19 +711,9 @@ function confirmPick(
   return undefined;
 }
 
-/** A pick or its confirmation: only while the session waits for one, and not past the deadline. */
+/** A pick or its confirmation (lifecycle.ts lets them through only while awaiting_pick): not past the deadline. */
 function pickGate(d: RestoreSession, now: Date): Refusal | undefined {
-  if (d.status === 'awaiting_pick') return expired(d, now) ? expiredRefusal(d) : undefined;
-  if (d.pick?.confirmedAt !== undefined) {
-    return refuse(
-      'already_confirmed',
-      `${d.pick.confirmer ?? 'Someone'} already confirmed the pick at ${d.pick.confirmedAt}.`,
-      { confirmer: d.pick.confirmer, confirmedAt: d.pick.confirmedAt },
-    );
-  }
-  return refuse('unexpected_event', `No data dir waits to be picked while the session is ${d.status}.`, {
-    status: d.status,
-  });
+  return expired(d, now) ? expiredRefusal(d) : undefined;
 }
 
 /** Someone has the session's TTL from now to act; the expiry timer is re-armed. */
@@ -789,19 +755,76 @@ function awaitingSomeone(d: RestoreSession): boolean {
   return d.status === 'awaiting_confirmation' || d.status === 'awaiting_pick';
 }
 
-/** A user action on the confirmation: only while awaiting it, and not past the deadline. */
-function awaitingGate(d: RestoreSession, now: Date): Refusal | undefined {
-  if (d.status === 'resolving') return refuse('not_ready', 'The plan is still being worked out.');
-  if (d.status === 'running' || d.status === 'awaiting_pick') {
-    return refuse(
-      'already_confirmed',
-      `${d.confirmer ?? 'Someone'} already confirmed this session at ${d.confirmedAt ?? '?'}.`,
-      whoConfirmed(d),
-    );
+/** Checks on the event itself, made before the status's (lifecycle.ts says which). */
+function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
+  if (e.type === 'stage_done' && e.stage === 'resolve') {
+    return refuse('wrong_stage', 'The stage "resolve" ends with `resolved` or `resolve_failed`.', {
+      stage: e.stage,
+    });
   }
-  if (d.status !== 'awaiting_confirmation') return refuse('finished', `The session is ${d.status}.`);
-  if (expired(d, now)) return expiredRefusal(d);
+  if (e.type === 'cleanup_choose' && d.kind !== 'cleanup') {
+    return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
+  }
+  if ((e.type === 'pick' || e.type === 'confirm_pick') && d.status !== 'awaiting_pick') {
+    if (d.pick?.confirmedAt !== undefined) {
+      return refuse(
+        'already_confirmed',
+        `${d.pick.confirmer ?? 'Someone'} already confirmed the pick at ${d.pick.confirmedAt}.`,
+        { confirmer: d.pick.confirmer, confirmedAt: d.pick.confirmedAt },
+      );
+    }
+  }
   return undefined;
+}
+
+const STAGE_EVENTS: ReadonlySet<SessionEventType> = new Set([
+  'pick_needed',
+  'stage_progress',
+  'stage_checkpoint',
+  'stage_done',
+  'stage_failed',
+]);
+
+/** The lifecycle table's refusal of the event in the session's status, with its reason. */
+function statusGate(d: RestoreSession, e: SessionEvent): Refusal | undefined {
+  const code = statusRefusal(d.status, e.type);
+  switch (code) {
+    case undefined:
+      return undefined;
+    case 'finished':
+      return refuse('finished', `The session has already ended (${d.status}).`, {
+        status: d.status,
+        endedAt: d.ended?.at,
+      });
+    case 'not_ready':
+      return refuse('not_ready', 'The plan is still being worked out.');
+    case 'already_confirmed':
+      return refuse(
+        'already_confirmed',
+        e.type === 'expire'
+          ? 'The session was confirmed; it no longer expires.'
+          : `${d.confirmer ?? 'Someone'} already confirmed this session at ${d.confirmedAt ?? '?'}.`,
+        whoConfirmed(d),
+      );
+    case 'unexpected_event':
+      if (e.type === 'pick' || e.type === 'confirm_pick') {
+        return refuse(
+          'unexpected_event',
+          `No data dir waits to be picked while the session is ${d.status}.`,
+          {
+            status: d.status,
+          },
+        );
+      }
+      return STAGE_EVENTS.has(e.type)
+        ? refuse('unexpected_event', `No stage runs while the session is ${d.status}.`, { status: d.status })
+        : unexpected(d, e.type);
+    default:
+      return refuse(code, `${e.type} is refused while the session is ${d.status}.`, {
+        status: d.status,
+        event: e.type,
+      });
+  }
 }
 
 const MAX_REJECT_REASON = 500;
@@ -935,7 +958,6 @@ function mergeReports(d: RestoreSession, aws: AwsPatch, roots: RootsPatch | unde
   return undefined;
 }
 
-const LOOSE_RESTORE_DIR = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const MAX_DIFF = 1_000_000;
 
 function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
@@ -953,7 +975,7 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         break;
       case 'restoreDirsBefore':
         // Listed from the disk: the scripts' own pattern, odd timestamps included.
-        ok = Array.isArray(v) && v.every((name) => str(name, LOOSE_RESTORE_DIR));
+        ok = Array.isArray(v) && v.every((name) => str(name, LOOSE_RESTORE_DIR_NAME));
         break;
       case 'fullFallback':
         ok = v === true && d.plan?.kind === 'restore' && d.plan.restoreMode.kind === 'item';

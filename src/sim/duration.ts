@@ -1,13 +1,9 @@
-/** Parses `250ms`, `20s`, `40m`, `2h`, `3d` (or a plain number of milliseconds) into milliseconds. */
-export function parseDuration(value: unknown): number | undefined {
+import { parseDuration } from '../restore/duration.js';
+
+/** A scenario's duration: a plain number of milliseconds, or `250ms`, `20s`, `40m`, `2h`, `3d`. */
+export function durationMs(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
-  ];
-  return Number(m[1]) * unit;
+  return typeof value === 'string' ? parseDuration(value) : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration, parseInstant } from './duration.js';
+import { durationMs, parseInstant } from './duration.js';
 import { validateFaultPatch } from './faults.js';
 import type { FaultSpec } from './kernel.js';
 import type { SnapshotData } from './mongod.js';
@@ -458,7 +458,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
       throw new ScenarioError(`unknown duration "durations.${key}"`);
   }
   for (const key of durationKeys) {
-    const ms = parseDuration(raw.durations[key]);
+    const ms = durationMs(raw.durations[key]);
     if (ms === undefined)
       throw new ScenarioError(`durations.${key} must be milliseconds or a duration like 40m, 20s, 250ms`);
     durations[key] = ms;
@@ -468,7 +468,7 @@ function validateScenario(raw: Record<string, unknown>, now: number): Scenario {
   if (typeof speed !== 'number' || !Number.isFinite(speed) || speed <= 0) {
     throw new ScenarioError('speed must be a positive number');
   }
-  const latencyMs = parseDuration(raw.latencyMs);
+  const latencyMs = durationMs(raw.latencyMs);
   if (latencyMs === undefined)
     throw new ScenarioError('latencyMs must be a non-negative number of milliseconds');
 

@@ -100,9 +100,10 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
   });
   const notifier = createNotifier({
     restore: deps.restore,
-    client: app.client,
+    client: deps.client,
     config,
     logger,
+    ...(deps.mergeRequests === undefined ? {} : { mergeRequests: deps.mergeRequests }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   register(app, deps, notifier);

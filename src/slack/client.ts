@@ -1,8 +1,17 @@
 // How the bot's Slack Web API client behaves, in one place: Bolt builds its clients with these
-// options.
+// options, and main.ts the notifier's.
 
 import { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { boltLogger, type Logger } from '../log.js';
+
+/** The bot's own Web API client, as Bolt would build it for the same token: our options, our logger. */
+export function createWebClient(config: Config, logger: Logger): webApi.WebClient {
+  return new webApi.WebClient(config.slack.botToken.reveal(), {
+    ...slackClientOptions(config),
+    logger: boltLogger(logger),
+  });
+}
 
 /**
  * Rate limits: the client waits out Slack's `Retry-After` itself (rejectRateLimitedCalls off), so

@@ -13,12 +13,11 @@
 
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
-import { createGitLabClient, type GitLabClient } from '../gitlab/client.js';
-import { openTemplateMergeRequest } from '../gitlab/merge-request.js';
 import type { Logger } from '../log.js';
 import type { RestoreService } from '../restore/service.js';
 import { isOpen, type Notice, type RestoreSession, undeliveredNotices } from '../restore/session.js';
 import { slackErrorCode } from './client.js';
+import type { MergeRequests } from './merge-requests.js';
 import {
   CARD_EVENT_TYPE,
   cardMetadata,
@@ -30,7 +29,7 @@ import type { SlackMessage } from './views/blocks.js';
 import { type CardContext, sessionCard } from './views/card.js';
 import { noticeMessage } from './views/notices.js';
 import { productionLine, sessionTitle, timeToConfirm } from './views/session-text.js';
-import { type MergeRequestOutcome, type SummaryExtras, summaryMessage } from './views/summary.js';
+import { type SummaryExtras, summaryMessage } from './views/summary.js';
 
 export interface NotifierDeps {
   restore: RestoreService;
@@ -38,8 +37,8 @@ export interface NotifierDeps {
   config: Config;
   logger: Logger;
   now?: () => number;
-  /** Defaults to a client over CHATDB_GITLAB_* when they are set. */
-  gitlab?: GitLabClient;
+  /** The template's merge request, where GitLab is configured (CHATDB_GITLAB_*). */
+  mergeRequests?: MergeRequests;
 }
 
 export interface Notifier {
@@ -114,15 +113,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const log = logger.child({ component: 'notifier' });
   const now = deps.now ?? Date.now;
   const interval = config.restore.cardUpdateIntervalMs;
-  const gitlab =
-    deps.gitlab ??
-    (config.gitlab === undefined
-      ? undefined
-      : createGitLabClient({
-          url: config.gitlab.url,
-          token: config.gitlab.token,
-          project: config.gitlab.project,
-        }));
+  const { mergeRequests } = deps;
   const startedAt = now();
   const entries = new Map<string, Entry>();
   const holds = new Map<string, number>();
@@ -447,18 +438,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   async function summary(entry: Entry, s: RestoreSession, cardTs: string): Promise<SlackMessage> {
     entry.summary ??= {};
     const extras = entry.summary;
-    if (config.gitlab !== undefined) extras.templatePath = config.gitlab.templatePath;
+    if (mergeRequests !== undefined) extras.templatePath = mergeRequests.templatePath;
     const diff = s.aws.templateDiff;
     if (diff !== undefined && diff !== '' && extras.diff === undefined) {
       extras.diff = await uploadDiff(s, diff, cardTs);
     }
     if (
-      gitlab !== undefined &&
+      mergeRequests !== undefined &&
       s.kind !== 'cleanup' &&
       diff !== undefined &&
       extras.mergeRequest === undefined
     ) {
-      extras.mergeRequest = await mergeRequest(gitlab, s);
+      extras.mergeRequest = await mergeRequests.open(s);
     }
     return summaryMessage(s, new Date(now()), extras);
   }
@@ -479,30 +470,6 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     } catch (error) {
       log.warn({ err: error, session: s.id }, 'could not upload the template diff');
       return { ok: false, reason: slackErrorCode(error) ?? (error as Error).message };
-    }
-  }
-
-  async function mergeRequest(gl: GitLabClient, s: RestoreSession): Promise<MergeRequestOutcome> {
-    const newRoot = s.roots.next;
-    const plan = s.plan;
-    if (newRoot === undefined || plan === undefined || config.gitlab === undefined) {
-      return { kind: 'failed', reason: 'the session does not record the new root' };
-    }
-    try {
-      const result = await openTemplateMergeRequest(gl, {
-        sessionId: s.id,
-        templatePath: config.gitlab.templatePath,
-        volumeName: plan.volumeName,
-        newRoot,
-        title: `chat-db: RootDirectory ${newRoot} (chatdb-restore ${s.id})`,
-        description: mergeRequestDescription(s, newRoot),
-      });
-      if (result.kind === 'unchanged') return { kind: 'unchanged', path: result.path };
-      log.info({ session: s.id, url: result.url, reused: result.reused }, 'merge request opened');
-      return { kind: 'opened', url: result.url, reused: result.reused };
-    } catch (error) {
-      log.warn({ err: error, session: s.id }, 'could not open the merge request');
-      return { kind: 'failed', reason: (error as Error).message };
     }
   }
 
@@ -638,19 +605,4 @@ async function settle(promises: Promise<unknown>[], timeoutMs: number): Promise<
     }),
   ]);
   if (timer !== undefined) clearTimeout(timer);
-}
-
-function mergeRequestDescription(s: RestoreSession, newRoot: string): string {
-  const lines = [
-    `chatdb-restore session \`${s.id}\` (${s.kind}) pointed the chat-db volume's RootDirectory at \`${newRoot}\`.`,
-    '',
-    `- Requested by Slack user ${s.requester}${s.confirmer === undefined ? '' : `, confirmed by ${s.confirmer}`}.`,
-    `- Previous root: \`${s.roots.previous ?? '?'}\`.`,
-  ];
-  if (s.plan?.kind === 'restore') {
-    lines.push(`- Recovery point: \`${s.plan.recoveryPoint.arn}\` (${s.plan.recoveryPoint.createdAt}).`);
-  }
-  lines.push('', 'The stack already runs this template; merging keeps the repository in step with it.');
-  if (s.aws.templateDiff !== undefined) lines.push('', '```diff', s.aws.templateDiff.trimEnd(), '```');
-  return lines.join('\n');
 }

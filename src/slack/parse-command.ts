@@ -1,4 +1,4 @@
-import { parseDuration } from '../config.js';
+import { parseDuration } from '../restore/duration.js';
 
 /** Slack sends at most 4,000 characters; nothing this command takes needs more than a few dozen. */
 export const MAX_COMMAND_TEXT = 500;

@@ -10,6 +10,7 @@ import {
   isRelativeDirPath,
   isRestoreDirName,
   isRootDirectory,
+  LOOSE_FLAT_DIR_NAME,
   newSessionId,
   RECOVERY_POINT_ARN,
   RECOVERY_POINT_ID,
@@ -18,7 +19,6 @@ import {
   TASK_ARN,
   TASK_DEFINITION_ARN,
 } from '../../src/restore/names.js';
-import { FLAT_DIR_NAME as SCRIPT_FLAT_DIR_NAME } from '../../src/restore/script-values.js';
 
 const ID = 'r20261124-7k2p9x';
 const fixed = (bytes: number[]) => () => Uint8Array.from(bytes);
@@ -91,7 +91,7 @@ describe('derived names', () => {
     const name = flatDirName('2026-05-14T08:00:00Z', ID);
     expect(name.startsWith('/') && isFlatDirName(name.slice(1))).toBe(true);
     // The SSM scripts accept it too.
-    expect(SCRIPT_FLAT_DIR_NAME.test(name.slice(1))).toBe(true);
+    expect(LOOSE_FLAT_DIR_NAME.test(name.slice(1))).toBe(true);
     expect(() => flatDirName('yesterday', ID)).toThrow(expect.objectContaining({ code: 'invalid_value' }));
     expect(() => flatDirName('2026-05-14T08:00:00Z', '../x')).toThrow(
       expect.objectContaining({ code: 'invalid_value' }),

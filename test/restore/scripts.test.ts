@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, PATH_COMPONENT } from '../../src/restore/names.js';
 import { ScriptValueError } from '../../src/restore/script-values.js';
 import {
   type BuiltScript,
@@ -526,5 +527,15 @@ describe('output protocol', () => {
     expect(result.status).toBe(70);
     const error = expectScriptError(() => parseListRestoreDirs(result.stdout), 'script_failed');
     expect(error.message).toMatch(/status 1 at line \d+/);
+  });
+});
+
+describe('prelude.sh', () => {
+  it('checks names from the disk with the same loose patterns as the parsers (names.ts)', () => {
+    const prelude = readFileSync(new URL('../../src/restore/scripts/prelude.sh', import.meta.url), 'utf8');
+    const pattern = (name: string) => new RegExp(`^readonly ${name}='([^']*)'$`, 'm').exec(prelude)?.[1];
+    expect(pattern('RESTORE_RE')).toBe(LOOSE_RESTORE_DIR_NAME.source);
+    expect(pattern('FLAT_RE')).toBe(LOOSE_FLAT_DIR_NAME.source);
+    expect(pattern('NAME_RE')).toBe(PATH_COMPONENT.source);
   });
 });

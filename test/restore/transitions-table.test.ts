@@ -1,14 +1,18 @@
-// Every status against every event, for every kind of session: the table below must name an
-// outcome for each pair (TypeScript refuses to compile it otherwise), so a new status or event
-// cannot be added without deciding what it does everywhere.
+// Every status against every event, for every kind of session, driven through transition()
+// against the lifecycle table in src (src/restore/lifecycle.ts). The table names an outcome for each
+// pair (TypeScript refuses to compile it otherwise), so a new status or event cannot be added
+// without deciding what it does everywhere. Each pair is tried with one representative event
+// (sampleEvent below); where that event's own checks decide, SAMPLE_OUTCOMES says what they decide.
 
 import { describe, expect, it } from 'vitest';
+import { LIFECYCLE } from '../../src/restore/lifecycle.js';
 import { changeSetName } from '../../src/restore/names.js';
 import { templateSha256 } from '../../src/restore/plan.js';
 import {
   nextPendingStage,
   type RestoreSession,
   runningStage,
+  SESSION_STATUSES,
   type SessionKind,
   type SessionStatus,
   undeliveredNotices,
@@ -38,143 +42,79 @@ const everyEventListed: [Missing] extends [never] ? true : false = true;
 
 /** `'<status>'`: accepted, landing in that status. `'!<code>'`: refused with that code. */
 type Expect = SessionStatus | `!${string}`;
-type Table = Record<SessionStatus, Record<SessionEventType, Expect>>;
+type Outcomes = Partial<Record<SessionStatus, Partial<Record<SessionEventType, Expect>>>>;
 
-const FINISHED_ROW = (status: SessionStatus): Record<SessionEventType, Expect> => ({
-  resolved: '!finished',
-  resolve_failed: '!finished',
-  confirm: '!finished',
-  reject: '!finished',
-  cancel: '!finished',
-  expire: '!finished',
-  cleanup_choose: '!finished',
-  stage_started: '!finished',
-  stage_progress: '!finished',
-  stage_checkpoint: '!finished',
-  stage_done: '!finished',
-  stage_failed: '!finished',
-  pick_needed: '!finished',
-  pick: '!finished',
-  confirm_pick: '!finished',
-  plan_changed: '!finished',
-  resumed: '!finished',
-  // Delivery receipts still land after the end: the summary is posted after the session ended.
-  notice_posted: status,
-  card_posted: status,
-});
-
-const RESTORE_TABLE: Table = {
-  resolving: {
-    resolved: 'awaiting_confirmation',
-    resolve_failed: 'failed',
-    confirm: '!not_ready',
-    reject: '!not_ready',
-    cancel: 'cancelled',
-    expire: '!not_expired',
-    cleanup_choose: '!unexpected_event',
-    stage_started: '!wrong_stage',
-    stage_progress: '!unexpected_event',
-    stage_checkpoint: '!unexpected_event',
-    stage_done: '!wrong_stage',
-    stage_failed: 'failed',
-    pick_needed: '!unexpected_event',
-    pick: '!unexpected_event',
-    confirm_pick: '!unexpected_event',
-    plan_changed: '!unexpected_event',
-    resumed: 'resolving',
-    notice_posted: '!unknown_notice',
-    card_posted: 'resolving',
-  },
-  awaiting_confirmation: {
-    resolved: '!unexpected_event',
-    resolve_failed: '!unexpected_event',
-    confirm: 'running',
-    reject: 'rejected',
-    cancel: 'cancelled',
-    expire: '!not_expired',
-    cleanup_choose: '!unexpected_event',
-    stage_started: '!unexpected_event',
-    stage_progress: '!unexpected_event',
-    stage_checkpoint: '!unexpected_event',
-    stage_done: '!unexpected_event',
-    stage_failed: '!unexpected_event',
-    pick_needed: '!unexpected_event',
-    pick: '!unexpected_event',
-    confirm_pick: '!unexpected_event',
-    plan_changed: 'awaiting_confirmation',
-    resumed: 'awaiting_confirmation',
-    notice_posted: 'awaiting_confirmation',
-    card_posted: 'awaiting_confirmation',
-  },
-  // Locate found data dirs the evidence cannot tell apart; the plan is confirmed, nothing has moved.
-  awaiting_pick: {
-    resolved: '!unexpected_event',
-    resolve_failed: '!unexpected_event',
-    confirm: '!already_confirmed',
-    reject: '!already_confirmed',
-    cancel: 'cancelled',
-    expire: '!not_expired',
-    cleanup_choose: '!unexpected_event',
-    stage_started: '!unexpected_event',
-    stage_progress: '!unexpected_event',
-    stage_checkpoint: '!unexpected_event',
-    stage_done: '!unexpected_event',
-    stage_failed: '!unexpected_event',
-    pick_needed: '!unexpected_event',
-    pick: 'awaiting_pick',
-    // Nothing picked yet in the representative session.
-    confirm_pick: '!nothing_picked',
-    plan_changed: '!unexpected_event',
-    resumed: 'awaiting_pick',
-    notice_posted: 'awaiting_pick',
-    card_posted: 'awaiting_pick',
-  },
+const RESTORE_OR_ROLLBACK: Outcomes = {
+  // A cleanup's choice, sent to another kind: refused before the status is looked at.
+  resolving: { cleanup_choose: '!unexpected_event' },
+  awaiting_confirmation: { cleanup_choose: '!unexpected_event' },
+  awaiting_pick: { cleanup_choose: '!unexpected_event' },
   running: {
-    resolved: '!unexpected_event',
-    resolve_failed: '!unexpected_event',
-    confirm: '!already_confirmed',
-    reject: '!already_confirmed',
-    cancel: 'cancelled',
-    expire: '!already_confirmed',
     cleanup_choose: '!unexpected_event',
-    stage_started: '!wrong_stage',
-    stage_progress: 'running',
-    stage_checkpoint: 'running',
+    // The stage reported is not the last one.
     stage_done: 'running',
-    stage_failed: 'failed',
-    // Its representative runs the restore job; only locate asks for a pick.
-    pick_needed: '!wrong_stage',
-    pick: '!unexpected_event',
-    confirm_pick: '!unexpected_event',
-    plan_changed: '!wrong_stage',
-    resumed: 'running',
-    notice_posted: 'running',
-    card_posted: 'running',
   },
-  succeeded: FINISHED_ROW('succeeded'),
-  failed: FINISHED_ROW('failed'),
-  cancelled: FINISHED_ROW('cancelled'),
-  rejected: FINISHED_ROW('rejected'),
-  expired: FINISHED_ROW('expired'),
 };
 
-/** Where the other kinds differ from a restore (their representative running stage differs). */
-const OVERRIDES: Record<
-  SessionKind,
-  Partial<Record<SessionStatus, Partial<Record<SessionEventType, Expect>>>>
-> = {
-  restore: {},
-  rollback: {
-    // Running at the cutover, its point of no return; a changed stack sends it back to confirmation.
-    running: { cancel: '!cancel_too_late', plan_changed: 'awaiting_confirmation' },
+const EVERY_KIND: Outcomes = {
+  resolving: {
+    // Before the session's expiresAt.
+    expire: '!not_expired',
+    // The sample names the next pending stage; only resolve starts here, and it already runs.
+    stage_started: '!wrong_stage',
+    // The sample reports resolve, which ends with `resolved` or `resolve_failed`: refused first.
+    stage_done: '!wrong_stage',
+    // No notice has been added yet.
+    notice_posted: '!unknown_notice',
   },
-  cleanup: {
-    resolving: { cleanup_choose: '!not_ready' },
-    awaiting_confirmation: { cleanup_choose: 'awaiting_confirmation' },
-    // Running at the deletion: its point of no return, and its last stage.
-    running: { cancel: '!cancel_too_late', cleanup_choose: '!already_confirmed', stage_done: 'succeeded' },
+  awaiting_confirmation: { expire: '!not_expired' },
+  awaiting_pick: {
+    expire: '!not_expired',
+    // Nothing picked yet in the sample session.
+    confirm_pick: '!nothing_picked',
   },
+  // A stage is running: no other can start. Only locate asks for a pick, and the sample's running
+  // stage is not locate.
+  running: { stage_started: '!wrong_stage', pick_needed: '!wrong_stage' },
 };
+
+/** What the sample event's own checks decide, where the table's cell alone does not say. */
+const SAMPLE_OUTCOMES: Record<SessionKind, Outcomes> = {
+  restore: merge(RESTORE_OR_ROLLBACK, {
+    // Running its restore stage, well before the cutover.
+    running: { plan_changed: '!wrong_stage' },
+  }),
+  rollback: merge(RESTORE_OR_ROLLBACK, {
+    // Running at the cutover, its point of no return; a changed stack sends it back to confirmation.
+    running: { cancel: '!cancel_too_late' },
+  }),
+  cleanup: merge({
+    // Running at the deletion: its point of no return, and its last stage. Its plan never changes
+    // once confirmed.
+    running: { cancel: '!cancel_too_late', stage_done: 'succeeded', plan_changed: '!wrong_stage' },
+  }),
+};
+
+/** EVERY_KIND's outcomes, then each part's over them. */
+function merge(...parts: Outcomes[]): Outcomes {
+  const out: Outcomes = {};
+  for (const status of SESSION_STATUSES) {
+    const row = Object.assign({}, EVERY_KIND[status], ...parts.map((part) => part[status]));
+    if (Object.keys(row).length > 0) out[status] = row;
+  }
+  return out;
+}
+
+/** The outcome expected of the sample event: SAMPLE_OUTCOMES, else the table's cell. */
+function expectedOutcome(kind: SessionKind, status: SessionStatus, type: SessionEventType): Expect {
+  const sample = SAMPLE_OUTCOMES[kind][status]?.[type];
+  if (sample !== undefined) return sample;
+  const cell = LIFECYCLE[status][type];
+  if ('refuse' in cell) return `!${cell.refuse}`;
+  const [only, ...more] = cell.to;
+  if (only === undefined || more.length > 0) throw new Error(`${kind}: say where ${status} + ${type} lands`);
+  return only;
+}
 
 const NOW = at(20 * 60_000);
 
@@ -258,7 +198,8 @@ describe('every status × every event', () => {
           expect(base.kind).toBe(kind);
         });
         for (const type of SESSION_EVENT_TYPES) {
-          const expected = OVERRIDES[kind][status]?.[type] ?? RESTORE_TABLE[status][type];
+          const expected = expectedOutcome(kind, status, type);
+          const cell = LIFECYCLE[status][type];
           it(`${status} + ${type} → ${expected}`, () => {
             const before = structuredClone(base);
             const result = transition(base, sampleEvent(type, base), { now: NOW });
@@ -271,6 +212,8 @@ describe('every status × every event', () => {
               expect(
                 result.ok ? result.session.status : `!${result.ok || result.code}: ${result.reason}`,
               ).toBe(expected);
+              // Accepted: only where the status lets the event through, into a status it lists.
+              expect('to' in cell && cell.to.includes(expected as SessionStatus)).toBe(true);
               if (result.ok) {
                 expect(result.session.revision).toBe(base.revision + 1);
                 expect(result.session.updatedAt).toBe(NOW.toISOString());

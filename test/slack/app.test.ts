@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, secretValues } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createSlackApp, type SlackAppHandle } from '../../src/slack/app.js';
+import { createWebClient } from '../../src/slack/client.js';
 import { postToBot } from '../../src/slack-stand-in/post-to-bot.js';
 import { blockActionBody, slashCommandBody } from '../../src/slack-stand-in/request-bodies.js';
 import { signSlackRequest } from '../../src/slack-stand-in/signing.js';
@@ -30,7 +31,12 @@ beforeAll(async () => {
     destination: logs.stream,
     secrets: secretValues(config),
   });
-  slack = createSlackApp({ config, logger, restore: new FakeRestore() });
+  slack = createSlackApp({
+    config,
+    logger,
+    restore: new FakeRestore(),
+    client: createWebClient(config, logger),
+  });
   const { port, mode } = await slack.start();
   expect(mode).toBe('http');
   base = `http://127.0.0.1:${port}`;

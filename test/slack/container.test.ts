@@ -1,5 +1,16 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
@@ -57,6 +68,44 @@ describe('Dockerfile', () => {
     expect(built).toEqual(expect.arrayContaining(['src/main.ts', 'src/config.ts', 'src/aws/stack.ts']));
     expect(built.filter((f) => /^src\/(sim|sandbox|slack-stand-in)\/|^src\/start\.ts$/.test(f))).toEqual([]);
   }, 60_000);
+
+  it("runs `npm run build` as the build stage does, and the runtime stage's dist/ starts: every module loads and the SSM scripts are there", async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const build = mkdtempSync(join(tmpdir(), 'chatdb-build-'));
+    const runtime = mkdtempSync(join(tmpdir(), 'chatdb-runtime-'));
+    try {
+      // The build stage: package.json, the tsconfigs and src/ (the lock file only feeds `npm ci`).
+      for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) {
+        copyFileSync(join(root, file), join(build, file));
+      }
+      cpSync(join(root, 'src'), join(build, 'src'), { recursive: true });
+      symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'));
+      await run('npm', ['run', 'build'], { cwd: build });
+      // The runtime stage: package.json, the dependencies and dist/, no src/.
+      copyFileSync(join(root, 'package.json'), join(runtime, 'package.json'));
+      symlinkSync(join(root, 'node_modules'), join(runtime, 'node_modules'));
+      renameSync(join(build, 'dist'), join(runtime, 'dist'));
+
+      const scripts = (dir: string) => readdirSync(dir).filter((file) => file.endsWith('.sh'));
+      const shipped = scripts(join(runtime, 'dist/restore/scripts'));
+      expect(shipped).toEqual(scripts(join(root, 'src/restore/scripts')));
+      expect(shipped).toContain('flatten.sh');
+
+      // Without configuration main.ts stops with exit 2, and only after every module loaded: a
+      // script missing from dist/ would have thrown at import instead.
+      const started = run(process.execPath, ['dist/main.js'], {
+        cwd: runtime,
+        env: { PATH: process.env.PATH },
+      });
+      await expect(started).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('SLACK_BOT_TOKEN is missing'),
+      });
+    } finally {
+      rmSync(build, { recursive: true, force: true });
+      rmSync(runtime, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   describe('HEALTHCHECK', () => {
     let fake: FakeSlack;

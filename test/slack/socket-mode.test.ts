@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig, secretValues } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createSlackApp, type SlackAppHandle, SlackStartError } from '../../src/slack/app.js';
+import { createWebClient } from '../../src/slack/client.js';
 import { slashCommandPayload } from '../../src/slack-stand-in/request-bodies.js';
 import { botEnv, TEST_APP_TOKEN, TEST_BOT_TOKEN } from '../helpers/bot-env.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
@@ -29,7 +30,12 @@ function socketApp(fake: FakeSlack, logs: LogCapture): SlackAppHandle {
     destination: logs.stream,
     secrets: secretValues(config),
   });
-  return createSlackApp({ config, logger, restore: new FakeRestore() });
+  return createSlackApp({
+    config,
+    logger,
+    restore: new FakeRestore(),
+    client: createWebClient(config, logger),
+  });
 }
 
 describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
@@ -54,7 +60,12 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
       destination: logs.stream,
       secrets: secretValues(config),
     });
-    slack = createSlackApp({ config, logger, restore: new FakeRestore() });
+    slack = createSlackApp({
+      config,
+      logger,
+      restore: new FakeRestore(),
+      client: createWebClient(config, logger),
+    });
     const started = await slack.start();
     expect(started.mode).toBe('socket');
     port = started.port;

@@ -46,10 +46,10 @@ export async function cleanupCandidates(
   _target: RestoreTarget,
   opts: { liveRoot: string; retiredRoots: readonly { root: string; retiredAt: Date }[]; now: Date },
 ): Promise<CleanupListingResult> {
-  return asStage('cleanup', 'unchanged', NEXT, async () => {
+  return asStage('resolve', 'unchanged', NEXT, async () => {
     const listing = await runScript(
       deps,
-      'cleanup',
+      'resolve',
       NEXT,
       cleanupCandidatesScript(deps.settings.inspectorMount, opts.liveRoot),
       parseCleanupCandidates,
@@ -118,11 +118,11 @@ export async function deleteDirs(
   opts: { liveRoot: string; protect?: readonly string[] },
   hooks: { signal?: AbortSignal } = {},
 ): Promise<{ deleted: string[]; absent: string[] }> {
-  return asStage('cleanup', 'unchanged', NEXT, async () => {
+  return asStage('delete', 'unchanged', NEXT, async () => {
     checkLiveRoot(opts.liveRoot);
     const result = await runScript(
       deps,
-      'cleanup',
+      'delete',
       NEXT,
       deleteDirsScript(deps.settings.inspectorMount, names, opts.liveRoot, { protect: opts.protect ?? [] }),
       parseDeleteDirs,

@@ -1,15 +1,9 @@
 import { AwsCallError } from '../../aws/errors.js';
 import type { ChangeSet, Service, Stack, StackEvent } from '../../aws/ports.js';
+import type { Production } from '../session.js';
 import { diffTemplate } from '../template-diff.js';
 import { servicesOfTaskDefinition, setVolumeRootDirectory } from '../template-edit.js';
-import {
-  asStage,
-  isAbort,
-  type PlanChange,
-  PlanChanged,
-  type ProductionState,
-  StageFailure,
-} from './errors.js';
+import { asStage, isAbort, type PlanChange, PlanChanged, StageFailure } from './errors.js';
 import { isTransient, sleep, throwIfAborted } from './poll.js';
 import { describeProduction, observeProduction } from './production.js';
 import { sha256 } from './resolve-target.js';
@@ -427,7 +421,7 @@ async function updateFailure(
   const reason = firstFailureReason(events, input.target.stackName) ?? stack.statusReason;
   const taskReason = await newTaskStoppedReason(deps, input, since);
   const observed = await observeProduction(deps, input.target, roots);
-  const production: ProductionState = observed.state === 'rolled_back' ? 'rolled_back' : 'unknown';
+  const production: Production = observed.state === 'rolled_back' ? 'rolled_back' : 'unknown';
   return new StageFailure({
     stage: 'cutover',
     code: 'stack_update_failed',

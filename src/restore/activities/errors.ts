@@ -1,21 +1,8 @@
 import { AwsCallError } from '../../aws/errors.js';
 import type { CandidateEvidence, UnprovenCode } from '../data-evidence.js';
 import { ScriptError, ScriptValueError } from '../scripts.js';
-import type { JsonObject } from '../session.js';
+import type { JsonObject, Production, StageName } from '../session.js';
 import { TemplateEditError } from '../template-edit.js';
-
-export type StageName =
-  | 'resolve'
-  | 'restore'
-  | 'locate'
-  | 'flatten'
-  | 'check'
-  | 'cutover'
-  | 'verify'
-  | 'cleanup';
-
-/** Where production stands after a failure, as observed rather than assumed. */
-export type ProductionState = 'unchanged' | 'rolled_back' | 'cut_over' | 'unknown';
 
 export type StageFailureCode =
   // resolve
@@ -68,7 +55,7 @@ export class StageFailure extends Error {
   readonly stage: StageName;
   readonly code: StageFailureCode;
   readonly reason: string;
-  readonly production: ProductionState;
+  readonly production: Production;
   /** What the on-call engineer should do next. */
   readonly next: string;
   /** For script failures: the script's own code (e.g. `no_new_restore_dir`). */
@@ -82,7 +69,7 @@ export class StageFailure extends Error {
     stage: StageName;
     code: StageFailureCode;
     reason: string;
-    production: ProductionState;
+    production: Production;
     next: string;
     detailCode?: string;
     candidates?: readonly CandidateEvidence[];
@@ -105,7 +92,7 @@ export class StageFailure extends Error {
     stage: StageName;
     code: StageFailureCode;
     reason: string;
-    production: ProductionState;
+    production: Production;
     next: string;
   } {
     return {
@@ -164,7 +151,7 @@ export class PickNeeded extends Error {
 export function toStageFailure(
   error: unknown,
   stage: StageName,
-  production: ProductionState,
+  production: Production,
   next: string,
 ): unknown {
   if (
@@ -223,7 +210,7 @@ export function toStageFailure(
 /** Runs `fn`, rethrowing its failure as a StageFailure of `stage`. */
 export async function asStage<T>(
   stage: StageName,
-  production: ProductionState,
+  production: Production,
   next: string,
   fn: () => Promise<T>,
 ): Promise<T> {

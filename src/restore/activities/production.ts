@@ -1,9 +1,9 @@
 import { normaliseRoot, sameRoot } from '../names.js';
-import type { ProductionState } from './errors.js';
+import type { Production } from '../session.js';
 import type { ActivityDeps, RestoreTarget } from './types.js';
 
 export interface ObservedProduction {
-  state: ProductionState;
+  state: Production;
   /** The root the service's task definition mounts now, when it could be read. */
   root?: string;
   taskDefinitionArn?: string;
@@ -22,7 +22,7 @@ export async function observeProduction(
     const service = await ports.ecs.describeService(target.cluster, target.service);
     const td = await ports.ecs.describeTaskDefinition(service.taskDefinitionArn);
     const root = normaliseRoot(td.volumes.find((v) => v.name === target.volumeName)?.rootDirectory);
-    const state: ProductionState = sameRoot(root, roots.previousRoot)
+    const state: Production = sameRoot(root, roots.previousRoot)
       ? 'rolled_back'
       : sameRoot(root, roots.newRoot)
         ? 'cut_over'

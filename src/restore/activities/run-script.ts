@@ -1,6 +1,7 @@
 import type { BuiltScript } from '../scripts.js';
 import { ScriptError } from '../scripts.js';
-import { StageFailure, type StageName } from './errors.js';
+import type { StageName } from '../session.js';
+import { StageFailure } from './errors.js';
 import type { ActivityDeps } from './types.js';
 
 /** SSM's own executionTimeout for our scripts; they finish in seconds unless the disk hangs. */

@@ -71,7 +71,7 @@ describe('deleteDirs', () => {
     await expect(
       activities.deleteDirs(defaultTarget(env), [LIVE_DB_DIR.slice(1)], { liveRoot: LIVE_DB_DIR }),
     ).rejects.toMatchObject({
-      stage: 'cleanup',
+      stage: 'delete',
       code: 'invalid_value',
       reason: expect.stringMatching(/live root/),
     });

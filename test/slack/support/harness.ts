@@ -2,8 +2,11 @@
 // in-memory restore service: what the handler tests drive.
 
 import { type Config, loadConfig, secretValues } from '../../../src/config.js';
+import { createGitLabClient } from '../../../src/gitlab/client.js';
 import { createLogger } from '../../../src/log.js';
 import { createSlackApp, type SlackAppHandle } from '../../../src/slack/app.js';
+import { createWebClient } from '../../../src/slack/client.js';
+import { createMergeRequests } from '../../../src/slack/merge-requests.js';
 import { postToBot } from '../../../src/slack-stand-in/post-to-bot.js';
 import {
   blockActionBody,
@@ -70,7 +73,17 @@ export async function startHarness(
     secrets: secretValues(config),
   });
   const restore = new FakeRestore(restoreOpts);
-  const slack = createSlackApp({ config, logger, restore });
+  // Wired as main.ts wires the bot.
+  const { gitlab } = config;
+  const mergeRequests =
+    gitlab && createMergeRequests(createGitLabClient(gitlab), gitlab.templatePath, logger);
+  const slack = createSlackApp({
+    config,
+    logger,
+    restore,
+    client: createWebClient(config, logger),
+    ...(mergeRequests === undefined ? {} : { mergeRequests }),
+  });
   const { port } = await slack.start();
   const base = `http://127.0.0.1:${port}`;
 

@@ -1,0 +1,161 @@
+// The session's lifecycle as data: for every status, what each event does. An event the status
+// lets through lands in one of the statuses listed (`to`), unless its own checks refuse it (the
+// wrong user, a stale plan hash, a stage that is not the one running, a deadline not reached);
+// an event the status refuses is refused with the code given, whatever it carries.
+// transition() reads its status refusals from here (statusRefusal, which a view can ask too), and
+// test/restore/transitions-table.test.ts drives every status × event through transition() against
+// it, for every kind of session.
+//
+//   resolving ─resolved→ awaiting_confirmation ─confirm→ running ─the last stage_done→ succeeded
+//   running ─pick_needed→ awaiting_pick ─confirm_pick→ running (locate could not tell data dirs apart)
+//   resolving ─resolve_failed, stage_failed→ failed;   running ─stage_failed→ failed
+//   awaiting_confirmation ─reject→ rejected;   resolving, awaiting_confirmation, awaiting_pick ─expire→ expired
+//   running ─plan_changed→ awaiting_confirmation (before the cutover executes its change set)
+//   every open status ─cancel→ cancelled (a running one until its point of no return)
+//
+// Three checks on the event itself come before the status's: `stage_done` for resolve is always
+// wrong_stage (resolve ends with `resolved` or `resolve_failed`), `cleanup_choose` on a session
+// that is not a cleanup is always unexpected_event, and `pick` or `confirm_pick` outside
+// awaiting_pick is already_confirmed once the pick was confirmed (it names who confirmed it).
+
+import type { RefusalCode } from './errors.js';
+import type { SessionStatus } from './session.js';
+import type { SessionEventType } from './transitions.js';
+
+export type LifecycleCell = { readonly to: readonly SessionStatus[] } | { readonly refuse: RefusalCode };
+
+type Row = Readonly<Record<SessionEventType, LifecycleCell>>;
+
+const to = (...statuses: SessionStatus[]): LifecycleCell => ({ to: statuses });
+const refuse = (code: RefusalCode): LifecycleCell => ({ refuse: code });
+
+/** Once a session has ended only Slack's delivery receipts land: the summary is posted after the end. */
+function ended(status: SessionStatus): Row {
+  const done = refuse('finished');
+  return {
+    resolved: done,
+    resolve_failed: done,
+    confirm: done,
+    reject: done,
+    cancel: done,
+    expire: done,
+    cleanup_choose: done,
+    stage_started: done,
+    stage_progress: done,
+    stage_checkpoint: done,
+    stage_done: done,
+    stage_failed: done,
+    pick_needed: done,
+    pick: done,
+    confirm_pick: done,
+    plan_changed: done,
+    resumed: done,
+    notice_posted: to(status),
+    card_posted: to(status),
+  };
+}
+
+export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
+  resolving: {
+    resolved: to('awaiting_confirmation'),
+    resolve_failed: to('failed'),
+    confirm: refuse('not_ready'),
+    reject: refuse('not_ready'),
+    cancel: to('cancelled'),
+    expire: to('expired'),
+    cleanup_choose: refuse('not_ready'),
+    // Only the stage resolve starts, runs and fails here.
+    stage_started: to('resolving'),
+    stage_progress: refuse('unexpected_event'),
+    stage_checkpoint: refuse('unexpected_event'),
+    stage_done: refuse('unexpected_event'),
+    stage_failed: to('failed'),
+    pick_needed: refuse('unexpected_event'),
+    pick: refuse('unexpected_event'),
+    confirm_pick: refuse('unexpected_event'),
+    plan_changed: refuse('unexpected_event'),
+    resumed: to('resolving'),
+    notice_posted: to('resolving'),
+    card_posted: to('resolving'),
+  },
+  awaiting_confirmation: {
+    resolved: refuse('unexpected_event'),
+    resolve_failed: refuse('unexpected_event'),
+    confirm: to('running'),
+    reject: to('rejected'),
+    cancel: to('cancelled'),
+    expire: to('expired'),
+    cleanup_choose: to('awaiting_confirmation'),
+    stage_started: refuse('unexpected_event'),
+    stage_progress: refuse('unexpected_event'),
+    stage_checkpoint: refuse('unexpected_event'),
+    stage_done: refuse('unexpected_event'),
+    stage_failed: refuse('unexpected_event'),
+    pick_needed: refuse('unexpected_event'),
+    pick: refuse('unexpected_event'),
+    confirm_pick: refuse('unexpected_event'),
+    plan_changed: to('awaiting_confirmation'),
+    resumed: to('awaiting_confirmation'),
+    notice_posted: to('awaiting_confirmation'),
+    card_posted: to('awaiting_confirmation'),
+  },
+  // Locate found complete data dirs the evidence cannot tell apart: the plan is confirmed, nothing
+  // has moved; the requester picks one, a second engineer confirms the pick.
+  awaiting_pick: {
+    resolved: refuse('unexpected_event'),
+    resolve_failed: refuse('unexpected_event'),
+    confirm: refuse('already_confirmed'),
+    reject: refuse('already_confirmed'),
+    cancel: to('cancelled'),
+    expire: to('expired'),
+    cleanup_choose: refuse('already_confirmed'),
+    stage_started: refuse('unexpected_event'),
+    stage_progress: refuse('unexpected_event'),
+    stage_checkpoint: refuse('unexpected_event'),
+    stage_done: refuse('unexpected_event'),
+    stage_failed: refuse('unexpected_event'),
+    pick_needed: refuse('unexpected_event'),
+    pick: to('awaiting_pick'),
+    confirm_pick: to('running'),
+    plan_changed: refuse('unexpected_event'),
+    resumed: to('awaiting_pick'),
+    notice_posted: to('awaiting_pick'),
+    card_posted: to('awaiting_pick'),
+  },
+  running: {
+    resolved: refuse('unexpected_event'),
+    resolve_failed: refuse('unexpected_event'),
+    confirm: refuse('already_confirmed'),
+    reject: refuse('already_confirmed'),
+    // Until the point of no return (the cutover's stack update, a cleanup's deletion).
+    cancel: to('cancelled'),
+    expire: refuse('already_confirmed'),
+    cleanup_choose: refuse('already_confirmed'),
+    stage_started: to('running'),
+    stage_progress: to('running'),
+    stage_checkpoint: to('running'),
+    // The last stage's done ends the session.
+    stage_done: to('running', 'succeeded'),
+    stage_failed: to('failed'),
+    // Only locate asks, when it cannot tell complete data dirs apart.
+    pick_needed: to('awaiting_pick'),
+    pick: refuse('unexpected_event'),
+    confirm_pick: refuse('unexpected_event'),
+    // A stack that changed before the cutover executes its change set: confirm again.
+    plan_changed: to('awaiting_confirmation'),
+    resumed: to('running'),
+    notice_posted: to('running'),
+    card_posted: to('running'),
+  },
+  succeeded: ended('succeeded'),
+  failed: ended('failed'),
+  cancelled: ended('cancelled'),
+  rejected: ended('rejected'),
+  expired: ended('expired'),
+};
+
+/** The code the status refuses the event with, or undefined when the status lets it through. */
+export function statusRefusal(status: SessionStatus, type: SessionEventType): RefusalCode | undefined {
+  const cell = LIFECYCLE[status][type];
+  return 'refuse' in cell ? cell.refuse : undefined;
+}
