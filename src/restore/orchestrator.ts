@@ -16,6 +16,7 @@ import {
   type RestoreJobCheckpoint,
   type RestoreTarget,
   retiredByRevisions,
+  type SsmCommandRef,
   StageFailure,
   UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
@@ -302,6 +303,11 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   ): Promise<StageOutcome> {
     const plan = session.plan as Plan;
     const id = session.id;
+    // Each SSM command is recorded before its wait, so even a command that hangs gets its link.
+    const commandSent = async (command: SsmCommandRef) => {
+      const sent = sessions.get(id)?.aws.ssmCommands ?? [];
+      await checkpoint({ ssmCommands: [...sent, { ...command, stage }] });
+    };
     switch (stage) {
       case 'restore': {
         const p = plan as RestorePlan;
@@ -320,6 +326,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           {
             signal,
             checkpoint: (patch: RestoreJobCheckpoint) => checkpoint(patch),
+            commandSent,
             progress: ({ percentDone, etaMinutes }) => {
               apply(id, {
                 type: 'stage_progress',
@@ -359,7 +366,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
               ? {}
               : { pointCompletedAt: new Date(p.recoveryPoint.completedAt) }),
           },
-          { signal },
+          { signal, commandSent },
         );
         return {
           aws: {
@@ -387,7 +394,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             flatName: p.targetRoot,
             liveRoot: p.currentRoot,
           },
-          { signal },
+          { signal, commandSent },
         );
         return {
           aws: { flatDir: result.flatDir },
@@ -439,6 +446,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
                 );
               }
               if ('changeSetId' in patch) return checkpoint({ changeSetId: patch.changeSetId });
+              if ('executing' in patch) return checkpoint({ executeCalledAt: patch.executing.toISOString() });
               if ('executed' in patch) return checkpoint({ executedAt: patch.executedAt.toISOString() });
               if ('stopping' in patch) return checkpoint({ stoppingTaskArn: patch.stopping });
               return checkpoint({ stoppedTaskArns: [...patch.stoppedTaskArns] });
@@ -493,7 +501,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           target,
           plan.paths.map((p) => p.slice(1)),
           { liveRoot: plan.currentRoot, protect },
-          { signal },
+          { signal, commandSent },
         );
         return {
           aws: { deletedPaths: [...result.deleted, ...result.absent].map((n) => `/${n.replace(/^\//, '')}`) },

@@ -24,6 +24,8 @@ import {
   isRestoreDirName,
   isRootDirectory,
   RESTORE_JOB_ID,
+  SSM_COMMAND_ID,
+  SSM_INSTANCE_ID,
   TASK_ARN,
   TASK_DEFINITION_ARN,
 } from './names.js';
@@ -56,6 +58,7 @@ import {
   type SessionEffect,
   type SessionFailure,
   type SessionStatus,
+  STAGE_NAMES,
   type StageName,
   stageState,
 } from './session.js';
@@ -935,6 +938,22 @@ function mergeReports(d: RestoreSession, aws: AwsPatch, roots: RootsPatch | unde
   return undefined;
 }
 
+/** A resumed stage sends its scripts again; a bound keeps a looping one from growing the session. */
+const MAX_SSM_COMMANDS = 100;
+
+function isSsmCommandRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r.commandId === 'string' &&
+    SSM_COMMAND_ID.test(r.commandId) &&
+    typeof r.instanceId === 'string' &&
+    SSM_INSTANCE_ID.test(r.instanceId) &&
+    STAGE_NAMES.includes(r.stage as StageName) &&
+    Object.keys(r).length === 3
+  );
+}
+
 const LOOSE_RESTORE_DIR = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const MAX_DIFF = 1_000_000;
 
@@ -959,6 +978,7 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         ok = v === true && d.plan?.kind === 'restore' && d.plan.restoreMode.kind === 'item';
         break;
       case 'restoreJobCompletedAt':
+      case 'executeCalledAt':
       case 'executedAt':
         ok = isIsoTime(v);
         break;
@@ -997,11 +1017,14 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
       case 'templateDiff':
         ok = typeof v === 'string' && v.length <= MAX_DIFF;
         break;
+      case 'ssmCommands':
+        ok = Array.isArray(v) && v.length <= MAX_SSM_COMMANDS && v.every(isSsmCommandRecord);
+        break;
       case 'deletedPaths':
         ok =
           Array.isArray(v) &&
           d.plan?.kind === 'cleanup' &&
-          v.every((p) => (d.plan as { paths: string[] }).paths.includes(p));
+          v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p));
         break;
       default:
         ok = false;
