@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApproversSetting } from '../../src/config.js';
 import { changeSetName } from '../../src/restore/names.js';
-import type { RestoreSession } from '../../src/restore/session.js';
+import type { RestoreSession, StageName } from '../../src/restore/session.js';
 import { transition } from '../../src/restore/transitions.js';
 import { sessionCard } from '../../src/slack/views/card.js';
 import { consoleLinks } from '../../src/slack/views/console-links.js';
@@ -134,7 +134,7 @@ describe('console links', () => {
   });
 
   it('links each SSM command’s output on the inspection host, by stage, in the order they were sent', () => {
-    const command = (n: number, stage: string) => ({
+    const command = (n: number, stage: StageName) => ({
       commandId: `0000000${n}-1111-2222-3333-444455556666`,
       instanceId: 'i-0a1b2c3d4e5f60718',
       stage,
