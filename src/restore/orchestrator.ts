@@ -151,6 +151,16 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     });
   }
 
+  /** What `event` would do now, persisting nothing: the session as it is, or the refusal. */
+  function dryRun(id: string, event: SessionEvent): Outcome {
+    const current = sessions.get(id);
+    if (current === undefined) {
+      return { ok: false, code: 'unexpected_event', reason: `There is no session ${id}.` };
+    }
+    const result = transition(current, event, { now: now() });
+    return result.ok ? { ok: true, session: current } : { ...result, session: current };
+  }
+
   function runEffects(session: RestoreSession, effects: SessionEffect[]): void {
     for (const effect of effects) {
       switch (effect.type) {
@@ -897,13 +907,18 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       return apply(sessionId, { type: 'confirm', user, planHash, isApprover: await verdict(user) });
     },
 
-    async reject(sessionId, user, reason) {
+    async reject(sessionId, user, opts = {}) {
       return apply(sessionId, {
         type: 'reject',
         user,
         isApprover: await verdict(user),
-        ...(reason === undefined ? {} : { reason }),
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+        ...(opts.planHash === undefined ? {} : { planHash: opts.planHash }),
       });
+    },
+
+    async mayReject(sessionId, user, planHash) {
+      return dryRun(sessionId, { type: 'reject', user, isApprover: await verdict(user), planHash });
     },
 
     async cancel(sessionId, user) {

@@ -74,7 +74,8 @@ export type SessionEvent =
   | { type: 'resolved'; plan: Plan; cleanupCandidates?: CleanupCandidate[] }
   | { type: 'resolve_failed'; reason: string; code?: string }
   | { type: 'confirm'; user: string; planHash: string; isApprover: ApproverVerdict }
-  | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string }
+  /** `planHash`: the plan the rejecter was shown (the Reject dialog's); a different plan is refused. */
+  | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string; planHash?: string }
   /** `approversNamed`: CHATDB_APPROVERS names people or a group (not "anyone"); default true. */
   | { type: 'cancel'; user: string; isApprover: ApproverVerdict; approversNamed?: boolean }
   /** The expiry timer fired. */
@@ -301,6 +302,15 @@ function apply(
       }
       const approver = approverGate(e.isApprover, 'reject');
       if (approver !== undefined) return approver;
+      if (e.planHash !== undefined && e.planHash !== d.planHash) {
+        return refuse(
+          'plan_changed',
+          'The plan changed since this card was shown; look at the current plan.',
+          {
+            current: d.planHash,
+          },
+        );
+      }
       const why = rejectReason(e.reason);
       endStage(d, 'confirm', 'failed', now, `rejected by ${e.user}`);
       finish(d, effects, 'rejected', now, e.user);
@@ -807,7 +817,7 @@ function awaitingGate(d: RestoreSession, now: Date): Refusal | undefined {
   return undefined;
 }
 
-const MAX_REJECT_REASON = 500;
+export const MAX_REJECT_REASON = 500;
 
 /** A rejecter's reason as stored: trimmed, control characters out, at most 500 characters. */
 function rejectReason(text: string | undefined): string | undefined {

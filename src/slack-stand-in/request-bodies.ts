@@ -134,3 +134,38 @@ function clickedAction(fields: BlockActionFields): Record<string, unknown> {
   if (type === 'static_select') return { ...action, selected_option: options[0] ?? { value: '' } };
   return { ...action, selected_options: options };
 }
+
+export interface ViewSubmissionFields {
+  /** The submitted view as the stand-in builds it (views.ts `submittedView`). */
+  view: Record<string, unknown>;
+  user_id?: string;
+  user_name?: string;
+  team_id?: string;
+  trigger_id?: string;
+}
+
+/** A `view_submission` interaction's payload: the engineer pressed the modal's submit button. */
+export function viewSubmissionPayload(fields: ViewSubmissionFields): Record<string, unknown> {
+  const user = fields.user_id ?? DEFAULT_USER;
+  return {
+    type: 'view_submission',
+    api_app_id: APP_ID,
+    token: 'legacy-verification-token-unused',
+    trigger_id: fields.trigger_id ?? nextTrigger(),
+    team: { id: fields.team_id ?? DEFAULT_TEAM, domain: TEAM_DOMAIN },
+    user: {
+      id: user,
+      username: fields.user_name ?? 'requester',
+      name: fields.user_name ?? 'requester',
+      team_id: fields.team_id ?? DEFAULT_TEAM,
+    },
+    view: { team_id: fields.team_id ?? DEFAULT_TEAM, app_id: APP_ID, ...fields.view },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
+
+/** A `view_submission` as Slack posts it: `payload=<JSON>`, form-encoded. */
+export function viewSubmissionBody(fields: ViewSubmissionFields): string {
+  return new URLSearchParams({ payload: JSON.stringify(viewSubmissionPayload(fields)) }).toString();
+}
