@@ -232,7 +232,7 @@ describe('the sandbox', () => {
       what: 'Bob’s Reject dialog',
     });
     expect(dialog.view.callback_id).toBe(REJECT_DIALOG.callbackId);
-    expect(JSON.stringify(dialog.view.blocks)).toContain('Why? (optional, shown on the card)');
+    expect(JSON.stringify(dialog.view.blocks)).toContain('Reason, shown on the card');
     const alices = await post('/sandbox/submit', { user: ALICE, view: dialog.id, values: {} });
     expect(alices).toMatchObject({ status: 400, json: { error: 'view_not_found' } });
 

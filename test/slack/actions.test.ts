@@ -230,6 +230,17 @@ describe('the Reject dialog', () => {
     });
     expect(card).toContain('wrong point &lt;!here&gt; use 08:00');
     expect(card).not.toContain('<!here>');
+    // The thread's notice carries the reason too.
+    await waitFor(
+      () =>
+        h
+          .thread(rejected.card?.ts ?? '')
+          .some(
+            (m) =>
+              allText(m).includes('Rejected by') && allText(m).includes('Reason: “wrong point &lt;!here&gt;'),
+          ),
+      { what: 'the rejection notice with its reason' },
+    );
   });
 
   it('rejects without a reason when none is typed', async () => {

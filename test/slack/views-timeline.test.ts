@@ -161,6 +161,13 @@ describe('console links', () => {
     expect(consoleLinks(s).some((l) => l.label === 'SSM command output')).toBe(false);
     const text = allText(sessionCard(s, { now: NOW, approvers: ANYONE }));
     expect(text).toContain(`<${ssm[2]?.url}|SSM locate output 2>`);
+    // The postmortem timeline names each command under its stage.
+    const ended = step(s, { type: 'cancel', user: REQUESTER, isApprover: true }, at(105_000));
+    const timeline = allText(sessionCard(ended, { now: NOW, approvers: ANYONE }));
+    expect(timeline).toMatch(/AWS Backup restore job: done · restore job `rj-0001` · SSM command `00000001-/);
+    expect(timeline).toMatch(
+      /Locate and check the data: \w+ · SSM command `00000002-[^`]+` · SSM command `00000003-/,
+    );
   });
 
   it('refuses an SSM command record that is not SSM’s', () => {

@@ -39,7 +39,8 @@ export function rejectDialog(s: RestoreSession, planHash: string): types.ModalVi
         type: 'input',
         block_id: REJECT_DIALOG.reasonBlock,
         optional: true,
-        label: { type: 'plain_text', text: 'Why? (optional, shown on the card)' },
+        // Slack adds "(optional)" to an optional input's label itself.
+        label: { type: 'plain_text', text: 'Reason, shown on the card' },
         element: {
           type: 'plain_text_input',
           action_id: REJECT_DIALOG.reasonAction,
