@@ -211,7 +211,15 @@ export interface SsmPort {
   runShellScript(
     instanceId: string,
     script: string,
-    opts?: { timeoutSeconds?: number; signal?: AbortSignal },
+    opts?: {
+      timeoutSeconds?: number;
+      signal?: AbortSignal;
+      /**
+       * Given the command id as soon as SendCommand answered, before the wait, so the caller can
+       * record it; if it throws, the command is cancelled and the error passed on.
+       */
+      sent?: (commandId: string) => Promise<void>;
+    },
   ): Promise<CommandResult>;
 }
 

@@ -46,6 +46,7 @@ export function createSsmPort(client: SSMClient, timing: WaitTiming): SsmPort {
       const deadline = Date.now() + (DELIVERY_TIMEOUT_SECONDS + timeoutSeconds + REPORT_SLACK_SECONDS) * 1000;
       let inv: GetCommandInvocationCommandOutput;
       try {
+        await opts.sent?.(commandId);
         inv = await waitForInvocation(client, timing, {
           commandId,
           instanceId,

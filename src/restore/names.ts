@@ -29,6 +29,10 @@ export const TASK_DEFINITION_ARN =
   /^arn:aws(?:-[a-z]+)*:ecs:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d{1,10}$/;
 export const TASK_ARN =
   /^arn:aws(?:-[a-z]+)*:ecs:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:task\/(?:[A-Za-z0-9_-]{1,255}\/)?[A-Za-z0-9]{1,64}$/;
+/** An SSM command id: 36 characters (SSM API reference, CommandId), a UUID as SSM issues them. */
+export const SSM_COMMAND_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A managed node id, SSM's own pattern (SSM API reference, GetCommandInvocation InstanceId). */
+export const SSM_INSTANCE_ID = /^(?:i-(?:\w{8}|\w{17})|mi-\w{17})$/;
 /** CloudFormation's own rule for change set names. */
 export const CHANGE_SET_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/;
 /** AWS Backup restore job ids are UUIDs in practice; anything of this alphabet is accepted. */

@@ -16,6 +16,7 @@ import {
   type RestoreJobCheckpoint,
   type RestoreTarget,
   retiredByRevisions,
+  type SsmCommandRef,
   StageFailure,
   UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
@@ -148,6 +149,16 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       runEffects(result.session, result.effects);
       return { ok: true, session: result.session };
     });
+  }
+
+  /** What `event` would do now, persisting nothing: the session as it is, or the refusal. */
+  function dryRun(id: string, event: SessionEvent): Outcome {
+    const current = sessions.get(id);
+    if (current === undefined) {
+      return { ok: false, code: 'unexpected_event', reason: `There is no session ${id}.` };
+    }
+    const result = transition(current, event, { now: now() });
+    return result.ok ? { ok: true, session: current } : { ...result, session: current };
   }
 
   function runEffects(session: RestoreSession, effects: SessionEffect[]): void {
@@ -303,6 +314,11 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     if (definition !== undefined) return definition.run(activities, session, target, { signal, checkpoint });
     const plan = session.plan as Plan;
     const id = session.id;
+    // Each SSM command is recorded before its wait, so even a command that hangs gets its link.
+    const commandSent = async (command: SsmCommandRef) => {
+      const sent = sessions.get(id)?.aws.ssmCommands ?? [];
+      await checkpoint({ ssmCommands: [...sent, { ...command, stage }] });
+    };
     switch (stage) {
       case 'restore': {
         const p = plan as RestorePlan;
@@ -321,6 +337,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           {
             signal,
             checkpoint: (patch: RestoreJobCheckpoint) => checkpoint(patch),
+            commandSent,
             progress: ({ percentDone, etaMinutes }) => {
               apply(id, {
                 type: 'stage_progress',
@@ -360,7 +377,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
               ? {}
               : { pointCompletedAt: new Date(p.recoveryPoint.completedAt) }),
           },
-          { signal },
+          { signal, commandSent },
         );
         return {
           aws: {
@@ -388,7 +405,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
             flatName: p.targetRoot,
             liveRoot: p.currentRoot,
           },
-          { signal },
+          { signal, commandSent },
         );
         return {
           aws: { flatDir: result.flatDir },
@@ -440,6 +457,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
                 );
               }
               if ('changeSetId' in patch) return checkpoint({ changeSetId: patch.changeSetId });
+              if ('executing' in patch) return checkpoint({ executeCalledAt: patch.executing.toISOString() });
               if ('executed' in patch) return checkpoint({ executedAt: patch.executedAt.toISOString() });
               if ('stopping' in patch) return checkpoint({ stoppingTaskArn: patch.stopping });
               return checkpoint({ stoppedTaskArns: [...patch.stoppedTaskArns] });
@@ -475,7 +493,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           target,
           plan.paths.map((p) => p.slice(1)),
           { liveRoot: plan.currentRoot, protect },
-          { signal },
+          { signal, commandSent },
         );
         return {
           aws: { deletedPaths: [...result.deleted, ...result.absent].map((n) => `/${n.replace(/^\//, '')}`) },
@@ -871,13 +889,18 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       return apply(sessionId, { type: 'confirm', user, planHash, isApprover: await verdict(user) });
     },
 
-    async reject(sessionId, user, reason) {
+    async reject(sessionId, user, opts = {}) {
       return apply(sessionId, {
         type: 'reject',
         user,
         isApprover: await verdict(user),
-        ...(reason === undefined ? {} : { reason }),
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+        ...(opts.planHash === undefined ? {} : { planHash: opts.planHash }),
       });
+    },
+
+    async mayReject(sessionId, user, planHash) {
+      return dryRun(sessionId, { type: 'reject', user, isApprover: await verdict(user), planHash });
     },
 
     async cancel(sessionId, user) {

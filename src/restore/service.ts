@@ -65,8 +65,13 @@ export interface RestoreService {
   cleanup(actor: Actor): Promise<RestoreSession>;
 
   confirm(sessionId: string, user: string, planHash: string): Promise<Outcome>;
-  /** `reason`: the rejecter's optional words, shown on the card. */
-  reject(sessionId: string, user: string, reason?: string): Promise<Outcome>;
+  /**
+   * `reason`: the rejecter's optional words, shown on the card. `planHash`: the plan the rejecter
+   * was shown; refused (`plan_changed`) when the session's plan is another.
+   */
+  reject(sessionId: string, user: string, opts?: { reason?: string; planHash?: string }): Promise<Outcome>;
+  /** What `reject` would answer now, changing nothing: the Reject button asks before its dialog opens. */
+  mayReject(sessionId: string, user: string, planHash: string): Promise<Outcome>;
   cancel(sessionId: string, user: string): Promise<Outcome>;
   /** A cleanup's requester picks the directories to delete; the choice then needs confirming. */
   chooseCleanup(sessionId: string, user: string, paths: string[]): Promise<Outcome>;

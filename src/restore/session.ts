@@ -106,7 +106,12 @@ export interface SessionAws {
   checkTaskArn?: string;
   changeSetName?: string;
   changeSetId?: string;
-  /** Set once ExecuteChangeSet was called: the stack update has begun. */
+  /**
+   * Recorded just before ExecuteChangeSet is called: from then production is being cut over. A
+   * resumed run that finds it without `executedAt` asks CloudFormation whether the call ran.
+   */
+  executeCalledAt?: string;
+  /** Set once ExecuteChangeSet returned (or a resumed run found it ran): the stack update has begun. */
   executedAt?: string;
   oldTaskDefinitionArn?: string;
   newTaskDefinitionArn?: string;
@@ -118,6 +123,14 @@ export interface SessionAws {
   templateDiff?: string;
   /** What a cleanup deleted (directories and database files at the volume root). */
   deletedPaths?: string[];
+  /** Every SSM command the session's scripts were sent as, oldest first: each one's output is linked. */
+  ssmCommands?: SsmCommandRecord[];
+}
+
+export interface SsmCommandRecord {
+  commandId: string;
+  instanceId: string;
+  stage: StageName;
 }
 
 export interface SessionFailure {

@@ -26,6 +26,8 @@ import {
   isRootDirectory,
   LOOSE_RESTORE_DIR_NAME,
   RESTORE_JOB_ID,
+  SSM_COMMAND_ID,
+  SSM_INSTANCE_ID,
   TASK_ARN,
   TASK_DEFINITION_ARN,
 } from './names.js';
@@ -59,6 +61,7 @@ import {
   type SessionEffect,
   type SessionFailure,
   type SessionStatus,
+  STAGE_NAMES,
   type StageName,
   stageState,
 } from './session.js';
@@ -74,7 +77,8 @@ export type SessionEvent =
   | { type: 'resolved'; plan: Plan; cleanupCandidates?: CleanupCandidate[] }
   | { type: 'resolve_failed'; reason: string; code?: string }
   | { type: 'confirm'; user: string; planHash: string; isApprover: ApproverVerdict }
-  | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string }
+  /** `planHash`: the plan the rejecter was shown (the Reject dialog's); a different plan is refused. */
+  | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string; planHash?: string }
   /** `approversNamed`: CHATDB_APPROVERS names people or a group (not "anyone"); default true. */
   | { type: 'cancel'; user: string; isApprover: ApproverVerdict; approversNamed?: boolean }
   /** The expiry timer fired. */
@@ -291,6 +295,15 @@ function apply(
       }
       const approver = approverGate(e.isApprover, 'reject');
       if (approver !== undefined) return approver;
+      if (e.planHash !== undefined && e.planHash !== d.planHash) {
+        return refuse(
+          'plan_changed',
+          'The plan changed since this card was shown; look at the current plan.',
+          {
+            current: d.planHash,
+          },
+        );
+      }
       const why = rejectReason(e.reason);
       endStage(d, 'confirm', 'failed', now, `rejected by ${e.user}`);
       finish(d, effects, 'rejected', now, e.user);
@@ -827,7 +840,7 @@ function statusGate(d: RestoreSession, e: SessionEvent): Refusal | undefined {
   }
 }
 
-const MAX_REJECT_REASON = 500;
+export const MAX_REJECT_REASON = 500;
 
 /** A rejecter's reason as stored: trimmed, control characters out, at most 500 characters. */
 function rejectReason(text: string | undefined): string | undefined {
@@ -958,6 +971,21 @@ function mergeReports(d: RestoreSession, aws: AwsPatch, roots: RootsPatch | unde
   return undefined;
 }
 
+/** A resumed stage sends its scripts again; a bound keeps a looping one from growing the session. */
+const MAX_SSM_COMMANDS = 100;
+
+function isSsmCommandRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r.commandId === 'string' &&
+    SSM_COMMAND_ID.test(r.commandId) &&
+    typeof r.instanceId === 'string' &&
+    SSM_INSTANCE_ID.test(r.instanceId) &&
+    STAGE_NAMES.includes(r.stage as StageName) &&
+    Object.keys(r).length === 3
+  );
+}
 const MAX_DIFF = 1_000_000;
 
 function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
@@ -981,6 +1009,7 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         ok = v === true && d.plan?.kind === 'restore' && d.plan.restoreMode.kind === 'item';
         break;
       case 'restoreJobCompletedAt':
+      case 'executeCalledAt':
       case 'executedAt':
         ok = isIsoTime(v);
         break;
@@ -1019,11 +1048,14 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
       case 'templateDiff':
         ok = typeof v === 'string' && v.length <= MAX_DIFF;
         break;
+      case 'ssmCommands':
+        ok = Array.isArray(v) && v.length <= MAX_SSM_COMMANDS && v.every(isSsmCommandRecord);
+        break;
       case 'deletedPaths':
         ok =
           Array.isArray(v) &&
           d.plan?.kind === 'cleanup' &&
-          v.every((p) => (d.plan as { paths: string[] }).paths.includes(p));
+          v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p));
         break;
       default:
         ok = false;

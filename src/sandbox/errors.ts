@@ -5,6 +5,7 @@ export type SandboxErrorCode =
   | 'bot_not_ready'
   | 'unknown_user'
   | 'message_not_found'
+  | 'view_not_found'
   | 'bad_request'
   | 'simulator_refused'
   | 'invalid_setting';

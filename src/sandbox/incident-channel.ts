@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NO_FAULTS } from '../sim/faults.js';
 import { postToBot } from '../slack-stand-in/post-to-bot.js';
-import { blockActionBody, slashCommandBody } from '../slack-stand-in/request-bodies.js';
+import { blockActionBody, slashCommandBody, viewSubmissionBody } from '../slack-stand-in/request-bodies.js';
 import { type SlackStandIn, startSlackStandIn } from '../slack-stand-in/stand-in.js';
 import { type ResponseTarget, STAND_IN_BOT } from '../slack-stand-in/workspace.js';
 import { SandboxError } from './errors.js';
@@ -59,6 +59,16 @@ export interface PageFile {
   shared: boolean;
 }
 
+/** A dialog the bot opened (views.open) and Slack still shows to one engineer. */
+export interface PageView {
+  id: string;
+  user: string;
+  /** The view as the bot sent it: title, blocks, submit and close. */
+  view: Record<string, unknown>;
+  /** The bot's answer to the last submission: an error per input block. */
+  errors?: Record<string, string>;
+}
+
 /** What the page draws. */
 export interface PageState {
   channel: typeof SANDBOX_CHANNEL;
@@ -67,6 +77,7 @@ export interface PageState {
   messages: PageMessage[];
   ephemerals: PageEphemeral[];
   files: PageFile[];
+  views: PageView[];
   /** The bot's request URL is known: commands can be sent. */
   botReady: boolean;
 }
@@ -94,6 +105,8 @@ export interface IncidentChannelOptions {
   signingSecret: string;
   /** The simulator, for the fault menu and speed control. */
   simEndpoint: string;
+  /** Told of each fault preset the page arms ('clear' included), once the simulator took it. */
+  onFaults?: (preset: string) => void;
 }
 
 export interface IncidentChannel {
@@ -109,6 +122,10 @@ export interface IncidentChannel {
   command(userId: string, text: string): Promise<BotAnswer>;
   /** Clicks an element of a message or an ephemeral, as `userId`. */
   click(userId: string, messageTs: string, element: ClickedElement): Promise<BotAnswer>;
+  /** Presses a dialog's submit button with `typed` in its inputs (by block_id), as `userId`. */
+  submit(userId: string, viewId: string, typed: Record<string, string>): Promise<BotAnswer>;
+  /** Closes a dialog without submitting it. */
+  closeView(userId: string, viewId: string): void;
   close(): Promise<void>;
 }
 
@@ -194,8 +211,21 @@ export async function startIncidentChannel(opts: IncidentChannelOptions): Promis
         message_ts: messageTs,
         message: { type: 'message', ts: messageTs, text: clicked.text ?? '', blocks: clicked.blocks ?? [] },
         is_ephemeral: message === undefined,
+        trigger_id: standIn.issueTrigger(user.id),
       });
       return toBot(body);
+    },
+    async submit(userId, viewId, typed) {
+      const user = userById(userId);
+      shownView(standIn, user, viewId);
+      const view = standIn.submission(viewId, typed);
+      const answer = await toBot(viewSubmissionBody({ view, user_id: user.id, user_name: user.name }));
+      if (answer.status === 200) standIn.answerSubmission(viewId, answer.body);
+      return answer;
+    },
+    closeView(userId, viewId) {
+      shownView(standIn, userById(userId), viewId);
+      standIn.closeView(viewId);
     },
     close: () => standIn.close(),
   };
@@ -206,6 +236,13 @@ function userById(id: string): SandboxUser {
   const user = SANDBOX_USERS.find((u) => u.id === id);
   if (user === undefined) throw new SandboxError('unknown_user', `no sandbox engineer ${id}`);
   return user;
+}
+
+/** The open dialog `viewId`, which only the engineer it is shown to can submit or close. */
+function shownView(standIn: SlackStandIn, user: SandboxUser, viewId: string): void {
+  if (!standIn.views(user.id).some((v) => v.id === viewId && v.open)) {
+    throw new SandboxError('view_not_found', `${user.name} has no open dialog ${viewId}`);
+  }
 }
 
 function pageState(standIn: SlackStandIn, botReady: boolean): PageState {
@@ -234,6 +271,17 @@ function pageState(standIn: SlackStandIn, botReady: boolean): PageState {
       shared: u.ts !== undefined,
     }),
   );
+  const views = standIn
+    .views()
+    .filter((v) => v.open)
+    .map(
+      ({ id, user, view, errors }): PageView => ({
+        id,
+        user,
+        view,
+        ...(errors === undefined ? {} : { errors }),
+      }),
+    );
   return structuredClone({
     channel: SANDBOX_CHANNEL,
     users: SANDBOX_USERS,
@@ -241,6 +289,7 @@ function pageState(standIn: SlackStandIn, botReady: boolean): PageState {
     messages,
     ephemerals,
     files,
+    views,
     botReady,
   });
 }
@@ -296,11 +345,23 @@ async function pageAnswer(
       if (!isRecord(element)) throw new SandboxError('bad_request', 'element is missing');
       return { json: await channel.click(str(body, 'user') ?? '', str(body, 'ts') ?? '', element) };
     }
+    case '/sandbox/submit': {
+      const typed = isRecord(body.values) ? (body.values as Record<string, unknown>) : {};
+      const values = Object.fromEntries(
+        Object.entries(typed).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      return { json: await channel.submit(str(body, 'user') ?? '', str(body, 'view') ?? '', values) };
+    }
+    case '/sandbox/close-view':
+      channel.closeView(str(body, 'user') ?? '', str(body, 'view') ?? '');
+      return { json: { ok: true } };
     case '/sandbox/faults': {
-      const preset = FAULT_PRESETS[str(body, 'preset') ?? ''];
-      if (preset === undefined)
-        throw new SandboxError('bad_request', `unknown fault preset ${str(body, 'preset')}`);
-      return { json: await toSim(opts.simEndpoint, '/_sim/faults', preset) };
+      const name = str(body, 'preset') ?? '';
+      const preset = FAULT_PRESETS[name];
+      if (preset === undefined) throw new SandboxError('bad_request', `unknown fault preset ${name}`);
+      const armed = await toSim(opts.simEndpoint, '/_sim/faults', preset);
+      opts.onFaults?.(name);
+      return { json: armed };
     }
     case '/sandbox/speed':
       return { json: await toSim(opts.simEndpoint, '/_sim/speed', { speed: body.speed }) };

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileSessionStore } from '../restore/store.js';
+import { NO_FAULTS } from '../sim/faults.js';
 import { type Simulator, startSimulator } from '../sim/server.js';
 import { type BotChild, startBotChild } from './bot-child.js';
 import { SandboxError } from './errors.js';
+import { followFaults } from './fault-follower.js';
 import { type IncidentChannel, startIncidentChannel } from './incident-channel.js';
 import { acquireSandboxLock } from './lock.js';
 
@@ -58,10 +61,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     undo.push(() => simulator.close());
     // A fresh secret per run: only this stand-in can sign requests the bot accepts.
     const signingSecret = randomBytes(16).toString('hex');
+    const stateDir = join(runDir, 'state');
+    const store = new FileSessionStore(join(stateDir, 'sessions'));
+    const faults = followFaults({
+      sessions: async () => (await store.list()).sessions,
+      clear: async () => simulator.setFaults(NO_FAULTS),
+    });
+    undo.push(() => faults.stop());
     const channel = await startIncidentChannel({
       port,
       signingSecret,
       simEndpoint: simulator.endpoint,
+      onFaults: (preset) => (preset === 'clear' ? faults.cleared() : faults.armed()),
     }).catch((error: unknown) => {
       if (error instanceof SandboxError && error.code === 'port_in_use') {
         throw new SandboxError(
@@ -82,7 +93,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         SLACK_API_URL: channel.apiUrl,
         PORT: '0',
         HOST: '127.0.0.1',
-        CHATDB_STATE_DIR: join(runDir, 'state'),
+        CHATDB_STATE_DIR: stateDir,
         CHATDB_APPROVERS: '',
         CHATDB_POLL_INTERVAL: '250ms',
         CHATDB_POLL_MAX_INTERVAL: '2s',

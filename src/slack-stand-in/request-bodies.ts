@@ -79,12 +79,14 @@ export interface BlockActionFields {
   extra?: Record<string, unknown>;
 }
 
-/** A `block_actions` interaction's payload: what a Socket Mode `interactive` envelope carries. */
-export function blockActionPayload(fields: BlockActionFields): Record<string, unknown> {
-  const channel = fields.channel_id ?? DEFAULT_CHANNEL;
-  const messageTs = fields.message_ts ?? '1700000000.000100';
+/** What every interaction payload carries: the app, a trigger, the team and who acted. */
+function interactionCommon(fields: {
+  trigger_id?: string;
+  team_id?: string;
+  user_id?: string;
+  user_name?: string;
+}): Record<string, unknown> {
   return {
-    type: 'block_actions',
     api_app_id: APP_ID,
     token: 'legacy-verification-token-unused',
     trigger_id: fields.trigger_id ?? nextTrigger(),
@@ -95,6 +97,16 @@ export function blockActionPayload(fields: BlockActionFields): Record<string, un
       name: fields.user_name ?? 'requester',
       team_id: fields.team_id ?? DEFAULT_TEAM,
     },
+  };
+}
+
+/** A `block_actions` interaction's payload: what a Socket Mode `interactive` envelope carries. */
+export function blockActionPayload(fields: BlockActionFields): Record<string, unknown> {
+  const channel = fields.channel_id ?? DEFAULT_CHANNEL;
+  const messageTs = fields.message_ts ?? '1700000000.000100';
+  return {
+    type: 'block_actions',
+    ...interactionCommon(fields),
     channel: { id: channel, name: fields.channel_name ?? 'incident' },
     container: {
       type: 'message',
@@ -133,4 +145,29 @@ function clickedAction(fields: BlockActionFields): Record<string, unknown> {
   }));
   if (type === 'static_select') return { ...action, selected_option: options[0] ?? { value: '' } };
   return { ...action, selected_options: options };
+}
+
+export interface ViewSubmissionFields {
+  /** The submitted view as the stand-in builds it (views.ts `submittedView`). */
+  view: Record<string, unknown>;
+  user_id?: string;
+  user_name?: string;
+  team_id?: string;
+  trigger_id?: string;
+}
+
+/** A `view_submission` interaction's payload: the engineer pressed the modal's submit button. */
+export function viewSubmissionPayload(fields: ViewSubmissionFields): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    ...interactionCommon(fields),
+    view: { team_id: fields.team_id ?? DEFAULT_TEAM, app_id: APP_ID, ...fields.view },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
+
+/** A `view_submission` as Slack posts it: `payload=<JSON>`, form-encoded. */
+export function viewSubmissionBody(fields: ViewSubmissionFields): string {
+  return new URLSearchParams({ payload: JSON.stringify(viewSubmissionPayload(fields)) }).toString();
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { issueTrigger, type StandInView, submittedView, viewAnswered } from './views.js';
 import { parseWebApiForm, uploadedBytes } from './web-api-wire.js';
 import {
   createWorkspace,
@@ -85,6 +86,16 @@ export interface SlackStandIn {
   failNext(route: string, error: string | StandInReply, times?: number): void;
   /** The next `times` calls get HTTP 429 with Retry-After. */
   rateLimitNext(route: string, retryAfterSeconds?: number, times?: number): void;
+  /** A trigger_id for an interaction `user` causes: what views.open exchanges for a modal. */
+  issueTrigger(user: string): string;
+  /** Modals the bot opened, of one engineer or all, oldest first. */
+  views(user?: string): StandInView[];
+  /** A view_submission's `view`: the open view with the text typed into its inputs, by block_id. */
+  submission(viewId: string, typed: Record<string, string>): Record<string, unknown>;
+  /** Applies the bot's answer to a submission: an empty one closes the view, errors keep it open. */
+  answerSubmission(viewId: string, answer: unknown): void;
+  /** The engineer closes a view (the app is told nothing: it does not ask for view_closed). */
+  closeView(viewId: string): void;
   setGroupMembers(groupId: string, users: string[]): void;
   /** Channel info for conversations.info; null makes it `channel_not_found`. */
   setChannel(id: string, info: Record<string, unknown> | null): void;
@@ -202,6 +213,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     };
   };
 
+  const openViewById = (viewId: string): StandInView => {
+    const view = ws.views.find((v) => v.id === viewId && v.open);
+    if (view === undefined) throw new Error(`no open view ${viewId}`);
+    return view;
+  };
+
   const standIn: SlackStandIn = {
     url,
     apiUrl: `${url}/api/`,
@@ -236,12 +253,20 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const headers = { 'retry-after': String(retryAfterSeconds) };
       standIn.failNext(route, { status: 429, headers, body: { ok: false, error: 'ratelimited' } }, times);
     },
+    issueTrigger: (user) => issueTrigger(ws, user),
+    views: (user) => ws.views.filter((v) => user === undefined || v.user === user),
+    submission: (viewId, typed) => submittedView(openViewById(viewId), typed),
+    answerSubmission: (viewId, answer) => viewAnswered(openViewById(viewId), answer),
+    closeView(viewId) {
+      openViewById(viewId).open = false;
+    },
     setGroupMembers: (groupId, members) => void ws.groups.set(groupId, [...members]),
     setChannel: (id, info) => void ws.channels.set(id, info),
     setUser: (id, info) => void ws.users.set(id, info),
     reset() {
-      for (const list of [calls, responses, ws.uploads, ws.ephemerals, ws.messages, ws.deleted])
+      for (const list of [calls, responses, ws.uploads, ws.ephemerals, ws.messages, ws.deleted, ws.views])
         list.length = 0;
+      ws.triggers.clear();
       scripts.clear();
       targets.clear();
     },

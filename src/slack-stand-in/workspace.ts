@@ -1,6 +1,8 @@
 // The workspace a Slack stand-in keeps: channels' messages as Slack would show them after updates,
-// ephemerals, uploaded files, users, channels and user groups, and the Web API methods the bot
-// calls, answered from that state as Slack answers them.
+// ephemerals, uploaded files, users, channels and user groups, modals (views.ts), and the Web API
+// methods the bot calls, answered from that state as Slack answers them.
+
+import { openView, type StandInView } from './views.js';
 
 export const STAND_IN_BOT = {
   userId: 'U0CHATDBBOT',
@@ -65,6 +67,9 @@ export interface Workspace {
   /** Channel info for conversations.info; null makes the channel `channel_not_found`. */
   readonly channels: Map<string, Record<string, unknown> | null>;
   readonly users: Map<string, Record<string, unknown>>;
+  /** Modals opened with views.open, and the trigger_ids interactions carried (views.ts). */
+  readonly views: StandInView[];
+  readonly triggers: Map<string, { user: string; exchanged: boolean }>;
   /** Answers a Web API method, `unknown_method` for one the stand-in does not have. */
   call(method: string, args: Args): WebApiAnswer;
   /** What Slack does with a post to a response_url. */
@@ -88,6 +93,8 @@ export function createWorkspace(baseUrl: () => string): Workspace {
     groups: new Map<string, string[]>(),
     channels: new Map<string, Record<string, unknown> | null>(),
     users: new Map<string, Record<string, unknown>>(),
+    views: [] as StandInView[],
+    triggers: new Map<string, { user: string; exchanged: boolean }>(),
     nextTs,
     nextFileId: () => {
       fileCounter += 1;
@@ -148,6 +155,7 @@ const METHODS: Record<string, (ws: State, args: Args) => WebApiAnswer> = {
     if (gone !== undefined) ws.deleted.push(gone);
     return { ok: true, channel: str(args, 'channel'), ts: str(args, 'ts') };
   },
+  'views.open': (ws, args) => openView(ws, args, STAND_IN_BOT.teamId),
   'chat.postEphemeral': (ws, args) => {
     const channel = str(args, 'channel');
     const user = str(args, 'user');

@@ -188,7 +188,7 @@ export function refusalMessage(
       return `This request expired${at === undefined ? '' : ` at ${utc(at)}`} without a confirmation, so nothing was changed. Start a new session with \`${command} start &lt;point&gt;\` if still needed.`;
     }
     case 'plan_changed':
-      return 'The plan changed since this card was shown, so your Confirm does not count: look at the card as it is now (the plan and its Confirm button were renewed) and confirm that. Nothing has changed.';
+      return 'The plan changed since this card was shown, so your click does not count: look at the card as it is now (the plan and its buttons were renewed) and decide on that. Nothing has changed.';
     case 'already_confirmed': {
       const by = detail('confirmer');
       const at = detail('confirmedAt');

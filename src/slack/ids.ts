@@ -25,3 +25,10 @@ export const ACTION_IDS = {
 } as const;
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
+
+/** The Reject button's dialog: its callback_id, and the block and action of its reason input. */
+export const REJECT_DIALOG = {
+  callbackId: 'chatdb_reject_dialog',
+  reasonBlock: 'reject_reason',
+  reasonAction: 'reject_reason_text',
+} as const;

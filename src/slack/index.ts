@@ -16,6 +16,7 @@ import { COMMAND } from './ids.js';
 import type { Notifier } from './notifier.js';
 import { nearestSubcommand, type ParsedCommand, ParseError, parseCommand } from './parse-command.js';
 import { replyPrivately } from './reply.js';
+import { registerRejectDialog } from './submissions/reject-dialog.js';
 import { usageText } from './views/help.js';
 
 type Handlers = { [K in ParsedCommand['kind']]: CommandHandler<CommandOf<K>> };
@@ -34,6 +35,7 @@ const COMMANDS: Handlers = {
 /** Registers every listener of the bot on a Bolt app. Listeners hold no business logic. */
 export function register(app: App, deps: SlackDeps, notifier: Notifier): void {
   registerActions(app, deps, notifier);
+  registerRejectDialog(app, deps);
   app.command(COMMAND, async ({ command, ack, respond, client, context }) => {
     const log = requestLogger(deps.logger, { user: command.user_id, channel: command.channel_id });
     const commandName = command.command || COMMAND;

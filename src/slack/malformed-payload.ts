@@ -17,12 +17,20 @@ export function malformedInteraction(raw: Buffer | undefined): string | undefine
     return 'the payload is not JSON';
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const { type, user, actions } = body as { type?: unknown; user?: unknown; actions?: unknown };
+  const { type, user, actions, view } = body as {
+    type?: unknown;
+    user?: unknown;
+    actions?: unknown;
+    view?: unknown;
+  };
   if (typeof type !== 'string') return undefined;
   const userId = user !== null && typeof user === 'object' ? (user as { id?: unknown }).id : undefined;
   if (typeof userId !== 'string' || userId === '') return `a ${type} payload without user.id`;
   if (type === 'block_actions' && (!Array.isArray(actions) || actions.length === 0)) {
     return 'a block_actions payload without actions';
+  }
+  if (type === 'view_submission' && (view === null || typeof view !== 'object' || Array.isArray(view))) {
+    return 'a view_submission payload without a view';
   }
   return undefined;
 }

@@ -51,6 +51,7 @@ interface SimState {
       desiredStatus: string;
     }[];
   };
+  ssmCommands: { commandId: string; instanceId: string; status: string }[];
 }
 
 let sim: Simulator;
@@ -208,6 +209,7 @@ describe('the bot end to end', () => {
     const { sessionId, blockId } = confirmRow(awaiting);
     expect(allText(awaiting)).toContain(`Production: unchanged — chat-db still runs on \`${LIVE_ROOT}\``);
     expect((await simState()).calls['backup:StartRestoreJob'] ?? 0).toBe(0);
+    const ssmBefore = (await simState()).ssmCommands.length;
 
     const own = await click(ACTION_IDS.confirm, sessionId, blockId, DEFAULT_USER);
     expect(await privateAnswer(own)).toContain('your Confirm does not count');
@@ -242,6 +244,14 @@ describe('the bot end to end', () => {
     );
     expect(oldTasks.length).toBeGreaterThan(0);
     expect(oldTasks.every((t) => t.lastStatus === 'STOPPED')).toBe(true);
+    // Each SSM command the restore sent (list, locate twice, flatten) is linked to its output.
+    const sent = state.ssmCommands.slice(ssmBefore);
+    expect(sent.map((c) => c.status)).toEqual(['Success', 'Success', 'Success', 'Success']);
+    for (const c of sent) {
+      expect(cardText).toContain(
+        `/systems-manager/run-command/${c.commandId}/${c.instanceId}?region=${sim.env().AWS_REGION}|SSM `,
+      );
+    }
 
     // The thread: each notice once, the summary, the diff, the merge request.
     const summary = await waitFor(

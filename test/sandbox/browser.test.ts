@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
@@ -64,7 +64,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
-    viewport: { width: 1280, height: 1000 },
+    viewport: { width: 1280, height: 1200 },
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000);
@@ -107,14 +107,55 @@ const ephemerals = () => page.locator('#channel .ephemeral');
 const cards = () => page.locator('#channel > .msg:not(.ephemeral)');
 
 /**
- * Saves a full-page screenshot under test-results/sandbox/ (kept after the run, unlike the run's
- * temporary directory). Each caller asserts on what is visible right before taking it.
+ * Why an element would not be seen in a screenshot of the viewport: outside it (the channel
+ * scrolls inside the page), without size, or covered by something else (a dialog); 'ok' if seen.
  */
-async function screenshot(name: string): Promise<string> {
+function notOnScreen(locator: Locator): Promise<string> {
+  // Runs in the page; the test's own TypeScript has no DOM types, so the few used are named here.
+  type Shown = { tagName: string; className: string; contains(other: unknown): boolean };
+  type PageWindow = {
+    innerWidth: number;
+    innerHeight: number;
+    document: { elementFromPoint(x: number, y: number): Shown | null };
+  };
+  return locator.evaluate((el: Shown & { getBoundingClientRect(): DOMRectLike }) => {
+    const w = globalThis as unknown as PageWindow;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return 'it has no size';
+    if (r.top < 0 || r.left < 0 || r.top >= w.innerHeight || r.left >= w.innerWidth) {
+      return `it is outside the viewport (top ${Math.round(r.top)}, left ${Math.round(r.left)})`;
+    }
+    const x = r.left + Math.min(r.width, w.innerWidth - r.left) / 2;
+    const y = r.top + Math.min(r.height, w.innerHeight - r.top) / 2;
+    const hit = w.document.elementFromPoint(x, y);
+    if (hit !== null && (hit === el || el.contains(hit))) return 'ok';
+    return `it is covered by <${hit?.tagName.toLowerCase()} class="${hit?.className}">`;
+  });
+}
+
+interface DOMRectLike {
+  top: number;
+  left: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Saves a screenshot of what the browser shows under test-results/sandbox/ (kept after the run,
+ * unlike the run's temporary directory), after checking that each of `shown` is in it: inside
+ * the viewport and not covered. The first is scrolled to the top of the channel.
+ */
+async function screenshot(name: string, shown: Locator[]): Promise<string> {
+  expect(shown.length).toBeGreaterThan(0);
+  // The first at the top of the channel, so what follows it in the card is in view below it.
+  await shown[0]?.evaluate((el: { scrollIntoView(opts: { block: string }): void }) =>
+    el.scrollIntoView({ block: 'start' }),
+  );
+  for (const locator of shown) expect(await notOnScreen(locator), `${name}: ${locator}`).toBe('ok');
   const dir = fileURLToPath(new URL('../../test-results/sandbox/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path });
   expect(statSync(path).size).toBeGreaterThan(10_000);
   console.log(`screenshot: ${path}`);
   return path;
@@ -179,7 +220,7 @@ describe('the sandbox in a real browser', () => {
     await diff.scrollIntoViewIfNeeded();
     expect(await diff.locator('pre').innerText()).toMatch(/\+\s+RootDirectory: \/chatdb-restore_/);
 
-    await screenshot('rehearsal');
+    await screenshot('rehearsal', [diff.locator('summary'), diff.locator('pre')]);
   }, 180_000);
 
   it('rehearses a failure: the restore job failure armed from the fault menu ends the card in AWS’s words, production unchanged', async () => {
@@ -205,10 +246,13 @@ describe('the sandbox in a real browser', () => {
     // The restore used the armed fault up: the menu says nothing is armed any more.
     await eventually(() => page.locator('#faults').innerText()).toBe('Armed: none');
 
-    await screenshot('failed-rehearsal');
+    await screenshot('failed-rehearsal', [
+      card.getByText(/Production: unchanged/).first(),
+      card.getByText('AWS Backup restore job failed.').first(),
+    ]);
   }, 180_000);
 
-  it('rehearses an outage: a typo answered privately, the cancel dialog, a failed cutover retried on the same directory, the timeline and links, an old button refused', async () => {
+  it('rehearses an outage: a typo answered privately, the cancel dialog, a reason given in the reject dialog, a failed cutover retried on the same directory, the timeline and links, an old button refused', async () => {
     if (sandbox === undefined) throw new Error('no sandbox');
     await page.getByRole('button', { name: 'Clear faults' }).click();
     await eventually(() => page.locator('#faults').innerText()).toBe('Armed: none');
@@ -231,7 +275,7 @@ describe('the sandbox in a real browser', () => {
     expect(await missing.first().innerText()).not.toContain('AWS said');
     expect(await cards().count()).toBe(before);
     expect(await typo.first().isVisible()).toBe(true);
-    await screenshot('typo-private');
+    await screenshot('typo-private', [typo.first(), missing.first()]);
     await actAs('Bob');
     await eventually(() => typo.count()).toBe(0);
     await eventually(() => missing.count()).toBe(0);
@@ -251,16 +295,52 @@ describe('the sandbox in a real browser', () => {
     expect(await dialog.innerText()).toContain('Production is not changed by cancelling.');
     expect(await dialog.locator('.c-yes').innerText()).toBe('Cancel it');
     expect(await dialog.locator('.c-no').innerText()).toBe('Keep going');
-    await screenshot('cancel-dialog');
+    await screenshot('cancel-dialog', [
+      dialog.locator('.c-title'),
+      dialog.locator('.c-yes'),
+      dialog.locator('.c-no'),
+    ]);
     await acceptDialog();
     await toCancel.filter({ hasText: 'Cancelled by' }).waitFor({ timeout: SLOW });
+
+    // Reject asks for a reason in a dialog, opened for Bob alone; the reason ends on the card.
+    await typeCommand('start latest');
+    const toReject = cards().nth(before + 1);
+    await toReject.filter({ hasText: /Waiting for a second engineer/ }).waitFor({ timeout: SLOW });
+    await actAs('Bob');
+    await toReject.locator(`button[data-action="${ACTION_IDS.reject}"]`).click();
+    const modal = page.locator('dialog#modal[open]');
+    await modal.waitFor({ timeout: SLOW });
+    expect(await modal.locator('.m-title').innerText()).toBe('Reject this plan?');
+    expect(await modal.innerText()).toContain('ends here and nothing is changed');
+    const reason = modal.getByLabel('Reason, shown on the card (optional)');
+    expect(await reason.getAttribute('maxlength')).toBe('500');
+    await reason.fill('Wrong point: the corruption started before 08:00 <!here>');
+    await screenshot('reject-dialog', [
+      modal.locator('.m-title'),
+      reason,
+      modal.locator('.m-submit'),
+      modal.locator('.m-close'),
+    ]);
+    await modal.locator('.m-submit').click();
+    await eventually(() => page.locator('dialog#modal[open]').count()).toBe(0);
+    await toReject.filter({ hasText: 'Rejected by' }).waitFor({ timeout: SLOW });
+    const rejectedText = await toReject.innerText();
+    expect(rejectedText).toMatch(/Rejected by\s+@Bob/);
+    expect(rejectedText).toContain('Reason: “Wrong point: the corruption started before 08:00 <!here>”');
+    expect(await toReject.locator('.mention', { hasText: '@here' }).count()).toBe(0);
+    await screenshot('rejected-with-reason', [
+      toReject.getByText(/Reason: “Wrong point/).first(),
+      toReject.getByText(/Rejected by/).first(),
+    ]);
+    await actAs('Alice');
 
     // The stack update fails and CloudFormation rolls back: the card says where chat-db stands
     // and offers Retry cut-over on the directory already restored.
     await page.getByRole('button', { name: 'Stack update fails and rolls back' }).click();
     await eventually(() => page.locator('#faults').innerText()).toBe('Armed: stackUpdateFails');
     await typeCommand('start latest');
-    const failed = cards().nth(before + 1);
+    const failed = cards().nth(before + 2);
     await failed.filter({ hasText: /Waiting for a second engineer/ }).waitFor({ timeout: SLOW });
     await actAs('Bob');
     await failed.locator(`button[data-action="${ACTION_IDS.confirm}"]`).click();
@@ -278,11 +358,15 @@ describe('the sandbox in a real browser', () => {
     expect(flatDir).toBeDefined();
     const retry = failed.locator(`button[data-action="${ACTION_IDS.retryCutover}"]`);
     expect(await retry.isVisible()).toBe(true);
-    await screenshot('failed-cutover');
+    await screenshot('failed-cutover', [
+      failed.getByText(/Production: rolled back by CloudFormation/).first(),
+      failed.getByText(/chat-db runs 1 of 1 task/).first(),
+      retry,
+    ]);
 
     await retry.click();
     expect(await acceptDialog()).toContain(`cuts chat-db over to ${flatDir}`);
-    const retried = cards().nth(before + 2);
+    const retried = cards().nth(before + 3);
     await retried.filter({ hasText: /Waiting for a second engineer/ }).waitFor({ timeout: SLOW });
     const plan = await retried.innerText();
     expect(plan).toContain(`→ ${flatDir}`);
@@ -306,11 +390,14 @@ describe('the sandbox in a real browser', () => {
         await retried.locator(':scope > div:not(.thread) a', { hasText: label }).first().getAttribute('href'),
       ).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\//);
     }
-    await retried
-      .locator('a', { hasText: /^change set chatdb-restore-/ })
-      .first()
-      .scrollIntoViewIfNeeded();
-    await screenshot('timeline-and-links');
+    const cardLink = (label: string | RegExp) =>
+      retried.locator(':scope > div:not(.thread) a', { hasText: label }).first();
+    await screenshot('timeline-and-links', [
+      cardLink(/^change set chatdb-restore-/),
+      cardLink('stack events'),
+      cardLink('chat-db service'),
+      cardLink('SSM cutover output').or(cardLink('its tasks')).first(),
+    ]);
 
     // The first rehearsal's Rollback is an old button now: refused privately, naming what happened.
     const cardsBefore = await cards().count();
@@ -322,6 +409,6 @@ describe('the sandbox in a real browser', () => {
     expect(refusedText).toContain('The Rollback of session');
     expect(refusedText).toMatch(/asked by @Bob .*: cut over at .* UTC, succeeded/);
     expect(await cards().count()).toBe(cardsBefore);
-    await screenshot('old-button-refused');
+    await screenshot('old-button-refused', [refused.first()]);
   }, 300_000);
 });

@@ -12,7 +12,7 @@ import type { PageMessage, PageState } from '../../src/sandbox/incident-channel.
 import { sandboxOptions } from '../../src/sandbox/main.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 import { wantsBot } from '../../src/sandbox/wants-bot.js';
-import { ACTION_IDS } from '../../src/slack/ids.js';
+import { ACTION_IDS, REJECT_DIALOG } from '../../src/slack/ids.js';
 import { waitFor } from '../helpers/wait.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -77,6 +77,19 @@ async function clickAs(user: string, message: PageMessage, actionId: string) {
   });
   expect(res.status).toBe(200);
   expect(res.json.status).toBe(200);
+}
+
+/** Alice starts a restore of the latest point; the new card, once it waits for a second engineer. */
+async function newCard(): Promise<PageMessage> {
+  const before = (await pageState()).messages.length;
+  await post('/sandbox/command', { user: ALICE, text: 'start latest' });
+  return waitFor(
+    async () =>
+      (await pageState()).messages
+        .slice(before)
+        .find((m) => m.threadTs === undefined && textOf(m).includes('Waiting for a second engineer')),
+    { ...SLOW, what: 'the new card' },
+  );
 }
 
 describe('the sandbox', () => {
@@ -210,6 +223,62 @@ describe('the sandbox', () => {
     expect(sim.restoreJobs.map((j) => j.Status ?? j.status)).toContain('FAILED');
     expect(sim.faults).toEqual({});
   }, 120_000);
+
+  it('Reject opens its dialog for the clicker alone; the reason typed there ends the session and shows on the card', async () => {
+    const card = await newCard();
+    await clickAs(BOB, card, ACTION_IDS.reject);
+    const dialog = await waitFor(async () => (await pageState()).views.find((v) => v.user === BOB), {
+      ...SLOW,
+      what: 'Bob’s Reject dialog',
+    });
+    expect(dialog.view.callback_id).toBe(REJECT_DIALOG.callbackId);
+    expect(JSON.stringify(dialog.view.blocks)).toContain('Reason, shown on the card');
+    const alices = await post('/sandbox/submit', { user: ALICE, view: dialog.id, values: {} });
+    expect(alices).toMatchObject({ status: 400, json: { error: 'view_not_found' } });
+
+    const sent = await post('/sandbox/submit', {
+      user: BOB,
+      view: dialog.id,
+      values: { [REJECT_DIALOG.reasonBlock]: 'wrong point <!here>' },
+    });
+    expect(sent.json.status).toBe(200);
+    const rejected = await waitFor(
+      async () =>
+        (await pageState()).messages.find((m) => m.ts === card.ts && textOf(m).includes('Rejected by')),
+      { ...SLOW, what: 'the card saying Rejected by Bob' },
+    );
+    expect(textOf(rejected)).toContain('wrong point &lt;!here&gt;');
+    expect((await pageState()).views).toEqual([]);
+  }, 120_000);
+
+  it('clears the faults armed for the next restore once it has run, not when a session ends unconfirmed', async () => {
+    await post('/sandbox/faults', { preset: 'task-crash-loop' });
+    const faults = () => sandbox.simulator.state().faults;
+    expect(faults()).toEqual({ taskCrashLoop: true });
+
+    // Rejected before it ran: the faults wait for a restore that does.
+    const rejected = await newCard();
+    await post('/sandbox/command', { user: BOB, text: 'reject not this one' });
+    await waitFor(
+      async () =>
+        (await pageState()).messages.find((m) => m.ts === rejected.ts && textOf(m).includes('Rejected by')),
+      { ...SLOW, what: 'the rejected card' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(faults()).toEqual({ taskCrashLoop: true });
+
+    const card = await newCard();
+    await clickAs(BOB, card, ACTION_IDS.confirm);
+    const ended = await waitFor(
+      async () =>
+        (await pageState()).messages.find((m) => m.ts === card.ts && /failed\.|Done\./.test(textOf(m))),
+      { ...SLOW, what: 'the restore under the crash-looping fault to end' },
+    );
+    expect(textOf(ended)).toContain('failed.');
+    await waitFor(() => Object.keys(faults()).length === 0, { ...SLOW, what: 'the faults cleared' });
+    const controls = (await (await fetch(`${sandbox.url}/sandbox/sim`)).json()) as { faults: unknown };
+    expect(controls.faults).toEqual({});
+  }, 180_000);
 
   it('refuses a second start in the same directory, naming the running sandbox’s URL', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {

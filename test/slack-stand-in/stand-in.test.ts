@@ -23,6 +23,58 @@ beforeEach(() => fake.reset());
 afterAll(() => fake?.close());
 
 describe('the Slack stand-in', () => {
+  it('opens a modal for the engineer whose interaction carried the trigger, once per trigger', async () => {
+    const view = {
+      type: 'modal' as const,
+      callback_id: 'cb',
+      private_metadata: '{"a":1}',
+      title: { type: 'plain_text' as const, text: 'Why?' },
+      submit: { type: 'plain_text' as const, text: 'Send' },
+      blocks: [
+        {
+          type: 'input' as const,
+          block_id: 'why',
+          optional: true,
+          label: { type: 'plain_text' as const, text: 'Reason' },
+          element: { type: 'plain_text_input' as const, action_id: 'why_text' },
+        },
+      ],
+    };
+    await expect(client.views.open({ trigger_id: '1.2.made-up', view })).rejects.toMatchObject({
+      data: { error: 'invalid_trigger_id' },
+    });
+    const trigger = fake.issueTrigger('U0ALICE');
+    const opened = await client.views.open({ trigger_id: trigger, view });
+    expect(opened.view).toMatchObject({ callback_id: 'cb', state: { values: {} } });
+    await expect(client.views.open({ trigger_id: trigger, view })).rejects.toMatchObject({
+      data: { error: 'exchanged_trigger_id' },
+    });
+    const long = {
+      ...view,
+      title: { type: 'plain_text' as const, text: 'A title far longer than Slack allows' },
+    };
+    await expect(
+      client.views.open({ trigger_id: fake.issueTrigger('U0ALICE'), view: long }),
+    ).rejects.toMatchObject({ data: { error: 'invalid_arguments' } });
+    const [shown] = fake.views('U0ALICE');
+    expect(shown).toMatchObject({ id: opened.view?.id, open: true });
+    expect(fake.views('U0BOB')).toEqual([]);
+
+    // A submission carries the typed text keyed by block and action; the app's errors keep the
+    // view open, its empty answer closes it.
+    const submitted = fake.submission(shown?.id ?? '', { why: 'because' });
+    expect(submitted).toMatchObject({
+      id: shown?.id,
+      private_metadata: '{"a":1}',
+      state: { values: { why: { why_text: { type: 'plain_text_input', value: 'because' } } } },
+    });
+    fake.answerSubmission(shown?.id ?? '', { response_action: 'errors', errors: { why: 'no' } });
+    expect(fake.views('U0ALICE')[0]).toMatchObject({ open: true, errors: { why: 'no' } });
+    fake.answerSubmission(shown?.id ?? '', undefined);
+    expect(fake.views('U0ALICE')[0]?.open).toBe(false);
+    expect(() => fake.submission(shown?.id ?? '', {})).toThrow(/no open view/);
+  });
+
   it('answers auth.test and records the bearer token', async () => {
     const res = await client.auth.test();
     expect(res).toMatchObject({ ok: true, user_id: STAND_IN_BOT.userId, bot_id: STAND_IN_BOT.botId });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RestoreSession } from '../../src/restore/session.js';
-import { ACTION_IDS } from '../../src/slack/ids.js';
+import { ACTION_IDS, REJECT_DIALOG } from '../../src/slack/ids.js';
 import { confirmBlockId } from '../../src/slack/views/card.js';
 import { DEFAULT_CHANNEL, DEFAULT_USER, SECOND_USER } from '../../src/slack-stand-in/request-bodies.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
@@ -162,7 +162,7 @@ describe('Confirm', () => {
 
   it('says so when the session has ended', async () => {
     const s = await open();
-    await h.click(ACTION_IDS.reject, { value: s.id, user: SECOND_USER });
+    await rejectInDialog(s, SECOND_USER);
     await waitFor(() => h.restore.get(s.id)?.status === 'rejected');
     const click = await confirmClick(s, THIRD_USER);
     expect(await privately(click.responseId, THIRD_USER)).toContain(
@@ -180,6 +180,152 @@ describe('Confirm', () => {
     expect(eph.text).toContain('your Confirm does not count');
     expect(fake.responsesTo(click.responseId)).toEqual([]);
     remove();
+  });
+});
+
+/** Clicks Reject on the card as `user` and waits for the dialog the bot opens for them. */
+async function openRejectDialog(s: RestoreSession, user: string) {
+  const click = await h.click(ACTION_IDS.reject, {
+    value: s.id,
+    blockId: confirmBlockId(s.planHash ?? '', s.revision),
+    user,
+    messageTs: s.card?.ts ?? '',
+  });
+  const view = await waitFor(() => fake.views(user).find((v) => v.open), { what: 'the Reject dialog' });
+  return { click, view };
+}
+
+async function rejectInDialog(s: RestoreSession, user: string, reason = '') {
+  const { view } = await openRejectDialog(s, user);
+  return h.submit(view.id, { [REJECT_DIALOG.reasonBlock]: reason });
+}
+
+describe('the Reject dialog', () => {
+  it('opens with the click’s trigger, asks for an optional reason, and rejects with it', async () => {
+    const s = await open();
+    const { view } = await openRejectDialog(s, SECOND_USER);
+    // Shown to the engineer who clicked: the stand-in opens it for the trigger's owner.
+    expect(view.user).toBe(SECOND_USER);
+    expect(fake.callsTo('views.open')).toHaveLength(1);
+    expect(view.view.callback_id).toBe(REJECT_DIALOG.callbackId);
+    expect(JSON.parse(String(view.view.private_metadata))).toEqual({ sessionId: s.id, planHash: s.planHash });
+    const input = (
+      view.view.blocks as { type: string; optional?: boolean; element?: Record<string, unknown> }[]
+    ).find((b) => b.type === 'input');
+    expect(input).toMatchObject({ optional: true, element: { type: 'plain_text_input', max_length: 500 } });
+    // Slack's view object: every text of a modal is plain_text, so nothing typed there is a mention.
+    expect(JSON.stringify(view.view)).not.toContain('"mrkdwn"');
+    expect(h.restore.get(s.id)?.status).toBe('awaiting_confirmation');
+
+    const answer = await h.submit(view.id, { [REJECT_DIALOG.reasonBlock]: 'wrong point <!here> use 08:00' });
+    expect(answer.status).toBe(200);
+    expect(fake.views(SECOND_USER)[0]?.open).toBe(false);
+    const rejected = await waitFor(() =>
+      h.restore.get(s.id)?.status === 'rejected' ? h.restore.get(s.id) : undefined,
+    );
+    expect(rejected.ended).toMatchObject({ by: SECOND_USER, reason: 'wrong point <!here> use 08:00' });
+    const card = await waitFor(() => {
+      const text = allText(h.card(s.id) ?? {});
+      return text.includes('Rejected by') ? text : undefined;
+    });
+    expect(card).toContain('wrong point &lt;!here&gt; use 08:00');
+    expect(card).not.toContain('<!here>');
+    // The thread's notice carries the reason too.
+    await waitFor(
+      () =>
+        h
+          .thread(rejected.card?.ts ?? '')
+          .some(
+            (m) =>
+              allText(m).includes('Rejected by') && allText(m).includes('Reason: “wrong point &lt;!here&gt;'),
+          ),
+      { what: 'the rejection notice with its reason' },
+    );
+  });
+
+  it('rejects without a reason when none is typed', async () => {
+    const s = await open();
+    await rejectInDialog(s, SECOND_USER);
+    const rejected = await waitFor(() =>
+      h.restore.get(s.id)?.status === 'rejected' ? h.restore.get(s.id) : undefined,
+    );
+    expect(rejected.ended?.reason).toBeUndefined();
+  });
+
+  it('a submission for a session that moved on while the dialog was open is answered in the dialog', async () => {
+    const s = await open();
+    const { view } = await openRejectDialog(s, SECOND_USER);
+    await confirmClick(s, THIRD_USER);
+    await waitFor(() => h.restore.get(s.id)?.status === 'running');
+    const answer = await h.submit(view.id, { [REJECT_DIALOG.reasonBlock]: 'too late' });
+    expect(answer.json).toEqual({
+      response_action: 'errors',
+      errors: {
+        [REJECT_DIALOG.reasonBlock]: `Session ${s.id} is running now, so there is nothing to reject. Close this dialog.`,
+      },
+    });
+    const shown = fake.views(SECOND_USER)[0];
+    expect(shown?.open).toBe(true);
+    expect(shown?.errors?.[REJECT_DIALOG.reasonBlock]).toContain('is running now');
+    expect(h.restore.get(s.id)?.status).toBe('running');
+  });
+
+  it('validates the dialog on submit: another plan, or no session of this bot, changes nothing', async () => {
+    const s = await open();
+    const { view } = await openRejectDialog(s, SECOND_USER);
+    view.view.private_metadata = JSON.stringify({ sessionId: s.id, planHash: 'f'.repeat(64) });
+    const other = await h.submit(view.id);
+    expect(JSON.stringify(other.json)).toContain('The plan changed since this dialog opened');
+    view.view.private_metadata = '{"sessionId":"../../etc","planHash":"x"}';
+    const forged = await h.submit(view.id);
+    expect(JSON.stringify(forged.json)).toContain('does not name a session of this bot');
+    expect(h.restore.get(s.id)?.status).toBe('awaiting_confirmation');
+    expect(h.restore.calls.filter((c) => c.method === 'reject')).toEqual([]);
+  });
+
+  it('a refusal only the session can give (no longer an approver) closes the dialog and says why privately', async () => {
+    const s = await open();
+    const { view } = await openRejectDialog(s, SECOND_USER);
+    h.restore.isApprover = (u) => u !== OUTSIDER && u !== SECOND_USER;
+    await h.submit(view.id, { [REJECT_DIALOG.reasonBlock]: 'no' });
+    expect(fake.views(SECOND_USER)[0]?.open).toBe(false);
+    const told = await waitFor(() => fake.ephemerals.find((e) => e.user === SECOND_USER));
+    expect(told.channel).toBe(DEFAULT_CHANNEL);
+    expect(told.text).toContain('Only members of <!subteam^S0APPROVERS> can confirm or reject');
+    expect(h.restore.get(s.id)?.status).toBe('awaiting_confirmation');
+  });
+
+  it('refuses before any dialog opens: an old card, an outsider, a finished session', async () => {
+    const s = await open();
+    const old = await h.click(ACTION_IDS.reject, {
+      value: s.id,
+      blockId: confirmBlockId('f'.repeat(64), s.revision - 1),
+      user: SECOND_USER,
+    });
+    expect(await privately(old.responseId, SECOND_USER)).toContain(
+      'The plan changed since this card was shown',
+    );
+    const outsider = await h.click(ACTION_IDS.reject, {
+      value: s.id,
+      blockId: confirmBlockId(s.planHash ?? '', s.revision),
+      user: OUTSIDER,
+    });
+    expect(await privately(outsider.responseId, OUTSIDER)).toContain('can confirm or reject');
+    expect(fake.callsTo('views.open')).toEqual([]);
+  });
+
+  it('when Slack cannot open the dialog, says so and points to the command', async () => {
+    const s = await open();
+    fake.failNext('views.open', 'expired_trigger_id');
+    const click = await h.click(ACTION_IDS.reject, {
+      value: s.id,
+      blockId: confirmBlockId(s.planHash ?? '', s.revision),
+      user: SECOND_USER,
+    });
+    const told = await privately(click.responseId, SECOND_USER);
+    expect(told).toContain('Slack could not open the Reject dialog (expired_trigger_id)');
+    expect(told).toContain('`/chatdb-restore reject` followed by your reason');
+    expect(h.restore.get(s.id)?.status).toBe('awaiting_confirmation');
   });
 });
 

@@ -17,6 +17,7 @@ import { failureText } from '../../src/slack/views/failure.js';
 import { usageText } from '../../src/slack/views/help.js';
 import { listMessage } from '../../src/slack/views/list.js';
 import { noticeMessage } from '../../src/slack/views/notices.js';
+import { rejectDialog } from '../../src/slack/views/reject-dialog.js';
 import { statusMessage } from '../../src/slack/views/status.js';
 import { summaryMessage } from '../../src/slack/views/summary.js';
 import {
@@ -270,6 +271,23 @@ describe('everything the bot posts is escaped for mrkdwn', () => {
     );
     expect(dialogs.length).toBeGreaterThan(0);
     for (const d of dialogs) expect(d).toMatch(/^:\{"type":"plain_text"[^}]*\},"text":\{"type":"plain_text"/);
+  });
+
+  it('writes the Reject dialog in plain_text only, whatever the session holds', () => {
+    const hostile = { ...awaiting(), pointInput: HOSTILE };
+    const view = rejectDialog(hostile, hostile.planHash ?? '');
+    const texts: { type?: unknown }[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (typeof o.text === 'string') texts.push(o);
+        for (const child of Object.values(o)) walk(child);
+      }
+    };
+    walk(view);
+    expect(texts.length).toBeGreaterThan(4);
+    for (const t of texts) expect(t.type).toBe('plain_text');
   });
 
   it('the scan itself catches a raw `<point>` and a planted mention', () => {

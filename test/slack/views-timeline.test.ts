@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApproversSetting } from '../../src/config.js';
 import { changeSetName } from '../../src/restore/names.js';
-import type { RestoreSession } from '../../src/restore/session.js';
+import type { RestoreSession, StageName } from '../../src/restore/session.js';
+import { transition } from '../../src/restore/transitions.js';
 import { sessionCard } from '../../src/slack/views/card.js';
 import { consoleLinks } from '../../src/slack/views/console-links.js';
 import { summaryMessage } from '../../src/slack/views/summary.js';
@@ -75,6 +76,38 @@ describe('the timeline', () => {
   });
 });
 
+describe('the production line during the cutover', () => {
+  const checkpoint = (s: RestoreSession, aws: Record<string, string>, t: number) =>
+    step(s, { type: 'stage_checkpoint', stage: 'cutover', aws }, at(t));
+  const line = (s: RestoreSession) =>
+    /Production: [^\n]*/.exec(allText(sessionCard(s, { now: NOW, approvers: ANYONE })))?.[0];
+
+  it('says "being cut over" from the moment ExecuteChangeSet is called, before it returns', () => {
+    let s = runUntil(confirm(awaiting('restore')), 'cutover');
+    s = checkpoint(
+      s,
+      { changeSetName: changeSetName(s.id, s.attempt), changeSetId: CHANGE_SET_ARN },
+      150_000,
+    );
+    expect(line(s)).toMatch(/^Production: unchanged/);
+    s = checkpoint(s, { executeCalledAt: at(151_000).toISOString() }, 151_000);
+    expect(s.aws.executedAt).toBeUndefined();
+    expect(line(s)).toMatch(/^Production: being cut over to `\/chatdb-restore_/);
+    s = checkpoint(s, { executedAt: at(152_000).toISOString() }, 152_000);
+    expect(line(s)).toMatch(/^Production: being cut over/);
+  });
+
+  it('refuses an intent that is not a time', () => {
+    const s = runUntil(confirm(awaiting('restore')), 'cutover');
+    const refused = transition(
+      s,
+      { type: 'stage_checkpoint', stage: 'cutover', aws: { executeCalledAt: 'soon' } },
+      { now: at(150_000) },
+    );
+    expect(refused).toMatchObject({ ok: false, code: 'invalid_checkpoint' });
+  });
+});
+
 describe('console links', () => {
   it('links the restore job, the change set by name, the stack events, the service and its tasks', () => {
     const s = restored();
@@ -91,10 +124,68 @@ describe('console links', () => {
       'https://eu-central-1.console.aws.amazon.com/ecs/v2/clusters/rocket-chat/services/chat-db/health?region=eu-central-1',
     );
     expect(byLabel.get('its tasks')).toContain('/services/chat-db/tasks?region=eu-central-1');
-    expect(byLabel.get('SSM command output')).toContain('/systems-manager/run-command/');
+    // A session stored before command ids were recorded links the command history.
+    expect(byLabel.get('SSM command output')).toBe(
+      'https://eu-central-1.console.aws.amazon.com/systems-manager/run-command/complete-commands?region=eu-central-1',
+    );
     expect(allText(sessionCard(s, { now: NOW, approvers: ANYONE }))).toContain(
       '<https://eu-central-1.console.aws.amazon.com/backup/home?region=eu-central-1#/jobs/restore/details/rj-0001|restore job>',
     );
+  });
+
+  it('links each SSM command’s output on the inspection host, by stage, in the order they were sent', () => {
+    const command = (n: number, stage: StageName) => ({
+      commandId: `0000000${n}-1111-2222-3333-444455556666`,
+      instanceId: 'i-0a1b2c3d4e5f60718',
+      stage,
+    });
+    let s = runUntil(confirm(awaiting('restore')), 'restore');
+    s = step(
+      s,
+      { type: 'stage_checkpoint', stage: 'restore', aws: { ssmCommands: [command(1, 'restore')] } },
+      at(101_000),
+    );
+    s = step(s, stageReport('restore', s), at(102_000));
+    s = step(s, { type: 'stage_started', stage: 'locate' }, at(103_000));
+    const sent = [command(1, 'restore'), command(2, 'locate'), command(3, 'locate')];
+    s = step(s, { type: 'stage_checkpoint', stage: 'locate', aws: { ssmCommands: sent } }, at(104_000));
+    const ssm = consoleLinks(s).filter((l) => l.label.startsWith('SSM'));
+    expect(ssm.map((l) => l.label)).toEqual([
+      'SSM restore output',
+      'SSM locate output 1',
+      'SSM locate output 2',
+    ]);
+    expect(ssm[1]?.url).toBe(
+      'https://eu-central-1.console.aws.amazon.com/systems-manager/run-command/00000002-1111-2222-3333-444455556666/i-0a1b2c3d4e5f60718?region=eu-central-1',
+    );
+    expect(consoleLinks(s).some((l) => l.label === 'SSM command output')).toBe(false);
+    const text = allText(sessionCard(s, { now: NOW, approvers: ANYONE }));
+    expect(text).toContain(`<${ssm[2]?.url}|SSM locate output 2>`);
+    // The postmortem timeline names each command under its stage.
+    const ended = step(s, { type: 'cancel', user: REQUESTER, isApprover: true }, at(105_000));
+    const timeline = allText(sessionCard(ended, { now: NOW, approvers: ANYONE }));
+    expect(timeline).toMatch(/AWS Backup restore job: done · restore job `rj-0001` · SSM command `00000001-/);
+    expect(timeline).toMatch(
+      /Locate and check the data: \w+ · SSM command `00000002-[^`]+` · SSM command `00000003-/,
+    );
+  });
+
+  it('refuses an SSM command record that is not SSM’s', () => {
+    const s = runUntil(confirm(awaiting('restore')), 'restore');
+    const good = { commandId: '00000001-1111-2222-3333-444455556666', instanceId: 'i-0a1b2c3d4e5f60718' };
+    for (const bad of [
+      { ...good, commandId: 'not-a-command', stage: 'restore' },
+      { ...good, instanceId: 'i-0a1b2c3d4e5f6071; rm -rf /', stage: 'restore' },
+      { ...good, stage: 'nowhere' },
+      { ...good, stage: 'restore', extra: 'x' },
+    ]) {
+      const refused = transition(
+        s,
+        { type: 'stage_checkpoint', stage: 'restore', aws: { ssmCommands: [bad as never] } },
+        { now: at(101_000) },
+      );
+      expect(refused).toMatchObject({ ok: false, code: 'invalid_checkpoint' });
+    }
   });
 
   it('has nothing to link before any AWS id exists', () => {

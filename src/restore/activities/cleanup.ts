@@ -9,7 +9,7 @@ import {
   type RootDbFile,
 } from '../scripts.js';
 import { asStage } from './errors.js';
-import { runScript } from './run-script.js';
+import { runScript, type ScriptHooks } from './run-script.js';
 import type { ActivityDeps, RestoreTarget } from './types.js';
 
 export { RETIRED_GRACE_MS };
@@ -116,7 +116,7 @@ export async function deleteDirs(
   _target: RestoreTarget,
   names: readonly string[],
   opts: { liveRoot: string; protect?: readonly string[] },
-  hooks: { signal?: AbortSignal } = {},
+  hooks: ScriptHooks = {},
 ): Promise<{ deleted: string[]; absent: string[] }> {
   return asStage('delete', 'unchanged', NEXT, async () => {
     checkLiveRoot(opts.liveRoot);
@@ -126,7 +126,7 @@ export async function deleteDirs(
       NEXT,
       deleteDirsScript(deps.settings.inspectorMount, names, opts.liveRoot, { protect: opts.protect ?? [] }),
       parseDeleteDirs,
-      hooks.signal,
+      hooks,
     );
     return { deleted: result.deleted, absent: result.absent };
   });

@@ -37,6 +37,7 @@ export interface CutoverInput {
 export type CutoverCheckpoint =
   | { templateDiff: string; previousRoot: string }
   | { changeSetId: string }
+  | { executing: Date }
   | { executed: true; executedAt: Date }
   | { stopping: string }
   | { stoppedTaskArns: string[] };
@@ -149,6 +150,9 @@ export async function cutover(
 
       throwIfAborted(signal);
       if (!RAN.has(changeSet.executionStatus)) {
+        // From here production is being cut over: persisted before the call, so no crash can hide
+        // an update that started. A run that finds only this intent re-reads the stack (above).
+        await hooks.checkpoint({ executing: new Date() });
         try {
           // The change set's name is unique to the session and attempt: a retried or resumed
           // call with the same token is the same execution, never a second update.

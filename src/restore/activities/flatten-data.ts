@@ -1,6 +1,6 @@
 import { flatten, parseFlatten } from '../scripts.js';
 import { asStage } from './errors.js';
-import { runScript } from './run-script.js';
+import { runScript, type ScriptHooks } from './run-script.js';
 import type { ActivityDeps } from './types.js';
 
 export interface FlattenInput {
@@ -30,7 +30,7 @@ const NEXT =
 export async function flattenData(
   deps: ActivityDeps,
   input: FlattenInput,
-  hooks: { signal?: AbortSignal } = {},
+  hooks: ScriptHooks = {},
 ): Promise<FlattenDataResult> {
   return asStage('flatten', 'unchanged', NEXT, async () => {
     const result = await runScript(
@@ -39,7 +39,7 @@ export async function flattenData(
       NEXT,
       flatten(deps.settings.inspectorMount, input.dataDir, input.flatName, input.liveRoot),
       parseFlatten,
-      hooks.signal,
+      hooks,
     );
     return {
       flatDir: `/${result.to}`,

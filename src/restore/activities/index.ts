@@ -15,6 +15,7 @@ import { inConfiguredVault, listPoints, resolvePoint, whyNotRestorable } from '.
 import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
+import type { ScriptHooks } from './run-script.js';
 import { serviceHealth } from './service-health.js';
 import type {
   ActivityDeps,
@@ -42,8 +43,8 @@ export function createActivities(deps: ActivityDeps) {
     ) => planRestore(target, point, revisions, history),
     preflight: (target: RestoreTarget, newRoot: string) => preflight(deps, target, newRoot),
     runRestoreJob: (input: RestoreJobInput, hooks: RestoreJobHooks) => runRestoreJob(deps, input, hooks),
-    locate: (input: LocateInput, hooks?: { signal?: AbortSignal }) => locate(deps, input, hooks),
-    flattenData: (input: FlattenInput, hooks?: { signal?: AbortSignal }) => flattenData(deps, input, hooks),
+    locate: (input: LocateInput, hooks?: ScriptHooks) => locate(deps, input, hooks),
+    flattenData: (input: FlattenInput, hooks?: ScriptHooks) => flattenData(deps, input, hooks),
     checkRestoredData: (input: CheckInput, hooks: ActivityHooks<CheckCheckpoint>) =>
       checkRestoredData(deps, input, hooks),
     cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
@@ -57,7 +58,7 @@ export function createActivities(deps: ActivityDeps) {
       target: RestoreTarget,
       names: readonly string[],
       opts: { liveRoot: string; protect?: readonly string[] },
-      hooks?: { signal?: AbortSignal },
+      hooks?: ScriptHooks,
     ) => deleteDirs(deps, target, names, opts, hooks),
   };
 }
@@ -92,5 +93,6 @@ export type {
   RestoreJobResult,
 } from './run-restore-job.js';
 export { remainingTimeMs } from './run-restore-job.js';
+export type { ScriptHooks, SsmCommandRef } from './run-script.js';
 export type * from './types.js';
 export type { VerifyInput, VerifyResult } from './verify.js';

@@ -8,7 +8,7 @@ import {
   pickNewRestoreDir,
 } from '../scripts.js';
 import { asStage, PickNeeded, StageFailure } from './errors.js';
-import { runScript } from './run-script.js';
+import { runScript, type ScriptHooks } from './run-script.js';
 import type { ActivityDeps } from './types.js';
 
 export interface LocateInput {
@@ -40,7 +40,7 @@ const NEXT =
 export async function locate(
   deps: ActivityDeps,
   input: LocateInput,
-  hooks: { signal?: AbortSignal } = {},
+  hooks: ScriptHooks = {},
 ): Promise<LocateResult> {
   const { settings } = deps;
   return asStage('locate', 'unchanged', NEXT, async () => {
@@ -50,7 +50,7 @@ export async function locate(
       NEXT,
       listRestoreDirs(settings.inspectorMount),
       parseListRestoreDirs,
-      hooks.signal,
+      hooks,
     );
     const restoreDir = pickNewRestoreDir(
       input.restoreDirsBefore,
@@ -72,7 +72,7 @@ export async function locate(
       NEXT,
       locateDataDir(settings.inspectorMount, restoreDir),
       parseLocateDataDir,
-      hooks.signal,
+      hooks,
     );
     const decision = decideDataDir(report, {
       ...(input.expectedRelPath === undefined ? {} : { expectedRelPath: input.expectedRelPath }),

@@ -2,7 +2,7 @@ import type { RecoveryPoint, RestoreJob } from '../../aws/ports.js';
 import { listRestoreDirs, parseListRestoreDirs } from '../scripts.js';
 import { asStage, StageFailure } from './errors.js';
 import { clamp, isTransient, sleep, throwIfAborted } from './poll.js';
-import { runScript } from './run-script.js';
+import { runScript, type ScriptHooks } from './run-script.js';
 import type { ActivityDeps, ActivityHooks, RestoreMode, RestoreTarget } from './types.js';
 
 export interface RestoreJobInput {
@@ -24,7 +24,7 @@ export type RestoreJobCheckpoint =
   | { restoreJobId: string }
   | { restoreJobId: string; fullFallback: true };
 
-export interface RestoreJobHooks extends ActivityHooks<RestoreJobCheckpoint> {
+export interface RestoreJobHooks extends ActivityHooks<RestoreJobCheckpoint>, ScriptHooks {
   progress(p: { percentDone: number | undefined; etaMinutes: number | undefined }): void;
 }
 
@@ -67,7 +67,7 @@ export async function runRestoreJob(
         NEXT_BEFORE,
         listRestoreDirs(settings.inspectorMount),
         parseListRestoreDirs,
-        signal,
+        hooks,
       );
       restoreDirsBefore = listing.dirs.map((d) => d.name);
       await hooks.checkpoint({ restoreDirsBefore });

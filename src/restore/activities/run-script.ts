@@ -7,11 +7,23 @@ import type { ActivityDeps } from './types.js';
 /** SSM's own executionTimeout for our scripts; they finish in seconds unless the disk hangs. */
 export const DEFAULT_SSM_TIMEOUT_SECONDS = 600;
 
+/** An SSM command one of our scripts was sent as: where to read its output. */
+export interface SsmCommandRef {
+  commandId: string;
+  instanceId: string;
+}
+
+export interface ScriptHooks {
+  /** Aborting it (the bot shutting down) stops the wait and cancels the command. */
+  signal?: AbortSignal;
+  /** Records the command before the wait; a refusal (the session moved on) cancels it. */
+  commandSent?(command: SsmCommandRef): Promise<void>;
+}
+
 /**
  * Runs one of our scripts on the inspection host and parses its output. A script that reports
  * an error is believed first (its message names the problem); an SSM timeout or a failure that
- * left no readable output is reported with SSM's status and the script's stderr. Aborting
- * `signal` (the bot shutting down) stops the wait and cancels the command.
+ * left no readable output is reported with SSM's status and the script's stderr.
  */
 export async function runScript<T>(
   { ports, settings }: ActivityDeps,
@@ -19,12 +31,15 @@ export async function runScript<T>(
   next: string,
   built: BuiltScript,
   parse: (stdout: string) => T,
-  signal?: AbortSignal,
+  hooks: ScriptHooks = {},
 ): Promise<T> {
   const timeoutSeconds = settings.ssmTimeoutSeconds ?? DEFAULT_SSM_TIMEOUT_SECONDS;
-  const result = await ports.ssm.runShellScript(settings.inspectorInstanceId, built.script, {
+  const instanceId = settings.inspectorInstanceId;
+  const { signal, commandSent } = hooks;
+  const result = await ports.ssm.runShellScript(instanceId, built.script, {
     timeoutSeconds,
     ...(signal === undefined ? {} : { signal }),
+    ...(commandSent === undefined ? {} : { sent: (commandId) => commandSent({ commandId, instanceId }) }),
   });
   try {
     const parsed = parse(result.stdout);

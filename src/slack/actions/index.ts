@@ -52,6 +52,7 @@ export function registerActions(app: App, deps: SlackDeps, notifier: Notifier): 
         ),
         blockId: element.block_id,
         messageTs: body.message?.ts ?? body.container?.message_ts,
+        triggerId: typeof body.trigger_id === 'string' ? body.trigger_id : undefined,
         respond,
         client,
         log,

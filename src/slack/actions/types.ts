@@ -11,6 +11,8 @@ export interface ActionContext extends RequestContext {
   blockId: string | undefined;
   /** The message the element sat on. */
   messageTs: string | undefined;
+  /** The click's trigger_id: views.open exchanges it for a dialog. */
+  triggerId: string | undefined;
 }
 
 /**

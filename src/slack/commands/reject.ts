@@ -17,7 +17,12 @@ export const rejectCommand: CommandHandler<CommandOf<'reject'>> = {
   async run(ctx) {
     const session = awaiting(ctx);
     if (session === undefined) return;
-    const outcome = await ctx.deps.restore.reject(session.id, ctx.user, ctx.command.reason);
+    const reason = ctx.command.reason;
+    const outcome = await ctx.deps.restore.reject(
+      session.id,
+      ctx.user,
+      reason === undefined ? {} : { reason },
+    );
     await answerOutcome(
       ctx,
       session,

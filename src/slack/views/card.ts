@@ -378,13 +378,8 @@ function buttonRow(s: RestoreSession): Block | undefined {
           style: 'primary',
           confirm: confirmDialog(s),
         }),
-        button({
-          text: 'Reject',
-          actionId: ACTION_IDS.reject,
-          value: s.id,
-          style: 'danger',
-          confirm: rejectDialog(s),
-        }),
+        // Its dialog is a modal that asks for a reason (views/reject-dialog.ts).
+        button({ text: 'Reject', actionId: ACTION_IDS.reject, value: s.id, style: 'danger' }),
         cancel,
       ]);
     }
@@ -462,16 +457,6 @@ function confirmDialog(s: RestoreSession) {
     text: `${sessionTitle(s)}. ${change} You confirm as the second engineer.`,
     confirm: 'Confirm',
     deny: 'Not yet',
-  };
-}
-
-function rejectDialog(s: RestoreSession) {
-  return {
-    title: 'Reject this plan?',
-    text: `${sessionTitle(s)} ends here and nothing is changed. To give a reason, type "/chatdb-restore reject" followed by it instead; it is shown on the card.`,
-    confirm: 'Reject',
-    deny: 'Keep it',
-    style: 'danger' as const,
   };
 }
 

@@ -9,6 +9,7 @@ export interface ConsoleLink {
   url: string;
 }
 
+const MAX_SSM_LINKS = 8;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 
 /** The session's region, from the file system ARN in its plan. */
@@ -34,13 +35,7 @@ export function consoleLinks(s: RestoreSession): ConsoleLink[] {
   if (job !== undefined) {
     links.push({ label: 'restore job', url: `${host}/backup/home?${q}#/jobs/restore/details/${e(job)}` });
   }
-  if (s.aws.restoreDirsBefore !== undefined || s.aws.restoreDir !== undefined) {
-    // The bot does not keep SSM command ids; the history lists its commands (comment: chatdb-restore).
-    links.push({
-      label: 'SSM command output',
-      url: `${host}/systems-manager/run-command/complete-commands?${q}`,
-    });
-  }
+  links.push(...ssmLinks(s, host, q));
   if (s.aws.changeSetId !== undefined) {
     links.push({
       label: `change set ${s.aws.changeSetName ?? ''}`.trim(),
@@ -59,6 +54,34 @@ export function consoleLinks(s: RestoreSession): ConsoleLink[] {
     links.push({ label: 'its tasks', url: `${service}/tasks?${q}` });
   }
   return links;
+}
+
+/**
+ * One link per SSM command the session's scripts were sent as, to its output on the inspection
+ * host: Run Command's page for that command on that node. The SSM docs show the console's path
+ * to it (Command history, the command, Targets and outputs, View output) but not its URL; the
+ * shape is the one the console itself uses. A session stored before the ids were recorded
+ * links the command history instead (its commands carry the comment `chatdb-restore`).
+ */
+function ssmLinks(s: RestoreSession, host: string, q: string): ConsoleLink[] {
+  const commands = s.aws.ssmCommands ?? [];
+  if (commands.length === 0) {
+    const ran = s.aws.restoreDirsBefore !== undefined || s.aws.restoreDir !== undefined;
+    return ran
+      ? [{ label: 'SSM command output', url: `${host}/systems-manager/run-command/complete-commands?${q}` }]
+      : [];
+  }
+  const e = encodeURIComponent;
+  const links = commands.map((c, i) => {
+    const nth = commands.slice(0, i + 1).filter((o) => o.stage === c.stage).length;
+    const many = commands.some((o, j) => j !== i && o.stage === c.stage);
+    return {
+      label: `SSM ${c.stage} output${many ? ` ${nth}` : ''}`,
+      url: `${host}/systems-manager/run-command/${e(c.commandId)}/${e(c.instanceId)}?${q}`,
+    };
+  });
+  // A stage resumed many times sent many commands: the newest stay within Slack's text limit.
+  return links.slice(-MAX_SSM_LINKS);
 }
 
 /** The links as mrkdwn (`<url|label>`), one line; '' when there are none. */

@@ -75,8 +75,11 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
       const window = loss === undefined ? '' : ` Data-loss window: about ${formatDuration(loss)}.`;
       return `:white_check_mark: *Confirmed by ${user(str(d, 'by') ?? s.confirmer ?? '')}.* Starting now.${window}`;
     }
-    case 'rejected':
-      return `:no_entry_sign: *Rejected by ${user(str(d, 'by') ?? '')}.* Nothing was changed.`;
+    case 'rejected': {
+      const reason = str(d, 'reason');
+      const why = reason === undefined ? '' : ` Reason: “${escapeText(reason)}”.`;
+      return `:no_entry_sign: *Rejected by ${user(str(d, 'by') ?? '')}.*${why} Nothing was changed.`;
+    }
     case 'cancelled': {
       const left = str(d, 'leftForCleanup');
       const job = str(d, 'restoreJobId');

@@ -45,7 +45,10 @@ export function productionState(s: RestoreSession): ProductionView {
   if (s.failure !== undefined) return s.failure.production;
   const cut = stageState(s, 'cutover');
   if (cut?.status === 'done') return 'cut_over';
-  if (cut?.status === 'running' && s.aws.executedAt !== undefined) return 'changing';
+  // From the moment ExecuteChangeSet is called, not once it returned.
+  if (cut?.status === 'running' && (s.aws.executeCalledAt ?? s.aws.executedAt) !== undefined) {
+    return 'changing';
+  }
   return 'unchanged';
 }
 

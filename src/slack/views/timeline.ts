@@ -8,6 +8,13 @@ import { stageWindow, user, utc } from './format.js';
 import { STAGE_LABELS, sessionTitle } from './session-text.js';
 
 function stageIds(s: RestoreSession, stage: StageState): string[] {
+  const ssm = (s.aws.ssmCommands ?? [])
+    .filter((c) => c.stage === stage.name)
+    .map((c) => `SSM command ${code(c.commandId)}`);
+  return [...awsIds(s, stage), ...ssm];
+}
+
+function awsIds(s: RestoreSession, stage: StageState): string[] {
   const a = s.aws;
   switch (stage.name) {
     case 'restore':

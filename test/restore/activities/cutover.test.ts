@@ -69,6 +69,7 @@ describe('cutover', () => {
     expect(rec.checkpoints.map((c) => Object.keys(c).join('+'))).toEqual([
       'templateDiff+previousRoot',
       'changeSetId',
+      'executing',
       'executed+executedAt',
       'stopping',
       'stoppedTaskArns',
@@ -146,6 +147,33 @@ describe('cutover', () => {
     const calls = (await env.state()).calls;
     expect(calls['cloudformation:ExecuteChangeSet']).toBe(1);
     expect(calls['ecs:StopTask']).toBe(1);
+  });
+
+  it('records the intent before ExecuteChangeSet is called: a crash after the intent and before the call executes once on the re-run', async () => {
+    const { env, activities, input, stackState } = await setup();
+    // The process dies right after persisting the intent.
+    const first = recordingHooks<CutoverCheckpoint>((patch) => {
+      if ('executing' in patch) throw new Error('the process was killed');
+    });
+    await expect(activities.cutover(input(), first.hooks)).rejects.toThrow('the process was killed');
+    // Recorded before the call: CloudFormation was never asked.
+    expect((await env.state()).calls['cloudformation:ExecuteChangeSet'] ?? 0).toBe(0);
+    const saved = Object.assign({ stoppedTaskArns: [] }, ...first.checkpoints) as CutoverState & {
+      executing?: Date;
+    };
+    expect(saved.executing).toBeInstanceOf(Date);
+    expect(saved.changeSetId).toBeDefined();
+
+    // The re-run finds the change set not executed (its status and the stack's ChangeSetId say
+    // so) and executes it, once.
+    const second = recordingHooks<CutoverCheckpoint>();
+    const result = await activities.cutover(input(saved), second.hooks);
+    expect(second.checkpoints.map((c) => Object.keys(c).join('+'))).toContain('executing');
+    expect(result.stoppedTaskArns).toHaveLength(1);
+    const calls = (await env.state()).calls;
+    expect(calls['cloudformation:ExecuteChangeSet']).toBe(1);
+    expect(calls['cloudformation:CreateChangeSet']).toBe(1);
+    expect((await stackState()).executions).toEqual({ accepted: 1, refused: 0 });
   });
 
   it('re-run after a crash between StopTask and its checkpoint never stops a task twice', async () => {

@@ -220,6 +220,39 @@ describe('locate and flatten failures', () => {
     expect((error as StageFailure).reason).toMatch(/ended Failed \(exit 1\): simulated failure/);
   });
 
+  it('records each SSM command before waiting for it: a failed one is recorded too, with its node', async () => {
+    env.sim.setFaults({ ssm: 'fail' });
+    const sent: { commandId: string; instanceId: string }[] = [];
+    const error = await activities
+      .flattenData(
+        { dataDir: `${STALE}/x`, flatName: '/chatdb-restore_x_y', liveRoot: LIVE_DB_DIR },
+        { commandSent: async (c) => void sent.push(c) },
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ stage: 'flatten', code: 'ssm_failed' });
+    const last = ((await env.state()).ssmCommands as { commandId: string; instanceId: string }[]).at(-1);
+    expect(sent).toEqual([{ commandId: last?.commandId, instanceId: env.sim.scenario.inspector.instanceId }]);
+    expect((error as StageFailure).reason).toContain(`SSM command ${last?.commandId} on`);
+  });
+
+  it('a command that cannot be recorded (the session moved on) is cancelled, not left running unseen', async () => {
+    const error = await activities
+      .locate(
+        { restoreDirsBefore: [], liveRoot: LIVE_DB_DIR, pointCreatedAt: new Date() },
+        {
+          commandSent: async () => {
+            throw new Error('checkpoint refused: the session was cancelled');
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(String(error)).toContain('the session was cancelled');
+    const state = await env.state();
+    const last = (state.ssmCommands as { status: string }[]).at(-1);
+    expect(last?.status).toMatch(/^Cancel/);
+    expect(state.calls['ssm:CancelCommand']).toBeGreaterThan(0);
+  });
+
   it('flatten refuses to touch the live root, before any script runs', async () => {
     const sends = (await env.state()).calls['ssm:SendCommand'];
     await expect(

@@ -33,7 +33,11 @@ export const CRASH_STEPS: [string, (s: RestoreSession) => boolean][] = [
   ['during the check task', (s) => s.aws.checkTaskArn !== undefined && stage(s, 'check') === 'running'],
   ['after the check', (s) => stage(s, 'check') === 'done' && s.aws.templateDiff === undefined],
   ['after the template diff', (s) => s.aws.templateDiff !== undefined && !s.aws.changeSetId],
-  ['after CreateChangeSet', (s) => s.aws.changeSetId !== undefined && !s.aws.executedAt],
+  [
+    'after CreateChangeSet',
+    (s) => s.aws.changeSetId !== undefined && !s.aws.executeCalledAt && !s.aws.executedAt,
+  ],
+  ['before ExecuteChangeSet', (s) => s.aws.executeCalledAt !== undefined && !s.aws.executedAt],
   ['after ExecuteChangeSet', (s) => s.aws.executedAt !== undefined && !s.aws.stoppingTaskArn],
   ['before StopTask', (s) => s.aws.stoppingTaskArn !== undefined && s.aws.stoppedTaskArns.length === 0],
   ['after StopTask', (s) => s.aws.stoppedTaskArns.length > 0 && stage(s, 'cutover') === 'running'],

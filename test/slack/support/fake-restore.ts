@@ -185,14 +185,24 @@ export class FakeRestore implements RestoreService {
     return this.apply(sessionId, { type: 'confirm', user, planHash, isApprover: this.isApprover(user) });
   }
 
-  async reject(sessionId: string, user: string, reason?: string): Promise<Outcome> {
-    this.calls.push({ method: 'reject', args: [sessionId, user, reason] });
+  async reject(sessionId: string, user: string, opts: { reason?: string; planHash?: string } = {}) {
+    this.calls.push({ method: 'reject', args: [sessionId, user, opts] });
     return this.apply(sessionId, {
       type: 'reject',
       user,
       isApprover: this.isApprover(user),
-      ...(reason === undefined ? {} : { reason }),
+      ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+      ...(opts.planHash === undefined ? {} : { planHash: opts.planHash }),
     });
+  }
+
+  async mayReject(sessionId: string, user: string, planHash: string): Promise<Outcome> {
+    this.calls.push({ method: 'mayReject', args: [sessionId, user, planHash] });
+    const current = this.sessions.get(sessionId);
+    if (current === undefined) return { ok: false, code: 'unexpected_event', reason: 'no such session' };
+    const event = { type: 'reject' as const, user, isApprover: this.isApprover(user), planHash };
+    const result = transition(current, event, { now: this.now() });
+    return result.ok ? { ok: true, session: current } : { ...result, session: current };
   }
 
   async cancel(sessionId: string, user: string): Promise<Outcome> {

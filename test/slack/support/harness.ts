@@ -13,6 +13,7 @@ import {
   DEFAULT_CHANNEL,
   DEFAULT_USER,
   slashCommandBody,
+  viewSubmissionBody,
 } from '../../../src/slack-stand-in/request-bodies.js';
 import type { StandInMessage } from '../../../src/slack-stand-in/workspace.js';
 import { botEnv, TEST_SIGNING_SECRET } from '../../helpers/bot-env.js';
@@ -32,6 +33,11 @@ export interface Harness {
     opts?: { user?: string; channel?: string },
   ): Promise<{ ack: AckBody; responseId: string }>;
   click(actionId: string, opts: ClickOptions): Promise<{ status: number; responseId: string }>;
+  /**
+   * Presses the submit button of a dialog the bot opened, with `typed` in its inputs (by block_id);
+   * the stand-in then closes it or shows the bot's errors, as Slack does.
+   */
+  submit(viewId: string, typed?: Record<string, string>): Promise<{ status: number; json: unknown }>;
   /** The session's card as Slack now shows it. */
   card(sessionId: string): StandInMessage | undefined;
   /** Replies in a card's thread, in order. */
@@ -117,6 +123,7 @@ export async function startHarness(
         block_id: opts.blockId ?? 'block-1',
         user_id: opts.user ?? DEFAULT_USER,
         channel_id: channel,
+        trigger_id: fake.issueTrigger(opts.user ?? DEFAULT_USER),
         ...(opts.messageTs === undefined ? {} : { message_ts: opts.messageTs }),
         response_url: fake.responseUrl(responseId),
         ...(opts.selected === undefined
@@ -140,6 +147,16 @@ export async function startHarness(
       });
       const res = await postToBot(base, body, { secret: TEST_SIGNING_SECRET });
       return { status: res.status, responseId };
+    },
+    async submit(viewId, typed = {}) {
+      const view = fake.views().find((v) => v.id === viewId);
+      const body = viewSubmissionBody({
+        view: fake.submission(viewId, typed),
+        user_id: view?.user ?? DEFAULT_USER,
+      });
+      const res = await postToBot(base, body, { secret: TEST_SIGNING_SECRET });
+      fake.answerSubmission(viewId, res.json);
+      return { status: res.status, json: res.json };
     },
     card(sessionId) {
       const ts = restore.get(sessionId)?.card?.ts;
