@@ -182,6 +182,10 @@ function readOutput(task: OneOffTask) {
   return parseCheckOutput({ lines, ...(task.exitCode === undefined ? {} : { exitCode: task.exitCode }) });
 }
 
+// The stand-in container is real processes (sh, node): on a loaded 2-core machine they can take
+// longer than waitFor's default to start and to end after SIGTERM.
+const PROCESS_WAIT = { timeoutMs: 60_000 };
+
 describe('a one-off check task', () => {
   it('runs the check on a good copy and reports that snapshot’s data through its log stream', async () => {
     writeMongoDataDir(join(fsDir, FLAT), POINT, 'live');
@@ -321,16 +325,16 @@ describe('a one-off check task', () => {
     const other = slow.run({ ...again, cluster: { name: 'other', arn: `${CLUSTER.arn}-other` } });
     expect(other).not.toBe(first);
     expect(slow.find(CLUSTER, first.id)).toBe(first);
-    await waitFor(() => first.lastStatus === 'RUNNING', { what: 'RUNNING' });
+    await waitFor(() => first.lastStatus === 'RUNNING', { what: 'RUNNING', ...PROCESS_WAIT });
     slow.stop(first, 'chatdb-restore: session cancelled');
-    await waitFor(() => first.lastStatus === 'STOPPED', { what: 'STOPPED' });
+    await waitFor(() => first.lastStatus === 'STOPPED', { what: 'STOPPED', ...PROCESS_WAIT });
     expect(first).toMatchObject({
       stopCode: 'UserInitiated',
       stoppedReason: 'chatdb-restore: session cancelled',
     });
-    await waitFor(() => other.lastStatus === 'RUNNING', { what: 'the other task RUNNING' });
+    await waitFor(() => other.lastStatus === 'RUNNING', { what: 'the other task RUNNING', ...PROCESS_WAIT });
     slow.stop(other, 'done');
-    await waitFor(() => other.lastStatus === 'STOPPED', { what: 'the other task STOPPED' });
+    await waitFor(() => other.lastStatus === 'STOPPED', { what: 'the other task STOPPED', ...PROCESS_WAIT });
     slowTimers.close();
     slowClock.close();
     expect(tasks.all()).toHaveLength(0);
@@ -339,5 +343,5 @@ describe('a one-off check task', () => {
       startedBy: 'chatdb-restore/s2',
       lastStatus: 'STOPPED',
     });
-  });
+  }, 240_000);
 });
