@@ -289,6 +289,9 @@ export interface ContainerRun {
  * stand-in mongod and mongosh first on PATH, and the volume's container path replaced by the
  * host directory wherever an environment value names it.
  */
+/** Real milliseconds between a stopped container's SIGTERM and its SIGKILL (ECS's stopTimeout). */
+const STOP_TIMEOUT_MS = 3_000;
+
 export function runCheckCommand(opts: {
   argv: string[];
   environment: { name: string; value: string }[];
@@ -313,7 +316,8 @@ export function runCheckCommand(opts: {
     env[name] = value === opts.containerPath ? opts.hostDir : value;
   }
   const [program, ...args] = opts.argv;
-  const child = spawn(program ?? 'sh', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, as a container is: a stop reaches the wrapper's children too.
+  const child = spawn(program ?? 'sh', args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const result = new Promise<ContainerRun>((resolve) => {
     const lines: string[] = [];
     const collect = (stream: NodeJS.ReadableStream) => {
@@ -335,6 +339,18 @@ export function runCheckCommand(opts: {
       resolve({ exitCode: code ?? (signal === 'SIGKILL' ? 137 : 143), lines }),
     );
   });
-  // ECS's StopTask: SIGTERM to the container's first process.
-  return { result, stop: () => child.kill('SIGTERM') };
+  // ECS's StopTask: SIGTERM, then SIGKILL once the stop timeout has passed (a few real seconds
+  // here) — to the whole container, so children holding its output pipes end too.
+  const signalAll = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const stop = () => {
+    signalAll('SIGTERM');
+    setTimeout(() => signalAll('SIGKILL'), STOP_TIMEOUT_MS).unref();
+  };
+  return { result, stop };
 }
