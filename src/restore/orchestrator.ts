@@ -9,11 +9,9 @@ import { isAbort } from './activities/errors.js';
 import type { ActivityLog } from './activities/index.js';
 import {
   type Activities,
-  type CutoverCheckpoint,
   isTransient,
   PickNeeded,
   PlanChanged,
-  type RestoreJobCheckpoint,
   type RestoreTarget,
   retiredByRevisions,
   type SsmCommandRef,
@@ -25,7 +23,7 @@ import { isRestoreError, RestoreError } from './errors.js';
 import { estimateRestore, restoreSamples } from './estimate.js';
 import { KeyQueue } from './key-queue.js';
 import type { SessionLock } from './lock.js';
-import { changeSetName, newSessionId, restoreIdempotencyToken } from './names.js';
+import { newSessionId } from './names.js';
 import {
   buildCleanupPlan,
   buildRestorePlan,
@@ -35,7 +33,6 @@ import {
   planPoint,
   type RestorePlan,
   type RollbackPlan,
-  targetRootOf,
 } from './plan.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
 import {
@@ -55,9 +52,7 @@ import {
   stageState,
   undeliveredNotices,
 } from './session.js';
-import { runCheckStage } from './stages/check.js';
-import type { StageDefinition, StageOutcome } from './stages/stage.js';
-import { verifyStage } from './stages/verify.js';
+import { stageDefinition } from './stages/index.js';
 import type { SessionStore } from './store.js';
 import { type AwsPatch, type SessionEvent, transition } from './transitions.js';
 
@@ -78,21 +73,10 @@ export interface RestoreServiceDeps {
   newId?: (now: Date) => string;
 }
 
-/** The stages that live in a module of their own; the others are still cases of runActivity. */
-const STAGE_DEFINITIONS: Partial<Record<StageName, StageDefinition>> = { verify: verifyStage };
-
 /** Where production stands when a stage fails in a way its activity did not classify. */
-const PRODUCTION_IF_UNCLASSIFIED: Record<StageName, Production> = {
-  resolve: 'unchanged',
-  confirm: 'unchanged',
-  restore: 'unchanged',
-  locate: 'unchanged',
-  flatten: 'unchanged',
-  check: 'unchanged',
-  cutover: 'unknown',
-  verify: verifyStage.productionIfUnclassified,
-  delete: 'unchanged',
-};
+function productionIfUnclassified(stage: StageName): Production {
+  return stageDefinition(stage)?.productionIfUnclassified ?? 'unchanged';
+}
 
 interface Running {
   stage: StageName;
@@ -264,8 +248,27 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       if (!outcome.ok) throw abortError(`checkpoint refused: ${outcome.reason}`);
     };
 
+    const progress = (report: { percentDone?: number; etaMinutes?: number }) => {
+      apply(id, { type: 'stage_progress', stage, ...report }).catch((error: unknown) =>
+        log.warn({ err: error, session: id }, 'could not record progress'),
+      );
+    };
+    // Each SSM command is recorded before its wait, so even a command that hangs gets its link.
+    const commandSent = async (command: SsmCommandRef) => {
+      const sent = sessions.get(id)?.aws.ssmCommands ?? [];
+      await checkpoint({ ssmCommands: [...sent, { ...command, stage }] });
+    };
+    const definition = stageDefinition(stage);
+
     try {
-      const done = await runActivity(session, stage, target, signal, checkpoint);
+      if (definition === undefined) throw new Error(`stage ${stage} has no activity`);
+      const done = await definition.run(activities, session, target, {
+        signal,
+        checkpoint,
+        progress,
+        commandSent,
+        ...(deps.templateFile === undefined ? {} : { templateFile: deps.templateFile }),
+      });
       if (signal.aborted) return;
       const outcome = await apply(id, { type: 'stage_done', stage, ...done });
       if (!outcome.ok && outcome.code !== 'finished') {
@@ -276,7 +279,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           stage,
           code: 'unacceptable_outcome',
           reason: `The stage reported an outcome the session cannot accept: ${outcome.reason} It saw: ${describeOutcome(done)}.`,
-          production: PRODUCTION_IF_UNCLASSIFIED[stage],
+          production: productionIfUnclassified(stage),
         });
       }
     } catch (error) {
@@ -291,217 +294,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       }
       const failure = asFailure(stage, error);
       log.warn({ session: id, stage, code: failure.code, reason: failure.reason }, 'stage failed');
-      // After a failed cutover the card says whether chat-db runs and is healthy, read from ECS.
-      const service = stage === 'cutover' ? await activities.serviceHealth(target) : undefined;
+      // What the failure card adds (after a failed cutover: whether chat-db runs and is healthy).
+      const service = await definition?.onFailure?.(activities, target);
       await apply(id, {
         type: 'stage_failed',
         stage,
         ...failure,
         ...(service === undefined ? {} : { service }),
       });
-    }
-  }
-
-  async function runActivity(
-    session: RestoreSession,
-    stage: StageName,
-    target: RestoreTarget,
-    signal: AbortSignal,
-    checkpoint: (aws: AwsPatch, roots?: { previous?: string; next?: string }) => Promise<void>,
-  ): Promise<StageOutcome> {
-    // Stages moved to their own module (src/restore/stages/) run from their definition.
-    const definition = STAGE_DEFINITIONS[stage];
-    if (definition !== undefined) return definition.run(activities, session, target, { signal, checkpoint });
-    const plan = session.plan as Plan;
-    const id = session.id;
-    // Each SSM command is recorded before its wait, so even a command that hangs gets its link.
-    const commandSent = async (command: SsmCommandRef) => {
-      const sent = sessions.get(id)?.aws.ssmCommands ?? [];
-      await checkpoint({ ssmCommands: [...sent, { ...command, stage }] });
-    };
-    switch (stage) {
-      case 'restore': {
-        const p = plan as RestorePlan;
-        const result = await activities.runRestoreJob(
-          {
-            point: pointFromPlan(p),
-            target,
-            restoreMode: p.restoreMode,
-            idempotencyToken: restoreIdempotencyToken(id),
-            ...(session.aws.restoreDirsBefore === undefined
-              ? {}
-              : { restoreDirsBefore: session.aws.restoreDirsBefore }),
-            ...(session.aws.restoreJobId === undefined ? {} : { restoreJobId: session.aws.restoreJobId }),
-            ...(session.aws.fullFallback === true ? { fullFallback: true } : {}),
-          },
-          {
-            signal,
-            checkpoint: (patch: RestoreJobCheckpoint) => checkpoint(patch),
-            commandSent,
-            progress: ({ percentDone, etaMinutes }) => {
-              apply(id, {
-                type: 'stage_progress',
-                stage,
-                ...(percentDone === undefined ? {} : { percentDone }),
-                ...(etaMinutes === undefined ? {} : { etaMinutes }),
-              }).catch((error: unknown) =>
-                log.warn({ err: error, session: id }, 'could not record progress'),
-              );
-            },
-          },
-        );
-        return {
-          aws: {
-            restoreJobId: result.restoreJobId,
-            restoreDirsBefore: result.restoreDirsBefore,
-            restoreJobCompletedAt: result.completedAt.toISOString(),
-            ...(result.fullFallback ? { fullFallback: true } : {}),
-          },
-          detail: {
-            restoreJobId: result.restoreJobId,
-            ...(result.fullFallback ? { fullFallback: true } : {}),
-          },
-        };
-      }
-      case 'locate': {
-        const p = plan as RestorePlan;
-        const result = await activities.locate(
-          {
-            restoreDirsBefore: session.aws.restoreDirsBefore ?? [],
-            ...(p.expectedRelPath === undefined || session.aws.fullFallback === true
-              ? {}
-              : { expectedRelPath: p.expectedRelPath }),
-            liveRoot: p.currentRoot,
-            pointCreatedAt: new Date(p.recoveryPoint.createdAt),
-            ...(p.recoveryPoint.completedAt === undefined
-              ? {}
-              : { pointCompletedAt: new Date(p.recoveryPoint.completedAt) }),
-          },
-          { signal, commandSent },
-        );
-        return {
-          aws: {
-            restoreDir: result.restoreDir,
-            dataDir: result.dataDir,
-            dataSizeBytes: result.sizeBytes,
-            dataFileCount: result.fileCount,
-          },
-          detail: {
-            restoreDir: result.restoreDir,
-            dataDir: result.dataDir,
-            sizeBytes: result.sizeBytes,
-            fileCount: result.fileCount,
-            rule: result.rule,
-            candidates: result.candidates as unknown as JsonValue,
-            warnings: result.warnings,
-          },
-        };
-      }
-      case 'flatten': {
-        const p = plan as RestorePlan;
-        const result = await activities.flattenData(
-          {
-            dataDir: session.aws.dataDir ?? '',
-            flatName: p.targetRoot,
-            liveRoot: p.currentRoot,
-          },
-          { signal, commandSent },
-        );
-        return {
-          aws: { flatDir: result.flatDir },
-          detail: {
-            flatDir: result.flatDir,
-            sizeBytes: result.sizeBytes,
-            fileCount: result.fileCount,
-            leftovers: result.leftovers,
-            warnings: result.warnings,
-          },
-        };
-      }
-      case 'check':
-        return runCheckStage(activities, session, target, { signal, checkpoint });
-      case 'cutover': {
-        const newRoot =
-          plan.kind === 'restore' ? (session.aws.flatDir ?? plan.targetRoot) : targetRootOf(plan);
-        const name = session.aws.changeSetName ?? changeSetName(id, session.attempt);
-        const result = await activities.cutover(
-          {
-            target,
-            expectedTemplateSha256: plan.templateSha256,
-            expectedTaskDefinitionArn: plan.taskDefinitionArn,
-            newRoot,
-            changeSetName: name,
-            sessionId: id,
-            ...(deps.templateFile === undefined ? {} : { templateFile: deps.templateFile }),
-            state: {
-              ...(session.aws.changeSetId === undefined ? {} : { changeSetId: session.aws.changeSetId }),
-              ...(session.aws.executedAt === undefined
-                ? {}
-                : { executed: true, executedAt: new Date(session.aws.executedAt) }),
-              stoppedTaskArns: [...session.aws.stoppedTaskArns],
-              ...(session.aws.templateDiff === undefined ? {} : { templateDiff: session.aws.templateDiff }),
-              ...(session.roots.previous === undefined ? {} : { previousRoot: session.roots.previous }),
-            },
-          },
-          {
-            signal,
-            checkpoint: (patch: CutoverCheckpoint) => {
-              if ('templateDiff' in patch) {
-                return checkpoint(
-                  {
-                    templateDiff: patch.templateDiff,
-                    changeSetName: name,
-                    oldTaskDefinitionArn: plan.taskDefinitionArn,
-                  },
-                  { previous: patch.previousRoot, next: newRoot },
-                );
-              }
-              if ('changeSetId' in patch) return checkpoint({ changeSetId: patch.changeSetId });
-              if ('executing' in patch) return checkpoint({ executeCalledAt: patch.executing.toISOString() });
-              if ('executed' in patch) return checkpoint({ executedAt: patch.executedAt.toISOString() });
-              if ('stopping' in patch) return checkpoint({ stoppingTaskArn: patch.stopping });
-              return checkpoint({ stoppedTaskArns: [...patch.stoppedTaskArns] });
-            },
-          },
-        );
-        return {
-          aws: {
-            changeSetName: name,
-            ...(result.changeSetId === undefined ? {} : { changeSetId: result.changeSetId }),
-            executedAt: result.executedAt.toISOString(),
-            newTaskDefinitionArn: result.newTaskDefinitionArn,
-            stoppedTaskArns: result.stoppedTaskArns,
-            templateDiff: result.templateDiff,
-            oldTaskDefinitionArn: plan.taskDefinitionArn,
-          },
-          roots: { previous: result.previousRoot, next: newRoot },
-          detail: {
-            previousRoot: result.previousRoot,
-            newRoot,
-            newTaskDefinitionArn: result.newTaskDefinitionArn,
-            stoppedTasks: result.stoppedTaskArns.length,
-            deploymentCase: result.deploymentCase,
-          },
-        };
-      }
-      case 'delete': {
-        if (plan.kind !== 'cleanup') throw new Error('delete runs only in a cleanup session');
-        const protect = (session.cleanup?.candidates ?? [])
-          .filter((c) => !c.deletable)
-          .flatMap((c) => c.files ?? [c.path.slice(1)]);
-        const result = await activities.deleteDirs(
-          target,
-          plan.paths.map((p) => p.slice(1)),
-          { liveRoot: plan.currentRoot, protect },
-          { signal, commandSent },
-        );
-        return {
-          aws: { deletedPaths: [...result.deleted, ...result.absent].map((n) => `/${n.replace(/^\//, '')}`) },
-          detail: { deleted: result.deleted, absent: result.absent },
-        };
-      }
-      default:
-        throw new Error(`stage ${stage} has no activity`);
     }
   }
 
@@ -1063,19 +863,6 @@ function targetFromPlan(plan: Plan): RestoreTarget {
   };
 }
 
-function pointFromPlan(plan: RestorePlan): RecoveryPoint {
-  return {
-    arn: plan.recoveryPoint.arn,
-    id: plan.recoveryPoint.id,
-    vault: plan.recoveryPoint.vault,
-    resourceArn: plan.fileSystemArn,
-    resourceType: 'EFS',
-    status: 'COMPLETED',
-    createdAt: new Date(plan.recoveryPoint.createdAt),
-    ...(plan.recoveryPoint.sizeBytes === undefined ? {} : { sizeBytes: plan.recoveryPoint.sizeBytes }),
-  };
-}
-
 function describeOutcome(done: { aws?: AwsPatch; detail?: JsonObject }): string {
   const shown = JSON.stringify(done.aws ?? done.detail ?? {});
   return shown.length > 600 ? `${shown.slice(0, 600)}…` : shown;
@@ -1133,12 +920,12 @@ function asFailure(stage: StageName, error: unknown): FailureFields {
     };
   }
   if (isRestoreError(error)) {
-    return { reason: error.message, production: PRODUCTION_IF_UNCLASSIFIED[stage], code: error.code };
+    return { reason: error.message, production: productionIfUnclassified(stage), code: error.code };
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
     reason: message,
-    production: PRODUCTION_IF_UNCLASSIFIED[stage],
+    production: productionIfUnclassified(stage),
     code: isTransient(error) ? 'aws_unavailable' : 'internal',
   };
 }

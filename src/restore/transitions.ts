@@ -65,6 +65,7 @@ import {
   type StageName,
   stageState,
 } from './session.js';
+import { stageDefinition } from './stages/index.js';
 
 /** A user's standing against CHATDB_APPROVERS: 'unknown' when the group could not be read. */
 export type ApproverVerdict = boolean | 'unknown';
@@ -152,24 +153,9 @@ export interface TransitionContext {
 export type TransitionResult = { ok: true; session: RestoreSession; effects: SessionEffect[] } | Refusal;
 
 /** Stages whose activity the orchestrator runs (resolve and confirm end through their own events). */
-const RUNNABLE: ReadonlySet<StageName> = new Set([
-  'restore',
-  'locate',
-  'flatten',
-  'check',
-  'cutover',
-  'verify',
-  'delete',
-]);
-
-/** What a stage must have recorded before the next one can use it. */
-const REQUIRED_AFTER: Partial<Record<StageName, (keyof SessionAws)[]>> = {
-  restore: ['restoreJobId'],
-  locate: ['restoreDir', 'dataDir'],
-  flatten: ['flatDir'],
-  check: ['checkTaskArn'],
-  cutover: ['executedAt', 'newTaskDefinitionArn'],
-};
+function runnable(stage: StageName): boolean {
+  return stageDefinition(stage) !== undefined;
+}
 
 // Not worth an audit line each: progress ticks and Slack delivery receipts.
 const UNLOGGED: ReadonlySet<SessionEventType> = new Set(['stage_progress', 'notice_posted', 'card_posted']);
@@ -340,8 +326,7 @@ function apply(
       }
       const running = runningStage(d);
       if (running !== undefined) {
-        if (RUNNABLE.has(running) || running === 'resolve')
-          effects.push({ type: 'abort_stage', stage: running });
+        if (runnable(running) || running === 'resolve') effects.push({ type: 'abort_stage', stage: running });
         endStage(d, running, 'skipped', now, `cancelled by ${e.user}`);
       }
       finish(d, effects, 'cancelled', now, e.user);
@@ -420,7 +405,7 @@ function apply(
       }
       const running = runningStage(d);
       const next = nextPendingStage(d);
-      if (running !== undefined || e.stage !== next || !RUNNABLE.has(e.stage)) {
+      if (running !== undefined || e.stage !== next || !runnable(e.stage)) {
         return refuse('wrong_stage', `The next stage is ${running ?? next ?? 'none'}, not ${e.stage}.`, {
           stage: e.stage,
           expected: running ?? next,
@@ -457,7 +442,7 @@ function apply(
       if (typeof stage !== 'string') return stage;
       const merged = mergeReports(d, e.aws ?? {}, e.roots);
       if (merged !== undefined) return merged;
-      const missing = (REQUIRED_AFTER[stage] ?? []).filter((key) => d.aws[key] === undefined);
+      const missing = (stageDefinition(stage)?.requires ?? []).filter((key) => d.aws[key] === undefined);
       if (missing.length > 0) {
         return refuse(
           'invalid_checkpoint',
@@ -874,7 +859,7 @@ function activeStage(d: RestoreSession, named: StageName | undefined): StageName
     });
   }
   const running = runningStage(d);
-  if (running === undefined || !RUNNABLE.has(running) || (named !== undefined && named !== running)) {
+  if (running === undefined || !runnable(running) || (named !== undefined && named !== running)) {
     return refuse('wrong_stage', `The running stage is ${running ?? 'none'}, not ${named ?? 'given'}.`, {
       stage: named,
       running,
@@ -1198,13 +1183,7 @@ function notify(
 }
 
 function stageStartData(d: RestoreSession, stage: StageName): JsonObject {
-  if (stage === 'restore' && d.plan?.kind === 'restore') {
-    return { expectedDurationMinutes: d.plan.expectedDurationMinutes };
-  }
-  if (stage === 'cutover' && d.plan !== undefined && d.plan.kind !== 'cleanup') {
-    return { from: d.plan.currentRoot, to: d.plan.targetRoot, attempt: d.attempt };
-  }
-  return {};
+  return stageDefinition(stage)?.startData?.(d) ?? {};
 }
 
 function logRecord(e: SessionEvent, at: string) {

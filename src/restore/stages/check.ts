@@ -3,59 +3,57 @@
 // before each next step, the report when it ends), and what production is if it fails
 // (unchanged: nothing here touches the stack or the service).
 
-import type { Activities, CheckCheckpoint, RestoreTarget } from '../activities/index.js';
+import type { CheckCheckpoint } from '../activities/index.js';
 import type { RestorePlan } from '../plan.js';
-import type { JsonObject, RestoreSession } from '../session.js';
+import type { JsonObject } from '../session.js';
 import { stageState } from '../session.js';
-import type { AwsPatch, SessionEvent } from '../transitions.js';
+import type { StageDefinition } from './stage.js';
 
-type StageOutcome = Omit<Extract<SessionEvent, { type: 'stage_done' }>, 'type' | 'stage'>;
-
-export async function runCheckStage(
-  activities: Activities,
-  session: RestoreSession,
-  target: RestoreTarget,
-  hooks: { signal: AbortSignal; checkpoint(aws: AwsPatch): Promise<void> },
-): Promise<StageOutcome> {
-  const plan = session.plan as RestorePlan;
-  const startedAt = stageState(session, 'check')?.startedAt;
-  const result = await activities.checkRestoredData(
-    {
-      target,
-      flatDir: session.aws.flatDir ?? plan.targetRoot,
-      sessionId: session.id,
-      startedAt: startedAt === undefined ? new Date() : new Date(startedAt),
-      point: { arn: plan.recoveryPoint.arn, createdAt: new Date(plan.recoveryPoint.createdAt) },
-      state: {
-        ...(session.aws.checkTaskDefinitionArn === undefined
-          ? {}
-          : { taskDefinitionArn: session.aws.checkTaskDefinitionArn }),
-        ...(session.aws.checkTaskArn === undefined ? {} : { taskArn: session.aws.checkTaskArn }),
+export const checkStage: StageDefinition = {
+  name: 'check',
+  productionIfUnclassified: 'unchanged',
+  requires: ['checkTaskArn'],
+  async run(activities, session, target, hooks) {
+    const plan = session.plan as RestorePlan;
+    const startedAt = stageState(session, 'check')?.startedAt;
+    const result = await activities.checkRestoredData(
+      {
+        target,
+        flatDir: session.aws.flatDir ?? plan.targetRoot,
+        sessionId: session.id,
+        startedAt: startedAt === undefined ? new Date() : new Date(startedAt),
+        point: { arn: plan.recoveryPoint.arn, createdAt: new Date(plan.recoveryPoint.createdAt) },
+        state: {
+          ...(session.aws.checkTaskDefinitionArn === undefined
+            ? {}
+            : { taskDefinitionArn: session.aws.checkTaskDefinitionArn }),
+          ...(session.aws.checkTaskArn === undefined ? {} : { taskArn: session.aws.checkTaskArn }),
+        },
       },
-    },
-    {
-      signal: hooks.signal,
-      checkpoint: (patch: CheckCheckpoint) =>
-        hooks.checkpoint(
-          'taskArn' in patch
-            ? { checkTaskArn: patch.taskArn }
-            : { checkTaskDefinitionArn: patch.taskDefinitionArn },
-        ),
-    },
-  );
-  const { report } = result;
-  const detail: JsonObject = {
-    taskArn: result.taskArn,
-    taskDefinitionArn: result.taskDefinitionArn,
-    deregistered: result.deregistered,
-    database: report.database,
-    ...(report.mongodbVersion === undefined ? {} : { mongodbVersion: report.mongodbVersion }),
-    newestMessageAt: report.newestMessageAt === null ? null : report.newestMessageAt.toISOString(),
-    counts: { ...report.counts },
-    warnings: report.collections.flatMap((c) => c.warnings.map((w) => `${c.name}: ${w}`)).slice(0, 10),
-  };
-  return {
-    aws: { checkTaskDefinitionArn: result.taskDefinitionArn, checkTaskArn: result.taskArn },
-    detail,
-  };
-}
+      {
+        signal: hooks.signal,
+        checkpoint: (patch: CheckCheckpoint) =>
+          hooks.checkpoint(
+            'taskArn' in patch
+              ? { checkTaskArn: patch.taskArn }
+              : { checkTaskDefinitionArn: patch.taskDefinitionArn },
+          ),
+      },
+    );
+    const { report } = result;
+    const detail: JsonObject = {
+      taskArn: result.taskArn,
+      taskDefinitionArn: result.taskDefinitionArn,
+      deregistered: result.deregistered,
+      database: report.database,
+      ...(report.mongodbVersion === undefined ? {} : { mongodbVersion: report.mongodbVersion }),
+      newestMessageAt: report.newestMessageAt === null ? null : report.newestMessageAt.toISOString(),
+      counts: { ...report.counts },
+      warnings: report.collections.flatMap((c) => c.warnings.map((w) => `${c.name}: ${w}`)).slice(0, 10),
+    };
+    return {
+      aws: { checkTaskDefinitionArn: result.taskDefinitionArn, checkTaskArn: result.taskArn },
+      detail,
+    };
+  },
+};
