@@ -19,10 +19,11 @@ import {
   UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
 import type { ApproverCheck } from './approval.js';
+import { drillPlanEvent } from './drill-plan.js';
 import { isRestoreError, RestoreError } from './errors.js';
-import { estimateRestore, restoreSamples } from './estimate.js';
+import { estimateRestore, lastDrill, restoreSamples } from './estimate.js';
 import { KeyQueue } from './key-queue.js';
-import type { SessionLock } from './lock.js';
+import type { LockHolder, SessionLock } from './lock.js';
 import { newSessionId } from './names.js';
 import {
   buildCleanupPlan,
@@ -34,6 +35,7 @@ import {
   type RestorePlan,
   type RollbackPlan,
 } from './plan.js';
+import { outlinePoint } from './point-outline.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
 import {
   type CleanupCandidate,
@@ -389,12 +391,18 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
     // The lock names a persisted session (a lock naming an unknown one counts as stale).
     if (target !== undefined) {
-      const held = await lock.acquire(target.fileSystemId, {
+      const holder = {
         sessionId: id,
         requester: actor.user,
         channel: actor.channel,
         since: at.toISOString(),
-      });
+      };
+      let held = await lock.acquire(target.fileSystemId, holder);
+      // A restore never waits for a drill: the drill gives way (persisted as cancelled first), and
+      // its lock is then stale and reclaimed under the lock's guard, so both never hold it.
+      if (!held.ok && kind !== 'drill' && (await takeOverDrill(held.held, id, actor.user))) {
+        held = await lock.acquire(target.fileSystemId, holder);
+      }
       if (!held.ok) {
         await apply(id, {
           type: 'resolve_failed',
@@ -450,6 +458,15 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     return resolved.session;
   }
 
+  /** Ends an open drill holding the lock in favour of session `by`; false when the holder is no drill. */
+  async function takeOverDrill(held: LockHolder, sessionId: string, user: string): Promise<boolean> {
+    const drill = sessions.get(held.sessionId);
+    if (drill?.kind !== 'drill' || !isOpen(drill)) return false;
+    const outcome = await apply(drill.id, { type: 'take_over', by: user, sessionId });
+    if (!outcome.ok) log.warn({ session: drill.id, code: outcome.code }, 'the drill did not give way');
+    return outcome.ok;
+  }
+
   /**
    * The plan, once what would make its cutover fail has been checked (preflight): refused here,
    * before any restore job, or carried as a warning for the confirming engineer.
@@ -473,16 +490,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     actor: Actor,
     spec: PointSpec,
   ): Promise<SessionEvent> {
-    const point = await activities.resolvePoint(target, spec);
     const sessionsSoFar = await allSessions();
-    const history = cutoverHistory(sessionsSoFar, target.fileSystemId).map((c) => ({
-      root: c.to,
-      cutAt: new Date(c.cutAt),
-      from: c.from,
-      ...(c.startedAt === undefined ? {} : { startedAt: new Date(c.startedAt) }),
-    }));
-    const revisions = await activities.readRootHistory(target);
-    const outline = activities.planRestore(target, point, revisions, history);
+    const { point, outline } = await outlinePoint(activities, target, spec, sessionsSoFar);
     const plan = buildRestorePlan({
       sessionId: session.id,
       target,
@@ -504,6 +513,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         samples: estimate.samples,
       };
     }
+    const drilled = lastDrill(sessionsSoFar, target.fileSystemId);
+    if (drilled !== undefined) plan.lastDrill = drilled;
     return { type: 'resolved', plan: await checkedPlan(target, plan) };
   }
 
@@ -583,6 +594,12 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     start(actor, spec: PointSpec, pointInput) {
       return open(actor, 'restore', pointInput, (session, target) =>
         restorePlanEvent(session, target, actor, spec),
+      );
+    },
+
+    drill(actor, spec: PointSpec, pointInput) {
+      return open(actor, 'drill', pointInput, async (session, target) =>
+        drillPlanEvent(activities, session, target, actor, spec, await allSessions()),
       );
     },
 

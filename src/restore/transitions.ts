@@ -21,6 +21,7 @@ import { statusRefusal } from './lifecycle.js';
 import {
   CHANGE_SET_NAME,
   changeSetName,
+  drillChangeSetName,
   isDataDirPath,
   isRestoreDirName,
   isRootDirectory,
@@ -82,6 +83,8 @@ export type SessionEvent =
   | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string; planHash?: string }
   /** `approversNamed`: CHATDB_APPROVERS names people or a group (not "anyone"); default true. */
   | { type: 'cancel'; user: string; isApprover: ApproverVerdict; approversNamed?: boolean }
+  /** A drill gives way: `by` started restore session `sessionId`, which needs the file system now. */
+  | { type: 'take_over'; by: string; sessionId: string }
   /** The expiry timer fired. */
   | { type: 'expire' }
   /** The requester's choice of directories for a cleanup (replaces the previous choice). */
@@ -130,6 +133,7 @@ export const SESSION_EVENT_TYPES = [
   'confirm',
   'reject',
   'cancel',
+  'take_over',
   'expire',
   'cleanup_choose',
   'stage_started',
@@ -213,6 +217,13 @@ function apply(
       if (e.plan.kind === 'restore' && e.plan.reuses !== undefined)
         reuseRestored(d, e.plan.targetRoot, e.plan.reuses.sessionId);
       endStage(d, 'resolve', 'done', now);
+      if (d.kind === 'drill') {
+        // Nobody confirms a drill: production does not change. Its stages start at once.
+        d.status = 'running';
+        const first = nextPendingStage(d);
+        if (first !== undefined) effects.push({ type: 'run_stage', stage: first });
+        return undefined;
+      }
       startStage(d, 'confirm', now);
       d.status = 'awaiting_confirmation';
       effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
@@ -339,6 +350,22 @@ function apply(
       return undefined;
     }
 
+    case 'take_over': {
+      const running = runningStage(d);
+      if (running !== undefined) {
+        effects.push({ type: 'abort_stage', stage: running });
+        endStage(d, running, 'skipped', now, `taken over by session ${e.sessionId}`);
+      }
+      finish(d, effects, 'cancelled', now, e.by);
+      d.ended = { ...(d.ended ?? { at: now }), reason: `taken over by session ${e.sessionId}` };
+      notify(d, effects, now, undefined, 'cancelled', {
+        by: e.by,
+        takenOverBy: e.sessionId,
+        ...(d.aws.restoreJobId === undefined ? {} : { restoreJobId: d.aws.restoreJobId }),
+      });
+      return undefined;
+    }
+
     case 'expire': {
       if (!expired(d, nowDate)) {
         return refuse('not_expired', `The session expires at ${d.expiresAt}.`, { expiresAt: d.expiresAt });
@@ -459,7 +486,8 @@ function apply(
       if (next !== undefined) {
         effects.push({ type: 'run_stage', stage: next });
       } else {
-        finish(d, effects, 'succeeded', now);
+        // A drill that failed before its teardown ends failed once the teardown is done.
+        finish(d, effects, d.failure === undefined ? 'succeeded' : 'failed', now);
         notify(d, effects, now, undefined, 'summary', {});
       }
       return undefined;
@@ -763,6 +791,9 @@ function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
   if (e.type === 'cleanup_choose' && d.kind !== 'cleanup') {
     return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
   }
+  if (e.type === 'take_over' && d.kind !== 'drill') {
+    return refuse('unexpected_event', `Only a drill gives way to another session; this is a ${d.kind}.`);
+  }
   if ((e.type === 'pick' || e.type === 'confirm_pick') && d.status !== 'awaiting_pick') {
     if (d.pick?.confirmedAt !== undefined) {
       return refuse(
@@ -881,6 +912,7 @@ function planFit(d: RestoreSession, plan: Plan): Refusal | undefined {
 const CANDIDATE_KINDS: readonly CleanupCandidate['kind'][] = [
   'restore',
   'retired',
+  'drill',
   'failed_restore',
   'lost_found',
   'root_files',
@@ -1009,10 +1041,15 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         ok = count(v);
         break;
       case 'flatDir':
-        ok = d.plan?.kind === 'restore' && v === d.plan.targetRoot;
+        ok = (d.plan?.kind === 'restore' || d.plan?.kind === 'drill') && v === d.plan.targetRoot;
         break;
       case 'changeSetName':
-        ok = str(v, CHANGE_SET_NAME) && v === changeSetName(d.id, d.attempt);
+        ok =
+          str(v, CHANGE_SET_NAME) &&
+          v === (d.kind === 'drill' ? drillChangeSetName(d.id) : changeSetName(d.id, d.attempt));
+        break;
+      case 'changeSetDeletedAt':
+        ok = d.kind === 'drill' && isIsoTime(v);
         break;
       case 'changeSetId':
         ok = typeof v === 'string' && v.length > 0 && v.length <= 2048 && !/\p{Cc}/u.test(v);
@@ -1039,8 +1076,9 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
       case 'deletedPaths':
         ok =
           Array.isArray(v) &&
-          d.plan?.kind === 'cleanup' &&
-          v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p));
+          (d.plan?.kind === 'cleanup'
+            ? v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p))
+            : d.plan?.kind === 'drill' && v.every((p) => isDrillDeletable(d, p)));
         break;
       default:
         ok = false;
@@ -1056,10 +1094,22 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
 function setPlan(d: RestoreSession, plan: Plan): void {
   d.plan = structuredClone(plan);
   d.planHash = planHash(plan);
-  if (plan.kind !== 'cleanup') {
+  if (plan.kind === 'drill') {
+    // Production stays on its root; nothing is ever cut over to the drill's directory.
+    d.roots.previous = plan.currentRoot;
+  } else if (plan.kind !== 'cleanup') {
     d.roots.previous = plan.currentRoot;
     d.roots.next = plan.targetRoot;
   }
+}
+
+/** What a drill's teardown may report deleted: its own directories and those it sweeps. */
+function isDrillDeletable(d: RestoreSession, path: unknown): boolean {
+  if (d.plan?.kind !== 'drill' || typeof path !== 'string' || !path.startsWith('/')) return false;
+  const name = path.slice(1);
+  const own = [d.plan.targetRoot.slice(1), d.aws.restoreDir];
+  const swept = (d.plan.sweep ?? []).flatMap((left) => left.dirs);
+  return [...own, ...swept].includes(name);
 }
 
 /** A retried cut-over: the data is already restored and flattened, so only cutover and verify run. */
@@ -1127,6 +1177,10 @@ function fail(
   },
 ): void {
   const reason = typeof f.reason === 'string' && f.reason !== '' ? f.reason : 'No reason was given.';
+  if (d.kind === 'drill' && d.status === 'running' && stageState(d, 'teardown')?.status === 'pending') {
+    failDrill(d, effects, now, { ...f, reason });
+    return;
+  }
   endStage(d, f.stage, 'failed', now, reason, f.detail);
   d.failure = {
     stage: f.stage,
@@ -1138,6 +1192,42 @@ function fail(
   finish(d, effects, 'failed', now);
   notify(d, effects, now, f.stage, 'failed', {
     reason,
+    production: f.production,
+    ...(f.code === undefined ? {} : { code: f.code }),
+  });
+}
+
+/**
+ * A drill never leaves anything behind: its failure is recorded, the stages after it are skipped,
+ * and its teardown runs; the drill ends (failed) when the teardown has.
+ */
+function failDrill(
+  d: RestoreSession,
+  effects: SessionEffect[],
+  now: string,
+  f: {
+    stage: StageName;
+    reason: string;
+    production: Production;
+    next?: string;
+    code?: string;
+    detail?: JsonObject;
+  },
+): void {
+  endStage(d, f.stage, 'failed', now, f.reason, f.detail);
+  d.failure = {
+    stage: f.stage,
+    reason: f.reason,
+    production: f.production,
+    next: f.next ?? defaultNext(f.production, d),
+  };
+  if (f.code !== undefined) d.failure.code = f.code;
+  for (const stage of d.stages)
+    if (stage.status === 'pending' && stage.name !== 'teardown') stage.status = 'skipped';
+  delete d.progress;
+  effects.push({ type: 'run_stage', stage: 'teardown' });
+  notify(d, effects, now, f.stage, 'failed', {
+    reason: f.reason,
     production: f.production,
     ...(f.code === undefined ? {} : { code: f.code }),
   });
@@ -1189,6 +1279,7 @@ function stageStartData(d: RestoreSession, stage: StageName): JsonObject {
 function logRecord(e: SessionEvent, at: string) {
   const record: RestoreSession['events'][number] = { at, type: e.type };
   if ('user' in e) record.by = e.user;
+  if (e.type === 'take_over') record.by = e.by;
   const detail: JsonObject = {};
   if ('stage' in e && e.stage !== undefined) detail.stage = e.stage;
   if (e.type === 'stage_failed') {

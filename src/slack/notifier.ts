@@ -27,6 +27,7 @@ import {
 } from './message-metadata.js';
 import type { SlackMessage } from './views/blocks.js';
 import { type CardContext, sessionCard } from './views/card.js';
+import { drillSummaryMessage } from './views/drill.js';
 import { noticeMessage } from './views/notices.js';
 import { productionLine, sessionTitle, timeToConfirm } from './views/session-text.js';
 import { type SummaryExtras, summaryMessage } from './views/summary.js';
@@ -436,6 +437,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   /** The summary, after the diff upload and the merge request (each done once per session). */
   async function summary(entry: Entry, s: RestoreSession, cardTs: string): Promise<SlackMessage> {
+    // A drill's report: its diff inline, no file to check in and no merge request, nothing changed.
+    if (s.kind === 'drill') return drillSummaryMessage(s, config.chatdb.approvers);
     entry.summary ??= {};
     const extras = entry.summary;
     if (mergeRequests !== undefined) extras.templatePath = mergeRequests.templatePath;

@@ -189,7 +189,7 @@ describe('deploy/iam-policy.json', () => {
       expect(resourcesOf(`cloudformation:${a}`)).toEqual([stack]);
     }
     // Change set actions are authorised on the stack; the name is held by a condition key.
-    for (const a of ['CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet']) {
+    for (const a of ['CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet', 'DeleteChangeSet']) {
       expect(resourcesOf(`cloudformation:${a}`)).toEqual([stack]);
     }
     expect(resourcesOf('elasticfilesystem:DescribeFileSystems')).toEqual([

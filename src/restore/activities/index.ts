@@ -11,6 +11,12 @@ import { type FlattenInput, flattenData } from './flatten-data.js';
 import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
 import { preflight } from './preflight.js';
+import {
+  deleteChangeSets,
+  type RehearseCheckpoint,
+  type RehearseInput,
+  rehearseCutover,
+} from './rehearse.js';
 import { inConfiguredVault, listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
@@ -50,6 +56,10 @@ export function createActivities(deps: ActivityDeps) {
     cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
     verify: (input: VerifyInput, hooks?: { signal?: AbortSignal }) => verify(deps, input, hooks),
     serviceHealth: (target: RestoreTarget) => serviceHealth(deps, target),
+    rehearseCutover: (input: RehearseInput, hooks: ActivityHooks<RehearseCheckpoint>) =>
+      rehearseCutover(deps, input, hooks),
+    deleteChangeSets: (target: RestoreTarget, names: readonly string[]) =>
+      deleteChangeSets(deps, target, names),
     cleanupCandidates: (
       target: RestoreTarget,
       opts: { liveRoot: string; retiredRoots: readonly { root: string; retiredAt: Date }[]; now: Date },
@@ -85,6 +95,7 @@ export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from 
 export { isTransient } from './poll.js';
 export type { PreflightResult } from './preflight.js';
 export { UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE } from './preflight.js';
+export type { RehearseCheckpoint, RehearseInput, RehearseResult } from './rehearse.js';
 export { retiredByRevisions } from './root-history.js';
 export type {
   RestoreJobCheckpoint,

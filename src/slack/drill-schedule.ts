@@ -1,0 +1,121 @@
+// Scheduled drills (CHATDB_DRILL_SCHEDULE, CHATDB_DRILL_CHANNEL): a timer runs a drill of the
+// latest recovery point at each time the cron expression names, with the card in the drill
+// channel, as the bot's own user. A session holding chat-db makes it skip, and say so there. Its
+// clock is the Slack layer's (`now`), so a test drives it to a scheduled time like any other time.
+
+import type { webApi } from '@slack/bolt';
+import type { ApproversSetting, DrillScheduleConfig } from '../config.js';
+import { nextRun } from '../cron.js';
+import type { Logger } from '../log.js';
+import { isRestoreError } from '../restore/errors.js';
+import type { LockHolder, RestoreService } from '../restore/service.js';
+import { slackErrorCode } from './client.js';
+import { userMessage } from './errors.js';
+import { cardMetadata } from './message-metadata.js';
+import type { Notifier } from './notifier.js';
+import { section } from './views/blocks.js';
+import { scheduledDrillNotStarted, scheduledDrillPlaceholder, scheduledDrillSkipped } from './views/drill.js';
+
+export interface DrillScheduleDeps {
+  drill: DrillScheduleConfig;
+  approvers: ApproversSetting;
+  restore: RestoreService;
+  client: webApi.WebClient;
+  notifier: Notifier;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface DrillSchedule {
+  stop(): void;
+}
+
+/** setTimeout holds at most ~24.8 days; a longer wait is cut and measured again. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function startDrillSchedule(deps: DrillScheduleDeps): DrillSchedule {
+  const { drill, logger: log, now } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  // Never the same scheduled time twice, even when a timer fires a little early.
+  let after = now();
+
+  const arm = () => {
+    if (stopped) return;
+    const at = nextRun(drill.schedule, new Date(Math.max(now(), after)));
+    const delay = Math.min(Math.max(0, at.getTime() - now()), MAX_TIMER_MS);
+    timer = setTimeout(() => {
+      if (now() < at.getTime() - 1000) {
+        arm();
+        return;
+      }
+      after = at.getTime();
+      runScheduledDrill(deps, at)
+        .catch((error: unknown) => log.error({ err: error }, 'the scheduled drill failed to run'))
+        .finally(arm);
+    }, delay);
+    timer.unref();
+    log.info({ at: at.toISOString(), channel: drill.channel }, 'next scheduled drill');
+  };
+  arm();
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
+
+/** One scheduled drill: its placeholder card first, then the session, or why there is none. */
+async function runScheduledDrill(deps: DrillScheduleDeps, at: Date): Promise<void> {
+  const { client, notifier, restore, logger: log } = deps;
+  const channel = deps.drill.channel;
+  const auth = await client.auth.test();
+  const user = typeof auth.user_id === 'string' ? auth.user_id : undefined;
+  if (user === undefined) throw new Error('auth.test answered without the bot user id');
+  const placeholder = scheduledDrillPlaceholder(at);
+  const posted = await client.chat.postMessage({
+    channel,
+    text: placeholder,
+    blocks: [section(placeholder)],
+    metadata: cardMetadata({ requester: user }),
+  });
+  if (typeof posted.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
+  const ts = posted.ts;
+  const replace = (text: string) =>
+    client.chat.update({ channel, ts, text, blocks: [section(text)] }).catch((error: unknown) => {
+      log.warn({ err: error, code: slackErrorCode(error) }, 'could not update the scheduled drill message');
+    });
+
+  const release = notifier.hold(channel);
+  try {
+    let session: Awaited<ReturnType<RestoreService['drill']>>;
+    try {
+      session = await restore.drill({ channel, user }, { kind: 'latest' }, 'latest');
+    } catch (error) {
+      if (isRestoreError(error, 'locked')) {
+        log.info({ holder: error.details }, 'scheduled drill skipped: chat-db is held');
+        await replace(scheduledDrillSkipped(at, error.details as Partial<LockHolder>));
+        return;
+      }
+      log.error({ err: error }, 'the scheduled drill could not start');
+      await replace(scheduledDrillNotStarted(at, userMessage(error), deps.approvers));
+      return;
+    }
+    await notifier.attach(session.id, ts);
+    log.info({ session: session.id, status: session.status }, 'scheduled drill started');
+    if (session.status === 'failed' && session.failure !== undefined) {
+      // Its resolve failed: nothing else will post, so the approvers hear it here.
+      const text = scheduledDrillNotStarted(at, session.failure.reason, deps.approvers);
+      await client.chat.postMessage({
+        channel,
+        thread_ts: ts,
+        reply_broadcast: true,
+        text,
+        blocks: [section(text)],
+      });
+    }
+  } finally {
+    release();
+  }
+}
