@@ -18,8 +18,10 @@ import {
   isRestoreDirName,
   isRootDirectory,
   isSessionId,
+  LOOSE_RESTORE_DIR_NAME,
   RECOVERY_POINT_ARN,
   RECOVERY_POINT_ID,
+  RESTORE_JOB_ID,
   SHA256_HEX,
   STACK_NAME,
   TASK_DEFINITION_ARN,
@@ -155,6 +157,12 @@ export interface DrillLeftovers {
   dirs: string[];
   /** Its change set, when it may still exist. */
   changeSetName?: string;
+  /**
+   * Its restore job, when the drill ended before it located the job's directory: the directory is
+   * found by elimination (listing now, minus the listing before the job, minus every restore dir a
+   * session claims, minus the live root), and only when exactly one remains and the job COMPLETED.
+   */
+  unlocatedJob?: { restoreJobId: string; before: string[]; claimed: string[] };
 }
 
 export interface RollbackPlan extends PlanCommon {
@@ -501,7 +509,12 @@ function drillPlanProblems(plan: DrillPlan, need: (ok: boolean, what: string) =>
           isSessionId(left?.sessionId) &&
           Array.isArray(left.dirs) &&
           left.dirs.every((name) => isRestoreDirName(name) || isDrillDirName(name)) &&
-          (left.changeSetName === undefined || DRILL_CHANGE_SET_NAME.test(left.changeSetName)),
+          (left.changeSetName === undefined || DRILL_CHANGE_SET_NAME.test(left.changeSetName)) &&
+          (left.unlocatedJob === undefined ||
+            (RESTORE_JOB_ID.test(left.unlocatedJob.restoreJobId) &&
+              [...left.unlocatedJob.before, ...left.unlocatedJob.claimed].every((n) =>
+                LOOSE_RESTORE_DIR_NAME.test(n),
+              ))),
       ),
     "sweep names something that is not a drill's leftover",
   );

@@ -1109,7 +1109,9 @@ function isDrillDeletable(d: RestoreSession, path: unknown): boolean {
   const name = path.slice(1);
   const own = [d.plan.targetRoot.slice(1), d.aws.restoreDir];
   const swept = (d.plan.sweep ?? []).flatMap((left) => left.dirs);
-  return [...own, ...swept].includes(name);
+  // An earlier drill's job directory found by elimination is named only by the teardown.
+  const unlocated = (d.plan.sweep ?? []).some((left) => left.unlocatedJob !== undefined);
+  return [...own, ...swept].includes(name) || (unlocated && isRestoreDirName(name));
 }
 
 /** A retried cut-over: the data is already restored and flattened, so only cutover and verify run. */

@@ -30,34 +30,34 @@ export interface DrillSchedule {
   stop(): void;
 }
 
-/** setTimeout holds at most ~24.8 days; a longer wait is cut and measured again. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * How often the clock is read at most: a scheduled time is noticed within this, even after the
+ * clock jumped (NTP, a suspended host), without a timer set hours ahead on a stale reading.
+ */
+const TICK_MS = 1000;
 
 export function startDrillSchedule(deps: DrillScheduleDeps): DrillSchedule {
   const { drill, logger: log, now } = deps;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  // Never the same scheduled time twice, even when a timer fires a little early.
-  let after = now();
+  let next = nextRun(drill.schedule, new Date(now()));
+  log.info({ at: next.toISOString(), channel: drill.channel }, 'next scheduled drill');
 
-  const arm = () => {
+  const tick = () => {
     if (stopped) return;
-    const at = nextRun(drill.schedule, new Date(Math.max(now(), after)));
-    const delay = Math.min(Math.max(0, at.getTime() - now()), MAX_TIMER_MS);
-    timer = setTimeout(() => {
-      if (now() < at.getTime() - 1000) {
-        arm();
-        return;
-      }
-      after = at.getTime();
-      runScheduledDrill(deps, at)
-        .catch((error: unknown) => log.error({ err: error }, 'the scheduled drill failed to run'))
-        .finally(arm);
-    }, delay);
+    const at = next;
+    if (now() >= at.getTime()) {
+      // Times missed while the clock jumped are not made up: one drill, then the next time ahead.
+      next = nextRun(drill.schedule, new Date(Math.max(now(), at.getTime())));
+      log.info({ at: next.toISOString(), channel: drill.channel }, 'next scheduled drill');
+      runScheduledDrill(deps, at).catch((error: unknown) =>
+        log.error({ err: error }, 'the scheduled drill failed to run'),
+      );
+    }
+    timer = setTimeout(tick, Math.min(TICK_MS, Math.max(0, next.getTime() - now())));
     timer.unref();
-    log.info({ at: at.toISOString(), channel: drill.channel }, 'next scheduled drill');
   };
-  arm();
+  tick();
   return {
     stop() {
       stopped = true;

@@ -7,6 +7,7 @@ import type { RecoveryPoint } from '../../aws/ports.js';
 import { type CheckCheckpoint, type CheckInput, checkRestoredData } from './check.js';
 import { cleanupCandidates, deleteDirs } from './cleanup.js';
 import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
+import { findUnlocatedDirs, type UnlocatedJob } from './drill-sweep.js';
 import { type FlattenInput, flattenData } from './flatten-data.js';
 import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
@@ -60,6 +61,8 @@ export function createActivities(deps: ActivityDeps) {
       rehearseCutover(deps, input, hooks),
     deleteChangeSets: (target: RestoreTarget, names: readonly string[]) =>
       deleteChangeSets(deps, target, names),
+    findUnlocatedDirs: (jobs: readonly UnlocatedJob[], exclude: readonly string[], hooks?: ScriptHooks) =>
+      findUnlocatedDirs(deps, jobs, exclude, hooks),
     cleanupCandidates: (
       target: RestoreTarget,
       opts: { liveRoot: string; retiredRoots: readonly { root: string; retiredAt: Date }[]; now: Date },
@@ -87,6 +90,7 @@ export type {
   CutoverState,
 } from './cutover.js';
 export { firstFailureReason } from './cutover.js';
+export type { FoundLeftover, UnlocatedJob } from './drill-sweep.js';
 export type { PlanChange, StageFailureCode } from './errors.js';
 export { PickNeeded, PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';

@@ -22,10 +22,17 @@ export const teardownStage: StageDefinition = {
     ];
     const sets = await activities.deleteChangeSets(target, changeSets);
     const liveTop = plan.currentRoot.split('/')[1] ?? '';
+    // Earlier drills' jobs whose directories they never located: named by elimination, or left.
+    const found = await activities.findUnlocatedDirs(
+      sweep.flatMap((left) => (left.unlocatedJob === undefined ? [] : [left.unlocatedJob])),
+      [liveTop, ...(aws.restoreDir === undefined ? [] : [aws.restoreDir])],
+      { signal, commandSent },
+    );
     const wanted = [
       plan.targetRoot.slice(1),
       ...(aws.restoreDir === undefined ? [] : [aws.restoreDir]),
       ...sweep.flatMap((left) => left.dirs),
+      ...found.flatMap((f) => (f.dir === undefined ? [] : [f.dir])),
     ].filter((name) => isDrillDirName(name) || isRestoreDirName(name));
     const names = [...new Set(wanted)].filter((name) => name !== liveTop);
     const kept = [...new Set(wanted)].filter((name) => name === liveTop);
@@ -46,6 +53,9 @@ export const teardownStage: StageDefinition = {
         absent: dirs.absent,
         changeSetsDeleted: sets.deleted,
         swept: sweep.map((left) => left.sessionId),
+        ...(found.some((f) => f.dir === undefined)
+          ? { notNamed: found.filter((f) => f.dir === undefined).map((f) => `${f.restoreJobId}: ${f.why}`) }
+          : {}),
         ...(kept.length === 0 ? {} : { kept }),
         ...(unlocated === undefined ? {} : { unlocatedRestoreJobId: unlocated }),
       },

@@ -203,6 +203,8 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
   }
   pairs.push(['Expected duration', expectedDuration(plan)]);
   pairs.push(['Requested by', `${user(s.requester)} at ${utcShort(s.createdAt, now)}`]);
+  // Nobody confirms a drill.
+  if (s.kind === 'drill') return pairs;
   pairs.push([
     'Confirmed by',
     s.confirmer === undefined
