@@ -33,8 +33,8 @@ export interface RehearseResult {
   templateDiff: string;
   previousRoot: string;
   changeSetId?: string;
-  /** What CloudFormation said the change set would change. */
-  changes: ChangeSet['changes'];
+  /** What CloudFormation said the change set would change; undefined when a resumed run found it deleted. */
+  changes: ChangeSet['changes'] | undefined;
   templateChanged: boolean;
   deletedAt: Date;
 }
@@ -59,15 +59,22 @@ export async function rehearseCutover(
     }
     let changeSet: ChangeSet | undefined;
     try {
-      if (!input.state.deleted) {
+      // A change set recorded but gone was deleted by an earlier run that stopped before saying so:
+      // it is not created a second time.
+      const gone =
+        input.state.deleted === true ||
+        (input.state.changeSetId !== undefined &&
+          (await ports.stack.describeChangeSet(target.stackName, changeSetName)) === undefined);
+      if (!gone) {
         throwIfAborted(hooks.signal);
+        // Found again by its name when an earlier run created it (waited for, not created again).
         changeSet = await ports.stack.createChangeSet({
           stackName: target.stackName,
           changeSetName,
           templateBody: edit.text,
           description: `chatdb-restore drill ${input.sessionId}: rehearsal only, never executed`,
         });
-        await hooks.checkpoint({ changeSetId: changeSet.id });
+        if (input.state.changeSetId === undefined) await hooks.checkpoint({ changeSetId: changeSet.id });
       }
     } finally {
       // Deleted whatever the outcome: a drill leaves no change set that anyone could execute.
@@ -106,7 +113,7 @@ export async function rehearseCutover(
       templateDiff,
       previousRoot: edit.previousRoot,
       ...(changeSet === undefined ? {} : { changeSetId: changeSet.id }),
-      changes: changeSet?.changes ?? [],
+      changes: changeSet?.changes,
       templateChanged: sha256(template) !== input.expectedTemplateSha256,
       deletedAt,
     };

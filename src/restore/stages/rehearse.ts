@@ -50,7 +50,9 @@ export const rehearseStage: StageDefinition = {
       detail: {
         changeSetName,
         previousRoot: result.previousRoot,
-        changes: result.changes.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})`),
+        ...(result.changes === undefined
+          ? {}
+          : { changes: result.changes.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})`) }),
         templateChanged: result.templateChanged,
         executed: false,
       },

@@ -32,6 +32,13 @@ function strings(v: JsonValue | undefined): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
+/** What the rehearsed change set would change, as CloudFormation listed it. */
+function changesText(value: JsonValue | undefined): string {
+  if (value === undefined) return 'its changes were not read again after a restart';
+  const changes = strings(value);
+  return `it would change ${changes.length === 0 ? 'nothing' : changes.map((c) => escapeText(c)).join(', ')}`;
+}
+
 /** The drill's title: `Drill: restore chat-db from 2026-05-14 08:00 UTC`. */
 export function drillTitle(s: RestoreSession): string {
   const plan = s.plan;
@@ -105,9 +112,8 @@ export function drillReportLines(s: RestoreSession): string[] {
   }
   const rehearse = stageState(s, 'rehearse');
   if (rehearse?.status === 'done') {
-    const changes = strings(rehearse.detail?.changes);
     lines.push(
-      `*Rehearsed cutover:* change set ${code(s.aws.changeSetName ?? '?')} created and deleted, never executed; it would change ${changes.length === 0 ? 'nothing' : changes.map((c) => escapeText(c)).join(', ')}.`,
+      `*Rehearsed cutover:* change set ${code(s.aws.changeSetName ?? '?')} created and deleted, never executed; ${changesText(rehearse.detail?.changes)}.`,
     );
   }
   lines.push(`*Left behind:* ${leftBehind(s)}.`);
@@ -166,8 +172,7 @@ export function drillNoticeText(
     return ':broom: *Tearing the drill down:* its change set, its restore and drill directories (never the live root).';
   }
   if (n.kind === 'done' && n.stage === 'rehearse') {
-    const changes = strings(n.data?.changes);
-    return `:white_check_mark: *Cutover rehearsed*${took}: change set ${code(s.aws.changeSetName ?? '?')} would change ${changes.length === 0 ? 'nothing' : changes.map((c) => escapeText(c)).join(', ')}; deleted, never executed.`;
+    return `:white_check_mark: *Cutover rehearsed*${took}: change set ${code(s.aws.changeSetName ?? '?')}: ${changesText(n.data?.changes)}; deleted, never executed.`;
   }
   if (n.kind === 'done' && n.stage === 'teardown') {
     const deleted = strings(n.data?.deleted);
