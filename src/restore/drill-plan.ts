@@ -5,7 +5,7 @@
 import type { Activities, RestoreTarget } from './activities/index.js';
 import { drillLeftovers } from './drill-leftovers.js';
 import { cutoverVerifyMs, estimateRestore, restoreSamples } from './estimate.js';
-import { buildDrillPlan, planPoint } from './plan.js';
+import { buildDrillPlan } from './plan.js';
 import { outlinePoint } from './point-outline.js';
 import type { Actor, PointSpec } from './service.js';
 import type { RestoreSession } from './session.js';
@@ -19,17 +19,13 @@ export async function drillPlanEvent(
   spec: PointSpec,
   sessions: readonly RestoreSession[],
 ): Promise<SessionEvent> {
-  const { point, outline } = await outlinePoint(activities, target, spec, sessions);
+  const { point, outline, basis } = await outlinePoint(activities, target, spec, sessions);
   const estimate = estimateRestore(restoreSamples(sessions, target.fileSystemId), point.sizeBytes);
   const plan = buildDrillPlan({
+    ...basis,
     sessionId: session.id,
-    target,
     requester: actor.user,
-    point: planPoint(point),
-    restoreMode: outline.restoreMode,
-    ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
     expectedDurationMinutes: estimate?.totalMinutes ?? outline.expectedDurationMinutes,
-    rootEvidence: outline.evidence,
     sweep: drillLeftovers(sessions, target.fileSystemId),
     cutoverEstimateMs: cutoverVerifyMs(sessions, target.fileSystemId),
   });

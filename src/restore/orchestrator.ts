@@ -31,7 +31,6 @@ import {
   buildRollbackPlan,
   type Plan,
   pickTarget,
-  planPoint,
   type RestorePlan,
   type RollbackPlan,
 } from './plan.js';
@@ -491,16 +490,12 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     spec: PointSpec,
   ): Promise<SessionEvent> {
     const sessionsSoFar = await allSessions();
-    const { point, outline } = await outlinePoint(activities, target, spec, sessionsSoFar);
+    const { point, outline, basis } = await outlinePoint(activities, target, spec, sessionsSoFar);
     const plan = buildRestorePlan({
+      ...basis,
       sessionId: session.id,
-      target,
       requester: actor.user,
-      point: planPoint(point),
-      restoreMode: outline.restoreMode,
-      ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
       expectedDurationMinutes: outline.expectedDurationMinutes,
-      rootEvidence: outline.evidence,
     });
     const live = livePoint(sessionsSoFar, target.fileSystemId, target.currentRoot);
     if (live?.arn === point.arn) plan.liveFrom = live.sessionId;

@@ -421,22 +421,7 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
       break;
     case 'restore': {
       const p = plan.recoveryPoint;
-      need(str(p?.arn, RECOVERY_POINT_ARN), 'recoveryPoint.arn is not a recovery point ARN');
-      need(
-        str(p?.id, RECOVERY_POINT_ID) && p.arn.endsWith(`:${p.id}`),
-        'recoveryPoint.id does not end its ARN',
-      );
-      need(str(p?.vault, BACKUP_VAULT), 'recoveryPoint.vault is not a backup vault name');
-      need(isIsoTime(p?.createdAt), 'recoveryPoint.createdAt is not an ISO time');
-      const mode = plan.restoreMode;
-      need(
-        mode?.kind === 'full' || (mode?.kind === 'item' && isRootDirectory(mode.path) && mode.path !== '/'),
-        "restoreMode is not full or an item path other than '/'",
-      );
-      need(
-        plan.expectedRelPath === undefined || isRelativeDirPath(plan.expectedRelPath),
-        'expectedRelPath is not a relative path of plain names',
-      );
+      pointProblems(plan, need);
       const reused = plan.reuses?.sessionId;
       need(reused === undefined || isSessionId(reused), 'reuses.sessionId is not a session id');
       if (
@@ -468,17 +453,13 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
   return problems;
 }
 
-/** A drill plan's own checks: its point, its mode, its directory, and what it sweeps. */
-function drillPlanProblems(plan: DrillPlan, need: (ok: boolean, what: string) => void, sessionId?: string) {
+/** The point, the restore mode and the expected data dir, as a restore and a drill of it have them. */
+function pointProblems(plan: RestorePlan | DrillPlan, need: (ok: boolean, what: string) => void): void {
+  const str = (v: unknown, re: RegExp) => typeof v === 'string' && re.test(v);
   const p = plan.recoveryPoint;
-  need(
-    typeof p?.arn === 'string' && RECOVERY_POINT_ARN.test(p.arn),
-    'recoveryPoint.arn is not a recovery point ARN',
-  );
-  need(
-    typeof p?.vault === 'string' && BACKUP_VAULT.test(p.vault),
-    'recoveryPoint.vault is not a backup vault name',
-  );
+  need(str(p?.arn, RECOVERY_POINT_ARN), 'recoveryPoint.arn is not a recovery point ARN');
+  need(str(p?.id, RECOVERY_POINT_ID) && p.arn.endsWith(`:${p.id}`), 'recoveryPoint.id does not end its ARN');
+  need(str(p?.vault, BACKUP_VAULT), 'recoveryPoint.vault is not a backup vault name');
   need(isIsoTime(p?.createdAt), 'recoveryPoint.createdAt is not an ISO time');
   const mode = plan.restoreMode;
   need(
@@ -489,6 +470,12 @@ function drillPlanProblems(plan: DrillPlan, need: (ok: boolean, what: string) =>
     plan.expectedRelPath === undefined || isRelativeDirPath(plan.expectedRelPath),
     'expectedRelPath is not a relative path of plain names',
   );
+}
+
+/** A drill plan's own checks: its point, its mode, its directory, and what it sweeps. */
+function drillPlanProblems(plan: DrillPlan, need: (ok: boolean, what: string) => void, sessionId?: string) {
+  const p = plan.recoveryPoint;
+  pointProblems(plan, need);
   need(
     typeof plan.targetRoot === 'string' &&
       isDrillDirName(plan.targetRoot.slice(1)) &&

@@ -1179,10 +1179,6 @@ function fail(
   },
 ): void {
   const reason = typeof f.reason === 'string' && f.reason !== '' ? f.reason : 'No reason was given.';
-  if (d.kind === 'drill' && d.status === 'running' && stageState(d, 'teardown')?.status === 'pending') {
-    failDrill(d, effects, now, { ...f, reason });
-    return;
-  }
   endStage(d, f.stage, 'failed', now, reason, f.detail);
   d.failure = {
     stage: f.stage,
@@ -1191,45 +1187,18 @@ function fail(
     next: f.next ?? defaultNext(f.production, d),
   };
   if (f.code !== undefined) d.failure.code = f.code;
-  finish(d, effects, 'failed', now);
+  if (d.kind === 'drill' && d.status === 'running' && stageState(d, 'teardown')?.status === 'pending') {
+    // A drill never leaves anything behind: the stages after the failure are skipped and its
+    // teardown runs; the drill ends (failed) when the teardown has.
+    for (const stage of d.stages)
+      if (stage.status === 'pending' && stage.name !== 'teardown') stage.status = 'skipped';
+    delete d.progress;
+    effects.push({ type: 'run_stage', stage: 'teardown' });
+  } else {
+    finish(d, effects, 'failed', now);
+  }
   notify(d, effects, now, f.stage, 'failed', {
     reason,
-    production: f.production,
-    ...(f.code === undefined ? {} : { code: f.code }),
-  });
-}
-
-/**
- * A drill never leaves anything behind: its failure is recorded, the stages after it are skipped,
- * and its teardown runs; the drill ends (failed) when the teardown has.
- */
-function failDrill(
-  d: RestoreSession,
-  effects: SessionEffect[],
-  now: string,
-  f: {
-    stage: StageName;
-    reason: string;
-    production: Production;
-    next?: string;
-    code?: string;
-    detail?: JsonObject;
-  },
-): void {
-  endStage(d, f.stage, 'failed', now, f.reason, f.detail);
-  d.failure = {
-    stage: f.stage,
-    reason: f.reason,
-    production: f.production,
-    next: f.next ?? defaultNext(f.production, d),
-  };
-  if (f.code !== undefined) d.failure.code = f.code;
-  for (const stage of d.stages)
-    if (stage.status === 'pending' && stage.name !== 'teardown') stage.status = 'skipped';
-  delete d.progress;
-  effects.push({ type: 'run_stage', stage: 'teardown' });
-  notify(d, effects, now, f.stage, 'failed', {
-    reason: f.reason,
     production: f.production,
     ...(f.code === undefined ? {} : { code: f.code }),
   });
