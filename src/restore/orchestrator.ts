@@ -447,8 +447,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         reason: resolved.reason,
         code: resolved.code,
       });
-      if (!failed.ok) throw RestoreError.fromRefusal(failed);
       if (target !== undefined) await lock.release(target.fileSystemId, id).catch(() => undefined);
+      // Ended while it resolved (cancelled, or a drill taken over by a restore): that is its story.
+      if (!failed.ok && failed.code === 'finished' && failed.session !== undefined) return failed.session;
+      if (!failed.ok) throw RestoreError.fromRefusal(failed);
       return failed.session;
     }
     if (target !== undefined && !isOpen(resolved.session)) {
