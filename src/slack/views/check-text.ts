@@ -4,6 +4,7 @@
 import type { JsonObject, JsonValue, RestoreSession } from '../../restore/session.js';
 import { stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
+import { drillNext } from './drill.js';
 import { utc } from './format.js';
 import { productionLine } from './session-text.js';
 
@@ -128,6 +129,6 @@ export function checkFailureText(s: RestoreSession): string | undefined {
   }
   const left = s.aws.flatDir;
   if (left !== undefined && !drill) lines.push(`${code(left)} stays on the volume for \`cleanup\`.`);
-  if (!drill) lines.push(`*Next:* ${escapeText(f.next)}`);
+  lines.push(`*Next:* ${drill ? drillNext(s) : escapeText(f.next)}`);
   return lines.join('\n');
 }

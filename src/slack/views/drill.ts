@@ -182,8 +182,24 @@ export function drillNoticeText(
     const group = approvers.kind === 'anyone' ? '' : `${approversMention(approvers)}: `;
     return `:x: ${group}*The drill's teardown failed*; something may be left behind. ${codeBlock(s.failure?.reason ?? '')}`;
   }
+  if (n.kind === 'failed' && n.stage !== undefined && n.stage !== 'check' && n.stage !== 'resolve') {
+    const reason = typeof n.data?.reason === 'string' ? n.data.reason : (s.failure?.reason ?? '');
+    return `:x: *${STAGE_LABELS[n.stage]} failed in the drill.* ${codeBlock(reason)}\n*Next:* ${drillNext(s)}`;
+  }
   if (n.kind === 'cancelled') return drillSituation(s, approvers);
   return undefined;
+}
+
+/** What to do after a failed drill: production was never touched, and the drill tears down. */
+export function drillNext(s: RestoreSession): string {
+  const torn = stageState(s, 'teardown')?.status;
+  const teardown =
+    torn === 'done'
+      ? 'it tore down what it made'
+      : torn === 'failed'
+        ? 'its teardown failed: `cleanup` lists what is left'
+        : 'it tears down what it made';
+  return `Production was never touched and ${teardown}. Read the reason, fix what it names, and run \`drill\` again before relying on this backup.`;
 }
 
 /** The drill's report, posted in its thread at the end; loud when the drill failed. */
