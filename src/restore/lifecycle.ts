@@ -16,9 +16,9 @@
 //   running ─plan_changed→ awaiting_confirmation (before the cutover executes its change set)
 //   every open status ─cancel→ cancelled (a running one until its point of no return)
 //
-// Three checks on the event itself come before the status's: `stage_done` for resolve is always
+// Four checks on the event itself come before the status's: `stage_done` for resolve is always
 // wrong_stage (resolve ends with `resolved` or `resolve_failed`), `cleanup_choose` on a session
-// that is not a cleanup is always unexpected_event, and `pick` or `confirm_pick` outside
+// that is not a cleanup is always unexpected_event, so is `take_over` on one that is not a drill, and `pick` or `confirm_pick` outside
 // awaiting_pick is already_confirmed once the pick was confirmed (it names who confirmed it).
 
 import type { RefusalCode } from './errors.js';
