@@ -8,6 +8,8 @@
 // - cancel: until the point of no return (the cutover's stack update, or a cleanup's deletion) has
 //   begun; before the work starts the requester or any approver, once it runs only the requester,
 //   the confirmer or a named approver (cancelRule in approval.ts, which the card reads too).
+// - a drill: nobody confirms it; anyone the approvers allow may cancel it until its teardown, and
+//   a restore's start ends it at once (`take_over`, whoever starts the restore).
 // - choosing what a cleanup deletes: the requester, before confirmation.
 // - picking a data dir locate could not choose (awaiting_pick): the requester; confirming the
 //   pick: like confirming a plan (not the requester, an approver, the pick's hash as shown).
