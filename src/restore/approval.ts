@@ -134,6 +134,9 @@ export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRul
         users: s.confirmer === undefined ? [s.requester] : [s.requester, s.confirmer],
         approvers: true,
       };
+    case 'staging':
+      // Restoring before the confirmation: as once it runs, a bystander cannot throw the job away.
+      return { users: [s.requester], approvers: approversNamed };
     case 'running': {
       if (pastPointOfNoReturn(s)) return undefined;
       const users = s.confirmer === undefined ? [s.requester] : [s.requester, s.confirmer];
