@@ -228,17 +228,27 @@ function baseline(w: World) {
   };
 }
 
-describe('restoring while the confirmation is pending', () => {
-  let sim: Simulator;
-  let w: World;
+/** A simulator and a bot for the describe block around it (`env`: the bot's extra settings). */
+function worldFor(env: Record<string, string> = {}): { w: World } {
+  const holder = {} as { w: World };
+  let sim: Simulator | undefined;
   beforeAll(async () => {
     sim = await startSimulator({ speed: FAST });
-    w = await startWorld(sim);
+    holder.w = await startWorld(sim, env);
   });
   afterAll(async () => {
-    await w?.bot.stop();
-    await w?.fake.close();
+    await holder.w?.bot.stop();
+    await holder.w?.fake.close();
     await sim?.close();
+  });
+  return holder;
+}
+
+describe('restoring while the confirmation is pending', () => {
+  const world = worldFor();
+  let w: World;
+  beforeAll(() => {
+    w = world.w;
   });
 
   it('only the requester can start it; it restores up to the cutover, which follows the second engineer’s confirmation at once', async () => {
@@ -366,16 +376,10 @@ describe('restoring while the confirmation is pending', () => {
 });
 
 describe('a staged restore whose confirmation window closes', () => {
-  let sim: Simulator;
+  const world = worldFor({ CHATDB_CONFIRM_TTL: '15s' });
   let w: World;
-  beforeAll(async () => {
-    sim = await startSimulator({ speed: FAST });
-    w = await startWorld(sim, { CHATDB_CONFIRM_TTL: '15s' });
-  });
-  afterAll(async () => {
-    await w?.bot.stop();
-    await w?.fake.close();
-    await sim?.close();
+  beforeAll(() => {
+    w = world.w;
   });
 
   it('expires: the job is left to AWS and named, production untouched, nothing deleted that is not its own', async () => {
