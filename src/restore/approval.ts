@@ -121,12 +121,16 @@ export interface CancelSubject {
   confirmer?: string | undefined;
   kind: RestoreSession['kind'];
   stages: RestoreSession['stages'];
+  /** Restoring before the confirmation (staged.ts): set once its requester started it. */
+  staged?: RestoreSession['staged'];
 }
 
 export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRule | undefined {
   switch (s.status) {
     case 'resolving':
     case 'awaiting_confirmation':
+      // A restore staged before the confirmation holds a finished job: as while it was staging.
+      if (s.staged !== undefined) return { users: [s.requester], approvers: approversNamed };
       return { users: [s.requester], approvers: true };
     case 'awaiting_pick':
       // Nothing has moved: as before the confirmation, and the plan's confirmer too.

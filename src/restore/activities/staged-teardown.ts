@@ -28,6 +28,9 @@ export async function stagedTeardown(
     const state = await deps.ports.backup.describeRestoreJob(job);
     jobDone = state.status === 'COMPLETED' || state.status === 'FAILED' || state.status === 'ABORTED';
     if (!jobDone) left.push({ why: 'job_running', restoreJobId: job });
+  } else if (!jobDone && teardown.restoreDirsBefore !== undefined) {
+    // Ended between StartRestoreJob and the record of its id: a job may be running, unnamed.
+    left.push({ why: 'job_running' });
   }
   let names = [...teardown.names];
   if (jobDone && job !== undefined && !names.some((n) => isRestoreDirName(n))) {

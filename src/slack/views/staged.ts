@@ -62,6 +62,8 @@ function leftText(l: LeftDir): string {
   const job = l.restoreJobId === undefined ? '' : code(l.restoreJobId);
   switch (l.why) {
     case 'job_running':
+      if (l.restoreJobId === undefined)
+        return 'the directory of a restore job that may have started just as the session ended (its id was not recorded: look in the AWS Backup console; AWS Backup cannot stop a restore job)';
       return `the directory restore job ${job} is still writing (AWS Backup cannot stop a restore job; it appears as \`aws-backup-restore_…\` when the job ends)`;
     case 'not_located':
       return `${code(`/${l.name ?? '?'}`)} (new since restore job ${job} started; not proven to be this session's, so not deleted)`;
