@@ -6,6 +6,7 @@ import type { ApproversSetting } from '../../config.js';
 import type { Plan } from '../../restore/plan.js';
 import {
   type CleanupCandidate,
+  isOpen,
   pastPointOfNoReturn,
   type RestoreSession,
   runningStage,
@@ -85,7 +86,7 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
   }
   if (s.plan !== undefined) blocks.push(...fields(planFields(s, s.plan, now), id('plan')));
   blocks.push(section(productionLine(s), { blockId: id('production') }));
-  if (s.staged !== undefined && (s.status === 'staging' || s.status === 'awaiting_confirmation')) {
+  if (s.staged !== undefined && s.confirmer === undefined && isOpen(s)) {
     blocks.push(context([STAGED_LINE]));
   }
   blocks.push(section(stageLines(s, now), { blockId: id('stages') }));
