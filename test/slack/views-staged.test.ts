@@ -17,6 +17,7 @@ import {
   REQUESTER,
   RESTORE_DIR,
   stagedRejected,
+  stageReport,
   stageUntil,
   staging,
   step,
@@ -147,5 +148,23 @@ describe('private answers', () => {
     expect(
       refusalMessage({ code: 'already_staged', reason: 'x', details: { by: REQUESTER, at: 'now' } }, ctx),
     ).toContain(`<@${REQUESTER}> already started restoring before the confirmation`);
+  });
+});
+
+describe('the summary of a staged restore', () => {
+  it('counts its recovery time from Start restoring now, when the work began', () => {
+    let s = stageUntil(staging());
+    s = step(
+      s,
+      { type: 'confirm', user: CONFIRMER, planHash: s.planHash ?? '', isApprover: true },
+      at(300_000),
+    );
+    for (const stage of ['cutover', 'verify'] as const) {
+      s = step(s, { type: 'stage_started', stage }, at(310_000));
+      s = step(s, stageReport(stage, s), at(320_000));
+    }
+    expect(s.status).toBe('succeeded');
+    // Staged at 30 s, verified at 320 s: 4m 50s, not the 20 s since the confirmation.
+    expect(allText(card(s))).toContain('4m 50s (Start restoring now to verified)');
   });
 });
