@@ -55,6 +55,10 @@ describe('Start restoring now on the card', () => {
     expect(text).toContain('Restoring before the confirmation: AWS Backup restore job.');
     const ids = interactiveElements(message.blocks).map((e) => e.action_id);
     expect(ids).toEqual([ACTION_IDS.confirm, ACTION_IDS.reject, ACTION_IDS.cancel]);
+    const cancel = interactiveElements(message.blocks).find((e) => e.action_id === ACTION_IDS.cancel);
+    expect(JSON.stringify((cancel as { confirm?: unknown }).confirm)).toContain(
+      'a restore job still running cannot be stopped',
+    );
   });
 
   it('once all is staged: Confirm starts the cutover at once; the button is not offered again', () => {

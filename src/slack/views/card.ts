@@ -34,7 +34,7 @@ import { failureText } from './failure.js';
 import { age, approversMention, bytes, formatDuration, progressBar, user, utc, utcShort } from './format.js';
 import { pickBlocks, pickButtonRow } from './pick.js';
 import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
-import { offersStaged, STAGED_LINE, startStagedButton, teardownText } from './staged.js';
+import { offersStaged, STAGED_CANCEL, STAGED_LINE, startStagedButton, teardownText } from './staged.js';
 import { dataLossWindowMs, figures, timeline } from './summary.js';
 import { postmortemTimeline } from './timeline.js';
 
@@ -475,11 +475,13 @@ function confirmDialog(s: RestoreSession) {
 function cancelDialog(s: RestoreSession) {
   const job = s.aws.restoreJobId;
   const lost =
-    s.status === 'running'
-      ? job === undefined
-        ? ' The work done so far is thrown away.'
-        : ` AWS Backup finishes restore job ${job} by itself; its directory is left for cleanup, and a new restore starts over.`
-      : '';
+    s.staged !== undefined && s.confirmer === undefined
+      ? STAGED_CANCEL
+      : s.status === 'running'
+        ? job === undefined
+          ? ' The work done so far is thrown away.'
+          : ` AWS Backup finishes restore job ${job} by itself; its directory is left for cleanup, and a new restore starts over.`
+        : '';
   return {
     title: 'Cancel this session?',
     text: `${sessionTitle(s)} stops here.${lost} Production is not changed by cancelling.`,

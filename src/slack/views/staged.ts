@@ -15,6 +15,10 @@ import { STAGE_LABELS, timeToConfirm } from './session-text.js';
 export const STAGED_LINE =
   ':fast_forward: *Restoring before the confirmation* — production untouched; the cutover waits for a second engineer.';
 
+/** What cancelling a staged restore throws away, for Cancel's confirmation dialog (plain text). */
+export const STAGED_CANCEL =
+  ' What it restored before the confirmation is deleted; a restore job still running cannot be stopped (AWS Backup finishes it), and its directory is left for cleanup.';
+
 /** Whether the card offers its requester "Start restoring now". */
 export function offersStaged(s: RestoreSession): boolean {
   if (s.kind !== 'restore' || s.status !== 'awaiting_confirmation' || s.staged !== undefined) return false;
