@@ -52,6 +52,7 @@ import {
   stageState,
   undeliveredNotices,
 } from './session.js';
+import { type LeftDir, teardownPending } from './staged.js';
 import { stageDefinition } from './stages/index.js';
 import type { SessionStore } from './store.js';
 import { type AwsPatch, type SessionEvent, transition } from './transitions.js';
@@ -95,6 +96,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   const listFlights = new Map<number, Promise<ListResult>>();
   const timers = new Map<string, NodeJS.Timeout>();
   const listeners = new Set<SessionListener>();
+  const teardowns = new Map<string, Promise<void>>();
   let closed = false;
 
   /** One event at a time per session: the transition sees the latest persisted state. */
@@ -167,6 +169,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           break;
         case 'notify':
           // Notices are delivered by whoever subscribes (the Slack notifier) from the session itself.
+          break;
+        case 'teardown_staged':
+          runTeardown(session.id);
           break;
       }
     }
@@ -303,6 +308,36 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         ...(service === undefined ? {} : { service }),
       });
     }
+  }
+
+  /**
+   * A staged session ended before its cutover: once its aborted stage has stopped, delete what it
+   * restored (the names its ending persisted) and record what was deleted and left.
+   */
+  function runTeardown(id: string): void {
+    if (closed || teardowns.has(id)) return;
+    const work = (async () => {
+      await running.get(id)?.done;
+      const teardown = sessions.get(id)?.staged?.teardown;
+      if (teardown === undefined || teardown.status !== 'pending') return;
+      let outcome: Extract<SessionEvent, { type: 'teardown_done' }>;
+      try {
+        outcome = { type: 'teardown_done', ...(await activities.stagedTeardown(teardown)) };
+      } catch (error) {
+        // Nothing could be asked or deleted: all of it is left for cleanup, by name where known.
+        const left: LeftDir[] = teardown.names.map((name) => ({ name, why: 'delete_failed' }));
+        if (teardown.jobUnfinished === true && teardown.restoreJobId !== undefined)
+          left.push({ why: 'job_running', restoreJobId: teardown.restoreJobId });
+        const reason = error instanceof Error ? error.message : String(error);
+        outcome = { type: 'teardown_done', deleted: [], absent: [], left, error: reason };
+      }
+      if (closed) return;
+      const recorded = await apply(id, outcome);
+      if (!recorded.ok) log.warn({ session: id, code: recorded.code }, 'teardown not recorded');
+    })()
+      .catch((error: unknown) => log.error({ err: error, session: id }, 'teardown failed'))
+      .finally(() => teardowns.delete(id));
+    teardowns.set(id, work);
   }
 
   /** The stack moved since the confirmation: build the plan afresh and ask again. */
@@ -685,6 +720,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       });
     },
 
+    startStaged(sessionId, user, planHash) {
+      return apply(sessionId, { type: 'start_staged', user, planHash });
+    },
+
     async confirm(sessionId, user, planHash) {
       return apply(sessionId, { type: 'confirm', user, planHash, isApprover: await verdict(user) });
     },
@@ -771,8 +810,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       for (const stored of all) {
         const session = sessions.get(stored.id) as RestoreSession;
         if (!isOpen(session)) {
-          // Finished, but the thread may still miss its last notices.
+          // Finished, but the thread may still miss its last notices, or a staged one its teardown.
           if (undeliveredNotices(session).length > 0) emit(session);
+          if (teardownPending(session)) runTeardown(session.id);
           continue;
         }
         if (session.plan !== undefined) {
@@ -805,7 +845,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     async idle() {
       // Stages hand over to the next one as they finish, so wait until nothing runs any more.
       for (;;) {
-        const pending = [...running.values()].map((r) => r.done);
+        const pending = [...running.values()].map((r) => r.done).concat([...teardowns.values()]);
         const queued = queues.pending();
         if (pending.length === 0 && queued.length === 0) return;
         await Promise.allSettled([...pending, ...queued]);
@@ -817,6 +857,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       for (const id of [...timers.keys()]) clearExpiry(id);
       for (const r of running.values()) r.abort.abort();
       await Promise.allSettled([...running.values()].map((r) => r.done));
+      await Promise.allSettled([...teardowns.values()]);
       await Promise.allSettled(queues.pending());
     },
   };

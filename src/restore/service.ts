@@ -66,6 +66,11 @@ export interface RestoreService {
 
   confirm(sessionId: string, user: string, planHash: string): Promise<Outcome>;
   /**
+   * "Start restoring now": the requester starts the stages before the cutover while the
+   * confirmation is pending (bound to the plan shown); the confirmation then gates the cutover.
+   */
+  startStaged(sessionId: string, user: string, planHash: string): Promise<Outcome>;
+  /**
    * `reason`: the rejecter's optional words, shown on the card. `planHash`: the plan the rejecter
    * was shown; refused (`plan_changed`) when the session's plan is another.
    */

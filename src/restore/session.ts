@@ -7,6 +7,7 @@ import { isSessionId } from './names.js';
 import { type DataDirPick, pickProblems } from './pick.js';
 import type { Plan, SessionKind } from './plan.js';
 import { isIsoTime, planHash, planProblems } from './plan.js';
+import type { StagedRecord } from './staged.js';
 
 export type { SessionKind } from './plan.js';
 
@@ -18,6 +19,11 @@ export const SESSION_STATUSES = [
   'awaiting_confirmation',
   /** Locate found data dirs the evidence cannot tell apart: the engineers pick one (pick.ts). */
   'awaiting_pick',
+  /**
+   * A restore whose requester chose to restore before the confirmation (staged.ts): the stages
+   * before the cutover run while a second engineer has not yet confirmed.
+   */
+  'staging',
   'running',
   'succeeded',
   'failed',
@@ -31,6 +37,7 @@ export const OPEN_STATUSES: readonly SessionStatus[] = [
   'resolving',
   'awaiting_confirmation',
   'awaiting_pick',
+  'staging',
   'running',
 ];
 
@@ -160,6 +167,12 @@ export type NoticeKind =
   | 'pick_requested'
   | 'picked'
   | 'pick_confirmed'
+  /** The requester started the stages before the cutover ahead of the confirmation (staged.ts). */
+  | 'staged'
+  /** Those stages are done; the cutover waits for the confirmation. */
+  | 'staged_ready'
+  /** What a staged session that ended before its cutover deleted, and what it left for cleanup. */
+  | 'staged_teardown'
   | 'summary';
 
 /**
@@ -237,6 +250,8 @@ export interface RestoreSession {
   pick?: DataDirPick;
   /** The session card's message, once the Slack layer posted it. */
   card?: { ts: string };
+  /** Restoring before the confirmation: who started it, and its teardown if it ended unconfirmed. */
+  staged?: StagedRecord;
 }
 
 /** What the orchestrator is asked to do after a transition was persisted. */
@@ -248,7 +263,9 @@ export type SessionEffect =
   /** Arm the expiry timer: send `expire` at this time unless the session moved on. */
   | { type: 'await_confirmation'; expiresAt: string }
   | { type: 'release_lock'; fileSystemId?: string }
-  | { type: 'notify'; noticeId: string };
+  | { type: 'notify'; noticeId: string }
+  /** Delete what a staged session restored, now that it ended before its cutover (staged.ts). */
+  | { type: 'teardown_staged' };
 
 // ---------------------------------------------------------------------------------------------
 // Creation
@@ -317,8 +334,12 @@ export function stageState(session: Pick<RestoreSession, 'stages'>, name: StageN
   return session.stages.find((stage) => stage.name === name);
 }
 
+/**
+ * The stage running. While a restore stages, the confirmation waits (running) as its work runs: the
+ * later one is the work, so the last running stage is the one that runs.
+ */
 export function runningStage(session: RestoreSession): StageName | undefined {
-  return session.stages.find((stage) => stage.status === 'running')?.name;
+  return session.stages.findLast((stage) => stage.status === 'running')?.name;
 }
 
 /** The first stage not yet run, in the kind's order. */

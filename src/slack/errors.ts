@@ -174,6 +174,8 @@ export function refusalMessage(
     case 'not_requester_or_approver':
       return `Only ${requester} or an approver can cancel this session. Nothing has changed.`;
     case 'not_requester':
+      if (d.what === 'staged')
+        return `Only ${requester}, who asked for this restore, can start restoring before the confirmation; a second engineer confirms the cutover with *Confirm*. Nothing has changed.`;
       return d.what === 'pick'
         ? `Only ${requester}, who asked for this restore, picks the data dir; a second engineer then confirms the pick. Nothing has changed.`
         : `Only ${requester}, who asked for this cleanup, chooses what it deletes. Nothing has changed.`;
@@ -193,6 +195,12 @@ export function refusalMessage(
       const by = detail('confirmer');
       const at = detail('confirmedAt');
       return `${by === undefined ? 'Someone' : user(by)} already confirmed this session${at === undefined ? '' : ` at ${utc(at)}`}; it is running. Your click changed nothing.`;
+    }
+    case 'already_staged': {
+      const by = detail('by');
+      return by === undefined
+        ? 'There is nothing left to restore before the cutover; a second engineer confirms it with *Confirm*. Nothing has changed.'
+        : `${user(by)} already started restoring before the confirmation; the card shows how far it got. Nothing has changed.`;
     }
     case 'finished': {
       const status = detail('status');

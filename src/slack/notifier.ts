@@ -555,7 +555,7 @@ function stateKey(s: RestoreSession, nowMs: number): string {
  * show at each redraw; between two, the card may be up to a minute behind).
  */
 function cardClock(s: RestoreSession, nowMs: number): { shown: string; nextInMs: number } | undefined {
-  if (s.status === 'awaiting_confirmation' || s.status === 'awaiting_pick') {
+  if (s.status === 'awaiting_confirmation' || s.status === 'awaiting_pick' || s.status === 'staging') {
     const left = Date.parse(s.expiresAt) - nowMs;
     if (!(left > 0)) return undefined;
     // The minutes shown (rounded up) drop when `left` next crosses a whole minute.

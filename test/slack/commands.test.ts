@@ -101,7 +101,8 @@ describe('start', () => {
       { kind: 'latest' },
       'latest',
     ]);
-    await waitFor(() => interactiveElements((h.card(session.id)?.blocks as unknown[]) ?? []).length === 3, {
+    // Confirm, Reject, Start restoring now, Cancel.
+    await waitFor(() => interactiveElements((h.card(session.id)?.blocks as unknown[]) ?? []).length === 4, {
       what: 'the card with its buttons',
     });
     const card = h.card(session.id);

@@ -80,14 +80,19 @@ describe('the session card', () => {
     expect(allText(card(awaiting('restore')))).not.toContain(warning);
   });
 
-  it('asks for confirmation with Confirm, Reject and Cancel, each carrying only the session id', () => {
+  it('asks for confirmation with Confirm, Reject, Start restoring now and Cancel, each carrying only the session id', () => {
     const s = awaiting('restore');
     const elements = interactiveElements(card(s).blocks);
     expect(elements.map((e) => e.action_id)).toEqual([
       ACTION_IDS.confirm,
       ACTION_IDS.reject,
+      ACTION_IDS.startStaged,
       ACTION_IDS.cancel,
     ]);
+    // A rollback restores nothing ahead of its confirmation.
+    expect(interactiveElements(card(awaiting('rollback')).blocks).map((e) => e.action_id)).not.toContain(
+      ACTION_IDS.startStaged,
+    );
     for (const e of elements) expect(e.value).toBe(SESSION);
     // Confirm is bound to the plan shown: its block carries the plan hash and the revision.
     expect(elements[0]?.block_id).toBe(confirmBlockId(s.planHash as string, s.revision));

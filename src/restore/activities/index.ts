@@ -4,6 +4,7 @@
 // a crash at any point and re-reads AWS instead of repeating a mutation.
 
 import type { RecoveryPoint } from '../../aws/ports.js';
+import type { StagedTeardown } from '../staged.js';
 import { type CheckCheckpoint, type CheckInput, checkRestoredData } from './check.js';
 import { cleanupCandidates, deleteDirs } from './cleanup.js';
 import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
@@ -17,6 +18,7 @@ import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
 import type { ScriptHooks } from './run-script.js';
 import { serviceHealth } from './service-health.js';
+import { stagedTeardown } from './staged-teardown.js';
 import type {
   ActivityDeps,
   ActivityHooks,
@@ -60,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
       opts: { liveRoot: string; protect?: readonly string[] },
       hooks?: ScriptHooks,
     ) => deleteDirs(deps, target, names, opts, hooks),
+    stagedTeardown: (teardown: StagedTeardown, hooks?: ScriptHooks) => stagedTeardown(deps, teardown, hooks),
   };
 }
 

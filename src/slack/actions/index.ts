@@ -14,6 +14,7 @@ import { confirmPickAction, pickDataDirAction } from './pick.js';
 import { rejectAction } from './reject.js';
 import { retryCutoverAction, retryRestoreAction } from './retry.js';
 import { rollbackAction } from './rollback.js';
+import { startStagedAction } from './start-staged.js';
 import type { ActionContext, ActionHandler } from './types.js';
 
 const ACTIONS: readonly ActionHandler[] = [
@@ -28,6 +29,7 @@ const ACTIONS: readonly ActionHandler[] = [
   retryCutoverAction,
   pickDataDirAction,
   confirmPickAction,
+  startStagedAction,
 ];
 
 /** Registers every button and menu. Each listener acks first, then hands the click to its handler. */

@@ -19,6 +19,7 @@ import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
 import { pickNoticeText } from './pick.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
+import { stagedConfirmedText, stagedNoticeText } from './staged.js';
 
 /**
  * One thread message. `production`: whether to end it with the production line (the notifier
@@ -70,9 +71,15 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
       const list = changes.length === 0 ? '' : `\n${changes.map((c) => `• ${escapeText(c)}`).join('\n')}`;
       return `:warning: *The stack changed since the confirmation*; nothing was cut over. ${approversMention(ctx.approvers)}: the card shows the new plan; confirm it again to go on.${list}`;
     }
+    case 'staged':
+    case 'staged_ready':
+    case 'staged_teardown':
+      return stagedNoticeText(n, s, ctx.approvers, ctx.now);
     case 'confirmed': {
       const loss = num(d, 'dataLossWindowMs');
       const window = loss === undefined ? '' : ` Data-loss window: about ${formatDuration(loss)}.`;
+      if (str(d, 'staged') !== undefined)
+        return stagedConfirmedText(n, str(d, 'by') ?? s.confirmer ?? '', window);
       return `:white_check_mark: *Confirmed by ${user(str(d, 'by') ?? s.confirmer ?? '')}.* Starting now.${window}`;
     }
     case 'rejected': {

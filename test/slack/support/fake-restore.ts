@@ -180,6 +180,11 @@ export class FakeRestore implements RestoreService {
     }));
   }
 
+  async startStaged(sessionId: string, user: string, planHash: string): Promise<Outcome> {
+    this.calls.push({ method: 'startStaged', args: [sessionId, user, planHash] });
+    return this.apply(sessionId, { type: 'start_staged', user, planHash });
+  }
+
   async confirm(sessionId: string, user: string, planHash: string): Promise<Outcome> {
     this.calls.push({ method: 'confirm', args: [sessionId, user, planHash] });
     return this.apply(sessionId, { type: 'confirm', user, planHash, isApprover: this.isApprover(user) });
