@@ -901,7 +901,7 @@ function describeChange(change: unknown): string {
 interface FailureFields {
   reason: string;
   production: Production;
-  next?: string;
+  activity?: string;
   code?: string;
   detail?: JsonObject;
 }
@@ -911,12 +911,18 @@ function asFailure(stage: StageName, error: unknown): FailureFields {
     return {
       reason: error.reason,
       production: error.production,
-      next: error.next,
+      activity: error.activity,
       code: error.code,
-      ...(error.candidates === undefined
+      ...(error.candidates === undefined && error.detail === undefined
         ? {}
-        : { detail: { candidates: structuredClone(error.candidates) as unknown as JsonValue } }),
-      ...(error.detail === undefined ? {} : { detail: structuredClone(error.detail) }),
+        : {
+            detail: {
+              ...(error.candidates === undefined
+                ? {}
+                : { candidates: structuredClone(error.candidates) as unknown as JsonValue }),
+              ...structuredClone(error.detail),
+            },
+          }),
     };
   }
   if (isRestoreError(error)) {

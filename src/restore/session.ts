@@ -140,8 +140,16 @@ export interface SessionFailure {
   /** AWS's own words where AWS said it. */
   reason: string;
   production: Production;
-  /** What the on-call engineer should do next. */
-  next: string;
+  /**
+   * The activity that classified the failure (`ActivityName` in activities/errors.ts), when one
+   * did: with the stage, the code and `production`, what the Slack layer words the next step from.
+   */
+  activity?: string;
+  /**
+   * What to do next, in words: written by versions before the next step moved to the Slack layer.
+   * Read (and shown) for a session stored by one of those; never written any more.
+   */
+  next?: string;
   /** After a failed cutover: chat-db's service as ECS reported it, read when the stage failed. */
   service?: { desired: number; running: number; healthy: number; taskDefinitionArn: string };
 }

@@ -73,13 +73,13 @@ describe('list', () => {
       code: 'target_not_found',
       reason: 'DescribeStacks: ValidationError: Stack with id rocket-chat does not exist',
       production: 'unchanged',
-      next: 'Check CHATDB_STACK_NAME.',
+      activity: 'resolve_target',
     });
     const { responseId } = await h.command('list');
     await fake.waitForResponse(responseId);
     const text = responseText(responseId);
     expect(text).toContain('Stack with id rocket-chat does not exist');
-    expect(text).toContain('Nothing was changed. Check CHATDB_STACK_NAME.');
+    expect(text).toContain('Nothing was changed. Check CHATDB_STACK_NAME and the volume name');
   });
 });
 
