@@ -373,7 +373,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       now: at,
       confirmTtlMs: deps.confirmTtlMs,
       ...(pointInput === undefined ? {} : { pointInput }),
+      ...(actor.cardTs === undefined ? {} : { cardTs: actor.cardTs }),
     });
+    // A refusal is told by the caller that posted the card (see Actor.cardTs).
+    const told = actor.cardTs === undefined ? {} : { told: true };
 
     // The target decides which lock to take, so it is read before anything is stored.
     let target: RestoreTarget | undefined;
@@ -400,6 +403,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           type: 'resolve_failed',
           code: 'locked',
           reason: `Session ${held.held.sessionId} of <@${held.held.requester}> has held ${target.fileSystemId} since ${held.held.since}.`,
+          ...told,
         });
         throw new RestoreError(
           'locked',
@@ -432,13 +436,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         };
       }
     }
-    const resolved = await apply(id, event);
+    const resolved = await apply(id, event.type === 'resolve_failed' ? { ...event, ...told } : event);
     if (!resolved.ok) {
       // A plan that fails its own checks must not be confirmable.
       const failed = await apply(id, {
         type: 'resolve_failed',
         reason: resolved.reason,
         code: resolved.code,
+        ...told,
       });
       if (!failed.ok) throw RestoreError.fromRefusal(failed);
       if (target !== undefined) await lock.release(target.fileSystemId, id).catch(() => undefined);

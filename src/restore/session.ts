@@ -243,7 +243,7 @@ export interface RestoreSession {
   cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
   /** The data dirs locate could not choose between, and the engineers' pick (restore sessions). */
   pick?: DataDirPick;
-  /** The session card's message, once the Slack layer posted it. */
+  /** The session card's message: posted by the caller before the session opened, or later by the Slack layer. */
   card?: { ts: string };
 }
 
@@ -269,6 +269,8 @@ export interface NewSessionInput {
   pointInput?: string;
   now: Date;
   confirmTtlMs: number;
+  /** The card's message, where the caller posted it before opening the session. */
+  cardTs?: string;
 }
 
 /** A new session, resolving; the effect asks the orchestrator to run the stage "resolve". */
@@ -307,6 +309,7 @@ export function createSession(input: NewSessionInput): { session: RestoreSession
     events: [{ at, type: 'created', by: input.requester }],
   };
   if (input.pointInput !== undefined) session.pointInput = input.pointInput;
+  if (input.cardTs !== undefined) session.card = { ts: input.cardTs };
   return { session, effects: [{ type: 'run_stage', stage: 'resolve' }] };
 }
 

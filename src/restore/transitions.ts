@@ -76,7 +76,16 @@ export type RootsPatch = { previous?: string; next?: string };
 export type SessionEvent =
   /** The stage "resolve" produced a plan (and, for a cleanup, the candidate directories). */
   | { type: 'resolved'; plan: Plan; cleanupCandidates?: CleanupCandidate[] }
-  | { type: 'resolve_failed'; reason: string; code?: string }
+  | {
+      type: 'resolve_failed';
+      reason: string;
+      code?: string;
+      /**
+       * The caller that opened the session tells the requester itself (a start refused before its
+       * plan): the failure's notices are recorded as told on the session's card.
+       */
+      told?: boolean;
+    }
   | { type: 'confirm'; user: string; planHash: string; isApprover: ApproverVerdict }
   /** `planHash`: the plan the rejecter was shown (the Reject dialog's); a different plan is refused. */
   | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string; planHash?: string }
@@ -231,6 +240,10 @@ function apply(
         production: 'unchanged',
         ...(e.code === undefined ? {} : { code: e.code }),
       });
+      const card = d.card?.ts;
+      if (e.told === true && card !== undefined) {
+        for (const notice of d.notices) notice.postedTs ??= card;
+      }
       return undefined;
     }
 

@@ -5,7 +5,8 @@
 // A card is posted, then recorded; a crash between the two must not leave a second card. So a
 // session older than this process and without a recorded card is first looked for in the channel:
 // the card an earlier process posted for it (its metadata names the session), or the placeholder a
-// command posted just before opening it (its metadata names the requester).
+// command posted just before opening it (its metadata names the requester; a session opened now
+// records that placeholder when it is created, one stored by an earlier version may not have).
 
 import type { webApi } from '@slack/bolt';
 import { isOpen, type RestoreSession, undeliveredNotices } from '../restore/session.js';
@@ -36,27 +37,31 @@ export interface CardState {
   unrecorded?: string;
 }
 
-export interface CardDrawerDeps extends SessionWriterDeps {
-  /** Whether a new card in this channel is left to a command that is opening a session there. */
-  isHeld: (channel: string) => boolean;
-}
-
 export interface CardDrawer {
   /**
    * Brings the card in step with `s` (posting or finding it when the session has none) and returns
-   * where it is; undefined when the session has no card and should get none now.
+   * where it is; undefined when the card is not to be drawn now (see drawable).
    */
   draw(s: RestoreSession, card: CardState): Promise<string | undefined>;
-  /** Whether the card (or a first card) still has to be drawn. */
-  pending(s: RestoreSession, card: CardState): boolean;
+  /** Whether the notifier draws this session's card, and delivers its notices, now. */
+  drawable(s: RestoreSession): boolean;
+  /** Whether the card (or a first card) shows less than the session's latest state. */
+  stale(s: RestoreSession, card: CardState): boolean;
 }
 
-export function createCardDrawer(deps: CardDrawerDeps): CardDrawer {
+export function createCardDrawer(deps: SessionWriterDeps): CardDrawer {
   const { restore, client, log, now } = deps;
 
-  /** Whether a session without a recorded card should get one now. */
-  function wantsCard(s: RestoreSession): boolean {
-    return !deps.isHeld(s.channel) && (isOpen(s) || undeliveredNotices(s).length > 0);
+  /**
+   * A session without a card gets one while it is open or has something to tell. One opened with
+   * the card its command posted is drawn once its plan is worked out: until then the placeholder
+   * says so, and a start refused before its plan is the command's to tell (privately) unless a
+   * notice is left (a restart interrupted its resolve).
+   */
+  function drawable(s: RestoreSession): boolean {
+    const untold = undeliveredNotices(s).length > 0;
+    if (s.card === undefined) return isOpen(s) || untold;
+    return s.plan !== undefined || (!isOpen(s) && untold);
   }
 
   async function post(s: RestoreSession, card: CardState): Promise<string> {
@@ -146,9 +151,9 @@ export function createCardDrawer(deps: CardDrawerDeps): CardDrawer {
 
   return {
     async draw(s, card) {
+      if (!drawable(s)) return undefined;
       const ts = s.card?.ts;
       if (ts !== undefined) return update(s, card, ts);
-      if (!wantsCard(s)) return undefined;
       const earlier = await findEarlier(s, card);
       if (earlier === undefined) return post(s, card);
       await restore.setCard(s.id, earlier);
@@ -156,8 +161,10 @@ export function createCardDrawer(deps: CardDrawerDeps): CardDrawer {
       return update(s, card, earlier);
     },
 
-    pending(s, card) {
-      if (s.card === undefined) return wantsCard(s);
+    drawable,
+
+    stale(s, card) {
+      if (s.card === undefined) return true;
       return card.rendered?.ts !== s.card.ts || card.rendered.key !== stateKey(s, now());
     },
   };

@@ -61,8 +61,6 @@ export interface DeliveryLoop {
   start(): void;
   /** A persisted change of a session: deliver it (older revisions than the one held are ignored). */
   change(session: RestoreSession): void;
-  /** Delivers again every session that `match`es (something outside the sessions changed). */
-  wake(match: (session: RestoreSession) => boolean): void;
   stop(): Promise<void>;
   /** Resolves once nothing is waiting to be delivered. */
   idle(timeoutMs: number): Promise<void>;
@@ -159,10 +157,6 @@ export function createDeliveryLoop<S>(opts: {
       entry.session = session;
       delete entry.stuck;
       kick(entry);
-    },
-
-    wake(match) {
-      for (const entry of entries.values()) if (match(entry.session)) kick(entry);
     },
 
     async stop() {

@@ -35,13 +35,6 @@ export interface Notifier {
   /** Subscribes to the restore service and picks up the sessions it already holds. */
   start(): void;
   stop(): Promise<void>;
-  /**
-   * While a command in this channel is opening a session, a new session there without a card is
-   * left to that command (it posts the card first); call the returned function when done.
-   */
-  hold(channel: string): () => void;
-  /** Records a just-opened session's card and renders it there at once. */
-  attach(sessionId: string, ts: string): Promise<void>;
   /** Resolves once nothing is waiting to be delivered (shutdown). */
   idle(timeoutMs?: number): Promise<void>;
 }
@@ -58,13 +51,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const now = deps.now ?? Date.now;
   const interval = config.restore.cardUpdateIntervalMs;
   const startedAt = now();
-  const holds = new Map<string, number>();
   let unsubscribe: (() => void) | undefined;
 
   const viewContext = (): CardContext => ({ now: new Date(now()), approvers: config.chatdb.approvers });
-  const isHeld = (channel: string) => (holds.get(channel) ?? 0) > 0;
   const shared = { restore, client, log, now, startedAt, viewContext };
-  const cards = createCardDrawer({ ...shared, isHeld });
+  const cards = createCardDrawer(shared);
   const notices = createNoticeDeliverer({
     ...shared,
     ...(deps.mergeRequests === undefined ? {} : { mergeRequests: deps.mergeRequests }),
@@ -80,7 +71,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       await notices.deliver(s, state.thread, cardTs);
     },
     pending({ session, state }) {
-      if (cards.pending(session, state.card)) return true;
+      if (!cards.drawable(session)) return false;
+      if (cards.stale(session, state.card)) return true;
       return session.card !== undefined && undeliveredNotices(session).length > 0;
     },
     waitMs: ({ state }) => Math.max(0, state.card.lastEditAt + interval - now()),
@@ -101,26 +93,6 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       unsubscribe?.();
       unsubscribe = undefined;
       await loop.stop();
-    },
-
-    hold(channel) {
-      holds.set(channel, (holds.get(channel) ?? 0) + 1);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const left = (holds.get(channel) ?? 1) - 1;
-        if (left > 0) {
-          holds.set(channel, left);
-          return;
-        }
-        holds.delete(channel);
-        loop.wake((s) => s.channel === channel && s.card === undefined);
-      };
-    },
-
-    async attach(sessionId, ts) {
-      await restore.setCard(sessionId, ts);
     },
 
     idle(timeoutMs = 30_000) {

@@ -512,6 +512,17 @@ describe('failures', () => {
     });
     expect(r.effects).toEqual([{ type: 'release_lock' }, { type: 'notify', noticeId: 'resolve:failed' }]);
   });
+
+  it('of resolve told by the caller are recorded as posted on the card the session was created with', () => {
+    const withCard = resolving();
+    withCard.card = { ts: '1779271200.000100' };
+    const told = accepted(withCard, { type: 'resolve_failed', reason: 'locked', code: 'locked', told: true });
+    expect(told.session.notices.map((n) => [n.id, n.postedTs])).toEqual([
+      ['resolve:failed', '1779271200.000100'],
+    ]);
+    const untold = accepted(withCard, { type: 'resolve_failed', reason: 'interrupted', code: 'interrupted' });
+    expect(untold.session.notices.map((n) => n.postedTs)).toEqual([undefined]);
+  });
 });
 
 describe('notices', () => {

@@ -96,8 +96,9 @@ describe('start', () => {
     expect(String(first?.args.text)).toContain('asked to restore chat-db from `latest`');
     // The card lives in the placeholder's message.
     expect(session.card?.ts).toBe(fake.messages(DEFAULT_CHANNEL)[0]?.ts);
+    // The service is handed the placeholder as the session's card.
     expect(h.restore.calls.find((c) => c.method === 'start')?.args).toEqual([
-      { channel: DEFAULT_CHANNEL, user: DEFAULT_USER },
+      { channel: DEFAULT_CHANNEL, user: DEFAULT_USER, cardTs: fake.messages(DEFAULT_CHANNEL)[0]?.ts },
       { kind: 'latest' },
       'latest',
     ]);
