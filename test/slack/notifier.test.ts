@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import type { RestoreSession } from '../../src/restore/session.js';
+import { createSession, type RestoreSession } from '../../src/restore/session.js';
 import { DEFAULT_TEMPLATE } from '../../src/sim/default-template.js';
 import { createWebClient } from '../../src/slack/client.js';
 import { createGroupMembers } from '../../src/slack/group-members.js';
@@ -442,6 +442,40 @@ describe('sessions the notifier finds without a card', () => {
     await harness.slack.notifier.idle();
     expect(fake.callsTo('chat.update').filter((c) => c.args.ts === ts)).toEqual([]);
     expect(fake.messages('C0REFUSED').map((m) => m.ts)).toEqual([ts]);
+  });
+
+  it('draws on its card the failure of a session whose resolve a restart interrupted, without a second card', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const ts = await placeholder(harness, 'C0INTERRUPTED');
+    // Stored by a process that died while resolving: the card was recorded when it was created.
+    const { session } = createSession({
+      id: 'r20260520-1ntrpt',
+      kind: 'restore',
+      channel: 'C0INTERRUPTED',
+      requester: DEFAULT_USER,
+      now: new Date(),
+      confirmTtlMs: 30 * 60_000,
+      pointInput: 'latest',
+      cardTs: ts,
+    });
+    harness.restore.sessions.set(session.id, session);
+    harness.restore.apply(session.id, { type: 'stage_started', stage: 'resolve' });
+    await harness.slack.notifier.idle();
+    // Still resolving: the placeholder says so, nothing is drawn over it.
+    expect(fake.callsTo('chat.update').filter((c) => c.args.ts === ts)).toEqual([]);
+
+    harness.restore.apply(session.id, {
+      type: 'resolve_failed',
+      code: 'interrupted',
+      reason: 'The bot restarted while it was resolving this request; nothing was changed. Start it again.',
+    });
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs === ts), {
+      what: 'the failure recorded as told by the card',
+    });
+    await harness.slack.notifier.idle();
+    expect(allText(harness.card(session.id) ?? {})).toContain('The bot restarted while it was resolving');
+    expect(fake.messages('C0INTERRUPTED').map((m) => m.ts)).toEqual([ts]);
   });
 });
 
