@@ -408,7 +408,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       now: at,
       confirmTtlMs: deps.confirmTtlMs,
       ...(pointInput === undefined ? {} : { pointInput }),
+      ...(actor.cardTs === undefined ? {} : { cardTs: actor.cardTs }),
     });
+    // A refusal is told by the caller that posted the card (see Actor.cardTs).
+    const told = actor.cardTs === undefined ? {} : { told: true };
 
     // The target decides which lock to take, so it is read before anything is stored.
     let target: RestoreTarget | undefined;
@@ -435,6 +438,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           type: 'resolve_failed',
           code: 'locked',
           reason: `Session ${held.held.sessionId} of <@${held.held.requester}> has held ${target.fileSystemId} since ${held.held.since}.`,
+          ...told,
         });
         throw new RestoreError(
           'locked',
@@ -467,13 +471,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         };
       }
     }
-    const resolved = await apply(id, event);
+    const resolved = await apply(id, event.type === 'resolve_failed' ? { ...event, ...told } : event);
     if (!resolved.ok) {
       // A plan that fails its own checks must not be confirmable.
       const failed = await apply(id, {
         type: 'resolve_failed',
         reason: resolved.reason,
         code: resolved.code,
+        ...told,
       });
       if (!failed.ok) throw RestoreError.fromRefusal(failed);
       if (target !== undefined) await lock.release(target.fileSystemId, id).catch(() => undefined);
@@ -942,7 +947,7 @@ function describeChange(change: unknown): string {
 interface FailureFields {
   reason: string;
   production: Production;
-  next?: string;
+  activity?: string;
   code?: string;
   detail?: JsonObject;
 }
@@ -952,12 +957,18 @@ function asFailure(stage: StageName, error: unknown): FailureFields {
     return {
       reason: error.reason,
       production: error.production,
-      next: error.next,
+      activity: error.activity,
       code: error.code,
-      ...(error.candidates === undefined
+      ...(error.candidates === undefined && error.detail === undefined
         ? {}
-        : { detail: { candidates: structuredClone(error.candidates) as unknown as JsonValue } }),
-      ...(error.detail === undefined ? {} : { detail: structuredClone(error.detail) }),
+        : {
+            detail: {
+              ...(error.candidates === undefined
+                ? {}
+                : { candidates: structuredClone(error.candidates) as unknown as JsonValue }),
+              ...structuredClone(error.detail),
+            },
+          }),
     };
   }
   if (isRestoreError(error)) {

@@ -40,6 +40,13 @@ export type Outcome = { ok: true; session: RestoreSession } | (Refusal & { sessi
 export interface Actor {
   channel: string;
   user: string;
+  /**
+   * The message the caller posted as the session's card before asking (Slack's placeholder): the
+   * session is created, and persisted, with its card already recorded there. A start refused
+   * before its plan (a bad point, a stale button, the lock held) is then the caller's to tell: its
+   * notices are recorded as told on that card, so nothing else draws it.
+   */
+  cardTs?: string;
 }
 
 export type SessionListener = (session: RestoreSession) => void;

@@ -147,8 +147,16 @@ export interface SessionFailure {
   /** AWS's own words where AWS said it. */
   reason: string;
   production: Production;
-  /** What the on-call engineer should do next. */
-  next: string;
+  /**
+   * The activity that classified the failure (`ActivityName` in activities/errors.ts), when one
+   * did: with the stage, the code and `production`, what the Slack layer words the next step from.
+   */
+  activity?: string;
+  /**
+   * What to do next, in words: written by versions before the next step moved to the Slack layer.
+   * Read (and shown) for a session stored by one of those; never written any more.
+   */
+  next?: string;
   /** After a failed cutover: chat-db's service as ECS reported it, read when the stage failed. */
   service?: { desired: number; running: number; healthy: number; taskDefinitionArn: string };
 }
@@ -248,7 +256,7 @@ export interface RestoreSession {
   cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
   /** The data dirs locate could not choose between, and the engineers' pick (restore sessions). */
   pick?: DataDirPick;
-  /** The session card's message, once the Slack layer posted it. */
+  /** The session card's message: posted by the caller before the session opened, or later by the Slack layer. */
   card?: { ts: string };
   /** Restoring before the confirmation: who started it, and its teardown if it ended unconfirmed. */
   staged?: StagedRecord;
@@ -278,6 +286,8 @@ export interface NewSessionInput {
   pointInput?: string;
   now: Date;
   confirmTtlMs: number;
+  /** The card's message, where the caller posted it before opening the session. */
+  cardTs?: string;
 }
 
 /** A new session, resolving; the effect asks the orchestrator to run the stage "resolve". */
@@ -316,6 +326,7 @@ export function createSession(input: NewSessionInput): { session: RestoreSession
     events: [{ at, type: 'created', by: input.requester }],
   };
   if (input.pointInput !== undefined) session.pointInput = input.pointInput;
+  if (input.cardTs !== undefined) session.card = { ts: input.cardTs };
   return { session, effects: [{ type: 'run_stage', stage: 'resolve' }] };
 }
 

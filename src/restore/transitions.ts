@@ -85,7 +85,16 @@ export type RootsPatch = { previous?: string; next?: string };
 export type SessionEvent =
   /** The stage "resolve" produced a plan (and, for a cleanup, the candidate directories). */
   | { type: 'resolved'; plan: Plan; cleanupCandidates?: CleanupCandidate[] }
-  | { type: 'resolve_failed'; reason: string; code?: string }
+  | {
+      type: 'resolve_failed';
+      reason: string;
+      code?: string;
+      /**
+       * The caller that opened the session tells the requester itself (a start refused before its
+       * plan): the failure's notices are recorded as told on the session's card.
+       */
+      told?: boolean;
+    }
   | { type: 'confirm'; user: string; planHash: string; isApprover: ApproverVerdict }
   /** The requester starts the stages before the cutover ahead of the confirmation (staged.ts). */
   | { type: 'start_staged'; user: string; planHash: string }
@@ -107,7 +116,8 @@ export type SessionEvent =
       stage: StageName;
       reason: string;
       production: Production;
-      next?: string;
+      /** The activity that classified the failure, when one did (`StageFailure.activity`). */
+      activity?: string;
       code?: string;
       /** What the stage saw (e.g. the data dirs locate could not choose between), for the card. */
       detail?: JsonObject;
@@ -245,6 +255,10 @@ function apply(
         production: 'unchanged',
         ...(e.code === undefined ? {} : { code: e.code }),
       });
+      const card = d.card?.ts;
+      if (e.told === true && card !== undefined) {
+        for (const notice of d.notices) notice.postedTs ??= card;
+      }
       return undefined;
     }
 
@@ -504,7 +518,7 @@ function apply(
         stage,
         reason: e.reason,
         production: e.production,
-        ...(e.next === undefined ? {} : { next: e.next }),
+        ...(e.activity === undefined ? {} : { activity: e.activity }),
         ...(e.code === undefined ? {} : { code: e.code }),
         ...(e.detail === undefined ? {} : { detail: e.detail }),
       });
@@ -1182,20 +1196,16 @@ function fail(
     stage: StageName;
     reason: string;
     production: Production;
-    next?: string;
+    activity?: string;
     code?: string;
     detail?: JsonObject;
   },
 ): void {
   const reason = typeof f.reason === 'string' && f.reason !== '' ? f.reason : 'No reason was given.';
   endStage(d, f.stage, 'failed', now, reason, f.detail);
-  d.failure = {
-    stage: f.stage,
-    reason,
-    production: f.production,
-    next: f.next ?? defaultNext(f.production, d),
-  };
+  d.failure = { stage: f.stage, reason, production: f.production };
   if (f.code !== undefined) d.failure.code = f.code;
+  if (f.activity !== undefined) d.failure.activity = f.activity;
   finish(d, effects, 'failed', now);
   notify(d, effects, now, f.stage, 'failed', {
     reason,
@@ -1204,29 +1214,13 @@ function fail(
   });
 }
 
-/** A plain default for what to do next, when the failing stage did not say. */
-export function defaultNext(production: Production, d: Pick<RestoreSession, 'aws' | 'kind'>): string {
-  const left = leftOnVolume(d);
-  const leftover = left === undefined ? '' : ` ${left} is left on the volume for cleanup.`;
-  switch (production) {
-    case 'unchanged':
-      return `Production is unchanged. Fix the cause and start a new session.${leftover}`;
-    case 'rolled_back':
-      return `CloudFormation rolled the stack back; production runs on its previous root. Read the reason, fix it and start again.${leftover}`;
-    case 'cut_over':
-      return 'Production now runs on the new root but did not verify. Check the service, or roll back with `rollback`.';
-    case 'unknown':
-      return 'The state of production could not be confirmed: check the stack and the chat-db service in the console before anything else.';
-  }
-}
-
 /** What a session ending now leaves for cleanup: a staged one's teardown says it instead. */
 function staysOnVolume(d: RestoreSession): string | undefined {
   return d.staged?.teardown === undefined ? leftOnVolume(d) : undefined;
 }
 
 /** What a session that stops early leaves on the volume for cleanup. */
-function leftOnVolume(d: Pick<RestoreSession, 'aws'>): string | undefined {
+export function leftOnVolume(d: Pick<RestoreSession, 'aws'>): string | undefined {
   return d.aws.flatDir ?? (d.aws.restoreDir === undefined ? undefined : `/${d.aws.restoreDir}`);
 }
 

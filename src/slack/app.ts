@@ -106,7 +106,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
     ...(deps.mergeRequests === undefined ? {} : { mergeRequests: deps.mergeRequests }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
-  register(app, deps, notifier);
+  register(app, deps);
 
   return {
     app,

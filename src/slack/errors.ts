@@ -15,6 +15,7 @@ import {
 import { codeBlock, escapeText } from './views/blocks.js';
 import { reasonIntro } from './views/failure.js';
 import { approversMention, channel, user, utc } from './views/format.js';
+import { activityNextStep } from './views/next-step.js';
 
 /**
  * User text shows what the user typed. Slack would turn `<…>` into links or mentions and
@@ -43,7 +44,7 @@ export function userMessage(error: unknown, command: string = COMMAND): string {
     return 'Another request was taking the chat-db lock at the same moment, so this one was not started; nothing was changed. Try again in a few seconds.';
   }
   if (error instanceof StageFailure) {
-    return `${reasonIntro(error.code)} ${quoteAws(error.reason)}\nNothing was changed. ${escapeText(error.next)}`;
+    return `${reasonIntro(error.code)} ${quoteAws(error.reason)}\nNothing was changed. ${escapeText(activityNextStep(error) ?? '')}`;
   }
   if (error instanceof AwsCallError) {
     return `AWS said: ${quoteAws(error.message)}\nNothing was changed. Check the bot's AWS credentials and the stack, then try again.`;

@@ -80,7 +80,7 @@ export type {
   CutoverState,
 } from './cutover.js';
 export { firstFailureReason } from './cutover.js';
-export type { PlanChange, StageFailureCode } from './errors.js';
+export type { ActivityName, PlanChange, StageFailureCode } from './errors.js';
 export { PickNeeded, PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';

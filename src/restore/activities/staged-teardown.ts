@@ -13,9 +13,6 @@ import { resolveTarget } from './resolve-target.js';
 import { runScript, type ScriptHooks } from './run-script.js';
 import type { ActivityDeps } from './types.js';
 
-/** Passed where runScript wants a next step; a teardown failure is recorded, not shown as one. */
-const NEXT = 'Left for cleanup.';
-
 export async function stagedTeardown(
   deps: ActivityDeps,
   teardown: StagedTeardown,
@@ -39,7 +36,7 @@ export async function stagedTeardown(
     const listing = await runScript(
       deps,
       'delete',
-      NEXT,
+      'delete',
       listRestoreDirs(deps.settings.inspectorMount),
       parseListRestoreDirs,
       hooks,

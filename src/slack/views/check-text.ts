@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue, RestoreSession } from '../../restore/sessio
 import { stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
 import { utc } from './format.js';
+import { nextStep } from './next-step.js';
 import { productionLine } from './session-text.js';
 
 interface CheckFacts {
@@ -124,6 +125,6 @@ export function checkFailureText(s: RestoreSession): string | undefined {
   }
   const left = s.aws.flatDir;
   if (left !== undefined) lines.push(`${code(left)} stays on the volume for \`cleanup\`.`);
-  lines.push(`*Next:* ${escapeText(f.next)}`);
+  lines.push(`*Next:* ${escapeText(nextStep(s))}`);
   return lines.join('\n');
 }

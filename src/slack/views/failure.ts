@@ -4,6 +4,7 @@
 import { type RestoreSession, stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
 import { checkFailureText } from './check-text.js';
+import { nextStep } from './next-step.js';
 import { evidenceLine } from './pick.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
@@ -39,7 +40,7 @@ export function failureText(s: RestoreSession): string {
       `:warning: *Stopped before anything moved: which data dir holds the point's database is not proven.* ${escapeText(f.reason)}`,
       ...candidateLines(s),
       productionLine(s),
-      `*Next:* ${escapeText(f.next)}`,
+      `*Next:* ${escapeText(nextStep(s))}`,
     ].join('\n');
   }
   return [
@@ -47,7 +48,7 @@ export function failureText(s: RestoreSession): string {
     codeBlock(f.reason),
     productionLine(s),
     ...serviceLines(s),
-    `*Next:* ${escapeText(f.next)}`,
+    `*Next:* ${escapeText(nextStep(s))}`,
   ].join('\n');
 }
 

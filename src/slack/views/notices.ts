@@ -17,6 +17,7 @@ import type { CardContext } from './card.js';
 import { checkDoneText, checkStartedText } from './check-text.js';
 import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
+import { nextStep } from './next-step.js';
 import { pickNoticeText } from './pick.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
 import { stagedConfirmedText, stagedNoticeText } from './staged.js';
@@ -110,7 +111,7 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
     case 'failed': {
       const f = s.failure;
       const reason = f?.reason ?? str(d, 'reason') ?? 'No reason was given.';
-      const next = f?.next === undefined ? '' : `\n*Next:* ${escapeText(f.next)}`;
+      const next = f === undefined ? '' : `\n*Next:* ${escapeText(nextStep(s))}`;
       return `:x: *${stage ?? 'The session'} failed.* ${reasonIntro(f?.code ?? str(d, 'code'))}\n${codeBlock(reason)}${next}`;
     }
     case 'summary':
