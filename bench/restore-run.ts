@@ -34,6 +34,10 @@ export interface RestoreRun {
   status: string;
   /** Confirmation to done, real ms. */
   wallMs: number;
+  /** The start request to done (verified), real ms: the resolve, any wait for the confirmation, the rest. */
+  requestToDoneMs: number;
+  /** The start request until its plan was shown (the resolve), real ms. */
+  resolveMs: number;
   /** The AWS waits on the critical path, in real ms, measured from the simulator's own records. */
   simulatedMs: number;
   simulatedParts: Record<string, number>;
@@ -81,7 +85,16 @@ export async function wholeVolumeBytes(run: RestoreRun): Promise<number | undefi
   return job.restoredBytes;
 }
 
-export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean } = {}): Promise<RestoreRun> {
+export async function runRestore(
+  opts: {
+    faults?: FaultSpec;
+    keepOpen?: boolean;
+    /** Real ms between the plan shown and the second engineer's confirmation. */
+    confirmAfterMs?: number;
+    /** The requester presses Start restoring now as soon as the plan is shown. */
+    staged?: boolean;
+  } = {},
+): Promise<RestoreRun> {
   const { speed, durations, pollMs } = RESTORE_SIZES;
   const env = await startSimWithPorts({ speed, scenario: { durations } });
   const stateDir = mkdtempSync(join(tmpdir(), 'chatdb-bench-'));
@@ -100,9 +113,16 @@ export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean 
   const runtime = createRestoreRuntime({ config, log, groupMembers: async () => [], ports: env.ports });
   try {
     const actor = { channel: 'C0INCIDENT', user: 'U0REQUESTER' };
+    const requested = performance.now();
     const started = await runtime.service.start(actor, { kind: 'latest' }, 'latest');
+    const resolveMs = performance.now() - requested;
     // Faults start with the restore itself: the plan was read before, as an engineer would see it.
     if (opts.faults) env.sim.setFaults(opts.faults);
+    if (opts.staged) {
+      const staged = await runtime.service.startStaged(started.id, actor.user, started.planHash as string);
+      if (!staged.ok) throw new Error(`Start restoring now refused: ${staged.code}`);
+    }
+    if (opts.confirmAfterMs !== undefined) await new Promise((r) => setTimeout(r, opts.confirmAfterMs));
     const t0 = performance.now();
     const confirmed = await runtime.service.confirm(started.id, 'U0CONFIRMER', started.planHash as string);
     if (!confirmed.ok) throw new Error(`confirmation refused: ${confirmed.code}`);
@@ -114,6 +134,7 @@ export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean 
       { timeoutMs: 150_000, intervalMs: 5, what: 'the restore to end' },
     );
     const wallMs = performance.now() - t0;
+    const requestToDoneMs = performance.now() - requested;
     await runtime.service.idle();
     const session = runtime.service.get(started.id) as RestoreSession;
     env.sim.setFaults({ throttle: null });
@@ -151,6 +172,8 @@ export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean 
       status: session.status,
       checkStageMs,
       wallMs,
+      requestToDoneMs,
+      resolveMs,
       simulatedMs,
       simulatedParts,
       simulatedMinutes: (wallMs * speed) / 60_000,

@@ -12,6 +12,7 @@ import { FOOTPRINT_SIZES, measureFootprint } from './footprint.js';
 import { round } from './lib/stats.js';
 import { LIST_SIZES, measureListScale } from './list-scale.js';
 import { RESTORE_SIZES, runRestore, wholeVolumeBytes } from './restore-run.js';
+import { measureStaged, stagedRows } from './staged.js';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -102,6 +103,7 @@ const results = {
         ? round(plain.itemLevelBytes / wholeBytes, 3)
         : undefined,
   },
+  staged: await measureStaged(),
   benchSeconds: 0,
 };
 results.benchSeconds = round((performance.now() - began) / 1000);
@@ -171,6 +173,7 @@ rows.push([
   '',
 ]);
 
+rows.push(...stagedRows(results.staged));
 const table = [
   '| Measure | Result | Goal |',
   '| --- | --- | --- |',

@@ -121,6 +121,8 @@ export interface CancelSubject {
   confirmer?: string | undefined;
   kind: RestoreSession['kind'];
   stages: RestoreSession['stages'];
+  /** Restoring before the confirmation (staged.ts): set once its requester started it. */
+  staged?: RestoreSession['staged'];
 }
 
 export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRule | undefined {
@@ -132,6 +134,8 @@ export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRul
   switch (s.status) {
     case 'resolving':
     case 'awaiting_confirmation':
+      // A restore staged before the confirmation holds a finished job: as while it was staging.
+      if (s.staged !== undefined) return { users: [s.requester], approvers: approversNamed };
       return { users: [s.requester], approvers: true };
     case 'awaiting_pick':
       // Nothing has moved: as before the confirmation, and the plan's confirmer too.
@@ -139,6 +143,9 @@ export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRul
         users: s.confirmer === undefined ? [s.requester] : [s.requester, s.confirmer],
         approvers: true,
       };
+    case 'staging':
+      // Restoring before the confirmation: as once it runs, a bystander cannot throw the job away.
+      return { users: [s.requester], approvers: approversNamed };
     case 'running': {
       if (pastPointOfNoReturn(s)) return undefined;
       const users = s.confirmer === undefined ? [s.requester] : [s.requester, s.confirmer];

@@ -35,13 +35,14 @@ export function stageDurations(session: RestoreSession): StageDuration[] {
 }
 
 /**
- * The recovery time: from the confirmation (when the work could start) to the end of the session,
- * or to `now` while it runs. Undefined before the confirmation.
+ * The recovery time: from the confirmation (when the work could start), or from Start restoring
+ * now where the requester started the work before it, to the end of the session, or to `now`
+ * while it runs. Undefined before the confirmation.
  */
 export function recoveryTimeMs(session: RestoreSession, now: Date): number | undefined {
   if (session.confirmedAt === undefined) return undefined;
   const end = session.ended === undefined ? now.getTime() : Date.parse(session.ended.at);
-  return Math.max(0, end - Date.parse(session.confirmedAt));
+  return Math.max(0, end - Date.parse(session.staged?.at ?? session.confirmedAt));
 }
 
 /** `45s`, `4m 05s`, `1h 02m`, `2d 03h`: two units at most, as people read elapsed time. */

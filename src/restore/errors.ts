@@ -24,6 +24,8 @@ export const REFUSAL_CODES = [
   /** `plan_changed` with a plan whose hash equals the current one. */
   'plan_unchanged',
   'already_confirmed',
+  /** Start restoring now, pressed again (or with nothing left to do before the cutover). */
+  'already_staged',
   /** The session has ended (succeeded, failed, cancelled, rejected or expired). */
   'finished',
   /** The point of no return (the stack update, or a deletion) has begun. */

@@ -15,11 +15,14 @@
 //   awaiting_confirmation ─reject→ rejected;   resolving, awaiting_confirmation, awaiting_pick ─expire→ expired
 //   running ─plan_changed→ awaiting_confirmation (before the cutover executes its change set)
 //   every open status ─cancel→ cancelled (a running one until its point of no return)
+//   awaiting_confirmation ─start_staged→ staging ─confirm→ running; staging ─the stage before the
+//   cutover done→ awaiting_confirmation (staged.ts: restoring while the confirmation is pending)
 //
 // Four checks on the event itself come before the status's: `stage_done` for resolve is always
 // wrong_stage (resolve ends with `resolved` or `resolve_failed`), `cleanup_choose` on a session
-// that is not a cleanup is always unexpected_event, so is `take_over` on one that is not a drill, and `pick` or `confirm_pick` outside
-// awaiting_pick is already_confirmed once the pick was confirmed (it names who confirmed it).
+// that is not a cleanup is always unexpected_event, so is `take_over` on one that is not a drill,
+// and `pick` or `confirm_pick` outside awaiting_pick is already_confirmed once the pick was
+// confirmed (it names who confirmed it).
 
 import type { RefusalCode } from './errors.js';
 import type { SessionStatus } from './session.js';
@@ -56,6 +59,9 @@ function ended(status: SessionStatus): Row {
     resumed: done,
     notice_posted: to(status),
     card_posted: to(status),
+    start_staged: done,
+    // A staged session that ended before its cutover records its teardown afterwards.
+    teardown_done: to(status),
   };
 }
 
@@ -83,6 +89,8 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     resumed: to('resolving'),
     notice_posted: to('resolving'),
     card_posted: to('resolving'),
+    start_staged: refuse('not_ready'),
+    teardown_done: refuse('unexpected_event'),
   },
   awaiting_confirmation: {
     resolved: refuse('unexpected_event'),
@@ -105,14 +113,19 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     resumed: to('awaiting_confirmation'),
     notice_posted: to('awaiting_confirmation'),
     card_posted: to('awaiting_confirmation'),
+    // The requester restores before the confirmation (once; a restore only).
+    start_staged: to('staging'),
+    teardown_done: refuse('unexpected_event'),
   },
   // Locate found complete data dirs the evidence cannot tell apart: the plan is confirmed, nothing
   // has moved; the requester picks one, a second engineer confirms the pick.
+  // A staged restore's plan may still await its confirmation here: confirm and reject go through
+  // until it is confirmed (then already_confirmed, checked on the event).
   awaiting_pick: {
     resolved: refuse('unexpected_event'),
     resolve_failed: refuse('unexpected_event'),
-    confirm: refuse('already_confirmed'),
-    reject: refuse('already_confirmed'),
+    confirm: to('awaiting_pick'),
+    reject: to('rejected'),
     cancel: to('cancelled'),
     take_over: refuse('unexpected_event'),
     expire: to('expired'),
@@ -124,11 +137,42 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     stage_failed: refuse('unexpected_event'),
     pick_needed: refuse('unexpected_event'),
     pick: to('awaiting_pick'),
-    confirm_pick: to('running'),
+    // Back to staging when the plan itself still awaits its confirmation.
+    confirm_pick: to('running', 'staging'),
     plan_changed: refuse('unexpected_event'),
     resumed: to('awaiting_pick'),
     notice_posted: to('awaiting_pick'),
     card_posted: to('awaiting_pick'),
+    start_staged: refuse('already_staged'),
+    teardown_done: refuse('unexpected_event'),
+  },
+  // Restoring before the confirmation: the stages before the cutover run while the confirmation
+  // waits. A confirm lets them run on into the cutover; reject, expiry and cancel end the session
+  // and its teardown deletes what it restored.
+  staging: {
+    resolved: refuse('unexpected_event'),
+    resolve_failed: refuse('unexpected_event'),
+    confirm: to('running'),
+    reject: to('rejected'),
+    cancel: to('cancelled'),
+    take_over: refuse('unexpected_event'),
+    expire: to('expired'),
+    cleanup_choose: refuse('unexpected_event'),
+    stage_started: to('staging'),
+    stage_progress: to('staging'),
+    stage_checkpoint: to('staging'),
+    // The stage before the cutover done: the cutover waits for the confirmation.
+    stage_done: to('staging', 'awaiting_confirmation'),
+    stage_failed: to('failed'),
+    pick_needed: to('awaiting_pick'),
+    pick: refuse('unexpected_event'),
+    confirm_pick: refuse('unexpected_event'),
+    plan_changed: to('staging'),
+    resumed: to('staging'),
+    notice_posted: to('staging'),
+    card_posted: to('staging'),
+    start_staged: refuse('already_staged'),
+    teardown_done: refuse('unexpected_event'),
   },
   running: {
     resolved: refuse('unexpected_event'),
@@ -157,6 +201,8 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     resumed: to('running'),
     notice_posted: to('running'),
     card_posted: to('running'),
+    start_staged: refuse('already_confirmed'),
+    teardown_done: refuse('unexpected_event'),
   },
   succeeded: ended('succeeded'),
   failed: ended('failed'),

@@ -53,6 +53,7 @@ import {
   stageState,
   undeliveredNotices,
 } from './session.js';
+import { type LeftDir, teardownPending } from './staged.js';
 import { stageDefinition } from './stages/index.js';
 import type { SessionStore } from './store.js';
 import { type AwsPatch, type SessionEvent, transition } from './transitions.js';
@@ -96,6 +97,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
   const listFlights = new Map<number, Promise<ListResult>>();
   const timers = new Map<string, NodeJS.Timeout>();
   const listeners = new Set<SessionListener>();
+  const teardowns = new Map<string, Promise<void>>();
   let closed = false;
 
   /** One event at a time per session: the transition sees the latest persisted state. */
@@ -168,6 +170,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           break;
         case 'notify':
           // Notices are delivered by whoever subscribes (the Slack notifier) from the session itself.
+          break;
+        case 'teardown_staged':
+          runTeardown(session.id);
           break;
       }
     }
@@ -306,6 +311,36 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     }
   }
 
+  /**
+   * A staged session ended before its cutover: once its aborted stage has stopped, delete what it
+   * restored (the names its ending persisted) and record what was deleted and left.
+   */
+  function runTeardown(id: string): void {
+    if (closed || teardowns.has(id)) return;
+    const work = (async () => {
+      await running.get(id)?.done;
+      const teardown = sessions.get(id)?.staged?.teardown;
+      if (teardown === undefined || teardown.status !== 'pending') return;
+      let outcome: Extract<SessionEvent, { type: 'teardown_done' }>;
+      try {
+        outcome = { type: 'teardown_done', ...(await activities.stagedTeardown(teardown)) };
+      } catch (error) {
+        // Nothing could be asked or deleted: all of it is left for cleanup, by name where known.
+        const left: LeftDir[] = teardown.names.map((name) => ({ name, why: 'delete_failed' }));
+        if (teardown.jobUnfinished === true && teardown.restoreJobId !== undefined)
+          left.push({ why: 'job_running', restoreJobId: teardown.restoreJobId });
+        const reason = error instanceof Error ? error.message : String(error);
+        outcome = { type: 'teardown_done', deleted: [], absent: [], left, error: reason };
+      }
+      if (closed) return;
+      const recorded = await apply(id, outcome);
+      if (!recorded.ok) log.warn({ session: id, code: recorded.code }, 'teardown not recorded');
+    })()
+      .catch((error: unknown) => log.error({ err: error, session: id }, 'teardown failed'))
+      .finally(() => teardowns.delete(id));
+    teardowns.set(id, work);
+  }
+
   /** The stack moved since the confirmation: build the plan afresh and ask again. */
   async function replan(id: string, change: PlanChanged): Promise<void> {
     const session = sessions.get(id);
@@ -374,7 +409,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       now: at,
       confirmTtlMs: deps.confirmTtlMs,
       ...(pointInput === undefined ? {} : { pointInput }),
+      ...(actor.cardTs === undefined ? {} : { cardTs: actor.cardTs }),
     });
+    // A refusal is told by the caller that posted the card (see Actor.cardTs).
+    const told = actor.cardTs === undefined ? {} : { told: true };
 
     // The target decides which lock to take, so it is read before anything is stored.
     let target: RestoreTarget | undefined;
@@ -407,6 +445,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
           type: 'resolve_failed',
           code: 'locked',
           reason: `Session ${held.held.sessionId} of <@${held.held.requester}> has held ${target.fileSystemId} since ${held.held.since}.`,
+          ...told,
         });
         throw new RestoreError(
           'locked',
@@ -439,13 +478,14 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         };
       }
     }
-    const resolved = await apply(id, event);
+    const resolved = await apply(id, event.type === 'resolve_failed' ? { ...event, ...told } : event);
     if (!resolved.ok) {
       // A plan that fails its own checks must not be confirmable.
       const failed = await apply(id, {
         type: 'resolve_failed',
         reason: resolved.reason,
         code: resolved.code,
+        ...told,
       });
       if (target !== undefined) await lock.release(target.fileSystemId, id).catch(() => undefined);
       // Ended while it resolved (cancelled, or a drill taken over by a restore): that is its story.
@@ -699,6 +739,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       });
     },
 
+    startStaged(sessionId, user, planHash) {
+      return apply(sessionId, { type: 'start_staged', user, planHash });
+    },
+
     async confirm(sessionId, user, planHash) {
       return apply(sessionId, { type: 'confirm', user, planHash, isApprover: await verdict(user) });
     },
@@ -785,8 +829,9 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       for (const stored of all) {
         const session = sessions.get(stored.id) as RestoreSession;
         if (!isOpen(session)) {
-          // Finished, but the thread may still miss its last notices.
+          // Finished, but the thread may still miss its last notices, or a staged one its teardown.
           if (undeliveredNotices(session).length > 0) emit(session);
+          if (teardownPending(session)) runTeardown(session.id);
           continue;
         }
         if (session.plan !== undefined) {
@@ -819,7 +864,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     async idle() {
       // Stages hand over to the next one as they finish, so wait until nothing runs any more.
       for (;;) {
-        const pending = [...running.values()].map((r) => r.done);
+        const pending = [...running.values()].map((r) => r.done).concat([...teardowns.values()]);
         const queued = queues.pending();
         if (pending.length === 0 && queued.length === 0) return;
         await Promise.allSettled([...pending, ...queued]);
@@ -831,6 +876,7 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
       for (const id of [...timers.keys()]) clearExpiry(id);
       for (const r of running.values()) r.abort.abort();
       await Promise.allSettled([...running.values()].map((r) => r.done));
+      await Promise.allSettled([...teardowns.values()]);
       await Promise.allSettled(queues.pending());
     },
   };
@@ -915,7 +961,7 @@ function describeChange(change: unknown): string {
 interface FailureFields {
   reason: string;
   production: Production;
-  next?: string;
+  activity?: string;
   code?: string;
   detail?: JsonObject;
 }
@@ -925,12 +971,18 @@ function asFailure(stage: StageName, error: unknown): FailureFields {
     return {
       reason: error.reason,
       production: error.production,
-      next: error.next,
+      activity: error.activity,
       code: error.code,
-      ...(error.candidates === undefined
+      ...(error.candidates === undefined && error.detail === undefined
         ? {}
-        : { detail: { candidates: structuredClone(error.candidates) as unknown as JsonValue } }),
-      ...(error.detail === undefined ? {} : { detail: structuredClone(error.detail) }),
+        : {
+            detail: {
+              ...(error.candidates === undefined
+                ? {}
+                : { candidates: structuredClone(error.candidates) as unknown as JsonValue }),
+              ...structuredClone(error.detail),
+            },
+          }),
     };
   }
   if (isRestoreError(error)) {

@@ -40,6 +40,13 @@ export type Outcome = { ok: true; session: RestoreSession } | (Refusal & { sessi
 export interface Actor {
   channel: string;
   user: string;
+  /**
+   * The message the caller posted as the session's card before asking (Slack's placeholder): the
+   * session is created, and persisted, with its card already recorded there. A start refused
+   * before its plan (a bad point, a stale button, the lock held) is then the caller's to tell: its
+   * notices are recorded as told on that card, so nothing else draws it.
+   */
+  cardTs?: string;
 }
 
 export type SessionListener = (session: RestoreSession) => void;
@@ -71,6 +78,11 @@ export interface RestoreService {
   cleanup(actor: Actor): Promise<RestoreSession>;
 
   confirm(sessionId: string, user: string, planHash: string): Promise<Outcome>;
+  /**
+   * "Start restoring now": the requester starts the stages before the cutover while the
+   * confirmation is pending (bound to the plan shown); the confirmation then gates the cutover.
+   */
+  startStaged(sessionId: string, user: string, planHash: string): Promise<Outcome>;
   /**
    * `reason`: the rejecter's optional words, shown on the card. `planHash`: the plan the rejecter
    * was shown; refused (`plan_changed`) when the session's plan is another.

@@ -7,6 +7,7 @@ import { isSessionId } from './names.js';
 import { type DataDirPick, pickProblems } from './pick.js';
 import type { Plan, SessionKind } from './plan.js';
 import { isIsoTime, planHash, planProblems } from './plan.js';
+import type { StagedRecord } from './staged.js';
 
 export type { SessionKind } from './plan.js';
 
@@ -18,6 +19,11 @@ export const SESSION_STATUSES = [
   'awaiting_confirmation',
   /** Locate found data dirs the evidence cannot tell apart: the engineers pick one (pick.ts). */
   'awaiting_pick',
+  /**
+   * A restore whose requester chose to restore before the confirmation (staged.ts): the stages
+   * before the cutover run while a second engineer has not yet confirmed.
+   */
+  'staging',
   'running',
   'succeeded',
   'failed',
@@ -31,6 +37,7 @@ export const OPEN_STATUSES: readonly SessionStatus[] = [
   'resolving',
   'awaiting_confirmation',
   'awaiting_pick',
+  'staging',
   'running',
 ];
 
@@ -149,8 +156,16 @@ export interface SessionFailure {
   /** AWS's own words where AWS said it. */
   reason: string;
   production: Production;
-  /** What the on-call engineer should do next. */
-  next: string;
+  /**
+   * The activity that classified the failure (`ActivityName` in activities/errors.ts), when one
+   * did: with the stage, the code and `production`, what the Slack layer words the next step from.
+   */
+  activity?: string;
+  /**
+   * What to do next, in words: written by versions before the next step moved to the Slack layer.
+   * Read (and shown) for a session stored by one of those; never written any more.
+   */
+  next?: string;
   /** After a failed cutover: chat-db's service as ECS reported it, read when the stage failed. */
   service?: { desired: number; running: number; healthy: number; taskDefinitionArn: string };
 }
@@ -169,6 +184,12 @@ export type NoticeKind =
   | 'pick_requested'
   | 'picked'
   | 'pick_confirmed'
+  /** The requester started the stages before the cutover ahead of the confirmation (staged.ts). */
+  | 'staged'
+  /** Those stages are done; the cutover waits for the confirmation. */
+  | 'staged_ready'
+  /** What a staged session that ended before its cutover deleted, and what it left for cleanup. */
+  | 'staged_teardown'
   | 'summary';
 
 /**
@@ -244,8 +265,10 @@ export interface RestoreSession {
   cleanup?: { candidates: CleanupCandidate[]; chosen: string[] };
   /** The data dirs locate could not choose between, and the engineers' pick (restore sessions). */
   pick?: DataDirPick;
-  /** The session card's message, once the Slack layer posted it. */
+  /** The session card's message: posted by the caller before the session opened, or later by the Slack layer. */
   card?: { ts: string };
+  /** Restoring before the confirmation: who started it, and its teardown if it ended unconfirmed. */
+  staged?: StagedRecord;
 }
 
 /** What the orchestrator is asked to do after a transition was persisted. */
@@ -257,7 +280,9 @@ export type SessionEffect =
   /** Arm the expiry timer: send `expire` at this time unless the session moved on. */
   | { type: 'await_confirmation'; expiresAt: string }
   | { type: 'release_lock'; fileSystemId?: string }
-  | { type: 'notify'; noticeId: string };
+  | { type: 'notify'; noticeId: string }
+  /** Delete what a staged session restored, now that it ended before its cutover (staged.ts). */
+  | { type: 'teardown_staged' };
 
 // ---------------------------------------------------------------------------------------------
 // Creation
@@ -270,6 +295,8 @@ export interface NewSessionInput {
   pointInput?: string;
   now: Date;
   confirmTtlMs: number;
+  /** The card's message, where the caller posted it before opening the session. */
+  cardTs?: string;
 }
 
 /** A new session, resolving; the effect asks the orchestrator to run the stage "resolve". */
@@ -310,6 +337,7 @@ export function createSession(input: NewSessionInput): { session: RestoreSession
     events: [{ at, type: 'created', by: input.requester }],
   };
   if (input.pointInput !== undefined) session.pointInput = input.pointInput;
+  if (input.cardTs !== undefined) session.card = { ts: input.cardTs };
   return { session, effects: [{ type: 'run_stage', stage: 'resolve' }] };
 }
 
@@ -328,8 +356,12 @@ export function stageState(session: Pick<RestoreSession, 'stages'>, name: StageN
   return session.stages.find((stage) => stage.name === name);
 }
 
+/**
+ * The stage running. While a restore stages, the confirmation waits (running) as its work runs: the
+ * later one is the work, so the last running stage is the one that runs.
+ */
 export function runningStage(session: RestoreSession): StageName | undefined {
-  return session.stages.find((stage) => stage.status === 'running')?.name;
+  return session.stages.findLast((stage) => stage.status === 'running')?.name;
 }
 
 /** The first stage not yet run, in the kind's order. */

@@ -68,6 +68,15 @@ import {
   type StageName,
   stageState,
 } from './session.js';
+import {
+  planTeardown,
+  stagedReady,
+  startStaged,
+  stopStaging,
+  type TeardownOutcome,
+  teardownDone,
+  workingStage,
+} from './staged.js';
 import { stageDefinition } from './stages/index.js';
 
 /** A user's standing against CHATDB_APPROVERS: 'unknown' when the group could not be read. */
@@ -79,8 +88,19 @@ export type RootsPatch = { previous?: string; next?: string };
 export type SessionEvent =
   /** The stage "resolve" produced a plan (and, for a cleanup, the candidate directories). */
   | { type: 'resolved'; plan: Plan; cleanupCandidates?: CleanupCandidate[] }
-  | { type: 'resolve_failed'; reason: string; code?: string }
+  | {
+      type: 'resolve_failed';
+      reason: string;
+      code?: string;
+      /**
+       * The caller that opened the session tells the requester itself (a start refused before its
+       * plan): the failure's notices are recorded as told on the session's card.
+       */
+      told?: boolean;
+    }
   | { type: 'confirm'; user: string; planHash: string; isApprover: ApproverVerdict }
+  /** The requester starts the stages before the cutover ahead of the confirmation (staged.ts). */
+  | { type: 'start_staged'; user: string; planHash: string }
   /** `planHash`: the plan the rejecter was shown (the Reject dialog's); a different plan is refused. */
   | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string; planHash?: string }
   /** `approversNamed`: CHATDB_APPROVERS names people or a group (not "anyone"); default true. */
@@ -101,7 +121,8 @@ export type SessionEvent =
       stage: StageName;
       reason: string;
       production: Production;
-      next?: string;
+      /** The activity that classified the failure, when one did (`StageFailure.activity`). */
+      activity?: string;
       code?: string;
       /** What the stage saw (e.g. the data dirs locate could not choose between), for the card. */
       detail?: JsonObject;
@@ -125,7 +146,9 @@ export type SessionEvent =
   /** The orchestrator picked this session up again after a restart. */
   | { type: 'resumed' }
   | { type: 'notice_posted'; id: string; ts: string }
-  | { type: 'card_posted'; ts: string };
+  | { type: 'card_posted'; ts: string }
+  /** A staged session that ended before its cutover: what its teardown deleted and left (staged.ts). */
+  | ({ type: 'teardown_done' } & TeardownOutcome);
 
 export type SessionEventType = SessionEvent['type'];
 
@@ -150,6 +173,8 @@ export const SESSION_EVENT_TYPES = [
   'resumed',
   'notice_posted',
   'card_posted',
+  'start_staged',
+  'teardown_done',
 ] as const satisfies readonly SessionEventType[];
 
 export interface TransitionContext {
@@ -243,6 +268,10 @@ function apply(
         production: 'unchanged',
         ...(e.code === undefined ? {} : { code: e.code }),
       });
+      const card = d.card?.ts;
+      if (e.told === true && card !== undefined) {
+        for (const notice of d.notices) notice.postedTs ??= card;
+      }
       return undefined;
     }
 
@@ -276,13 +305,18 @@ function apply(
       d.confirmer = e.user;
       d.confirmedAt = now;
       endStage(d, 'confirm', 'done', now);
-      d.status = 'running';
-      const next = nextPendingStage(d);
-      if (next !== undefined) effects.push({ type: 'run_stage', stage: next });
+      // Staged: the work under way goes on (a pick still waits for its own confirmation).
+      const waited = d.status === 'awaiting_confirmation';
+      if (waited) {
+        const next = nextPendingStage(d);
+        if (next !== undefined) effects.push({ type: 'run_stage', stage: next });
+      }
+      if (d.status !== 'awaiting_pick') d.status = 'running';
       const window = d.plan === undefined ? undefined : dataLossWindowMs(d.plan, nowDate);
       notify(d, effects, now, 'confirm', 'confirmed', {
         by: e.user,
         ...(window === undefined ? {} : { dataLossWindowMs: window }),
+        ...(d.staged === undefined ? {} : { staged: waited ? 'cutover_now' : 'after_staging' }),
       });
       return undefined;
     }
@@ -304,9 +338,11 @@ function apply(
         );
       }
       const why = rejectReason(e.reason);
+      stopStaging(d, effects, now, `rejected by ${e.user}`);
       endStage(d, 'confirm', 'failed', now, `rejected by ${e.user}`);
       finish(d, effects, 'rejected', now, e.user);
       if (why !== undefined) d.ended = { ...(d.ended ?? { at: now }), reason: why };
+      planTeardown(d, effects);
       notify(d, effects, now, 'confirm', 'rejected', {
         by: e.user,
         ...(why === undefined ? {} : { reason: why }),
@@ -315,7 +351,7 @@ function apply(
     }
 
     case 'cancel': {
-      if (awaitingSomeone(d) && expired(d, nowDate)) return expiredRefusal(d);
+      if ((awaitingSomeone(d) || d.status === 'staging') && expired(d, nowDate)) return expiredRefusal(d);
       if (d.status === 'running' && pastPointOfNoReturn(d)) {
         const stage = POINT_OF_NO_RETURN[d.kind];
         return refuse(
@@ -337,13 +373,15 @@ function apply(
           { status: d.status },
         );
       }
+      stopStaging(d, effects, now, `cancelled by ${e.user}`);
       const running = runningStage(d);
       if (running !== undefined) {
         if (runnable(running) || running === 'resolve') effects.push({ type: 'abort_stage', stage: running });
         endStage(d, running, 'skipped', now, `cancelled by ${e.user}`);
       }
       finish(d, effects, 'cancelled', now, e.user);
-      const left = leftOnVolume(d);
+      planTeardown(d, effects);
+      const left = staysOnVolume(d);
       notify(d, effects, now, undefined, 'cancelled', {
         by: e.user,
         ...(d.aws.restoreJobId === undefined ? {} : { restoreJobId: d.aws.restoreJobId }),
@@ -372,12 +410,14 @@ function apply(
       if (!expired(d, nowDate)) {
         return refuse('not_expired', `The session expires at ${d.expiresAt}.`, { expiresAt: d.expiresAt });
       }
+      stopStaging(d, effects, now, 'expired');
       const stage = runningStage(d);
       if (stage === 'resolve') effects.push({ type: 'abort_stage', stage });
       if (stage !== undefined) endStage(d, stage, 'failed', now, 'expired');
       const picking = d.status === 'awaiting_pick';
       finish(d, effects, 'expired', now);
-      const left = leftOnVolume(d);
+      planTeardown(d, effects);
+      const left = staysOnVolume(d);
       notify(d, effects, now, picking ? 'locate' : 'confirm', 'expired', {
         expiresAt: d.expiresAt,
         ...(left === undefined ? {} : { leftForCleanup: left }),
@@ -432,7 +472,7 @@ function apply(
         startStage(d, 'resolve', now);
         return undefined;
       }
-      const running = runningStage(d);
+      const running = workingStage(d);
       const next = nextPendingStage(d);
       if (running !== undefined || e.stage !== next || !runnable(e.stage)) {
         return refuse('wrong_stage', `The next stage is ${running ?? next ?? 'none'}, not ${e.stage}.`, {
@@ -485,7 +525,10 @@ function apply(
       delete d.progress;
       notify(d, effects, now, stage, 'done', e.detail ?? {});
       const next = nextPendingStage(d);
-      if (next !== undefined) {
+      if (next !== undefined && d.status === 'staging' && next === POINT_OF_NO_RETURN[d.kind]) {
+        // Staged: everything before the cutover is done; the cutover waits for the confirmation.
+        stagedReady(d, effects, (at, kind, data) => notify(d, effects, now, at, kind, data));
+      } else if (next !== undefined) {
         effects.push({ type: 'run_stage', stage: next });
       } else {
         // A drill that failed before its teardown ends failed once the teardown is done.
@@ -505,7 +548,7 @@ function apply(
         stage,
         reason: e.reason,
         production: e.production,
-        ...(e.next === undefined ? {} : { next: e.next }),
+        ...(e.activity === undefined ? {} : { activity: e.activity }),
         ...(e.code === undefined ? {} : { code: e.code }),
         ...(e.detail === undefined ? {} : { detail: e.detail }),
       });
@@ -584,10 +627,23 @@ function apply(
         effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
         return undefined;
       }
-      const stage = runningStage(d) ?? nextPendingStage(d);
+      // Staging waits for the confirmation while its work runs: both go on.
+      if (d.status === 'staging') effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
+      const stage = workingStage(d) ?? nextPendingStage(d);
       if (stage === undefined) return refuse('wrong_stage', 'There is no stage left to resume.');
       effects.push({ type: 'run_stage', stage });
       notify(d, effects, now, stage, 'resumed', {});
+      return undefined;
+    }
+
+    case 'start_staged':
+      if (expired(d, nowDate)) return expiredRefusal(d);
+      return startStaged(d, e, now, effects, (at, kind, data) => notify(d, effects, now, at, kind, data));
+
+    case 'teardown_done': {
+      const recorded = teardownDone(d, e, now);
+      if (recorded !== undefined) return recorded;
+      notify(d, effects, now, undefined, 'staged_teardown', {});
       return undefined;
     }
 
@@ -732,7 +788,8 @@ function confirmPick(
       rule: 'picked',
     };
   }
-  d.status = 'running';
+  // Staged and not yet confirmed: the work goes on, the cutover still waits for the confirmation.
+  d.status = d.confirmer === undefined && d.staged !== undefined ? 'staging' : 'running';
   const next = nextPendingStage(d);
   if (next !== undefined) effects.push({ type: 'run_stage', stage: next });
   notify(d, effects, now, 'locate', 'pick_confirmed', { path: chosen.path, by: e.user, pickedBy: picked.by });
@@ -795,6 +852,22 @@ function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
   }
   if (e.type === 'take_over' && d.kind !== 'drill') {
     return refuse('unexpected_event', `Only a drill gives way to another session; this is a ${d.kind}.`);
+  }
+  if (e.type === 'start_staged' && d.kind !== 'restore') {
+    return refuse('unexpected_event', `A ${d.kind} session restores nothing to start early.`);
+  }
+  // A staged restore can wait for a pick before its plan is confirmed: the plan is confirmed (or
+  // rejected) there too, but only once.
+  if (
+    (e.type === 'confirm' || e.type === 'reject') &&
+    d.status === 'awaiting_pick' &&
+    d.confirmer !== undefined
+  ) {
+    return refuse(
+      'already_confirmed',
+      `${d.confirmer} already confirmed this session at ${d.confirmedAt ?? '?'}.`,
+      whoConfirmed(d),
+    );
   }
   if ((e.type === 'pick' || e.type === 'confirm_pick') && d.status !== 'awaiting_pick') {
     if (d.pick?.confirmedAt !== undefined) {
@@ -886,7 +959,7 @@ function approversUnavailable(): Refusal {
 
 /** The stage an in-stage event names must be the one running. */
 function activeStage(d: RestoreSession, named: StageName | undefined): StageName | Refusal {
-  if (d.status !== 'running') {
+  if (d.status !== 'running' && d.status !== 'staging') {
     return refuse('unexpected_event', `No stage runs while the session is ${d.status}.`, {
       status: d.status,
     });
@@ -1163,6 +1236,8 @@ function finish(
   d.status = status;
   d.ended = by === undefined ? { at: now } : { at: now, by };
   for (const stage of d.stages) if (stage.status === 'pending') stage.status = 'skipped';
+  // A staged session that fails while its confirmation still waits: the wait ends too.
+  for (const stage of d.stages) if (stage.status === 'running') endStage(d, stage.name, 'skipped', now);
   delete d.progress;
   effects.push(releaseLockEffect(d));
 }
@@ -1175,20 +1250,16 @@ function fail(
     stage: StageName;
     reason: string;
     production: Production;
-    next?: string;
+    activity?: string;
     code?: string;
     detail?: JsonObject;
   },
 ): void {
   const reason = typeof f.reason === 'string' && f.reason !== '' ? f.reason : 'No reason was given.';
   endStage(d, f.stage, 'failed', now, reason, f.detail);
-  d.failure = {
-    stage: f.stage,
-    reason,
-    production: f.production,
-    next: f.next ?? defaultNext(f.production, d),
-  };
+  d.failure = { stage: f.stage, reason, production: f.production };
   if (f.code !== undefined) d.failure.code = f.code;
+  if (f.activity !== undefined) d.failure.activity = f.activity;
   if (d.kind === 'drill' && d.status === 'running' && stageState(d, 'teardown')?.status === 'pending') {
     // A drill never leaves anything behind: the stages after the failure are skipped and its
     // teardown runs; the drill ends (failed) when the teardown has.
@@ -1206,24 +1277,13 @@ function fail(
   });
 }
 
-/** A plain default for what to do next, when the failing stage did not say. */
-export function defaultNext(production: Production, d: Pick<RestoreSession, 'aws' | 'kind'>): string {
-  const left = leftOnVolume(d);
-  const leftover = left === undefined ? '' : ` ${left} is left on the volume for cleanup.`;
-  switch (production) {
-    case 'unchanged':
-      return `Production is unchanged. Fix the cause and start a new session.${leftover}`;
-    case 'rolled_back':
-      return `CloudFormation rolled the stack back; production runs on its previous root. Read the reason, fix it and start again.${leftover}`;
-    case 'cut_over':
-      return 'Production now runs on the new root but did not verify. Check the service, or roll back with `rollback`.';
-    case 'unknown':
-      return 'The state of production could not be confirmed: check the stack and the chat-db service in the console before anything else.';
-  }
+/** What a session ending now leaves for cleanup: a staged one's teardown says it instead. */
+function staysOnVolume(d: RestoreSession): string | undefined {
+  return d.staged?.teardown === undefined ? leftOnVolume(d) : undefined;
 }
 
 /** What a session that stops early leaves on the volume for cleanup. */
-function leftOnVolume(d: Pick<RestoreSession, 'aws'>): string | undefined {
+export function leftOnVolume(d: Pick<RestoreSession, 'aws'>): string | undefined {
   return d.aws.flatDir ?? (d.aws.restoreDir === undefined ? undefined : `/${d.aws.restoreDir}`);
 }
 

@@ -108,7 +108,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
     ...(deps.mergeRequests === undefined ? {} : { mergeRequests: deps.mergeRequests }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
-  register(app, deps, notifier);
+  register(app, deps);
 
   return {
     app,
@@ -129,7 +129,6 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
           approvers: config.chatdb.approvers,
           restore: deps.restore,
           client: deps.client,
-          notifier,
           logger,
           now,
         });

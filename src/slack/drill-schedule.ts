@@ -12,7 +12,6 @@ import type { LockHolder, RestoreService } from '../restore/service.js';
 import { slackErrorCode } from './client.js';
 import { userMessage } from './errors.js';
 import { cardMetadata } from './message-metadata.js';
-import type { Notifier } from './notifier.js';
 import { section } from './views/blocks.js';
 import { scheduledDrillNotStarted, scheduledDrillPlaceholder, scheduledDrillSkipped } from './views/drill.js';
 
@@ -21,7 +20,6 @@ export interface DrillScheduleDeps {
   approvers: ApproversSetting;
   restore: RestoreService;
   client: webApi.WebClient;
-  notifier: Notifier;
   logger: Logger;
   now: () => number;
 }
@@ -68,7 +66,7 @@ export function startDrillSchedule(deps: DrillScheduleDeps): DrillSchedule {
 
 /** One scheduled drill: its placeholder card first, then the session, or why there is none. */
 async function runScheduledDrill(deps: DrillScheduleDeps, at: Date): Promise<void> {
-  const { client, notifier, restore, logger: log } = deps;
+  const { client, restore, logger: log } = deps;
   const channel = deps.drill.channel;
   const auth = await client.auth.test();
   const user = typeof auth.user_id === 'string' ? auth.user_id : undefined;
@@ -87,35 +85,35 @@ async function runScheduledDrill(deps: DrillScheduleDeps, at: Date): Promise<voi
       log.warn({ err: error, code: slackErrorCode(error) }, 'could not update the scheduled drill message');
     });
 
-  const release = notifier.hold(channel);
+  let session: Awaited<ReturnType<RestoreService['drill']>>;
   try {
-    let session: Awaited<ReturnType<RestoreService['drill']>>;
-    try {
-      session = await restore.drill({ channel, user }, { kind: 'latest' }, 'latest');
-    } catch (error) {
-      if (isRestoreError(error, 'locked')) {
-        log.info({ holder: error.details }, 'scheduled drill skipped: chat-db is held');
-        await replace(scheduledDrillSkipped(at, error.details as Partial<LockHolder>));
-        return;
-      }
-      log.error({ err: error }, 'the scheduled drill could not start');
-      await replace(scheduledDrillNotStarted(at, userMessage(error), deps.approvers));
+    // The placeholder is the card: the notifier draws the drill there.
+    session = await restore.drill({ channel, user, cardTs: ts }, { kind: 'latest' }, 'latest');
+  } catch (error) {
+    if (isRestoreError(error, 'locked')) {
+      log.info({ holder: error.details }, 'scheduled drill skipped: chat-db is held');
+      await replace(scheduledDrillSkipped(at, error.details as Partial<LockHolder>));
       return;
     }
-    await notifier.attach(session.id, ts);
-    log.info({ session: session.id, status: session.status }, 'scheduled drill started');
-    if (session.status === 'failed' && session.failure !== undefined) {
-      // Its resolve failed: nothing else will post, so the approvers hear it here.
-      const text = scheduledDrillNotStarted(at, session.failure.reason, deps.approvers);
-      await client.chat.postMessage({
-        channel,
-        thread_ts: ts,
-        reply_broadcast: true,
-        text,
-        blocks: [section(text)],
-      });
-    }
-  } finally {
-    release();
+    log.error({ err: error }, 'the scheduled drill could not start');
+    await loud(scheduledDrillNotStarted(at, userMessage(error), deps.approvers));
+    return;
+  }
+  log.info({ session: session.id, status: session.status }, 'scheduled drill started');
+  if (session.status === 'failed' && session.plan === undefined && session.failure !== undefined) {
+    // Refused before it had a plan: no card is drawn for it, so the placeholder says why.
+    await loud(scheduledDrillNotStarted(at, session.failure.reason, deps.approvers));
+  }
+
+  /** The placeholder replaced, and a reply in the channel that notifies the approvers. */
+  async function loud(text: string): Promise<void> {
+    await replace(text);
+    await client.chat.postMessage({
+      channel,
+      thread_ts: ts,
+      reply_broadcast: true,
+      text,
+      blocks: [section(text)],
+    });
   }
 }

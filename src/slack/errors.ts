@@ -15,6 +15,7 @@ import {
 import { codeBlock, escapeText } from './views/blocks.js';
 import { reasonIntro } from './views/failure.js';
 import { approversMention, channel, user, utc } from './views/format.js';
+import { activityNextStep } from './views/next-step.js';
 
 /**
  * User text shows what the user typed. Slack would turn `<…>` into links or mentions and
@@ -43,7 +44,7 @@ export function userMessage(error: unknown, command: string = COMMAND): string {
     return 'Another request was taking the chat-db lock at the same moment, so this one was not started; nothing was changed. Try again in a few seconds.';
   }
   if (error instanceof StageFailure) {
-    return `${reasonIntro(error.code)} ${quoteAws(error.reason)}\nNothing was changed. ${escapeText(error.next)}`;
+    return `${reasonIntro(error.code)} ${quoteAws(error.reason)}\nNothing was changed. ${escapeText(activityNextStep(error) ?? '')}`;
   }
   if (error instanceof AwsCallError) {
     return `AWS said: ${quoteAws(error.message)}\nNothing was changed. Check the bot's AWS credentials and the stack, then try again.`;
@@ -175,6 +176,8 @@ export function refusalMessage(
     case 'not_requester_or_approver':
       return `Only ${requester} or an approver can cancel this session. Nothing has changed.`;
     case 'not_requester':
+      if (d.what === 'staged')
+        return `Only ${requester}, who asked for this restore, can start restoring before the confirmation; a second engineer confirms the cutover with *Confirm*. Nothing has changed.`;
       return d.what === 'pick'
         ? `Only ${requester}, who asked for this restore, picks the data dir; a second engineer then confirms the pick. Nothing has changed.`
         : `Only ${requester}, who asked for this cleanup, chooses what it deletes. Nothing has changed.`;
@@ -194,6 +197,12 @@ export function refusalMessage(
       const by = detail('confirmer');
       const at = detail('confirmedAt');
       return `${by === undefined ? 'Someone' : user(by)} already confirmed this session${at === undefined ? '' : ` at ${utc(at)}`}; it is running. Your click changed nothing.`;
+    }
+    case 'already_staged': {
+      const by = detail('by');
+      return by === undefined
+        ? 'There is nothing left to restore before the cutover; a second engineer confirms it with *Confirm*. Nothing has changed.'
+        : `${user(by)} already started restoring before the confirmation; the card shows how far it got. Nothing has changed.`;
     }
     case 'finished': {
       const status = detail('status');

@@ -8,6 +8,8 @@ export const ACTION_IDS = {
   /** A Start button on a `list` row; its value is the recovery point's ARN. */
   startFromList: 'chatdb_list_start',
   confirm: 'chatdb_session_confirm',
+  /** "Start restoring now": the requester restores before the confirmation; in the confirmation row. */
+  startStaged: 'chatdb_session_start_staged',
   reject: 'chatdb_session_reject',
   cancel: 'chatdb_session_cancel',
   rollback: 'chatdb_session_rollback',

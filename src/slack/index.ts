@@ -14,7 +14,6 @@ import { type CommandContext, type CommandHandler, type CommandOf, ephemeral } f
 import type { SlackDeps } from './deps.js';
 import { quoteUserText, userMessage } from './errors.js';
 import { COMMAND } from './ids.js';
-import type { Notifier } from './notifier.js';
 import { nearestSubcommand, type ParsedCommand, ParseError, parseCommand } from './parse-command.js';
 import { replyPrivately } from './reply.js';
 import { registerRejectDialog } from './submissions/reject-dialog.js';
@@ -35,8 +34,8 @@ const COMMANDS: Handlers = {
 };
 
 /** Registers every listener of the bot on a Bolt app. Listeners hold no business logic. */
-export function register(app: App, deps: SlackDeps, notifier: Notifier): void {
-  registerActions(app, deps, notifier);
+export function register(app: App, deps: SlackDeps): void {
+  registerActions(app, deps);
   registerRejectDialog(app, deps);
   app.command(COMMAND, async ({ command, ack, respond, client, context }) => {
     const log = requestLogger(deps.logger, { user: command.user_id, channel: command.channel_id });
@@ -69,7 +68,6 @@ export function register(app: App, deps: SlackDeps, notifier: Notifier): void {
       client,
       log,
       deps,
-      notifier,
       ...(context.botUserId === undefined ? {} : { botUserId: context.botUserId }),
     };
     await ack(handler.ack(ctx));

@@ -1,10 +1,12 @@
 // Opening a session from Slack (start, rollback, cleanup; typed or clicked). The card's message is
 // posted FIRST: a bot that cannot post in the channel must not start anything the channel could
-// not follow. Then the service opens the session, and the notifier draws the card there.
+// not follow. Then the service opens the session with that card recorded (Actor.cardTs), and the
+// notifier draws the plan there. A start refused before its plan is told here, privately: the
+// service records its notices as told, so nothing draws its card, and the placeholder goes.
 
 import { isRestoreError } from '../restore/errors.js';
 import type { Actor, LockHolder } from '../restore/service.js';
-import { type RestoreSession, undeliveredNotices } from '../restore/session.js';
+import type { RestoreSession } from '../restore/session.js';
 import { slackErrorCode } from './client.js';
 import { cannotPostMessage, isCannotPost, lockedMessage, userMessage } from './errors.js';
 import { cardMetadata } from './message-metadata.js';
@@ -50,38 +52,30 @@ export async function openSession(
     return undefined;
   }
 
-  const release = ctx.notifier.hold(channel);
+  let session: RestoreSession;
   try {
-    let session: RestoreSession;
-    try {
-      session = await open({ channel, user });
-    } catch (error) {
-      const locked = isRestoreError(error, 'locked');
-      if (!locked) log.error({ err: error }, 'could not open a session');
-      if (locked) await settleRefused(ctx, ts);
-      await refusePrivately(
-        ctx,
-        ts,
-        locked
-          ? lockedMessage(error.details as Partial<LockHolder>, ctx.commandName)
-          : `:x: *Not started.* ${userMessage(error, ctx.commandName)}`,
-      );
-      return undefined;
-    }
-    if (session.status === 'failed' && session.plan === undefined) {
-      // Refused before any plan existed (a typo'd point, a stale button): the channel need not
-      // read it as a real failure. Its notices are told privately, so no card is drawn for it.
-      await settle(ctx, session, ts);
-      await refusePrivately(ctx, ts, notStartedText(session, ctx.commandName));
-      log.info({ session: session.id, code: session.failure?.code }, 'session refused before a plan');
-      return undefined;
-    }
-    await ctx.notifier.attach(session.id, ts);
-    log.info({ session: session.id, status: session.status }, 'session opened');
-    return session;
-  } finally {
-    release();
+    session = await open({ channel, user, cardTs: ts });
+  } catch (error) {
+    const locked = isRestoreError(error, 'locked');
+    if (!locked) log.error({ err: error }, 'could not open a session');
+    await refusePrivately(
+      ctx,
+      ts,
+      locked
+        ? lockedMessage(error.details as Partial<LockHolder>, ctx.commandName)
+        : `:x: *Not started.* ${userMessage(error, ctx.commandName)}`,
+    );
+    return undefined;
   }
+  if (session.status === 'failed' && session.plan === undefined) {
+    // Refused before any plan existed (a typo'd point, a stale button): the channel need not
+    // read it as a real failure. Its notices are told privately, so no card is drawn for it.
+    await refusePrivately(ctx, ts, notStartedText(session, ctx.commandName));
+    log.info({ session: session.id, code: session.failure?.code }, 'session refused before a plan');
+    return undefined;
+  }
+  log.info({ session: session.id, status: session.status }, 'session opened');
+  return session;
 }
 
 /**
@@ -113,25 +107,4 @@ function notStartedText(s: RestoreSession, command: string): string {
   const why = f === undefined ? '' : `${reasonIntro(f.code)}\n${codeBlock(f.reason)}\n`;
   const retry = f?.code === 'point_not_found' ? ` \`${command} list\` shows the points there are.` : '';
   return `:x: *Not started:* ${escapeText(sessionTitle(s))}. ${why}Nothing was changed; only you see this.${retry}`;
-}
-
-/** Records a refused session's notices as told (the private answer tells them). */
-async function settle(ctx: RequestContext, s: RestoreSession, ts: string): Promise<void> {
-  for (const notice of undeliveredNotices(s)) {
-    await ctx.deps.restore.markNoticePosted(s.id, notice.id, ts).catch((error: unknown) => {
-      ctx.log.warn({ err: error, session: s.id }, 'could not record the refused session as told');
-    });
-  }
-}
-
-/**
- * A start refused for the lock still leaves a failed session behind (the service records every
- * request). The placeholder tells its story, so its notices are recorded as delivered there
- * rather than drawing a second card.
- */
-async function settleRefused(ctx: RequestContext & { channel: string }, ts: string): Promise<void> {
-  const refused = ctx.deps.restore
-    .recent(ctx.channel, 10)
-    .filter((s) => s.requester === ctx.user && s.card === undefined && s.failure?.code === 'locked');
-  for (const s of refused) await settle(ctx, s, ts);
 }

@@ -1,7 +1,6 @@
 import type { RespondFn, webApi } from '@slack/bolt';
 import type { Logger } from '../log.js';
 import type { SlackDeps } from './deps.js';
-import type { Notifier } from './notifier.js';
 
 /** What every handled request, a slash command or a click, has at hand. */
 export interface RequestContext {
@@ -12,7 +11,6 @@ export interface RequestContext {
   client: webApi.WebClient;
   log: Logger;
   deps: SlackDeps;
-  notifier: Notifier;
   /** The bot's own user id, for "invite me" hints. */
   botUserId?: string;
 }

@@ -37,7 +37,7 @@ function sessionLine(s: RestoreSession): string {
   if (isOpen(s)) {
     const stage = s.stages.find((st) => st.status === 'running')?.name;
     const waiting =
-      s.status === 'awaiting_confirmation'
+      s.status === 'awaiting_confirmation' || s.status === 'staging'
         ? 'waiting for a confirmation'
         : s.status === 'awaiting_pick'
           ? 'waiting for the engineers to pick the data dir'

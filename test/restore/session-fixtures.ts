@@ -315,15 +315,56 @@ export function picked(s = awaitingPick(), path = TWINS[1]?.path ?? '', now = at
 }
 
 /**
- * Only a restore locates data, so only a restore can wait for a pick; a drill never waits for
- * anyone (no confirmation, so nothing to reject or let expire).
+ * Only a restore locates data (so only a restore can wait for a pick) or restores before its
+ * confirmation; a drill never waits for anyone (no confirmation, so nothing to reject or let expire).
  */
 export function statusesOf(kind: SessionKind): readonly SessionStatus[] {
   if (kind === 'drill') {
-    const never: readonly SessionStatus[] = ['awaiting_confirmation', 'awaiting_pick', 'rejected', 'expired'];
+    const never: readonly SessionStatus[] = [
+      'awaiting_confirmation',
+      'awaiting_pick',
+      'staging',
+      'rejected',
+      'expired',
+    ];
     return SESSION_STATUSES.filter((s) => !never.includes(s));
   }
-  return kind === 'restore' ? SESSION_STATUSES : SESSION_STATUSES.filter((s) => s !== 'awaiting_pick');
+  return kind === 'restore'
+    ? SESSION_STATUSES
+    : SESSION_STATUSES.filter((s) => s !== 'awaiting_pick' && s !== 'staging');
+}
+
+/** A restore whose requester pressed Start restoring now: its restore stage runs, unconfirmed. */
+export function staging(now = at(30_000)): RestoreSession {
+  const s = awaiting('restore');
+  const started = step(s, { type: 'start_staged', user: REQUESTER, planHash: s.planHash ?? '' }, now);
+  return step(started, { type: 'stage_started', stage: 'restore' }, at(now.getTime() - T0.getTime() + 1000));
+}
+
+/** A fully staged restore, rejected: its teardown asked for, then (with `done`) recorded as done. */
+export function stagedRejected({ done = false } = {}): RestoreSession {
+  const ready = stageUntil(staging());
+  const rejected = step(ready, { type: 'reject', user: CONFIRMER, isApprover: true }, at(200_000));
+  if (!done) return rejected;
+  const names = rejected.staged?.teardown?.names ?? [];
+  return step(rejected, { type: 'teardown_done', deleted: names, absent: [], left: [] }, at(210_000));
+}
+
+/** Drives a staging session's stages until `stopAt` is running, or until all before the cutover are done. */
+export function stageUntil(s: RestoreSession, stopAt?: string, t = 40_000): RestoreSession {
+  let session = s;
+  for (let i = 0; i < 10; i++) {
+    const running = session.stages.findLast((stage) => stage.status === 'running')?.name;
+    if (running !== undefined && running !== 'confirm') {
+      if (running === stopAt) return session;
+      session = step(session, stageReport(running, session), at(t + i * 10_000 + 5_000));
+      continue;
+    }
+    const next = session.stages.find((stage) => stage.status === 'pending')?.name;
+    if (session.status !== 'staging' || next === undefined) break;
+    session = step(session, { type: 'stage_started', stage: next }, at(t + i * 10_000));
+  }
+  return session;
 }
 
 /** A representative session of each kind in each status. */
@@ -338,6 +379,9 @@ export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'):
     case 'awaiting_pick':
       if (kind !== 'restore') throw new Error(`a ${kind} session never waits for a pick`);
       return awaitingPick();
+    case 'staging':
+      if (kind !== 'restore') throw new Error(`a ${kind} session never restores before its confirmation`);
+      return staging();
     case 'running':
       return runUntil(confirm(awaiting(kind)), firstWork);
     case 'succeeded':

@@ -53,7 +53,12 @@ const RESTORE_OR_ROLLBACK: Outcomes = {
     resolved: 'awaiting_confirmation',
   },
   awaiting_confirmation: { cleanup_choose: '!unexpected_event' },
-  awaiting_pick: { cleanup_choose: '!unexpected_event' },
+  awaiting_pick: {
+    cleanup_choose: '!unexpected_event',
+    // The sample's plan was confirmed before locate asked for the pick.
+    confirm: '!already_confirmed',
+    reject: '!already_confirmed',
+  },
   running: {
     cleanup_choose: '!unexpected_event',
     take_over: '!unexpected_event',
@@ -61,6 +66,13 @@ const RESTORE_OR_ROLLBACK: Outcomes = {
     stage_done: 'running',
     stage_failed: 'failed',
   },
+};
+
+/** Only a restore restores before its confirmation: start_staged elsewhere is refused first. */
+const NOT_STAGED: Outcomes = {
+  resolving: { start_staged: '!unexpected_event' },
+  awaiting_confirmation: { start_staged: '!unexpected_event' },
+  running: { start_staged: '!unexpected_event' },
 };
 
 const EVERY_KIND: Outcomes = {
@@ -83,6 +95,20 @@ const EVERY_KIND: Outcomes = {
   // A stage is running: no other can start. Only locate asks for a pick, and the sample's running
   // stage is not locate.
   running: { stage_started: '!wrong_stage', pick_needed: '!wrong_stage' },
+  // Restoring before the confirmation: the same, and the stage reported (restore) is not the last
+  // before the cutover; the deadline is still ahead.
+  staging: {
+    expire: '!not_expired',
+    stage_started: '!wrong_stage',
+    pick_needed: '!wrong_stage',
+    stage_done: 'staging',
+  },
+  // None of the sample ended sessions restored before its confirmation: no teardown to record.
+  succeeded: { teardown_done: '!unexpected_event' },
+  failed: { teardown_done: '!unexpected_event' },
+  cancelled: { teardown_done: '!unexpected_event' },
+  rejected: { teardown_done: '!unexpected_event' },
+  expired: { teardown_done: '!unexpected_event' },
 };
 
 /** What the sample event's own checks decide, where the table's cell alone does not say. */
@@ -91,11 +117,11 @@ const SAMPLE_OUTCOMES: Record<SessionKind, Outcomes> = {
     // Running its restore stage, well before the cutover.
     running: { plan_changed: '!wrong_stage' },
   }),
-  rollback: merge(RESTORE_OR_ROLLBACK, {
+  rollback: merge(RESTORE_OR_ROLLBACK, NOT_STAGED, {
     // Running at the cutover, its point of no return; a changed stack sends it back to confirmation.
     running: { cancel: '!cancel_too_late' },
   }),
-  cleanup: merge({
+  cleanup: merge(NOT_STAGED, {
     resolving: { take_over: '!unexpected_event', resolved: 'awaiting_confirmation' },
     // Running at the deletion: its point of no return, and its last stage. Its plan never changes
     // once confirmed.
@@ -107,7 +133,7 @@ const SAMPLE_OUTCOMES: Record<SessionKind, Outcomes> = {
       take_over: '!unexpected_event',
     },
   }),
-  drill: merge({
+  drill: merge(NOT_STAGED, {
     // Nobody confirms a drill: resolved, it runs.
     resolving: { resolved: 'running', cleanup_choose: '!unexpected_event' },
     running: {
@@ -209,6 +235,10 @@ function sampleEvent(type: SessionEventType, s: RestoreSession): SessionEvent {
       return { type, id: undeliveredNotices(s)[0]?.id ?? 'none:none', ts: '1779271200.000100' };
     case 'card_posted':
       return { type, ts: '1779271200.000200' };
+    case 'start_staged':
+      return { type, user: REQUESTER, planHash: s.planHash ?? 'none' };
+    case 'teardown_done':
+      return { type, deleted: [], absent: [], left: [] };
   }
 }
 

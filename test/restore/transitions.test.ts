@@ -10,6 +10,7 @@ import {
 import type { RestoreSession } from '../../src/restore/session.js';
 import { stageState } from '../../src/restore/session.js';
 import type { SessionEvent } from '../../src/restore/transitions.js';
+import { nextStep } from '../../src/slack/views/next-step.js';
 import {
   apply,
   at,
@@ -471,7 +472,7 @@ describe('failures', () => {
       reason: 'Resource handler returned message: "Essential container in task exited"',
       production: 'rolled_back',
     });
-    expect(r.session.failure?.next).toMatch(/rolled the stack back/);
+    expect(nextStep(r.session)).toMatch(/rolled the stack back/);
     expect(stageState(r.session, 'cutover')?.error).toMatch(/Essential container/);
     expect(stageState(r.session, 'verify')?.status).toBe('skipped');
     expect(r.effects).toEqual([
@@ -480,16 +481,18 @@ describe('failures', () => {
     ]);
   });
 
-  it('take the next step from the stage when it gives one, and refuse an unknown production state', () => {
+  it('record the activity that classified them (what the next step is worded from), and refuse an unknown production state', () => {
     const s = runUntil(confirm(awaiting()), 'verify');
     const r = accepted(s, {
       type: 'stage_failed',
       stage: 'verify',
       reason: 'HTTP 502',
       production: 'cut_over',
-      next: 'Roll back.',
+      activity: 'verify',
     });
-    expect(r.session.failure?.next).toBe('Roll back.');
+    expect(r.session.failure?.activity).toBe('verify');
+    expect(r.session.failure).not.toHaveProperty('next');
+    expect(nextStep(r.session)).toMatch(/`\/chatdb-restore rollback` returns to the previous root/);
     expect(
       refusal(s, { type: 'stage_failed', stage: 'verify', reason: 'x', production: 'fine' as 'unknown' })
         .code,
@@ -508,6 +511,17 @@ describe('failures', () => {
       code: 'wrong_resource',
     });
     expect(r.effects).toEqual([{ type: 'release_lock' }, { type: 'notify', noticeId: 'resolve:failed' }]);
+  });
+
+  it('of resolve told by the caller are recorded as posted on the card the session was created with', () => {
+    const withCard = resolving();
+    withCard.card = { ts: '1779271200.000100' };
+    const told = accepted(withCard, { type: 'resolve_failed', reason: 'locked', code: 'locked', told: true });
+    expect(told.session.notices.map((n) => [n.id, n.postedTs])).toEqual([
+      ['resolve:failed', '1779271200.000100'],
+    ]);
+    const untold = accepted(withCard, { type: 'resolve_failed', reason: 'interrupted', code: 'interrupted' });
+    expect(untold.session.notices.map((n) => n.postedTs)).toEqual([undefined]);
   });
 });
 

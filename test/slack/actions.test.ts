@@ -366,7 +366,7 @@ describe('buttons that open sessions', () => {
     await h.click(ACTION_IDS.startFromList, { value: point.arn, user: DEFAULT_USER });
     await waitFor(() => h.restore.calls.some((c) => c.method === 'start'));
     expect(h.restore.calls.find((c) => c.method === 'start')?.args).toEqual([
-      { channel: DEFAULT_CHANNEL, user: DEFAULT_USER },
+      { channel: DEFAULT_CHANNEL, user: DEFAULT_USER, cardTs: fake.messages(DEFAULT_CHANNEL)[0]?.ts },
       { kind: 'arn', arn: point.arn },
       point.arn,
     ]);
@@ -394,7 +394,10 @@ describe('buttons that open sessions', () => {
     await h.click(ACTION_IDS.rollback, { value: s.id, user: SECOND_USER });
     await waitFor(() => h.restore.calls.some((c) => c.method === 'rollback'));
     const rollback = await waitFor(() =>
-      [...h.restore.sessions.values()].find((x) => x.kind === 'rollback' && x.card !== undefined),
+      // The card is recorded when the session opens; the plan once it is resolved.
+      [...h.restore.sessions.values()].find(
+        (x) => x.kind === 'rollback' && x.card !== undefined && x.status !== 'resolving',
+      ),
     );
     expect(rollback.requester).toBe(SECOND_USER);
     expect(rollback.status).toBe('awaiting_confirmation');

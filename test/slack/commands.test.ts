@@ -73,13 +73,13 @@ describe('list', () => {
       code: 'target_not_found',
       reason: 'DescribeStacks: ValidationError: Stack with id rocket-chat does not exist',
       production: 'unchanged',
-      next: 'Check CHATDB_STACK_NAME.',
+      activity: 'resolve_target',
     });
     const { responseId } = await h.command('list');
     await fake.waitForResponse(responseId);
     const text = responseText(responseId);
     expect(text).toContain('Stack with id rocket-chat does not exist');
-    expect(text).toContain('Nothing was changed. Check CHATDB_STACK_NAME.');
+    expect(text).toContain('Nothing was changed. Check CHATDB_STACK_NAME and the volume name');
   });
 });
 
@@ -96,12 +96,14 @@ describe('start', () => {
     expect(String(first?.args.text)).toContain('asked to restore chat-db from `latest`');
     // The card lives in the placeholder's message.
     expect(session.card?.ts).toBe(fake.messages(DEFAULT_CHANNEL)[0]?.ts);
+    // The service is handed the placeholder as the session's card.
     expect(h.restore.calls.find((c) => c.method === 'start')?.args).toEqual([
-      { channel: DEFAULT_CHANNEL, user: DEFAULT_USER },
+      { channel: DEFAULT_CHANNEL, user: DEFAULT_USER, cardTs: fake.messages(DEFAULT_CHANNEL)[0]?.ts },
       { kind: 'latest' },
       'latest',
     ]);
-    await waitFor(() => interactiveElements((h.card(session.id)?.blocks as unknown[]) ?? []).length === 3, {
+    // Confirm, Reject, Start restoring now, Cancel.
+    await waitFor(() => interactiveElements((h.card(session.id)?.blocks as unknown[]) ?? []).length === 4, {
       what: 'the card with its buttons',
     });
     const card = h.card(session.id);

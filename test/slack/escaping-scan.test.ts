@@ -208,7 +208,7 @@ function everyMessage(): [string, SlackMessage | { text: string }][] {
           code: 'aws_error',
           reason: HOSTILE,
           production: 'unchanged',
-          next: HOSTILE,
+          activity: 'resolve_target',
         }),
       ),
     },

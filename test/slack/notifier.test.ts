@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RestoreSession } from '../../src/restore/session.js';
+import { createLogger } from '../../src/log.js';
+import { createSession, type RestoreSession } from '../../src/restore/session.js';
 import { DEFAULT_TEMPLATE } from '../../src/sim/default-template.js';
+import { createWebClient } from '../../src/slack/client.js';
 import { createGroupMembers } from '../../src/slack/group-members.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { confirmBlockId } from '../../src/slack/views/card.js';
@@ -406,21 +408,86 @@ describe('sessions the notifier finds without a card', () => {
     ).toEqual([ts]);
   });
 
-  it('leaves a new session to the command that holds its channel, then catches up', async () => {
+  it('draws a session opened with the card its command posted there, once its plan is worked out, and posts no other', async () => {
     h = await startHarness(fake);
     const harness = h;
-    const release = harness.slack.notifier.hold('C0HELD');
+    const ts = await placeholder(harness, 'C0OPENED');
     const session = await harness.restore.start(
-      { channel: 'C0HELD', user: DEFAULT_USER },
+      { channel: 'C0OPENED', user: DEFAULT_USER, cardTs: ts },
       { kind: 'latest' },
       'latest',
     );
+    // Recorded when the session was created, not afterwards.
+    expect(session.card?.ts).toBe(ts);
+    await waitFor(() => allText(harness.card(session.id) ?? {}).includes('Waiting for a second engineer'));
     await harness.slack.notifier.idle();
-    expect(fake.messages('C0HELD')).toEqual([]);
-    release();
-    await waitFor(() => harness.restore.get(session.id)?.card?.ts, { what: 'the card once released' });
+    // The placeholder is the only message in the channel: no second card was posted.
+    expect(fake.messages('C0OPENED').filter((m) => m.threadTs === undefined)).toHaveLength(1);
+    expect(harness.restore.calls.filter((c) => c.method === 'setCard')).toEqual([]);
+  });
+
+  it('leaves the card of a start refused before its plan to its command, its notices recorded as told there', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const ts = await placeholder(harness, 'C0REFUSED');
+    harness.restore.resolveFailure = 'DescribeStacks: Throttling: Rate exceeded';
+    const session = await harness.restore.start(
+      { channel: 'C0REFUSED', user: DEFAULT_USER, cardTs: ts },
+      { kind: 'latest' },
+      'latest',
+    );
+    expect(session.status).toBe('failed');
+    expect(session.notices.length).toBeGreaterThan(0);
+    expect(session.notices.every((n) => n.postedTs === ts)).toBe(true);
+    await harness.slack.notifier.idle();
+    expect(fake.callsTo('chat.update').filter((c) => c.args.ts === ts)).toEqual([]);
+    expect(fake.messages('C0REFUSED').map((m) => m.ts)).toEqual([ts]);
+  });
+
+  it('draws on its card the failure of a session whose resolve a restart interrupted, without a second card', async () => {
+    h = await startHarness(fake);
+    const harness = h;
+    const ts = await placeholder(harness, 'C0INTERRUPTED');
+    // Stored by a process that died while resolving: the card was recorded when it was created.
+    const { session } = createSession({
+      id: 'r20260520-1ntrpt',
+      kind: 'restore',
+      channel: 'C0INTERRUPTED',
+      requester: DEFAULT_USER,
+      now: new Date(),
+      confirmTtlMs: 30 * 60_000,
+      pointInput: 'latest',
+      cardTs: ts,
+    });
+    harness.restore.sessions.set(session.id, session);
+    harness.restore.apply(session.id, { type: 'stage_started', stage: 'resolve' });
+    await harness.slack.notifier.idle();
+    // Still resolving: the placeholder says so, nothing is drawn over it.
+    expect(fake.callsTo('chat.update').filter((c) => c.args.ts === ts)).toEqual([]);
+
+    harness.restore.apply(session.id, {
+      type: 'resolve_failed',
+      code: 'interrupted',
+      reason: 'The bot restarted while it was resolving this request; nothing was changed. Start it again.',
+    });
+    await waitFor(() => harness.restore.get(session.id)?.notices.every((n) => n.postedTs === ts), {
+      what: 'the failure recorded as told by the card',
+    });
+    await harness.slack.notifier.idle();
+    expect(allText(harness.card(session.id) ?? {})).toContain('The bot restarted while it was resolving');
+    expect(fake.messages('C0INTERRUPTED').map((m) => m.ts)).toEqual([ts]);
   });
 });
+
+/** Posts a message as a command's placeholder card would be, and returns its ts. */
+async function placeholder(harness: Harness, channel: string): Promise<string> {
+  const logger = createLogger({ level: 'error', pretty: false, destination: harness.logs.stream });
+  const res = await createWebClient(harness.config, logger).chat.postMessage({
+    channel,
+    text: 'Working out the plan…',
+  });
+  return res.ts as string;
+}
 
 describe('the end of a session', () => {
   let gitlab: FakeGitLab;

@@ -80,14 +80,19 @@ describe('the session card', () => {
     expect(allText(card(awaiting('restore')))).not.toContain(warning);
   });
 
-  it('asks for confirmation with Confirm, Reject and Cancel, each carrying only the session id', () => {
+  it('asks for confirmation with Confirm, Reject, Start restoring now and Cancel, each carrying only the session id', () => {
     const s = awaiting('restore');
     const elements = interactiveElements(card(s).blocks);
     expect(elements.map((e) => e.action_id)).toEqual([
       ACTION_IDS.confirm,
       ACTION_IDS.reject,
+      ACTION_IDS.startStaged,
       ACTION_IDS.cancel,
     ]);
+    // A rollback restores nothing ahead of its confirmation.
+    expect(interactiveElements(card(awaiting('rollback')).blocks).map((e) => e.action_id)).not.toContain(
+      ACTION_IDS.startStaged,
+    );
     for (const e of elements) expect(e.value).toBe(SESSION);
     // Confirm is bound to the plan shown: its block carries the plan hash and the revision.
     expect(elements[0]?.block_id).toBe(confirmBlockId(s.planHash as string, s.revision));
@@ -152,13 +157,16 @@ describe('the session card', () => {
       stage: 'cutover',
       reason: 'Resource handler returned message: "Invalid request provided: <RootDirectory> & more"',
       production: 'rolled_back',
-      next: 'Read the stack events, fix the template, start again.',
+      code: 'stack_update_failed',
+      activity: 'stack_update',
     });
     const text = allText(card(failed));
     expect(text).toContain('Cut over (CloudFormation) failed.');
     expect(text).toContain('Invalid request provided: &lt;RootDirectory&gt; &amp; more');
     expect(text).toContain(`Production: rolled back by CloudFormation to \`${LIVE_ROOT}\``);
-    expect(text).toContain('*Next:* Read the stack events, fix the template, start again.');
+    expect(text).toContain(
+      '*Next:* CloudFormation rolled the stack back and the service is on its previous root. Read the reason (often the new task could not mount or start), fix it, and restore again.',
+    );
     const unknown = step(running, {
       type: 'stage_failed',
       stage: 'cutover',
@@ -177,7 +185,7 @@ describe('the session card', () => {
       code: 'check_failed',
       reason: 'rocketchat_message: validate: verify() returned WT_ERROR <structural damage>',
       production: 'unchanged',
-      next: 'Production is unchanged.',
+      activity: 'check',
       detail: {
         check: {
           code: 'check_failed',
@@ -279,8 +287,9 @@ describe('the session card', () => {
       stage: 'restore',
       reason: `AccessDenied: ${'<x> & '.repeat(3000)}`,
       production: 'unchanged',
-      next: 'n'.repeat(5000),
     });
+    // A session stored by an earlier version carries its next step in words, of any length.
+    if (failed.failure !== undefined) failed.failure.next = 'n'.repeat(5000);
     expect(blockLimitViolations(card(failed))).toEqual([]);
   });
 });

@@ -17,7 +17,10 @@ import {
   REQUESTER,
   runUntil,
   sessionIn,
+  stagedRejected,
   stageReport,
+  stageUntil,
+  staging,
   step,
 } from '../restore/session-fixtures.js';
 import { allText, blockLimitViolations, interactiveElements } from './support/block-limits.js';
@@ -179,6 +182,12 @@ function sessionWithNotice(kind: (typeof NOTICE_KINDS_FOR_TEST)[number]): Restor
         },
         at(170_000),
       );
+    case 'staged':
+      return staging();
+    case 'staged_ready':
+      return stageUntil(staging());
+    case 'staged_teardown':
+      return stagedRejected({ done: true });
     case 'plan_changed': {
       const s = runUntil(confirm(awaiting('restore')), 'cutover');
       const plan = s.plan;

@@ -66,7 +66,7 @@ export async function checkRestoredData(
   input: CheckInput,
   hooks: ActivityHooks<CheckCheckpoint>,
 ): Promise<CheckResult> {
-  return asStage('check', 'unchanged', nextStep(input.flatDir), async () => {
+  return asStage('check', 'unchanged', 'check', async () => {
     const td = await checkRevision(deps, input, hooks);
     // Whether a task of the revision may still be running: then the revision stays for the
     // resumed run (a stopping bot, a session that could not be saved) and only its end removes it.
@@ -145,7 +145,7 @@ async function startTask(
   } catch (error) {
     // Placement failures come back in RunTask's `failures`; the port raises them with ECS's reason.
     if (!(error instanceof AwsCallError) || error.operation !== 'RunTask' || isTransient(error)) throw error;
-    throw failure(input.flatDir, 'check_task_failed', `RunTask: ${error.awsMessage}`, {
+    throw failure('check_task_failed', `RunTask: ${error.awsMessage}`, {
       check: { code: 'run_task_failed' },
     });
   }
@@ -175,10 +175,10 @@ async function waitStopped(
       if (!isTransient(error)) throw error;
     }
     if (task === undefined && !stopRequested) {
-      throw failure(input.flatDir, 'check_task_failed', `ECS no longer knows the check task ${taskArn}.`);
+      throw failure('check_task_failed', `ECS no longer knows the check task ${taskArn}.`);
     }
     if (task?.lastStatus === 'STOPPED') {
-      if (stopRequested) throw timedOut(input.flatDir, maxWait, task);
+      if (stopRequested) throw timedOut(maxWait, task);
       return task;
     }
     if (!stopRequested && Date.now() >= deadline) {
@@ -189,7 +189,7 @@ async function waitStopped(
       );
       stopRequested = true;
     } else if (stopRequested && Date.now() >= deadline + STOP_GRACE_MS) {
-      throw timedOut(input.flatDir, maxWait, task);
+      throw timedOut(maxWait, task);
     }
     await sleep(delay, signal);
     delay = clamp(settings.pollMinMs, settings.pollMaxMs, delay * 2);
@@ -224,12 +224,9 @@ async function checkFailure(
 ): Promise<StageFailure> {
   if ('didNotRun' in outcome) {
     const why = [task.stopCode, task.stoppedReason ?? task.containerReason].filter(Boolean).join(': ');
-    return failure(
-      input.flatDir,
-      'check_task_failed',
-      why || 'The check task stopped before its container ran.',
-      { check: { code: 'task_failed_to_start', stopCode: task.stopCode ?? null, taskArn: task.arn } },
-    );
+    return failure('check_task_failed', why || 'The check task stopped before its container ran.', {
+      check: { code: 'task_failed_to_start', stopCode: task.stopCode ?? null, taskArn: task.arn },
+    });
   }
   const older = await olderPoint(deps, input);
   const said = [...outcome.failures, ...outcome.mongodSays];
@@ -245,7 +242,7 @@ async function checkFailure(
     ...(older === undefined ? {} : { olderPoint: older }),
   };
   const reason = said.length > 0 ? said.slice(0, 3).join('\n') : reasonOf(outcome);
-  return failure(input.flatDir, 'check_failed', reason, detail, older);
+  return failure('check_failed', reason, detail);
 }
 
 function reasonOf(outcome: Exclude<CheckOutcome, { ok: true }>): string {
@@ -293,38 +290,24 @@ async function deregister(deps: ActivityDeps, arn: string): Promise<boolean> {
   }
 }
 
-function timedOut(flatDir: string, maxWaitMs: number, task: CheckTask | undefined): StageFailure {
+function timedOut(maxWaitMs: number, task: CheckTask | undefined): StageFailure {
   const minutes = Math.max(1, Math.round(maxWaitMs / 60_000));
   const status = task === undefined ? '' : ` (last status ${task.lastStatus})`;
   return failure(
-    flatDir,
     'check_timeout',
     `The check task did not finish within ${minutes} min${status}; it was stopped. Raise CHATDB_CHECK_MAX_WAIT for a large database.`,
     { check: { code: 'timeout', taskArn: task?.arn ?? null } },
   );
 }
 
-function nextStep(flatDir: string, older?: JsonObject): string {
-  const point =
-    typeof older?.id === 'string'
-      ? ` Try the next older point, ${older.id}: \`/chatdb-restore start ${older.id}\`.`
-      : '';
-  return `Production is unchanged. The restored copy stays at ${flatDir} for \`/chatdb-restore cleanup\`.${point}`;
-}
-
-function failure(
-  flatDir: string,
-  code: StageFailureCode,
-  reason: string,
-  detail?: JsonObject,
-  older?: JsonObject,
-): StageFailure {
+/** A failed check; the next older point, when there is one, is in the detail (`olderPoint`). */
+function failure(code: StageFailureCode, reason: string, detail?: JsonObject): StageFailure {
   return new StageFailure({
     stage: 'check',
     code,
     reason,
     production: 'unchanged',
-    next: nextStep(flatDir, older),
+    activity: 'check',
     ...(detail === undefined ? {} : { detail }),
   });
 }

@@ -34,8 +34,6 @@ export interface CleanupListingResult {
   unexpected: string[];
 }
 
-const NEXT = 'Nothing was deleted. Check the inspection host and try `/chatdb-restore cleanup` again.';
-
 /**
  * What cleanup may offer, with sizes, each marked deletable or why not: restore, retired flat,
  * failed-restore and lost+found directories, and (one item) the database files at the volume root.
@@ -46,11 +44,11 @@ export async function cleanupCandidates(
   _target: RestoreTarget,
   opts: { liveRoot: string; retiredRoots: readonly { root: string; retiredAt: Date }[]; now: Date },
 ): Promise<CleanupListingResult> {
-  return asStage('resolve', 'unchanged', NEXT, async () => {
+  return asStage('resolve', 'unchanged', 'cleanup_candidates', async () => {
     const listing = await runScript(
       deps,
       'resolve',
-      NEXT,
+      'cleanup_candidates',
       cleanupCandidatesScript(deps.settings.inspectorMount, opts.liveRoot),
       parseCleanupCandidates,
     );
@@ -118,12 +116,12 @@ export async function deleteDirs(
   opts: { liveRoot: string; protect?: readonly string[] },
   hooks: ScriptHooks = {},
 ): Promise<{ deleted: string[]; absent: string[] }> {
-  return asStage('delete', 'unchanged', NEXT, async () => {
+  return asStage('delete', 'unchanged', 'delete', async () => {
     checkLiveRoot(opts.liveRoot);
     const result = await runScript(
       deps,
       'delete',
-      NEXT,
+      'delete',
       deleteDirsScript(deps.settings.inspectorMount, names, opts.liveRoot, { protect: opts.protect ?? [] }),
       parseDeleteDirs,
       hooks,

@@ -74,15 +74,6 @@ const STABLE = new Set([
 ]);
 const RAN = new Set(['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED']);
 
-const NEXT_BEFORE =
-  'Production is unchanged. Read the reason, fix what it names, and start the restore again.';
-const NEXT_ROLLED_BACK =
-  'CloudFormation rolled the stack back and the service is on its previous root. Read the reason (often the new task could not mount or start), fix it, and restore again.';
-const NEXT_UNKNOWN =
-  'Check the stack and the chat-db service in the AWS console now: production may be down. If the service is on the new root but unhealthy, run `/chatdb-restore rollback`.';
-const NEXT_CUT_OVER =
-  'The service runs on the new root but did not become stable. Check the chat-db task; `/chatdb-restore rollback` returns to the previous root.';
-
 /**
  * Points the chat-db volume at `newRoot` through a change set that may change nothing but the
  * chat-db task definition and service, stops the old task only when the deployment stalls on it
@@ -105,7 +96,7 @@ export async function cutover(
   let executedAt = input.state.executedAt === undefined ? undefined : new Date(input.state.executedAt);
 
   if (!input.state.executed) {
-    await asStage('cutover', 'unchanged', NEXT_BEFORE, async () => {
+    await asStage('cutover', 'unchanged', 'change_set', async () => {
       const existing = await ports.stack.describeChangeSet(stackName, changeSetName);
       const stackNow = await ports.stack.describeStack(stackName);
       // CloudFormation deletes a stack's change sets once one is executed, so the stack's own
@@ -143,7 +134,7 @@ export async function cutover(
           code: 'change_set_failed',
           reason: `Change set ${changeSetName} FAILED: ${changeSet.statusReason ?? 'no reason given'}`,
           production: 'unchanged',
-          next: NEXT_BEFORE,
+          activity: 'change_set',
         });
       }
       checkScope(changeSet, edit.taskDefinition, servicesOfTaskDefinition(template, edit.taskDefinition));
@@ -191,7 +182,7 @@ export async function cutover(
       code: 'service_unstable',
       reason: `The stack is UPDATE_COMPLETE but service ${target.service} did not become stable: ${(error as Error).message}; ${describeProduction(observed)}.`,
       production: observed.state,
-      next: observed.state === 'cut_over' ? NEXT_CUT_OVER : NEXT_UNKNOWN,
+      activity: 'stack_update',
       cause: error,
     });
   }
@@ -202,7 +193,7 @@ export async function cutover(
       code: 'unexpected_root',
       reason: `The stack update completed, but ${describeProduction(observed)} instead of ${newRoot}.`,
       production: observed.state === 'rolled_back' ? 'rolled_back' : 'unknown',
-      next: NEXT_UNKNOWN,
+      activity: 'stack_update',
     });
   }
   return {
@@ -232,7 +223,7 @@ function checkScope(changeSet: ChangeSet, taskDefinition: string, services: read
       .map((c) => `${c.action} ${c.logicalId} (${c.resourceType})`)
       .join(', ')}; only ${[...allowed].join(' and ')} may change. It was not executed.`,
     production: 'unchanged',
-    next: 'Production is unchanged. Someone changed the stack outside its template, or the template has changes beyond the root: deploy those first, then restore again.',
+    activity: 'change_set',
   });
 }
 
@@ -302,7 +293,7 @@ async function waitForUpdate(
           code: 'aws_error',
           reason: `${(error as Error).message}; ${describeProduction(observed)}.`,
           production: observed.state,
-          next: NEXT_UNKNOWN,
+          activity: 'stack_update',
           cause: error,
         });
       }
@@ -314,7 +305,7 @@ async function waitForUpdate(
         code: 'stack_timeout',
         reason: `Stack ${target.stackName} is still ${last?.status ?? 'in an unknown state'} after ${Math.round(settings.stackTimeoutMs / 1000)} s.`,
         production: 'unknown',
-        next: NEXT_UNKNOWN,
+        activity: 'stack_update',
       });
     }
     await sleep(settings.pollMinMs, hooks.signal);
@@ -433,7 +424,7 @@ async function updateFailure(
       taskReason === undefined ? '' : `; ECS stopped the new chat-db task: ${taskReason}`
     }${production === 'rolled_back' ? '' : `; ${describeProduction(observed)}`}`,
     production,
-    next: production === 'rolled_back' ? NEXT_ROLLED_BACK : NEXT_UNKNOWN,
+    activity: 'stack_update',
   });
 }
 

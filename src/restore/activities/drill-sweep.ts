@@ -22,8 +22,6 @@ export interface FoundLeftover {
   why?: 'job_not_completed' | 'no_candidate' | 'several_candidates';
 }
 
-const NEXT = 'drill_sweep_failed';
-
 export async function findUnlocatedDirs(
   deps: ActivityDeps,
   jobs: readonly UnlocatedJob[],
@@ -31,11 +29,11 @@ export async function findUnlocatedDirs(
   hooks: ScriptHooks = {},
 ): Promise<FoundLeftover[]> {
   if (jobs.length === 0) return [];
-  return asStage('teardown', 'unchanged', NEXT, async () => {
+  return asStage('teardown', 'unchanged', 'teardown', async () => {
     const listing = await runScript(
       deps,
       'teardown',
-      NEXT,
+      'teardown',
       listRestoreDirs(deps.settings.inspectorMount),
       parseListRestoreDirs,
       hooks,

@@ -48,6 +48,32 @@ export type StageFailureCode =
   | 'aws_error';
 
 /**
+ * The activity (or, for the cutover, its part) a StageFailure comes from: with the stage, the code
+ * and the production state, it is what the Slack layer words the next step from
+ * (src/slack/views/next-step.ts). The restore machinery records what failed, never what to say.
+ */
+export type ActivityName =
+  | 'resolve_target'
+  | 'recovery_points'
+  | 'root_history'
+  | 'preflight'
+  | 'cleanup_candidates'
+  | 'restore_job'
+  | 'locate'
+  | 'flatten'
+  | 'check'
+  /** The cutover up to and including ExecuteChangeSet: production is unchanged until it runs. */
+  | 'change_set'
+  /** The cutover from the stack update on: production may be anywhere. */
+  | 'stack_update'
+  | 'verify'
+  | 'delete'
+  /** A drill's rehearsal of the cutover: a change set created and deleted, never executed. */
+  | 'rehearse'
+  /** A drill's teardown: its change sets and directories, and what earlier drills left. */
+  | 'teardown';
+
+/**
  * A stage failed. `reason` is AWS's (or the script's) own words wherever they exist, because the
  * on-call engineer searches for them; `production` says what the live service runs on now.
  */
@@ -56,8 +82,8 @@ export class StageFailure extends Error {
   readonly code: StageFailureCode;
   readonly reason: string;
   readonly production: Production;
-  /** What the on-call engineer should do next. */
-  readonly next: string;
+  /** Which activity failed (what the next step is worded from). */
+  readonly activity: ActivityName;
   /** For script failures: the script's own code (e.g. `no_new_restore_dir`). */
   readonly detailCode: string | undefined;
   /** For `data_dir_unproven`: every data dir found, with its evidence, for the card. */
@@ -70,7 +96,7 @@ export class StageFailure extends Error {
     code: StageFailureCode;
     reason: string;
     production: Production;
-    next: string;
+    activity: ActivityName;
     detailCode?: string;
     candidates?: readonly CandidateEvidence[];
     detail?: JsonObject;
@@ -82,7 +108,7 @@ export class StageFailure extends Error {
     this.code = fields.code;
     this.reason = fields.reason;
     this.production = fields.production;
-    this.next = fields.next;
+    this.activity = fields.activity;
     this.detailCode = fields.detailCode;
     this.candidates = fields.candidates;
     this.detail = fields.detail;
@@ -93,14 +119,14 @@ export class StageFailure extends Error {
     code: StageFailureCode;
     reason: string;
     production: Production;
-    next: string;
+    activity: ActivityName;
   } {
     return {
       stage: this.stage,
       code: this.code,
       reason: this.reason,
       production: this.production,
-      next: this.next,
+      activity: this.activity,
     };
   }
 }
@@ -152,7 +178,7 @@ export function toStageFailure(
   error: unknown,
   stage: StageName,
   production: Production,
-  next: string,
+  activity: ActivityName,
 ): unknown {
   if (
     error instanceof StageFailure ||
@@ -168,7 +194,7 @@ export function toStageFailure(
       code: 'aws_error',
       reason: `${error.operation}: ${error.awsCode}: ${error.awsMessage}`,
       production,
-      next,
+      activity,
       cause: error,
     });
   }
@@ -178,7 +204,7 @@ export function toStageFailure(
       code: 'script_error',
       reason: error.message,
       production,
-      next,
+      activity,
       detailCode: error.code,
       cause: error,
     });
@@ -189,7 +215,7 @@ export function toStageFailure(
       code: 'invalid_value',
       reason: error.message,
       production,
-      next,
+      activity,
       cause: error,
     });
   }
@@ -199,7 +225,7 @@ export function toStageFailure(
       code: 'template_edit_failed',
       reason: error.message,
       production,
-      next,
+      activity,
       detailCode: error.code,
       cause: error,
     });
@@ -211,13 +237,13 @@ export function toStageFailure(
 export async function asStage<T>(
   stage: StageName,
   production: Production,
-  next: string,
+  activity: ActivityName,
   fn: () => Promise<T>,
 ): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw toStageFailure(error, stage, production, next);
+    throw toStageFailure(error, stage, production, activity);
   }
 }
 

@@ -23,20 +23,17 @@ export interface FlattenDataResult {
   warnings: string[];
 }
 
-const NEXT =
-  'Production is unchanged. Check the restore dir and the flat dir on the inspection host; run the restore again or clean up with `/chatdb-restore cleanup`.';
-
 /** Renames the data dir to its flat top-level name (instant, same file system); safe to repeat. */
 export async function flattenData(
   deps: ActivityDeps,
   input: FlattenInput,
   hooks: ScriptHooks = {},
 ): Promise<FlattenDataResult> {
-  return asStage('flatten', 'unchanged', NEXT, async () => {
+  return asStage('flatten', 'unchanged', 'flatten', async () => {
     const result = await runScript(
       deps,
       'flatten',
-      NEXT,
+      'flatten',
       flatten(deps.settings.inspectorMount, input.dataDir, input.flatName, input.liveRoot),
       parseFlatten,
       hooks,

@@ -4,6 +4,7 @@
 // a crash at any point and re-reads AWS instead of repeating a mutation.
 
 import type { RecoveryPoint } from '../../aws/ports.js';
+import type { StagedTeardown } from '../staged.js';
 import { type CheckCheckpoint, type CheckInput, checkRestoredData } from './check.js';
 import { cleanupCandidates, deleteDirs } from './cleanup.js';
 import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
@@ -24,6 +25,7 @@ import { readRootHistory } from './root-history.js';
 import { type RestoreJobHooks, type RestoreJobInput, runRestoreJob } from './run-restore-job.js';
 import type { ScriptHooks } from './run-script.js';
 import { serviceHealth } from './service-health.js';
+import { stagedTeardown } from './staged-teardown.js';
 import type {
   ActivityDeps,
   ActivityHooks,
@@ -73,6 +75,7 @@ export function createActivities(deps: ActivityDeps) {
       opts: { liveRoot: string; protect?: readonly string[] },
       hooks?: ScriptHooks,
     ) => deleteDirs(deps, target, names, opts, hooks),
+    stagedTeardown: (teardown: StagedTeardown, hooks?: ScriptHooks) => stagedTeardown(deps, teardown, hooks),
   };
 }
 
@@ -91,7 +94,7 @@ export type {
 } from './cutover.js';
 export { firstFailureReason } from './cutover.js';
 export type { FoundLeftover, UnlocatedJob } from './drill-sweep.js';
-export type { PlanChange, StageFailureCode } from './errors.js';
+export type { ActivityName, PlanChange, StageFailureCode } from './errors.js';
 export { PickNeeded, PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
 export type { LocateInput, LocateResult } from './locate.js';

@@ -33,9 +33,6 @@ export interface LocateResult {
   warnings: string[];
 }
 
-const NEXT =
-  'Production is unchanged. Look at the new aws-backup-restore_* directory on the inspection host before trying again; `/chatdb-restore cleanup` removes it.';
-
 /** Finds the directory the restore job created and the MongoDB data dir inside it; fails loudly. */
 export async function locate(
   deps: ActivityDeps,
@@ -43,11 +40,11 @@ export async function locate(
   hooks: ScriptHooks = {},
 ): Promise<LocateResult> {
   const { settings } = deps;
-  return asStage('locate', 'unchanged', NEXT, async () => {
+  return asStage('locate', 'unchanged', 'locate', async () => {
     const listing = await runScript(
       deps,
       'locate',
-      NEXT,
+      'locate',
       listRestoreDirs(settings.inspectorMount),
       parseListRestoreDirs,
       hooks,
@@ -63,13 +60,13 @@ export async function locate(
         code: 'script_error',
         reason: `The new restore dir ${restoreDir} holds the live root ${input.liveRoot}; refusing to touch it.`,
         production: 'unchanged',
-        next: NEXT,
+        activity: 'locate',
       });
     }
     const report = await runScript(
       deps,
       'locate',
-      NEXT,
+      'locate',
       locateDataDir(settings.inspectorMount, restoreDir),
       parseLocateDataDir,
       hooks,
@@ -119,8 +116,10 @@ function unproven(restoreDir: string, decision: Extract<DataDirDecision, { kind:
     code: 'data_dir_unproven',
     reason: decision.why,
     production: 'unchanged',
-    next: `Production is unchanged; nothing was moved. The data dirs found in /${restoreDir} are listed with their evidence, and none is complete; check them on the inspection host, and \`/chatdb-restore cleanup\` removes the restore dir.`,
+    activity: 'locate',
     detailCode: decision.code,
     candidates: decision.candidates,
+    // Where the data dirs were looked for, for the next step the card words.
+    detail: { restoreDir },
   });
 }

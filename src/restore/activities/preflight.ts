@@ -46,22 +46,19 @@ export interface PreflightResult {
   serviceRoleArn: string | undefined;
 }
 
-const NEXT =
-  'Nothing was changed and no restore job was started. Fix what the reason names, then start again.';
-
 export async function preflight(
   { ports }: ActivityDeps,
   target: RestoreTarget,
   newRoot: string,
 ): Promise<PreflightResult> {
-  return asStage('resolve', 'unchanged', NEXT, async () => {
+  return asStage('resolve', 'unchanged', 'preflight', async () => {
     const [stack, template, policy] = await Promise.all([
       ports.stack.describeStack(target.stackName),
       ports.stack.getTemplate(target.stackName),
       ports.stack.getStackPolicy(target.stackName),
     ]);
     const refuse = (code: PreflightCode, reason: string) =>
-      new StageFailure({ stage: 'resolve', code, reason, production: 'unchanged', next: NEXT });
+      new StageFailure({ stage: 'resolve', code, reason, production: 'unchanged', activity: 'preflight' });
     if (!UPDATABLE_STATUSES.has(stack.status)) {
       throw refuse(
         'stack_not_updatable',

@@ -39,9 +39,6 @@ export interface RehearseResult {
   deletedAt: Date;
 }
 
-/** A code the Slack layer turns into words; production is unchanged whatever happens here. */
-const NEXT = 'rehearse_failed';
-
 export async function rehearseCutover(
   deps: ActivityDeps,
   input: RehearseInput,
@@ -49,7 +46,7 @@ export async function rehearseCutover(
 ): Promise<RehearseResult> {
   const { ports } = deps;
   const { target, changeSetName } = input;
-  return asStage('rehearse', 'unchanged', NEXT, async () => {
+  return asStage('rehearse', 'unchanged', 'rehearse', async () => {
     const template = await ports.stack.getTemplate(target.stackName);
     const edit = setVolumeRootDirectory(template, target.volumeName, input.newRoot);
     const templateDiff =
@@ -89,7 +86,7 @@ export async function rehearseCutover(
           code: 'change_set_failed',
           reason: `Change set ${changeSetName} FAILED: ${changeSet.statusReason ?? 'no reason given'}`,
           production: 'unchanged',
-          next: NEXT,
+          activity: 'rehearse',
         });
       }
       const allowed = new Set([
@@ -105,7 +102,7 @@ export async function rehearseCutover(
             .map((c) => `${c.action} ${c.logicalId} (${c.resourceType})`)
             .join(', ')}; only ${[...allowed].join(' and ')} may change, so a real cutover would stop there.`,
           production: 'unchanged',
-          next: NEXT,
+          activity: 'rehearse',
         });
       }
     }
@@ -129,7 +126,7 @@ export async function deleteChangeSets(
   target: RestoreTarget,
   names: readonly string[],
 ): Promise<{ deleted: string[]; absent: string[] }> {
-  return asStage('teardown', 'unchanged', NEXT, async () => {
+  return asStage('teardown', 'unchanged', 'teardown', async () => {
     const deleted: string[] = [];
     const absent: string[] = [];
     for (const name of names) {

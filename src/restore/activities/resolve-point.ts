@@ -3,16 +3,13 @@ import type { RecoveryPoint } from '../../aws/ports.js';
 import { asStage, StageFailure } from './errors.js';
 import type { ActivityDeps, PointSpec, RestoreTarget } from './types.js';
 
-const NEXT =
-  'Nothing was changed. Run `/chatdb-restore list` and start again with one of the points it shows.';
-
 /** The file system's recovery points, newest first: what `list` shows and what an index counts. */
 export async function listPoints(
   { ports }: ActivityDeps,
   target: RestoreTarget,
   limit?: number,
 ): Promise<RecoveryPoint[]> {
-  return asStage('resolve', 'unchanged', NEXT, () =>
+  return asStage('resolve', 'unchanged', 'recovery_points', () =>
     ports.backup.listRecoveryPoints(target.fileSystemArn, limit === undefined ? {} : { limit }),
   );
 }
@@ -53,7 +50,7 @@ export async function resolvePoint(
   target: RestoreTarget,
   spec: PointSpec,
 ): Promise<RecoveryPoint> {
-  return asStage('resolve', 'unchanged', NEXT, async () => {
+  return asStage('resolve', 'unchanged', 'recovery_points', async () => {
     const { ports, settings } = deps;
     let vault = settings.backupVault;
     let arn: string;
@@ -124,7 +121,7 @@ export async function resolvePoint(
         code: 'wrong_resource',
         reason: `Recovery point ${point.id} is a backup of ${owner}, not of the chat-db file system ${target.fileSystemId} (${target.fileSystemArn}).`,
         production: 'unchanged',
-        next: NEXT,
+        activity: 'recovery_points',
       });
     }
     if (whyNotRestorable(deps, point) !== undefined) throw notRestorable(deps, point);
@@ -138,7 +135,7 @@ function notRestorable(deps: ActivityDeps, point: RecoveryPoint): StageFailure {
     code: 'not_restorable',
     reason: `Recovery point ${point.id} cannot be restored: ${whyNotRestorable(deps, point)}. Only a COMPLETED or AVAILABLE point of vault ${deps.settings.backupVault} can be.`,
     production: 'unchanged',
-    next: NEXT,
+    activity: 'recovery_points',
   });
 }
 
@@ -152,7 +149,7 @@ function notFound(reason: string, cause?: unknown): StageFailure {
     code: 'point_not_found',
     reason,
     production: 'unchanged',
-    next: NEXT,
+    activity: 'recovery_points',
     cause,
   });
 }

@@ -5,9 +5,6 @@ import { readVolumeRootDirectory, servicesOfTaskDefinition, TemplateEditError } 
 import { asStage, StageFailure } from './errors.js';
 import type { ActivityDeps, RestoreTarget } from './types.js';
 
-const NEXT =
-  'Nothing was changed. Check CHATDB_STACK_NAME and the volume name, and that the stack is the one running chat-db.';
-
 interface Candidate {
   service: { arn: string; name: string; cluster: string; taskDefinitionArn: string };
   taskDefinition: TaskDefinition;
@@ -21,7 +18,7 @@ interface Candidate {
  * has it, which must agree with the template (or someone changed one without the other).
  */
 export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<RestoreTarget> {
-  return asStage('resolve', 'unchanged', NEXT, async () => {
+  return asStage('resolve', 'unchanged', 'resolve_target', async () => {
     const { stackName, volumeName } = settings;
     const [stack, resources, template] = await Promise.all([
       ports.stack.describeStack(stackName),
@@ -46,7 +43,7 @@ export async function resolveTarget({ ports, settings }: ActivityDeps): Promise<
         code: 'drift',
         reason: `The template of stack ${stackName} gives volume ${volumeName} the RootDirectory ${inTemplate.root}, but the running task definition ${chosen.taskDefinition.arn} mounts ${chosen.root}.`,
         production: 'unchanged',
-        next: 'Nothing was changed. Someone changed the stack or the service outside CloudFormation, or an update is half done: find out which root the database really uses before restoring.',
+        activity: 'resolve_target',
       });
     }
     const { region, accountId } = arnParts(fileSystem.arn);
@@ -82,7 +79,7 @@ function volumeInTemplate(template: string, stackName: string, volumeName: strin
       code: 'target_not_found',
       reason: `${error.message} (stack ${stackName}; a volume in a nested stack is not this stack's)`,
       production: 'unchanged',
-      next: NEXT,
+      activity: 'resolve_target',
       cause: error,
     });
   }
@@ -132,7 +129,7 @@ function onlyCandidate(
       code: 'target_not_found',
       reason: `No ECS service in stack ${stackName} runs the task definition ${taskDefinition} (TaskDefinition: !Ref ${taskDefinition}) with an EFS volume named ${volumeName} on one of the stack's file systems (${fileSystems.map((f) => `${f.logicalId} ${f.physicalId}`).join(', ') || 'none'}).`,
       production: 'unchanged',
-      next: NEXT,
+      activity: 'resolve_target',
     });
   }
   if (candidates.length > 1) {
@@ -141,7 +138,7 @@ function onlyCandidate(
       code: 'ambiguous_target',
       reason: `Several services of stack ${stackName} mount volume ${volumeName}: ${candidates.map((c) => c.service.name).join(', ')}. Refusing to guess which one is the database.`,
       production: 'unchanged',
-      next: NEXT,
+      activity: 'resolve_target',
     });
   }
   return candidates[0] as Candidate;

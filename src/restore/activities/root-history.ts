@@ -3,8 +3,6 @@ import { asStage } from './errors.js';
 import { DEPLOYMENT_MARGIN_MS } from './plan-restore.js';
 import type { ActivityDeps, RestoreTarget, RootRevision } from './types.js';
 
-const NEXT = 'Nothing was changed. Check that the bot may call ecs:ListTaskDefinitions and try again.';
-
 /**
  * AWS's own record of where the database lived: every revision of the chat-db task definition
  * family, ACTIVE and INACTIVE, with its registration and deregistration times and the chat-db
@@ -13,7 +11,7 @@ const NEXT = 'Nothing was changed. Check that the bot may call ecs:ListTaskDefin
  * times it covers count as unknown rather than being guessed.
  */
 export async function readRootHistory(deps: ActivityDeps, target: RestoreTarget): Promise<RootRevision[]> {
-  return asStage('resolve', 'unchanged', NEXT, async () => {
+  return asStage('resolve', 'unchanged', 'root_history', async () => {
     const family = familyOf(target.taskDefinitionArn);
     if (family === undefined) return [];
     // familyPrefix is "the full family name" in the API reference; if it matched as a prefix, the

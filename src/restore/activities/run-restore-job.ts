@@ -39,9 +39,6 @@ export interface RestoreJobResult {
 /** How AWS Backup words an item-level job whose items the point does not hold. */
 const ITEMS_MISSING = /not found|does not exist|no such file/i;
 
-const NEXT_BEFORE =
-  'Production is unchanged. Start a new restore (`/chatdb-restore start …`); if it fails again, check the restore job in the AWS Backup console.';
-
 /** Of the remaining time, how much to wait before asking again: about ten progress updates. */
 const ETA_FRACTION = 0.1;
 
@@ -57,14 +54,14 @@ export async function runRestoreJob(
 ): Promise<RestoreJobResult> {
   const { settings, log } = deps;
   const { signal } = hooks;
-  return asStage('restore', 'unchanged', NEXT_BEFORE, async () => {
+  return asStage('restore', 'unchanged', 'restore_job', async () => {
     let restoreDirsBefore = input.restoreDirsBefore;
     if (restoreDirsBefore === undefined) {
       throwIfAborted(signal);
       const listing = await runScript(
         deps,
         'restore',
-        NEXT_BEFORE,
+        'restore_job',
         listRestoreDirs(settings.inspectorMount),
         parseListRestoreDirs,
         hooks,
@@ -105,7 +102,7 @@ export async function runRestoreJob(
         code: 'restore_job_failed',
         reason: `Restore job ${restoreJobId} ${job.status}${job.statusMessage ? `: ${job.statusMessage}` : ''}`,
         production: 'unchanged',
-        next: NEXT_BEFORE,
+        activity: 'restore_job',
       });
     }
   });

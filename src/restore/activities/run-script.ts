@@ -1,7 +1,7 @@
 import type { BuiltScript } from '../scripts.js';
 import { ScriptError } from '../scripts.js';
 import type { StageName } from '../session.js';
-import { StageFailure } from './errors.js';
+import { type ActivityName, StageFailure } from './errors.js';
 import type { ActivityDeps } from './types.js';
 
 /** SSM's own executionTimeout for our scripts; they finish in seconds unless the disk hangs. */
@@ -28,7 +28,7 @@ export interface ScriptHooks {
 export async function runScript<T>(
   { ports, settings }: ActivityDeps,
   stage: StageName,
-  next: string,
+  activity: ActivityName,
   built: BuiltScript,
   parse: (stdout: string) => T,
   hooks: ScriptHooks = {},
@@ -53,7 +53,7 @@ export async function runScript<T>(
         code: 'script_error',
         reason: error.message,
         production: 'unchanged',
-        next,
+        activity,
         detailCode: error.code,
         cause: error,
       });
@@ -66,7 +66,7 @@ export async function runScript<T>(
       code: 'ssm_timeout',
       reason: `${where} timed out (TimedOut) after its ${timeoutSeconds} s execution timeout.`,
       production: 'unchanged',
-      next,
+      activity,
     });
   }
   const stderr = result.stderr.trim().split('\n').slice(-5).join('\n');
@@ -75,6 +75,6 @@ export async function runScript<T>(
     code: 'ssm_failed',
     reason: `${where} ended ${result.status} (exit ${result.exitCode})${stderr ? `: ${stderr}` : ''}`,
     production: 'unchanged',
-    next,
+    activity,
   });
 }

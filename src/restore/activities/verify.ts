@@ -22,9 +22,6 @@ export const DEFAULT_HEALTH_WAIT_MS = 5 * 60_000;
 const DEFAULT_STABLE_MS = 60_000;
 const HEALTH_URL_TIMEOUT_MS = 10_000;
 
-const NEXT =
-  'The service runs on the new root. Check the chat-db task and Rocket.Chat now; `/chatdb-restore rollback` returns to the previous root.';
-
 /**
  * The restored database is serving: a RUNNING task on the new revision, HEALTHY where the task
  * definition has a health check (else up for a while), the revision mounting the new root, and the
@@ -41,7 +38,7 @@ export async function verify(
   const fail = (
     code: 'no_running_task' | 'unhealthy' | 'health_url_failed' | 'unexpected_root' | 'aws_error',
     reason: string,
-  ) => new StageFailure({ stage: 'verify', code, reason, production: 'cut_over', next: NEXT });
+  ) => new StageFailure({ stage: 'verify', code, reason, production: 'cut_over', activity: 'verify' });
 
   let td: TaskDefinition;
   try {

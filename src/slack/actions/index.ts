@@ -3,7 +3,6 @@ import { requestLogger } from '../../log.js';
 import type { SlackDeps } from '../deps.js';
 import { userMessage } from '../errors.js';
 import { COMMAND } from '../ids.js';
-import type { Notifier } from '../notifier.js';
 import { replyPrivately } from '../reply.js';
 import { cancelAction } from './cancel.js';
 import { cleanupAction } from './cleanup.js';
@@ -14,6 +13,7 @@ import { confirmPickAction, pickDataDirAction } from './pick.js';
 import { rejectAction } from './reject.js';
 import { retryCutoverAction, retryRestoreAction } from './retry.js';
 import { rollbackAction } from './rollback.js';
+import { startStagedAction } from './start-staged.js';
 import type { ActionContext, ActionHandler } from './types.js';
 
 const ACTIONS: readonly ActionHandler[] = [
@@ -28,10 +28,11 @@ const ACTIONS: readonly ActionHandler[] = [
   retryCutoverAction,
   pickDataDirAction,
   confirmPickAction,
+  startStagedAction,
 ];
 
 /** Registers every button and menu. Each listener acks first, then hands the click to its handler. */
-export function registerActions(app: App, deps: SlackDeps, notifier: Notifier): void {
+export function registerActions(app: App, deps: SlackDeps): void {
   for (const handler of ACTIONS) {
     app.action<BlockAction>(handler.actionId, async ({ ack, body, action, client, respond, context }) => {
       await ack();
@@ -57,7 +58,6 @@ export function registerActions(app: App, deps: SlackDeps, notifier: Notifier): 
         client,
         log,
         deps,
-        notifier,
         ...(context.botUserId === undefined ? {} : { botUserId: context.botUserId }),
       };
       log.info({ action: handler.actionId, value: ctx.value.slice(0, 80) }, 'action');

@@ -35,6 +35,6 @@ export const rejectCommand: CommandHandler<CommandOf<'reject'>> = {
 function awaiting(ctx: Parameters<NonNullable<typeof rejectCommand.run>>[0]) {
   return ctx.deps.restore
     .open(ctx.channel)
-    .filter((s) => s.status === 'awaiting_confirmation')
+    .filter((s) => s.status === 'awaiting_confirmation' || s.status === 'staging')
     .at(-1);
 }

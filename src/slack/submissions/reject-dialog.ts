@@ -49,7 +49,7 @@ export function registerRejectDialog(app: App, deps: SlackDeps): void {
 /** Why a dialog opened for `planHash` no longer fits the session, in plain text; undefined if it does. */
 function whyStale(s: RestoreSession | undefined, planHash: string | undefined): string | undefined {
   if (s === undefined) return undefined;
-  if (s.status !== 'awaiting_confirmation') {
+  if (s.status !== 'awaiting_confirmation' && s.status !== 'staging') {
     return `Session ${s.id} is ${s.status.replaceAll('_', ' ')} now, so there is nothing to reject. Close this dialog.`;
   }
   if (s.planHash !== planHash) {

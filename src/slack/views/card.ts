@@ -6,6 +6,7 @@ import type { ApproversSetting } from '../../config.js';
 import type { Plan } from '../../restore/plan.js';
 import {
   type CleanupCandidate,
+  isOpen,
   pastPointOfNoReturn,
   type RestoreSession,
   runningStage,
@@ -35,6 +36,7 @@ import { failureText } from './failure.js';
 import { age, approversMention, bytes, formatDuration, progressBar, user, utc, utcShort } from './format.js';
 import { pickBlocks, pickButtonRow } from './pick.js';
 import { productionLine, roots, STATUS_EMOJI, sessionTitle, situation, stageLines } from './session-text.js';
+import { offersStaged, STAGED_CANCEL, STAGED_LINE, startStagedButton, teardownText } from './staged.js';
 import { dataLossWindowMs, figures, timeline } from './summary.js';
 import { postmortemTimeline } from './timeline.js';
 
@@ -74,6 +76,8 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
     ]),
   );
   blocks.push(section(situation(s, now, ctx.approvers), { blockId: id('situation') }));
+  const teardown = teardownText(s);
+  if (teardown !== '') blocks.push(section(teardown, { blockId: id('teardown') }));
   if (s.plan?.kind === 'restore' && s.plan.liveFrom !== undefined && s.status === 'awaiting_confirmation') {
     blocks.push(
       section(
@@ -84,9 +88,12 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
   }
   if (s.plan !== undefined) blocks.push(...fields(planFields(s, s.plan, now), id('plan')));
   blocks.push(section(productionLine(s), { blockId: id('production') }));
+  if (s.staged !== undefined && s.confirmer === undefined && isOpen(s)) {
+    blocks.push(context([STAGED_LINE]));
+  }
   blocks.push(section(stageLines(s, now), { blockId: id('stages') }));
 
-  if (s.status === 'running' && runningStage(s) === 'restore') {
+  if ((s.status === 'running' || s.status === 'staging') && runningStage(s) === 'restore') {
     blocks.push(context([progressBar(s.progress?.percentDone, s.progress?.etaMinutes)]));
   }
   const finish = expectedFinish(s, now);
@@ -109,7 +116,7 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
   if (links !== '') blocks.push(context([links]));
   if (s.kind === 'cleanup' && s.cleanup !== undefined) blocks.push(...cleanupBlocks(s));
   if (s.status === 'awaiting_pick' && s.pick !== undefined) blocks.push(...pickBlocks(s, s.pick));
-  if (s.status === 'awaiting_confirmation') {
+  if (s.status === 'awaiting_confirmation' || s.status === 'staging') {
     const who =
       ctx.approvers.kind === 'anyone'
         ? `Any engineer other than ${user(s.requester)} can confirm.`
@@ -136,6 +143,8 @@ function statusWords(s: RestoreSession): string {
       return 'waiting for a second engineer to confirm';
     case 'awaiting_pick':
       return 'waiting for the engineers to pick the data dir';
+    case 'staging':
+      return 'restoring before the confirmation, production untouched';
     case 'running':
       return 'running';
     default:
@@ -387,7 +396,8 @@ function buttonRow(s: RestoreSession): Block | undefined {
     confirm: cancelDialog(s),
   });
   switch (s.status) {
-    case 'awaiting_confirmation': {
+    case 'awaiting_confirmation':
+    case 'staging': {
       if (s.planHash === undefined) return undefined;
       return actions(confirmBlockId(s.planHash, rev), [
         button({
@@ -399,6 +409,8 @@ function buttonRow(s: RestoreSession): Block | undefined {
         }),
         // Its dialog is a modal that asks for a reason (views/reject-dialog.ts).
         button({ text: 'Reject', actionId: ACTION_IDS.reject, value: s.id, style: 'danger' }),
+        // The requester's: the stages before the cutover start now (views/staged.ts).
+        ...(offersStaged(s) ? [startStagedButton(s)] : []),
         cancel,
       ]);
     }
@@ -485,11 +497,13 @@ function confirmDialog(s: RestoreSession) {
 function cancelDialog(s: RestoreSession) {
   const job = s.aws.restoreJobId;
   const lost =
-    s.status === 'running'
-      ? job === undefined
-        ? ' The work done so far is thrown away.'
-        : ` AWS Backup finishes restore job ${job} by itself; its directory is left for cleanup, and a new restore starts over.`
-      : '';
+    s.staged !== undefined && s.confirmer === undefined
+      ? STAGED_CANCEL
+      : s.status === 'running'
+        ? job === undefined
+          ? ' The work done so far is thrown away.'
+          : ` AWS Backup finishes restore job ${job} by itself; its directory is left for cleanup, and a new restore starts over.`
+        : '';
   return {
     title: 'Cancel this session?',
     text: `${sessionTitle(s)} stops here.${lost} Production is not changed by cancelling.`,

@@ -4,8 +4,8 @@
 import type { JsonObject, JsonValue, RestoreSession } from '../../restore/session.js';
 import { stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
-import { drillNext } from './drill.js';
 import { utc } from './format.js';
+import { nextStep } from './next-step.js';
 import { productionLine } from './session-text.js';
 
 interface CheckFacts {
@@ -129,6 +129,6 @@ export function checkFailureText(s: RestoreSession): string | undefined {
   }
   const left = s.aws.flatDir;
   if (left !== undefined && !drill) lines.push(`${code(left)} stays on the volume for \`cleanup\`.`);
-  lines.push(`*Next:* ${drill ? drillNext(s) : escapeText(f.next)}`);
+  lines.push(`*Next:* ${escapeText(nextStep(s))}`);
   return lines.join('\n');
 }

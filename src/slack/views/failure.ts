@@ -4,7 +4,7 @@
 import { type RestoreSession, stageState } from '../../restore/session.js';
 import { code, codeBlock, escapeText } from './blocks.js';
 import { checkFailureText } from './check-text.js';
-import { drillNext } from './drill.js';
+import { nextStep } from './next-step.js';
 import { evidenceLine } from './pick.js';
 import { productionLine, STAGE_LABELS } from './session-text.js';
 
@@ -40,7 +40,7 @@ export function failureText(s: RestoreSession): string {
       `:warning: *Stopped before anything moved: which data dir holds the point's database is not proven.* ${escapeText(f.reason)}`,
       ...candidateLines(s),
       productionLine(s),
-      `*Next:* ${nextText(s, f.next)}`,
+      `*Next:* ${escapeText(nextStep(s))}`,
     ].join('\n');
   }
   return [
@@ -48,13 +48,8 @@ export function failureText(s: RestoreSession): string {
     codeBlock(f.reason),
     productionLine(s),
     ...serviceLines(s),
-    `*Next:* ${nextText(s, f.next)}`,
+    `*Next:* ${escapeText(nextStep(s))}`,
   ].join('\n');
-}
-
-/** What to do next: a drill's own words (it changed nothing and tears down), else the stage's. */
-function nextText(s: RestoreSession, next: string): string {
-  return s.kind === 'drill' ? drillNext(s) : escapeText(next);
 }
 
 /** The data dirs locate found, one line each with its evidence, at most 10. */

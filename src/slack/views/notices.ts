@@ -18,8 +18,10 @@ import { checkDoneText, checkStartedText } from './check-text.js';
 import { drillNoticeText } from './drill.js';
 import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
+import { nextStep } from './next-step.js';
 import { pickNoticeText } from './pick.js';
 import { productionLine, roots, STAGE_LABELS, sessionTitle } from './session-text.js';
+import { stagedConfirmedText, stagedNoticeText } from './staged.js';
 
 /**
  * One thread message. `production`: whether to end it with the production line (the notifier
@@ -73,9 +75,15 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
       const list = changes.length === 0 ? '' : `\n${changes.map((c) => `• ${escapeText(c)}`).join('\n')}`;
       return `:warning: *The stack changed since the confirmation*; nothing was cut over. ${approversMention(ctx.approvers)}: the card shows the new plan; confirm it again to go on.${list}`;
     }
+    case 'staged':
+    case 'staged_ready':
+    case 'staged_teardown':
+      return stagedNoticeText(n, s, ctx.approvers, ctx.now);
     case 'confirmed': {
       const loss = num(d, 'dataLossWindowMs');
       const window = loss === undefined ? '' : ` Data-loss window: about ${formatDuration(loss)}.`;
+      if (str(d, 'staged') !== undefined)
+        return stagedConfirmedText(n, str(d, 'by') ?? s.confirmer ?? '', window);
       return `:white_check_mark: *Confirmed by ${user(str(d, 'by') ?? s.confirmer ?? '')}.* Starting now.${window}`;
     }
     case 'rejected': {
@@ -106,7 +114,7 @@ function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
     case 'failed': {
       const f = s.failure;
       const reason = f?.reason ?? str(d, 'reason') ?? 'No reason was given.';
-      const next = f?.next === undefined ? '' : `\n*Next:* ${escapeText(f.next)}`;
+      const next = f === undefined ? '' : `\n*Next:* ${escapeText(nextStep(s))}`;
       return `:x: *${stage ?? 'The session'} failed.* ${reasonIntro(f?.code ?? str(d, 'code'))}\n${codeBlock(reason)}${next}`;
     }
     case 'summary':

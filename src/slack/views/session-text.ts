@@ -18,6 +18,7 @@ import { checkStageDetail } from './check-text.js';
 import { drillSituation, drillTitle } from './drill.js';
 import { approversRule, bytes, formatDuration, stageWindow, user, utc, utcShort } from './format.js';
 import { pickSituation } from './pick.js';
+import { stagedSituation } from './staged.js';
 
 export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   resolve: 'Resolve the plan',
@@ -225,6 +226,7 @@ export const STATUS_EMOJI: Readonly<Record<RestoreSession['status'], string>> = 
   resolving: '⏳',
   awaiting_confirmation: '🟡',
   awaiting_pick: '🟠',
+  staging: '⏩',
   running: '🔄',
   succeeded: '✅',
   failed: '❌',
@@ -251,7 +253,10 @@ export function situation(s: RestoreSession, now: Date, approvers: ApproversSett
   switch (s.status) {
     case 'resolving':
       return ':hourglass_flowing_sand: *Working out the plan* from the stack and the recovery point. Nothing changes until a second engineer confirms.';
+    case 'staging':
+      return stagedSituation(s, now, approvers, cancel);
     case 'awaiting_confirmation': {
+      if (s.staged !== undefined) return stagedSituation(s, now, approvers, cancel);
       const expires = `Expires ${utcShort(s.expiresAt, now)} (${timeToConfirm(s, now)}).`;
       const nothingChosen = s.kind === 'cleanup' && (s.plan?.kind !== 'cleanup' || s.plan.paths.length === 0);
       const next = nothingChosen

@@ -69,6 +69,8 @@ function doing(s: RestoreSession): string {
       return 'waiting for a second engineer to confirm';
     case 'awaiting_pick':
       return 'waiting for the engineers to pick the data dir';
+    case 'staging':
+      return 'restoring before the confirmation (production untouched), waiting for a second engineer to confirm';
     case 'running': {
       const stage = runningStage(s);
       return stage === undefined ? 'running' : `running: ${STAGE_LABELS[stage]}`;
@@ -83,7 +85,8 @@ function sessionLine(s: RestoreSession, now: Date): string {
   const who = `requested by ${user(s.requester)} ${utcShort(s.createdAt, now)}`;
   const confirmed = s.confirmer === undefined ? '' : `, confirmed by ${user(s.confirmer)}`;
   const stage = `*${doing(s)}*`;
-  const waiting = s.status === 'awaiting_confirmation' || s.status === 'awaiting_pick';
+  const waiting =
+    s.status === 'awaiting_confirmation' || s.status === 'awaiting_pick' || s.status === 'staging';
   const expires = waiting ? `; expires ${utcShort(s.expiresAt, now)}` : '';
   const failure = s.failure === undefined ? '' : `; failed at: ${STAGE_LABELS[s.failure.stage]}`;
   return `${STATUS_EMOJI[s.status]} *${sessionTitle(s).replaceAll('*', '')}* — session ${code(s.id)} ${where}\n${stage}${expires}${failure}; ${who}${confirmed}.`;

@@ -57,7 +57,8 @@ export function figures(s: RestoreSession, now: Date): [string, string][] {
   const rto = recoveryTimeMs(s, now);
   // A cleanup recovers nothing: its time is not an RTO.
   if (rto !== undefined && s.kind !== 'cleanup') {
-    pairs.push(['Total RTO', `${formatDuration(rto)} (confirmation to verified)`]);
+    const from = s.staged === undefined ? 'confirmation' : 'Start restoring now';
+    pairs.push(['Total RTO', `${formatDuration(rto)} (${from} to verified)`]);
   }
   const loss = dataLossWindowMs(s, now);
   const facts = checkFacts(s);

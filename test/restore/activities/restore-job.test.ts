@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreJobCheckpoint } from '../../../src/restore/activities/index.js';
 import { StageFailure } from '../../../src/restore/activities/index.js';
+import { activityNextStep } from '../../../src/slack/views/next-step.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { activitiesFor, defaultTarget, LIVE_DB_DIR, POINTS, pointArn, recordingHooks } from './support.js';
 
@@ -145,7 +146,7 @@ describe('runRestoreJob', () => {
     expect(failure.reason).toContain(
       'Restore failed: an internal error occurred while reading the recovery point. Retry the restore job.',
     );
-    expect(failure.next).toMatch(/unchanged/);
+    expect(activityNextStep(failure)).toMatch(/unchanged/);
   });
 
   it('an ABORTED job says ABORTED', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CutoverCheckpoint, RestoreTarget } from '../../../src/restore/activities/index.js';
 import { StageFailure } from '../../../src/restore/activities/index.js';
 import { DEFAULT_TEMPLATE } from '../../../src/sim/default-template.js';
+import { activityNextStep } from '../../../src/slack/views/next-step.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { activitiesFor, LIVE_DB_DIR, recordingHooks } from './support.js';
 
@@ -87,7 +88,7 @@ describe('verify', () => {
     );
     expect(f).toMatchObject({ stage: 'verify', code: 'health_url_failed', production: 'cut_over' });
     expect(f.reason).toContain('answered HTTP 503');
-    expect(f.next).toMatch(/rollback/);
+    expect(activityNextStep(f)).toMatch(/rollback/);
     expect(logs.find('health URL not healthy yet').length).toBeGreaterThan(0);
   });
 

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultScenarioInput } from '../../../src/sim/scenario.js';
+import { nextStep } from '../../../src/slack/views/next-step.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { POINTS } from '../activities/support.js';
 import { CHANNEL, CONFIRMER, harness, REQUESTER, restoreConfirmed, settled } from './support.js';
@@ -101,8 +102,8 @@ describe('the check stage', () => {
     expect(done.status).toBe('failed');
     expect(done.failure).toMatchObject({ stage: 'check', code: 'check_failed', production: 'unchanged' });
     expect(done.failure?.reason).toContain('verify() returned WT_ERROR. This indicates structural damage.');
-    expect(done.failure?.next).toContain(POINTS.nested26h);
-    expect(done.failure?.next).toContain(done.aws.flatDir);
+    expect(nextStep(done)).toContain(POINTS.nested26h);
+    expect(nextStep(done)).toContain(done.aws.flatDir);
     const detail = done.stages.find((st) => st.name === 'check')?.detail;
     expect(detail).toMatchObject({ olderPoint: { id: POINTS.nested26h }, check: { code: 'check_failed' } });
     expect(done.stages.find((st) => st.name === 'cutover')?.status).toBe('skipped');

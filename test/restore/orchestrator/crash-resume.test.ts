@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RestoreService } from '../../../src/restore/service.js';
@@ -13,6 +13,7 @@ import {
   PICK_CRASH_STEPS,
   PICK_POINT,
   PICK_SCENARIO,
+  STAGED_CRASH_STEPS,
 } from './crash-steps.js';
 import { CHANNEL, CONFIRMER, harness, REQUESTER, settled } from './support.js';
 
@@ -215,6 +216,80 @@ describe('a restore waiting for a pick, killed around the pick, resumes and fini
     expect(ids).toEqual(
       expect.arrayContaining(['locate:pick_requested', 'locate:picked', 'locate:pick_confirmed']),
     );
+    await second.runtime.close();
+  });
+});
+
+describe('a restore started before its confirmation, killed while staging, resumes and cuts over once confirmed', () => {
+  let env: SimWithPorts;
+  beforeEach(async () => {
+    env = await startSimWithPorts({ speed: 4000 });
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it.each(STAGED_CRASH_STEPS)('killed %s', async (_name, when) => {
+    const first = harness(env);
+    const { store, service: dying } = await dyingService(first, when);
+    const session = await dying.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    const staged = await dying.startStaged(session.id, REQUESTER, session.planHash as string);
+    expect(staged.ok).toBe(true);
+    await waitFor(() => store.dead, { timeoutMs: 60_000, what: 'the crash point' });
+    void dying.close();
+    // Nothing reached the stack before the confirmation, however far the staging got.
+    expect((await env.state()).calls['cloudformation:ExecuteChangeSet'] ?? 0).toBe(0);
+
+    const second = harness(env, { stateDir: first.stateDir });
+    await second.runtime.service.resumeAll();
+    const resumed = second.runtime.service.get(session.id);
+    expect(resumed?.confirmer).toBeUndefined();
+    const confirmed = await second.runtime.service.confirm(session.id, CONFIRMER, session.planHash as string);
+    expect(confirmed.ok).toBe(true);
+    const done = await settled(second.runtime, session.id);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+    const state = await env.state();
+    expect(state.restoreJobs).toHaveLength(1);
+    expect(state.calls['cloudformation:ExecuteChangeSet']).toBe(1);
+    expect((state.stack as { oneOffTasks: unknown[] }).oneOffTasks).toHaveLength(1);
+    const ids = done.notices.map((n) => n.id).filter((id) => !id.includes(':resumed'));
+    expect(ids.filter((id) => id.includes('#'))).toEqual([]);
+    await second.runtime.close();
+  });
+
+  it('killed between a rejection and the record of its teardown: the restart deletes nothing twice and records it', async () => {
+    const first = harness(env);
+    const { store, service: dying } = await dyingService(
+      first,
+      (s) => s.status === 'rejected' && s.staged?.teardown?.status === 'pending',
+    );
+    const session = await dying.start({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    await dying.startStaged(session.id, REQUESTER, session.planHash as string);
+    const ready = await waitFor(
+      () => {
+        const s = dying.get(session.id);
+        return s?.status === 'awaiting_confirmation' && s.aws.flatDir !== undefined ? s : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the staged restore to be ready' },
+    );
+    const names = [ready.aws.flatDir?.slice(1) ?? '', ready.aws.restoreDir ?? ''];
+    await dying.reject(session.id, CONFIRMER);
+    await waitFor(() => store.dead, { timeoutMs: 60_000, what: 'the crash point' });
+    // The killed process may have deleted the directories before it could record it.
+    await dying.close();
+
+    const second = harness(env, { stateDir: first.stateDir });
+    await second.runtime.service.resumeAll();
+    await second.runtime.service.idle();
+    const done = second.runtime.service.get(session.id);
+    expect(done?.status).toBe('rejected');
+    const teardown = done?.staged?.teardown;
+    expect(teardown?.status).toBe('done');
+    expect([...(teardown?.deleted ?? []), ...(teardown?.absent ?? [])].sort()).toEqual([...names].sort());
+    for (const name of names) expect(existsSync(join(env.settings.inspectorMount, name))).toBe(false);
+    expect(existsSync(join(env.settings.inspectorMount, ready.plan?.currentRoot.slice(1) ?? '?'))).toBe(true);
+    expect((await env.state()).calls['cloudformation:ExecuteChangeSet'] ?? 0).toBe(0);
     await second.runtime.close();
   });
 });

@@ -96,3 +96,20 @@ export const DRILL_CRASH_STEPS: [string, (s: RestoreSession) => boolean][] = [
     (s) => stage(s, 'teardown') === 'running' && s.aws.ssmCommands?.at(-1)?.stage === 'teardown',
   ],
 ];
+
+/**
+ * Persisted steps of a restore its requester started before the confirmation (staged.ts), in the
+ * order a run passes them: each kill is followed by a restart and a second engineer's confirmation.
+ */
+export const STAGED_CRASH_STEPS: [string, (s: RestoreSession) => boolean][] = [
+  ['after Start restoring now', (s) => s.status === 'staging' && stage(s, 'restore') === 'pending'],
+  [
+    'after StartRestoreJob, unconfirmed',
+    (s) => s.status === 'staging' && s.aws.restoreJobId !== undefined && s.progress === undefined,
+  ],
+  ['after locate, unconfirmed', (s) => s.status === 'staging' && stage(s, 'locate') === 'done'],
+  [
+    'all staged, waiting for the confirmation',
+    (s) => s.status === 'awaiting_confirmation' && s.staged !== undefined && stage(s, 'check') === 'done',
+  ],
+];

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRestoreError } from '../../../src/restore/errors.js';
+import { FileSessionStore } from '../../../src/restore/store.js';
 import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js';
 import { waitFor } from '../../helpers/wait.js';
 import { POINTS } from '../activities/support.js';
@@ -117,6 +118,54 @@ describe('the restore service against the simulator', () => {
       'latest',
     );
     expect(second.status).toBe('awaiting_confirmation');
+    await runtime.close();
+  });
+
+  it('creates a session with the card its caller posted, and records a refusal as told there', async () => {
+    const { runtime, stateDir } = harness(env);
+    const store = new FileSessionStore(join(stateDir, 'sessions'));
+    const first = await runtime.service.start(
+      { channel: CHANNEL, user: REQUESTER, cardTs: '1779271200.000100' },
+      { kind: 'latest' },
+      'latest',
+    );
+    expect(first.card).toEqual({ ts: '1779271200.000100' });
+    // Persisted with the session from its first save: a crash before the plan keeps its card.
+    expect(first.events[0]?.type).toBe('created');
+    expect((await store.load(first.id))?.card).toEqual({ ts: '1779271200.000100' });
+
+    // Refused for the lock: the caller tells it, so its notices are recorded as told on its card.
+    await runtime.service
+      .start(
+        { channel: 'C0OTHER', user: CONFIRMER, cardTs: '1779271200.000200' },
+        { kind: 'latest' },
+        'latest',
+      )
+      .catch(() => undefined);
+    const locked = runtime.service.recent('C0OTHER', 1)[0];
+    expect(locked?.failure?.code).toBe('locked');
+    expect(locked?.card).toEqual({ ts: '1779271200.000200' });
+    expect(locked?.notices.length).toBeGreaterThan(0);
+    expect(locked?.notices.every((n) => n.postedTs === '1779271200.000200')).toBe(true);
+
+    // Refused before its plan (a point of another file system): likewise.
+    await runtime.service.cancel(first.id, REQUESTER);
+    await runtime.service.idle();
+    const bad = await runtime.service.start(
+      { channel: CHANNEL, user: REQUESTER, cardTs: '1779271200.000300' },
+      { kind: 'id', id: POINTS.dump },
+      POINTS.dump,
+    );
+    expect(bad.status).toBe('failed');
+    expect(bad.notices.every((n) => n.postedTs === '1779271200.000300')).toBe(true);
+    // Without a card from its caller, a refusal is left for the notifier to tell.
+    const untold = await runtime.service.start(
+      { channel: CHANNEL, user: REQUESTER },
+      { kind: 'id', id: POINTS.dump },
+      POINTS.dump,
+    );
+    expect(untold.card).toBeUndefined();
+    expect(untold.notices.some((n) => n.postedTs === undefined)).toBe(true);
     await runtime.close();
   });
 

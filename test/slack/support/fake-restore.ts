@@ -203,6 +203,11 @@ export class FakeRestore implements RestoreService {
     }));
   }
 
+  async startStaged(sessionId: string, user: string, planHash: string): Promise<Outcome> {
+    this.calls.push({ method: 'startStaged', args: [sessionId, user, planHash] });
+    return this.apply(sessionId, { type: 'start_staged', user, planHash });
+  }
+
   async confirm(sessionId: string, user: string, planHash: string): Promise<Outcome> {
     this.calls.push({ method: 'confirm', args: [sessionId, user, planHash] });
     return this.apply(sessionId, { type: 'confirm', user, planHash, isApprover: this.isApprover(user) });
@@ -395,7 +400,10 @@ export class FakeRestore implements RestoreService {
       now: at,
       confirmTtlMs: this.confirmTtlMs,
       ...(pointInput === undefined ? {} : { pointInput }),
+      ...(actor.cardTs === undefined ? {} : { cardTs: actor.cardTs }),
     });
+    // As the service does: a refusal is told by the caller that posted the card.
+    const told = actor.cardTs === undefined ? {} : { told: true };
     this.sessions.set(id, session);
     for (const listener of this.listeners) listener(session);
     this.ok(id, { type: 'stage_started', stage: 'resolve' });
@@ -411,6 +419,7 @@ export class FakeRestore implements RestoreService {
         type: 'resolve_failed',
         code: 'locked',
         reason: `Session ${holder.id} of <@${holder.requester}> has held ${TARGET.fileSystemId} since ${holder.createdAt}.`,
+        ...told,
       });
       throw new RestoreError('locked', `Another session (${holder.id}) holds ${TARGET.fileSystemId}.`, {
         ...held,
@@ -422,9 +431,10 @@ export class FakeRestore implements RestoreService {
     if (this.resolveFailure !== undefined) {
       const reason = this.resolveFailure;
       this.resolveFailure = undefined;
-      return this.ok(id, { type: 'resolve_failed', reason, code: 'aws_error' });
+      return this.ok(id, { type: 'resolve_failed', reason, code: 'aws_error', ...told });
     }
-    return this.ok(id, resolve(id));
+    const event = resolve(id);
+    return this.ok(id, event.type === 'resolve_failed' ? { ...event, ...told } : event);
   }
 }
 

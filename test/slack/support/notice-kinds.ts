@@ -15,6 +15,9 @@ export const NOTICE_KINDS_FOR_TEST = [
   'pick_requested',
   'picked',
   'pick_confirmed',
+  'staged',
+  'staged_ready',
+  'staged_teardown',
   'summary',
 ] as const satisfies readonly NoticeKind[];
 
