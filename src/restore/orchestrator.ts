@@ -19,10 +19,11 @@ import {
   UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from './activities/index.js';
 import type { ApproverCheck } from './approval.js';
+import { drillPlanEvent } from './drill-plan.js';
 import { isRestoreError, RestoreError } from './errors.js';
-import { estimateRestore, restoreSamples } from './estimate.js';
+import { estimateRestore, lastDrill, restoreSamples } from './estimate.js';
 import { KeyQueue } from './key-queue.js';
-import type { SessionLock } from './lock.js';
+import type { LockHolder, SessionLock } from './lock.js';
 import { newSessionId } from './names.js';
 import {
   buildCleanupPlan,
@@ -30,10 +31,10 @@ import {
   buildRollbackPlan,
   type Plan,
   pickTarget,
-  planPoint,
   type RestorePlan,
   type RollbackPlan,
 } from './plan.js';
+import { outlinePoint } from './point-outline.js';
 import type { Actor, ListResult, Outcome, PointSpec, RestoreService, SessionListener } from './service.js';
 import {
   type CleanupCandidate,
@@ -427,12 +428,18 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
 
     // The lock names a persisted session (a lock naming an unknown one counts as stale).
     if (target !== undefined) {
-      const held = await lock.acquire(target.fileSystemId, {
+      const holder = {
         sessionId: id,
         requester: actor.user,
         channel: actor.channel,
         since: at.toISOString(),
-      });
+      };
+      let held = await lock.acquire(target.fileSystemId, holder);
+      // A restore never waits for a drill: the drill gives way (persisted as cancelled first), and
+      // its lock is then stale and reclaimed under the lock's guard, so both never hold it.
+      if (!held.ok && kind !== 'drill' && (await takeOverDrill(held.held, id, actor.user))) {
+        held = await lock.acquire(target.fileSystemId, holder);
+      }
       if (!held.ok) {
         await apply(id, {
           type: 'resolve_failed',
@@ -480,14 +487,25 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         code: resolved.code,
         ...told,
       });
-      if (!failed.ok) throw RestoreError.fromRefusal(failed);
       if (target !== undefined) await lock.release(target.fileSystemId, id).catch(() => undefined);
+      // Ended while it resolved (cancelled, or a drill taken over by a restore): that is its story.
+      if (!failed.ok && failed.code === 'finished' && failed.session !== undefined) return failed.session;
+      if (!failed.ok) throw RestoreError.fromRefusal(failed);
       return failed.session;
     }
     if (target !== undefined && !isOpen(resolved.session)) {
       await lock.release(target.fileSystemId, id).catch(() => undefined);
     }
     return resolved.session;
+  }
+
+  /** Ends an open drill holding the lock in favour of session `by`; false when the holder is no drill. */
+  async function takeOverDrill(held: LockHolder, sessionId: string, user: string): Promise<boolean> {
+    const drill = sessions.get(held.sessionId);
+    if (drill?.kind !== 'drill' || !isOpen(drill)) return false;
+    const outcome = await apply(drill.id, { type: 'take_over', by: user, sessionId });
+    if (!outcome.ok) log.warn({ session: drill.id, code: outcome.code }, 'the drill did not give way');
+    return outcome.ok;
   }
 
   /**
@@ -513,25 +531,13 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     actor: Actor,
     spec: PointSpec,
   ): Promise<SessionEvent> {
-    const point = await activities.resolvePoint(target, spec);
     const sessionsSoFar = await allSessions();
-    const history = cutoverHistory(sessionsSoFar, target.fileSystemId).map((c) => ({
-      root: c.to,
-      cutAt: new Date(c.cutAt),
-      from: c.from,
-      ...(c.startedAt === undefined ? {} : { startedAt: new Date(c.startedAt) }),
-    }));
-    const revisions = await activities.readRootHistory(target);
-    const outline = activities.planRestore(target, point, revisions, history);
+    const { point, outline, basis } = await outlinePoint(activities, target, spec, sessionsSoFar);
     const plan = buildRestorePlan({
+      ...basis,
       sessionId: session.id,
-      target,
       requester: actor.user,
-      point: planPoint(point),
-      restoreMode: outline.restoreMode,
-      ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
       expectedDurationMinutes: outline.expectedDurationMinutes,
-      rootEvidence: outline.evidence,
     });
     const live = livePoint(sessionsSoFar, target.fileSystemId, target.currentRoot);
     if (live?.arn === point.arn) plan.liveFrom = live.sessionId;
@@ -544,6 +550,8 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
         samples: estimate.samples,
       };
     }
+    const drilled = lastDrill(sessionsSoFar, target.fileSystemId);
+    if (drilled !== undefined) plan.lastDrill = drilled;
     return { type: 'resolved', plan: await checkedPlan(target, plan) };
   }
 
@@ -623,6 +631,12 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     start(actor, spec: PointSpec, pointInput) {
       return open(actor, 'restore', pointInput, (session, target) =>
         restorePlanEvent(session, target, actor, spec),
+      );
+    },
+
+    drill(actor, spec: PointSpec, pointInput) {
+      return open(actor, 'drill', pointInput, async (session, target) =>
+        drillPlanEvent(activities, session, target, actor, spec, await allSessions()),
       );
     },
 

@@ -8,6 +8,8 @@
 // - cancel: until the point of no return (the cutover's stack update, or a cleanup's deletion) has
 //   begun; before the work starts the requester or any approver, once it runs only the requester,
 //   the confirmer or a named approver (cancelRule in approval.ts, which the card reads too).
+// - a drill: nobody confirms it; anyone the approvers allow may cancel it until its teardown, and
+//   a restore's start ends it at once (`take_over`, whoever starts the restore).
 // - choosing what a cleanup deletes: the requester, before confirmation.
 // - picking a data dir locate could not choose (awaiting_pick): the requester; confirming the
 //   pick: like confirming a plan (not the requester, an approver, the pick's hash as shown).
@@ -21,6 +23,7 @@ import { statusRefusal } from './lifecycle.js';
 import {
   CHANGE_SET_NAME,
   changeSetName,
+  drillChangeSetName,
   isDataDirPath,
   isRestoreDirName,
   isRootDirectory,
@@ -102,6 +105,8 @@ export type SessionEvent =
   | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string; planHash?: string }
   /** `approversNamed`: CHATDB_APPROVERS names people or a group (not "anyone"); default true. */
   | { type: 'cancel'; user: string; isApprover: ApproverVerdict; approversNamed?: boolean }
+  /** A drill gives way: `by` started restore session `sessionId`, which needs the file system now. */
+  | { type: 'take_over'; by: string; sessionId: string }
   /** The expiry timer fired. */
   | { type: 'expire' }
   /** The requester's choice of directories for a cleanup (replaces the previous choice). */
@@ -153,6 +158,7 @@ export const SESSION_EVENT_TYPES = [
   'confirm',
   'reject',
   'cancel',
+  'take_over',
   'expire',
   'cleanup_choose',
   'stage_started',
@@ -238,6 +244,13 @@ function apply(
       if (e.plan.kind === 'restore' && e.plan.reuses !== undefined)
         reuseRestored(d, e.plan.targetRoot, e.plan.reuses.sessionId);
       endStage(d, 'resolve', 'done', now);
+      if (d.kind === 'drill') {
+        // Nobody confirms a drill: production does not change. Its stages start at once.
+        d.status = 'running';
+        const first = nextPendingStage(d);
+        if (first !== undefined) effects.push({ type: 'run_stage', stage: first });
+        return undefined;
+      }
       startStage(d, 'confirm', now);
       d.status = 'awaiting_confirmation';
       effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
@@ -377,6 +390,22 @@ function apply(
       return undefined;
     }
 
+    case 'take_over': {
+      const running = runningStage(d);
+      if (running !== undefined) {
+        effects.push({ type: 'abort_stage', stage: running });
+        endStage(d, running, 'skipped', now, `taken over by session ${e.sessionId}`);
+      }
+      finish(d, effects, 'cancelled', now, e.by);
+      d.ended = { ...(d.ended ?? { at: now }), reason: `taken over by session ${e.sessionId}` };
+      notify(d, effects, now, undefined, 'cancelled', {
+        by: e.by,
+        takenOverBy: e.sessionId,
+        ...(d.aws.restoreJobId === undefined ? {} : { restoreJobId: d.aws.restoreJobId }),
+      });
+      return undefined;
+    }
+
     case 'expire': {
       if (!expired(d, nowDate)) {
         return refuse('not_expired', `The session expires at ${d.expiresAt}.`, { expiresAt: d.expiresAt });
@@ -502,7 +531,8 @@ function apply(
       } else if (next !== undefined) {
         effects.push({ type: 'run_stage', stage: next });
       } else {
-        finish(d, effects, 'succeeded', now);
+        // A drill that failed before its teardown ends failed once the teardown is done.
+        finish(d, effects, d.failure === undefined ? 'succeeded' : 'failed', now);
         notify(d, effects, now, undefined, 'summary', {});
       }
       return undefined;
@@ -820,6 +850,9 @@ function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
   if (e.type === 'cleanup_choose' && d.kind !== 'cleanup') {
     return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
   }
+  if (e.type === 'take_over' && d.kind !== 'drill') {
+    return refuse('unexpected_event', `Only a drill gives way to another session; this is a ${d.kind}.`);
+  }
   if (e.type === 'start_staged' && d.kind !== 'restore') {
     return refuse('unexpected_event', `A ${d.kind} session restores nothing to start early.`);
   }
@@ -954,6 +987,7 @@ function planFit(d: RestoreSession, plan: Plan): Refusal | undefined {
 const CANDIDATE_KINDS: readonly CleanupCandidate['kind'][] = [
   'restore',
   'retired',
+  'drill',
   'failed_restore',
   'lost_found',
   'root_files',
@@ -1082,10 +1116,15 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         ok = count(v);
         break;
       case 'flatDir':
-        ok = d.plan?.kind === 'restore' && v === d.plan.targetRoot;
+        ok = (d.plan?.kind === 'restore' || d.plan?.kind === 'drill') && v === d.plan.targetRoot;
         break;
       case 'changeSetName':
-        ok = str(v, CHANGE_SET_NAME) && v === changeSetName(d.id, d.attempt);
+        ok =
+          str(v, CHANGE_SET_NAME) &&
+          v === (d.kind === 'drill' ? drillChangeSetName(d.id) : changeSetName(d.id, d.attempt));
+        break;
+      case 'changeSetDeletedAt':
+        ok = d.kind === 'drill' && isIsoTime(v);
         break;
       case 'changeSetId':
         ok = typeof v === 'string' && v.length > 0 && v.length <= 2048 && !/\p{Cc}/u.test(v);
@@ -1112,8 +1151,9 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
       case 'deletedPaths':
         ok =
           Array.isArray(v) &&
-          d.plan?.kind === 'cleanup' &&
-          v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p));
+          (d.plan?.kind === 'cleanup'
+            ? v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p))
+            : d.plan?.kind === 'drill' && v.every((p) => isDrillDeletable(d, p)));
         break;
       default:
         ok = false;
@@ -1129,10 +1169,24 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
 function setPlan(d: RestoreSession, plan: Plan): void {
   d.plan = structuredClone(plan);
   d.planHash = planHash(plan);
-  if (plan.kind !== 'cleanup') {
+  if (plan.kind === 'drill') {
+    // Production stays on its root; nothing is ever cut over to the drill's directory.
+    d.roots.previous = plan.currentRoot;
+  } else if (plan.kind !== 'cleanup') {
     d.roots.previous = plan.currentRoot;
     d.roots.next = plan.targetRoot;
   }
+}
+
+/** What a drill's teardown may report deleted: its own directories and those it sweeps. */
+function isDrillDeletable(d: RestoreSession, path: unknown): boolean {
+  if (d.plan?.kind !== 'drill' || typeof path !== 'string' || !path.startsWith('/')) return false;
+  const name = path.slice(1);
+  const own = [d.plan.targetRoot.slice(1), d.aws.restoreDir];
+  const swept = (d.plan.sweep ?? []).flatMap((left) => left.dirs);
+  // An earlier drill's job directory found by elimination is named only by the teardown.
+  const unlocated = (d.plan.sweep ?? []).some((left) => left.unlocatedJob !== undefined);
+  return [...own, ...swept].includes(name) || (unlocated && isRestoreDirName(name));
 }
 
 /** A retried cut-over: the data is already restored and flattened, so only cutover and verify run. */
@@ -1206,7 +1260,16 @@ function fail(
   d.failure = { stage: f.stage, reason, production: f.production };
   if (f.code !== undefined) d.failure.code = f.code;
   if (f.activity !== undefined) d.failure.activity = f.activity;
-  finish(d, effects, 'failed', now);
+  if (d.kind === 'drill' && d.status === 'running' && stageState(d, 'teardown')?.status === 'pending') {
+    // A drill never leaves anything behind: the stages after the failure are skipped and its
+    // teardown runs; the drill ends (failed) when the teardown has.
+    for (const stage of d.stages)
+      if (stage.status === 'pending' && stage.name !== 'teardown') stage.status = 'skipped';
+    delete d.progress;
+    effects.push({ type: 'run_stage', stage: 'teardown' });
+  } else {
+    finish(d, effects, 'failed', now);
+  }
   notify(d, effects, now, f.stage, 'failed', {
     reason,
     production: f.production,
@@ -1249,6 +1312,7 @@ function stageStartData(d: RestoreSession, stage: StageName): JsonObject {
 function logRecord(e: SessionEvent, at: string) {
   const record: RestoreSession['events'][number] = { at, type: e.type };
   if ('user' in e) record.by = e.user;
+  if (e.type === 'take_over') record.by = e.by;
   const detail: JsonObject = {};
   if ('stage' in e && e.stage !== undefined) detail.stage = e.stage;
   if (e.type === 'stage_failed') {
