@@ -7,10 +7,13 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createRestoreRuntime } from '../src/restore/runtime.js';
 import type { RestoreSession } from '../src/restore/session.js';
+import { SERVICE_NAMES } from '../src/sim/faults.js';
 import type { FaultSpec } from '../src/sim/kernel.js';
 import { botEnv } from '../test/helpers/bot-env.js';
 import { type SimWithPorts, startSimWithPorts } from '../test/helpers/sim-ports.js';
 import { waitFor } from '../test/helpers/wait.js';
+import type { BenchSection, Row } from './lib/section.js';
+import { round } from './lib/stats.js';
 
 /** Scripted AWS durations (simulated) and the fixed speed of the restore runs. */
 export const RESTORE_SIZES = {
@@ -193,3 +196,88 @@ async function stackUpdateWindow(env: SimWithPorts, session: RestoreSession): Pr
     client.destroy();
   }
 }
+
+export const restoreSection: BenchSection = {
+  name: 'restore',
+  title: 'a whole restore at a fixed speed',
+  async run() {
+    const plain = await runRestore({ keepOpen: true });
+    const wholeBytes = await wholeVolumeBytes(plain);
+    await plain.env.close();
+    const overheadMs = plain.wallMs - plain.simulatedMs;
+    const overheadRatio = round(plain.wallMs / plain.simulatedMs, 4);
+    const overheadGoalMs = 0.05 * plain.simulatedMs + 2000;
+    const perSimulatedMinute = round(plain.totalCalls / plain.simulatedMinutes, 2);
+    const nestingRatio =
+      plain.itemLevelBytes !== undefined && wholeBytes !== undefined
+        ? round(plain.itemLevelBytes / wholeBytes, 3)
+        : undefined;
+    const figures = {
+      overheadRatio,
+      restore: {
+        status: plain.status,
+        wallMs: round(plain.wallMs),
+        simulatedMs: round(plain.simulatedMs),
+        simulatedParts: plain.simulatedParts,
+        overheadMs: round(overheadMs),
+        overheadGoalMs: round(overheadGoalMs),
+        simulatedMinutes: round(plain.simulatedMinutes, 2),
+        checkStageMs: round(plain.checkStageMs),
+        checkShare: round(plain.checkStageMs / plain.wallMs, 4),
+      },
+      awsCalls: { perRestore: plain.totalCalls, byOperation: plain.calls, perSimulatedMinute },
+      nestingBytes: { itemLevel: plain.itemLevelBytes, wholeVolume: wholeBytes, ratio: nestingRatio },
+    };
+    const rows: Row[] = [
+      [
+        'restore: wall from confirmation / simulated AWS',
+        `${round(plain.wallMs / 1000, 2)} s / ${round(plain.simulatedMs / 1000, 2)} s (overhead ${round(overheadMs / 1000, 2)} s)`,
+        `≤ ${round(overheadGoalMs / 1000, 2)} s`,
+      ],
+      ['overheadRatio (wall / simulated)', String(overheadRatio), '< 1.05'],
+      [
+        'check stage: wall / share of the restore (simulated check task)',
+        `${round(plain.checkStageMs / 1000, 2)} s / ${round((100 * plain.checkStageMs) / plain.wallMs, 1)} % (${round((plain.simulatedParts.checkTask ?? 0) / 1000, 2)} s)`,
+        '',
+      ],
+      [
+        'AWS calls per restore / per simulated minute',
+        `${plain.totalCalls} / ${perSimulatedMinute}`,
+        '≤ 6 a minute',
+      ],
+      [
+        'nesting scenario: bytes copied, item-level vs whole-volume',
+        `${plain.itemLevelBytes} vs ${wholeBytes} (${nestingRatio})`,
+        '',
+      ],
+    ];
+    return { sizes: RESTORE_SIZES, figures, rows };
+  },
+};
+
+export const throttledSection: BenchSection = {
+  name: 'throttled',
+  title: 'the same restore with 30 % of calls throttled on every service',
+  async run() {
+    const throttle = Object.fromEntries(SERVICE_NAMES.map((s) => [s, RESTORE_SIZES.throttleFraction]));
+    const run = await runRestore({ faults: { throttle } });
+    const throttledCalls = Object.values(run.faultsInjected).reduce((a, b) => a + b.throttle, 0);
+    const throttled = {
+      fraction: RESTORE_SIZES.throttleFraction,
+      status: run.status,
+      calls: run.totalCalls,
+      throttledCalls,
+      byOperation: run.calls,
+      wallMs: round(run.wallMs),
+      throttlingReachedSession: run.throttlingReachedSession,
+    };
+    const rows: Row[] = [
+      [
+        `30 % throttled: calls (throttled), outcome`,
+        `${run.totalCalls} (${throttledCalls}), ${run.status}, throttling in session: ${run.throttlingReachedSession ? 'YES' : 'no'}`,
+        'none reaches a user',
+      ],
+    ];
+    return { figures: { throttled }, rows };
+  },
+};
