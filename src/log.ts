@@ -40,7 +40,11 @@ export function createLogger(setup: LoggerSetup): Logger {
       [ERROR_KEY]: (err: unknown) => redactSecrets(pino.stdSerializers.err(err as Error), 2),
     },
   };
-  let sink: DestinationStream = setup.destination ?? pino.destination({ dest: 1, sync: true });
+  // Asynchronous: lines written together while one write is under way go out as one, and a slow
+  // reader of stdout cannot stall the bot (stdout is a non-blocking pipe in a container, and a
+  // synchronous SonicBoom sleeps 100 ms on the event loop at every EAGAIN). pino flushes what is
+  // left when the process exits, a fatal line before process.exit included.
+  let sink: DestinationStream = setup.destination ?? pino.destination({ dest: 1, sync: false });
   if (setup.pretty && setup.destination === undefined) sink = prettyStdout() ?? sink;
   const secrets = (setup.secrets ?? []).filter((s) => s.length >= 8);
   if (secrets.length > 0) {
