@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CloudFormationClient, DescribeStackEventsCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { ListCommandInvocationsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createRestoreRuntime } from '../src/restore/runtime.js';
 import type { RestoreSession } from '../src/restore/session.js';
 import { SERVICE_NAMES } from '../src/sim/faults.js';
 import type { FaultSpec } from '../src/sim/kernel.js';
+import { OPERATOR_ACCESS_KEY_ID } from '../src/sim/server.js';
 import { botEnv } from '../test/helpers/bot-env.js';
 import { type SimWithPorts, startSimWithPorts } from '../test/helpers/sim-ports.js';
 import { waitFor } from '../test/helpers/wait.js';
@@ -40,6 +43,8 @@ export interface RestoreRun {
   /** The AWS waits on the critical path, in real ms, measured from the simulator's own records. */
   simulatedMs: number;
   simulatedParts: Record<string, number>;
+  /** The SSM commands and the check task from the scenario's durations alone (no real work). */
+  scenarioParts: Record<string, number>;
   /** Simulated minutes the whole restore took (wall × speed). */
   simulatedMinutes: number;
   calls: Record<string, number>;
@@ -129,13 +134,20 @@ export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean 
     const stackUpdateMs = await stackUpdateWindow(env, session);
     const ssmCommands = state.calls['ssm:SendCommand'] ?? 0;
     const scenario = env.sim.scenario.durations;
+    const recorded = await recordedWaits(session);
     const simulatedParts = {
       restoreJob: restoreJobMs,
       changeSet: scenario.changeSetMs / speed,
       stackUpdate: stackUpdateMs,
+      ssmCommands: recorded.ssmCommands,
+      checkTask: recorded.checkTask,
+    };
+    // What the scenario's durations alone give for the last two: without the time the simulator's
+    // bash and check container took for real, which counted as the bot's overhead until issue 17.
+    const scenarioParts = {
       ssmCommands: (ssmCommands * (scenario.ssmCommandMs + scenario.ssmInvocationDelayMs)) / speed,
-      // The check task: provisioning and pending (a task start), the container's least run time,
-      // and the stop after it exits (one-off-task.ts).
+      // Provisioning and pending (a task start), the container's least run time, and the stop
+      // after it exits (one-off-task.ts).
       checkTask: (1.1 * scenario.taskStartMs + scenario.checkTaskMs) / speed,
     };
     const check = session.stages.find((st) => st.name === 'check');
@@ -156,6 +168,7 @@ export async function runRestore(opts: { faults?: FaultSpec; keepOpen?: boolean 
       wallMs,
       simulatedMs,
       simulatedParts,
+      scenarioParts,
       simulatedMinutes: (wallMs * speed) / 60_000,
       calls: state.calls,
       totalCalls,
@@ -219,6 +232,7 @@ export const restoreSection: BenchSection = {
         wallMs: round(plain.wallMs),
         simulatedMs: round(plain.simulatedMs),
         simulatedParts: plain.simulatedParts,
+        scenarioParts: plain.scenarioParts,
         overheadMs: round(overheadMs),
         overheadGoalMs: round(overheadGoalMs),
         simulatedMinutes: round(plain.simulatedMinutes, 2),
@@ -281,3 +295,41 @@ export const throttledSection: BenchSection = {
     return { figures: { throttled }, rows };
   },
 };
+
+/**
+ * From the simulator's own records, as for the restore job and the stack update: each SSM command
+ * from SendCommand to the end of its execution, and the check task from RunTask to STOPPED. Both
+ * take in what the simulator runs for real (the scripts under bash against the volume, the check
+ * container), which is AWS's time in this run, not the bot's. Read as an operator, outside the
+ * bot's IAM policy.
+ */
+async function recordedWaits(session: RestoreSession): Promise<{ ssmCommands: number; checkTask: number }> {
+  const credentials = { accessKeyId: OPERATOR_ACCESS_KEY_ID, secretAccessKey: OPERATOR_ACCESS_KEY_ID };
+  const ssm = new SSMClient({ credentials });
+  const ecs = new ECSClient({ credentials });
+  try {
+    let ssmCommands = 0;
+    for (const ref of session.aws.ssmCommands ?? []) {
+      const out = await ssm.send(
+        new ListCommandInvocationsCommand({ CommandId: ref.commandId, Details: true }),
+      );
+      for (const inv of out.CommandInvocations ?? []) {
+        const ended = inv.CommandPlugins?.[0]?.ResponseFinishDateTime;
+        if (inv.RequestedDateTime && ended) ssmCommands += ended.getTime() - inv.RequestedDateTime.getTime();
+      }
+    }
+    let checkTask = 0;
+    const taskArn = session.aws.checkTaskArn;
+    if (taskArn !== undefined && session.plan !== undefined) {
+      const out = await ecs.send(
+        new DescribeTasksCommand({ cluster: session.plan.cluster, tasks: [taskArn] }),
+      );
+      const task = out.tasks?.[0];
+      if (task?.createdAt && task.stoppedAt) checkTask = task.stoppedAt.getTime() - task.createdAt.getTime();
+    }
+    return { ssmCommands, checkTask };
+  } finally {
+    ssm.destroy();
+    ecs.destroy();
+  }
+}
