@@ -7,6 +7,7 @@
 // progress hook, and turns its outcome or its failure into the session's next event. The
 // transitions (transitions/) read `requires` and `startData`; a stage with no definition
 // (resolve, confirm) ends through its own events.
+
 import type { Activities, RestoreTarget, SsmCommandRef } from '../activities/index.js';
 import type {
   JsonObject,
