@@ -45,7 +45,7 @@ export function onCleanupChoose(
   return undefined;
 }
 
-export const CANDIDATE_KINDS: readonly CleanupCandidate['kind'][] = [
+const CANDIDATE_KINDS: readonly CleanupCandidate['kind'][] = [
   'restore',
   'retired',
   'failed_restore',

@@ -16,9 +16,6 @@ import {
 } from '../session.js';
 import { stageDefinition } from '../stages/index.js';
 
-// ---------------------------------------------------------------------------------------------
-// Draft edits
-
 export function setPlan(d: RestoreSession, plan: Plan): void {
   d.plan = structuredClone(plan);
   d.planHash = planHash(plan);

@@ -12,9 +12,6 @@ export function runnable(stage: StageName): boolean {
   return stageDefinition(stage) !== undefined;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Gates
-
 export function refuse(code: RefusalCode, reason: string, details?: Refusal['details']): Refusal {
   return details === undefined ? { ok: false, code, reason } : { ok: false, code, reason, details };
 }

@@ -135,12 +135,12 @@ export function confirmPick(
 }
 
 /** A pick or its confirmation (lifecycle.ts lets them through only while awaiting_pick): not past the deadline. */
-export function pickGate(d: RestoreSession, now: Date): Refusal | undefined {
+function pickGate(d: RestoreSession, now: Date): Refusal | undefined {
   return expired(d, now) ? expiredRefusal(d) : undefined;
 }
 
 /** Someone has the session's TTL from now to act; the expiry timer is re-armed. */
-export function renewExpiry(d: RestoreSession, nowDate: Date, effects: SessionEffect[]): void {
+function renewExpiry(d: RestoreSession, nowDate: Date, effects: SessionEffect[]): void {
   d.expiresAt = new Date(nowDate.getTime() + d.confirmTtlMs).toISOString();
   effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });
 }

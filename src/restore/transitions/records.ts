@@ -19,11 +19,7 @@ export function onTeardownDone(
   return undefined;
 }
 
-export function onNoticePosted(
-  d: RestoreSession,
-  e: EventOf<'notice_posted'>,
-  _step: Step,
-): Refusal | undefined {
+export function onNoticePosted(d: RestoreSession, e: EventOf<'notice_posted'>): Refusal | undefined {
   const notice = d.notices.find((n) => n.id === e.id);
   if (notice === undefined) return refuse('unknown_notice', `No notice ${e.id} in this session.`);
   if (notice.postedTs !== undefined) {
@@ -35,7 +31,7 @@ export function onNoticePosted(
   return undefined;
 }
 
-export function onCardPosted(d: RestoreSession, e: EventOf<'card_posted'>, _step: Step): Refusal | undefined {
+export function onCardPosted(d: RestoreSession, e: EventOf<'card_posted'>): Refusal | undefined {
   if (typeof e.ts !== 'string' || e.ts === '') return refuse('invalid_checkpoint', 'A posted card has a ts.');
   if (d.card?.ts === e.ts) return refuse('already_posted', 'The card was already recorded.', { ts: e.ts });
   d.card = { ts: e.ts };

@@ -21,9 +21,6 @@ import { type RestoreSession, type SessionAws, STAGE_NAMES, type StageName } fro
 import type { AwsPatch, RootsPatch } from '../transitions.js';
 import { refuse } from './gates.js';
 
-// ---------------------------------------------------------------------------------------------
-// Reports from stages
-
 export function mergeReports(
   d: RestoreSession,
   aws: AwsPatch,
@@ -58,9 +55,9 @@ export function mergeReports(
 }
 
 /** A resumed stage sends its scripts again; a bound keeps a looping one from growing the session. */
-export const MAX_SSM_COMMANDS = 100;
+const MAX_SSM_COMMANDS = 100;
 
-export function isSsmCommandRecord(v: unknown): boolean {
+function isSsmCommandRecord(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
   return (
@@ -73,9 +70,9 @@ export function isSsmCommandRecord(v: unknown): boolean {
   );
 }
 
-export const MAX_DIFF = 1_000_000;
+const MAX_DIFF = 1_000_000;
 
-export function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
+function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
   const problems: string[] = [];
   if (typeof aws !== 'object' || aws === null) return ['aws'];
   const str = (v: unknown, re: RegExp) => typeof v === 'string' && re.test(v);

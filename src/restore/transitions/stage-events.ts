@@ -62,11 +62,7 @@ export function onStageProgress(
   return undefined;
 }
 
-export function onStageCheckpoint(
-  d: RestoreSession,
-  e: EventOf<'stage_checkpoint'>,
-  _step: Step,
-): Refusal | undefined {
+export function onStageCheckpoint(d: RestoreSession, e: EventOf<'stage_checkpoint'>): Refusal | undefined {
   const stage = activeStage(d, e.stage);
   if (typeof stage !== 'string') return stage;
   return mergeReports(d, e.aws, e.roots);
