@@ -6,8 +6,8 @@
 //
 // This file is the wiring; the parts live in runner/ and share one context (runner/context.ts):
 // - session-loop.ts: serial per session → transition → persist → emit → effects (effects.ts);
-// - stage-runner.ts: a stage's activity with its checkpoint, progress and abort hooks, replan,
-//   the ask for a pick; teardown.ts: the staged teardown effect;
+// - stage-runner.ts: a stage's activity with its checkpoint, progress and abort hooks
+//   (stage-hooks.ts), replan, the ask for a pick; teardown.ts: the staged teardown effect;
 // - opener.ts: a new session, its lock, its plan (plans.ts: what each kind resolves to);
 // - expiry.ts: the expiry timers; points.ts: `list`; queries.ts: the read-only views;
 // - requests.ts: the engineers' requests on a session; resume.ts: restart, idle and close.

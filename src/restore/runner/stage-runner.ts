@@ -6,15 +6,16 @@
 // as soon as that one has.
 
 import { isAbort } from '../activities/errors.js';
-import { PickNeeded, PlanChanged, type RestoreTarget, type SsmCommandRef } from '../activities/index.js';
+import { PickNeeded, PlanChanged } from '../activities/index.js';
 import { type Plan, pickTarget } from '../plan.js';
 import { type JsonObject, type JsonValue, type StageName, stageState } from '../session.js';
 import { stageDefinition } from '../stages/index.js';
-import type { StageHooks } from '../stages/stage.js';
 import type { AwsPatch } from '../transitions.js';
 import type { Runner, Running } from './context.js';
 import { asFailure, productionIfUnclassified } from './failure.js';
+import { targetFromPlan } from './plan-target.js';
 import { apply } from './session-loop.js';
+import { stageHooks } from './stage-hooks.js';
 
 export function startStage(rt: Runner, id: string, stage: StageName): void {
   if (rt.closed) return;
@@ -99,39 +100,6 @@ async function runStage(rt: Runner, id: string, stage: StageName, signal: AbortS
   }
 }
 
-/** What a stage's activity may do to its session: each persisted before the activity goes on. */
-function stageHooks(rt: Runner, id: string, stage: StageName, signal: AbortSignal): StageHooks {
-  const checkpoint = async (aws: AwsPatch, roots?: { previous?: string; next?: string }) => {
-    const outcome = await apply(rt, id, {
-      type: 'stage_checkpoint',
-      stage,
-      aws,
-      ...(roots === undefined ? {} : { roots }),
-    });
-    // A refused checkpoint means the session moved on (cancelled, expired): stop before the
-    // activity's next mutation.
-    if (!outcome.ok) throw abortError(`checkpoint refused: ${outcome.reason}`);
-  };
-  const progress = (report: { percentDone?: number; etaMinutes?: number }) => {
-    apply(rt, id, { type: 'stage_progress', stage, ...report }).catch((error: unknown) =>
-      rt.deps.log.warn({ err: error, session: id }, 'could not record progress'),
-    );
-  };
-  // Each SSM command is recorded before its wait, so even a command that hangs gets its link.
-  const commandSent = async (command: SsmCommandRef) => {
-    const sent = rt.sessions.get(id)?.aws.ssmCommands ?? [];
-    await checkpoint({ ssmCommands: [...sent, { ...command, stage }] });
-  };
-  const { templateFile } = rt.deps;
-  return {
-    signal,
-    checkpoint,
-    progress,
-    commandSent,
-    ...(templateFile === undefined ? {} : { templateFile }),
-  };
-}
-
 /** The stack moved since the confirmation: build the plan afresh and ask again. */
 async function replan(rt: Runner, id: string, change: PlanChanged): Promise<void> {
   const session = rt.sessions.get(id);
@@ -179,33 +147,6 @@ async function askForPick(rt: Runner, id: string, ask: PickNeeded): Promise<void
     production: 'unchanged',
     detail: { candidates: structuredClone(ask.candidates) as unknown as JsonValue },
   });
-}
-
-function abortError(message: string): Error {
-  const error = new Error(message);
-  error.name = 'AbortError';
-  return error;
-}
-
-/** What the activities need of the target, rebuilt from the persisted plan (no AWS reads). */
-function targetFromPlan(plan: Plan): RestoreTarget {
-  const [, , , region = '', accountId = ''] = plan.fileSystemArn.split(':');
-  return {
-    stackName: plan.stackName,
-    stackStatus: 'UNKNOWN',
-    templateSha256: plan.templateSha256,
-    fileSystemId: plan.fileSystemId,
-    fileSystemArn: plan.fileSystemArn,
-    fileSystemLogicalId: 'DbStorage',
-    cluster: plan.cluster,
-    service: plan.service,
-    serviceArn: plan.service,
-    taskDefinitionArn: plan.taskDefinitionArn,
-    volumeName: plan.volumeName,
-    currentRoot: plan.currentRoot,
-    region,
-    accountId,
-  };
 }
 
 function describeOutcome(done: { aws?: AwsPatch; detail?: JsonObject }): string {
