@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES } from '../src/sim/faults.js';
 import { ACK_SIZES, measureAckLatency } from './ack-latency.js';
+import { measureDrill } from './drill.js';
 import { FOOTPRINT_SIZES, measureFootprint } from './footprint.js';
 import { round } from './lib/stats.js';
 import { LIST_SIZES, measureListScale } from './list-scale.js';
@@ -93,6 +94,7 @@ const results = {
   },
   list,
   footprint,
+  drill: await measureDrill(plain.wallMs),
   nestingBytes: {
     itemLevel: plain.itemLevelBytes,
     wholeVolume: wholeBytes,

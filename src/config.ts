@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { cronProblem } from './cron.js';
 import { DEFAULT_CHECK_DATABASE } from './restore/check/check-command.js';
 import { parseDuration, UNIT_MS } from './restore/duration.js';
 
@@ -74,6 +75,13 @@ export interface ChatDbConfig {
   healthUrl?: string;
   /** The database the check stage validates: Rocket.Chat's (`rocketchat`) unless MONGO_URL names another. */
   checkDatabase: string;
+  /** Scheduled drills: a five-field cron expression (UTC) and the channel their cards go to. */
+  drill?: DrillScheduleConfig;
+}
+
+export interface DrillScheduleConfig {
+  schedule: string;
+  channel: string;
 }
 
 export interface RestoreTimingConfig {
@@ -135,6 +143,7 @@ const PATTERNS = {
   mountPath: /^\/[A-Za-z0-9._/-]+$/,
   userId: /^[UW][A-Z0-9]{2,30}$/,
   groupId: /^S[A-Z0-9]{2,30}$/,
+  channelId: /^[CG][A-Z0-9]{2,30}$/,
   hostname: /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?$/,
   gitlabToken: /^[A-Za-z0-9_.-]{8,256}$/,
   // A numeric project id or a `group/subgroup/project` path.
@@ -312,6 +321,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (stateDirText.includes('\0')) problems.push('CHATDB_STATE_DIR is invalid: expected a directory path');
   else stateDir = path.resolve(stateDirText);
   const healthUrl = httpUrl('CHATDB_HEALTH_URL', read('CHATDB_HEALTH_URL'));
+  const drill = parseDrillSchedule(read, problems);
 
   // --- restore timing
   const pollIntervalMs = duration('CHATDB_POLL_INTERVAL', '10s');
@@ -360,6 +370,7 @@ export function loadConfig(env: Env = process.env): Config {
     checkDatabase,
   };
   if (healthUrl !== undefined) chatdb.healthUrl = healthUrl;
+  if (drill !== undefined) chatdb.drill = drill;
   const config: Config = {
     slack,
     chatdb,
@@ -387,6 +398,32 @@ function parseApprovers(text: string | undefined, problems: string[]): Approvers
     return { kind: 'anyone' };
   }
   return { kind: 'users', ids: [...new Set(ids)] };
+}
+
+/** CHATDB_DRILL_SCHEDULE and CHATDB_DRILL_CHANNEL: both or neither. */
+function parseDrillSchedule(
+  read: (name: string) => string | undefined,
+  problems: string[],
+): DrillScheduleConfig | undefined {
+  const schedule = read('CHATDB_DRILL_SCHEDULE');
+  const channel = read('CHATDB_DRILL_CHANNEL');
+  if (schedule === undefined && channel === undefined) return undefined;
+  if (schedule === undefined || channel === undefined) {
+    problems.push(
+      `CHATDB_DRILL_SCHEDULE and CHATDB_DRILL_CHANNEL go together: set both or neither; missing ${schedule === undefined ? 'CHATDB_DRILL_SCHEDULE' : 'CHATDB_DRILL_CHANNEL'}`,
+    );
+    return undefined;
+  }
+  const before = problems.length;
+  const why = cronProblem(schedule);
+  if (why !== undefined) {
+    problems.push(`CHATDB_DRILL_SCHEDULE is invalid: ${why}`);
+  }
+  if (!PATTERNS.channelId.test(channel)) {
+    problems.push('CHATDB_DRILL_CHANNEL is invalid: expected a channel id like C0123456789 (not its #name)');
+  }
+  if (problems.length > before) return undefined;
+  return { schedule: schedule.split(/\s+/).join(' '), channel };
 }
 
 function parseGitLab(

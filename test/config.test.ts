@@ -316,3 +316,35 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBeUndefined();
   });
 });
+
+describe('scheduled drills', () => {
+  it('takes a five-field cron expression and a channel id, both or neither', () => {
+    expect(loadConfig(VALID).chatdb.drill).toBeUndefined();
+    expect(
+      loadConfig({ ...VALID, CHATDB_DRILL_SCHEDULE: ' 0  3 * * 1-5 ', CHATDB_DRILL_CHANNEL: 'C0DRILLS' })
+        .chatdb.drill,
+    ).toEqual({ schedule: '0 3 * * 1-5', channel: 'C0DRILLS' });
+  });
+
+  it.each([
+    [{ CHATDB_DRILL_SCHEDULE: '0 3 * * *' }, /set both or neither; missing CHATDB_DRILL_CHANNEL/],
+    [{ CHATDB_DRILL_CHANNEL: 'C0DRILLS' }, /set both or neither; missing CHATDB_DRILL_SCHEDULE/],
+    [
+      { CHATDB_DRILL_SCHEDULE: '0 0 3 * * *', CHATDB_DRILL_CHANNEL: 'C0DRILLS' },
+      /expected 5 fields .* got 6/,
+    ],
+    [{ CHATDB_DRILL_SCHEDULE: '@daily', CHATDB_DRILL_CHANNEL: 'C0DRILLS' }, /expected 5 fields .* got 1/],
+    [
+      { CHATDB_DRILL_SCHEDULE: '61 3 * * *', CHATDB_DRILL_CHANNEL: 'C0DRILLS' },
+      /CHATDB_DRILL_SCHEDULE is invalid: .*59/,
+    ],
+    [
+      { CHATDB_DRILL_SCHEDULE: '0 3 * * *', CHATDB_DRILL_CHANNEL: '#ops' },
+      /CHATDB_DRILL_CHANNEL is invalid: expected a channel id/,
+    ],
+  ])('refuses %j', (extra, problem) => {
+    const problems = problemsOf({ ...VALID, ...extra });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(problem);
+  });
+});

@@ -189,6 +189,8 @@ export interface StackPort {
     description: string;
   }): Promise<ChangeSet>;
   describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSet | undefined>;
+  /** Deletes a change set that was never executed; 'absent' when there is none by that name. */
+  deleteChangeSet(stackName: string, changeSetName: string): Promise<'deleted' | 'absent'>;
   /** `clientRequestToken` makes a retried call, or a resumed session's, one execution. */
   executeChangeSet(stackName: string, changeSetName: string, clientRequestToken: string): Promise<void>;
   /** Newest first, stopping at events older than `since`. */

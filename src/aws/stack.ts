@@ -3,6 +3,7 @@ import {
   type Change,
   type CloudFormationClient,
   CreateChangeSetCommand,
+  DeleteChangeSetCommand,
   DescribeChangeSetCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
@@ -141,6 +142,16 @@ export function createStackPort(client: CloudFormationClient, timing: WaitTiming
         );
       }
       return cs;
+    },
+
+    async deleteChangeSet(stackName, changeSetName) {
+      try {
+        await client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+        return 'deleted';
+      } catch (error) {
+        if (isAwsError(error, 'ChangeSetNotFound', 'ChangeSetNotFoundException')) return 'absent';
+        throw toAwsCallError('DeleteChangeSet', error);
+      }
     },
 
     async executeChangeSet(stackName, changeSetName, clientRequestToken) {

@@ -126,6 +126,11 @@ export interface CancelSubject {
 }
 
 export function cancelRule(s: CancelSubject, approversNamed: boolean): CancelRule | undefined {
+  // A drill changes nothing in production: any approver (anyone, without a list) may stop it,
+  // until its teardown has begun. A scheduled one's requester is the bot itself.
+  if (s.kind === 'drill' && (s.status === 'resolving' || s.status === 'running')) {
+    return pastPointOfNoReturn(s) ? undefined : { users: [s.requester], approvers: true };
+  }
   switch (s.status) {
     case 'resolving':
     case 'awaiting_confirmation':

@@ -7,6 +7,9 @@
 // it, for every kind of session.
 //
 //   resolving ─resolved→ awaiting_confirmation ─confirm→ running ─the last stage_done→ succeeded
+//   resolving ─resolved→ running (a drill: nobody confirms it, production does not change)
+//   running ─stage_failed→ running (a drill's failure: its teardown runs, then it ends failed)
+//   resolving, running ─take_over→ cancelled (a drill, when a restore needs the file system)
 //   running ─pick_needed→ awaiting_pick ─confirm_pick→ running (locate could not tell data dirs apart)
 //   resolving ─resolve_failed, stage_failed→ failed;   running ─stage_failed→ failed
 //   awaiting_confirmation ─reject→ rejected;   resolving, awaiting_confirmation, awaiting_pick ─expire→ expired
@@ -15,10 +18,11 @@
 //   awaiting_confirmation ─start_staged→ staging ─confirm→ running; staging ─the stage before the
 //   cutover done→ awaiting_confirmation (staged.ts: restoring while the confirmation is pending)
 //
-// Three checks on the event itself come before the status's: `stage_done` for resolve is always
+// Four checks on the event itself come before the status's: `stage_done` for resolve is always
 // wrong_stage (resolve ends with `resolved` or `resolve_failed`), `cleanup_choose` on a session
-// that is not a cleanup is always unexpected_event, and `pick` or `confirm_pick` outside
-// awaiting_pick is already_confirmed once the pick was confirmed (it names who confirmed it).
+// that is not a cleanup is always unexpected_event, so is `take_over` on one that is not a drill,
+// and `pick` or `confirm_pick` outside awaiting_pick is already_confirmed once the pick was
+// confirmed (it names who confirmed it).
 
 import type { RefusalCode } from './errors.js';
 import type { SessionStatus } from './session.js';
@@ -40,6 +44,7 @@ function ended(status: SessionStatus): Row {
     confirm: done,
     reject: done,
     cancel: done,
+    take_over: done,
     expire: done,
     cleanup_choose: done,
     stage_started: done,
@@ -62,11 +67,13 @@ function ended(status: SessionStatus): Row {
 
 export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
   resolving: {
-    resolved: to('awaiting_confirmation'),
+    // A drill has no confirmation: its stages start at once.
+    resolved: to('awaiting_confirmation', 'running'),
     resolve_failed: to('failed'),
     confirm: refuse('not_ready'),
     reject: refuse('not_ready'),
     cancel: to('cancelled'),
+    take_over: to('cancelled'),
     expire: to('expired'),
     cleanup_choose: refuse('not_ready'),
     // Only the stage resolve starts, runs and fails here.
@@ -91,6 +98,7 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     confirm: to('running'),
     reject: to('rejected'),
     cancel: to('cancelled'),
+    take_over: refuse('unexpected_event'),
     expire: to('expired'),
     cleanup_choose: to('awaiting_confirmation'),
     stage_started: refuse('unexpected_event'),
@@ -119,6 +127,7 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     confirm: to('awaiting_pick'),
     reject: to('rejected'),
     cancel: to('cancelled'),
+    take_over: refuse('unexpected_event'),
     expire: to('expired'),
     cleanup_choose: refuse('already_confirmed'),
     stage_started: refuse('unexpected_event'),
@@ -146,6 +155,7 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     confirm: to('running'),
     reject: to('rejected'),
     cancel: to('cancelled'),
+    take_over: refuse('unexpected_event'),
     expire: to('expired'),
     cleanup_choose: refuse('unexpected_event'),
     stage_started: to('staging'),
@@ -171,14 +181,17 @@ export const LIFECYCLE: Readonly<Record<SessionStatus, Row>> = {
     reject: refuse('already_confirmed'),
     // Until the point of no return (the cutover's stack update, a cleanup's deletion).
     cancel: to('cancelled'),
+    // A drill gives way to a restore at any stage, its teardown included.
+    take_over: to('cancelled'),
     expire: refuse('already_confirmed'),
     cleanup_choose: refuse('already_confirmed'),
     stage_started: to('running'),
     stage_progress: to('running'),
     stage_checkpoint: to('running'),
-    // The last stage's done ends the session.
-    stage_done: to('running', 'succeeded'),
-    stage_failed: to('failed'),
+    // The last stage's done ends the session (a drill that failed before its teardown: failed).
+    stage_done: to('running', 'succeeded', 'failed'),
+    // A drill's failure before its teardown runs the teardown first.
+    stage_failed: to('failed', 'running'),
     // Only locate asks, when it cannot tell complete data dirs apart.
     pick_needed: to('awaiting_pick'),
     pick: refuse('unexpected_event'),

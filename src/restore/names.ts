@@ -38,6 +38,8 @@ export const CHANGE_SET_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/;
 /** AWS Backup restore job ids are UUIDs in practice; anything of this alphabet is accepted. */
 export const RESTORE_JOB_ID = /^[A-Za-z0-9-]{1,128}$/;
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A drill's change set (drillChangeSetName): the deploy's policy lets the bot create and delete these, never execute them. */
+export const DRILL_CHANGE_SET_NAME = /^chatdb-drill-r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;
 
 // Directory names come in two strengths. STRICT: exactly what AWS Backup or this bot names a
 // directory; what a session records and plans with. LOOSE: the prefix and safe characters only;
@@ -54,10 +56,15 @@ export const STRICT_RESTORE_DIR_NAME =
 /** A flat directory this bot creates: `chatdb-restore_<point time>_<session id>`. */
 export const STRICT_FLAT_DIR_NAME =
   /^chatdb-restore_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z_r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;
+/** A drill's flat directory: `chatdb-drill_<point time>_<session id>`. */
+export const STRICT_DRILL_DIR_NAME =
+  /^chatdb-drill_\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z_r\d{8}-[0-9a-hjkmnp-tv-z]{6}$/;
 /** Any top-level `aws-backup-restore_…` directory on the disk. */
 export const LOOSE_RESTORE_DIR_NAME = /^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 /** Any top-level `chatdb-restore_…` directory on the disk. */
 export const LOOSE_FLAT_DIR_NAME = /^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+/** Any top-level `chatdb-drill_…` directory on the disk. */
+export const LOOSE_DRILL_DIR_NAME = /^chatdb-drill_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 /** A path under a restore directory as the scripts print it (`aws-backup-restore_…/…`). */
 export const LOOSE_RESTORE_DIR_PATH = /^aws-backup-restore_[A-Za-z0-9._/-]+$/;
 /** One path component that can never be read as an option, '.', '..' or shell syntax. */
@@ -93,6 +100,20 @@ export function flatDirName(pointCreatedAt: Date | string, sessionId: string): s
 }
 
 /**
+ * The directory a drill flattens its restored data into, as a RootDirectory:
+ * `/chatdb-drill_2026-05-14T08-00-00Z_r20261124-7k2p9x`. Named apart from a restore's, so that
+ * nothing can mistake it for data to cut over to, and so that any drill's leftovers are found by name.
+ */
+export function drillDirName(pointCreatedAt: Date | string, sessionId: string): string {
+  return flatDirName(pointCreatedAt, sessionId).replace(/^\/chatdb-restore_/, '/chatdb-drill_');
+}
+
+/** A drill's change set: created, read and deleted, never executed (the deploy's policy allows no execution of it). */
+export function drillChangeSetName(sessionId: string): string {
+  return `chatdb-drill-${checkSessionId(sessionId)}`;
+}
+
+/**
  * The cutover's change set. `attempt` grows when a changed plan is confirmed again, since the
  * first change set may already exist with the old template.
  */
@@ -116,6 +137,10 @@ export function restoreIdempotencyToken(sessionId: string): string {
 
 export function isSessionId(value: unknown): value is string {
   return typeof value === 'string' && SESSION_ID.test(value);
+}
+
+export function isDrillDirName(value: unknown): value is string {
+  return typeof value === 'string' && STRICT_DRILL_DIR_NAME.test(value);
 }
 
 export function isRestoreDirName(value: unknown): value is string {

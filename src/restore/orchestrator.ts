@@ -17,6 +17,7 @@ import { runEffects } from './runner/effects.js';
 import { open } from './runner/opener.js';
 import {
   cleanupPlanEvent,
+  drillPlanEventOf,
   restorePlanEvent,
   retryCutoverPlanEvent,
   retryRestorePlanEvent,
@@ -41,6 +42,10 @@ export function createRestoreService(deps: RestoreServiceDeps): RestoreService &
     start: (actor, spec, pointInput) =>
       open(rt, actor, 'restore', pointInput, (session, target) =>
         restorePlanEvent(rt, session, target, actor, spec),
+      ),
+    drill: (actor, spec, pointInput) =>
+      open(rt, actor, 'drill', pointInput, (session, target) =>
+        drillPlanEventOf(rt, session, target, actor, spec),
       ),
     rollback: (actor, of) =>
       open(rt, actor, 'rollback', undefined, (_session, target) => rollbackPlanEvent(rt, target, actor, of)),

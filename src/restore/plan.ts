@@ -6,17 +6,22 @@ import { createHash } from 'node:crypto';
 import type { RecoveryPoint } from '../aws/ports.js';
 import {
   BACKUP_VAULT,
+  DRILL_CHANGE_SET_NAME,
+  drillDirName,
   ECS_NAME_OR_ARN,
   FILE_SYSTEM_ARN,
   FILE_SYSTEM_ID,
   flatDirName,
+  isDrillDirName,
   isFlatDirName,
   isRelativeDirPath,
   isRestoreDirName,
   isRootDirectory,
   isSessionId,
+  LOOSE_RESTORE_DIR_NAME,
   RECOVERY_POINT_ARN,
   RECOVERY_POINT_ID,
+  RESTORE_JOB_ID,
   SHA256_HEX,
   STACK_NAME,
   TASK_DEFINITION_ARN,
@@ -24,7 +29,7 @@ import {
 } from './names.js';
 import { deletableKind } from './script-values.js';
 
-export type SessionKind = 'restore' | 'rollback' | 'cleanup';
+export type SessionKind = 'restore' | 'rollback' | 'cleanup' | 'drill';
 
 /** What the stage "resolve" reads from the stack, common to every kind of plan. */
 export interface PlanTarget {
@@ -110,6 +115,54 @@ export interface RestorePlan extends PlanCommon {
   liveFrom?: string;
   /** How expectedDurationMinutes was drawn from this volume's past restores (absent: a default). */
   estimate?: { jobMinutes: number; afterJobMinutes: number; samples: number };
+  /** The newest finished drill of this volume, for the confirming engineer (display only). */
+  lastDrill?: LastDrill;
+}
+
+/** A finished drill as a plan card shows it (estimate.ts's lastDrill). */
+export interface LastDrill {
+  sessionId: string;
+  /** When it ended. */
+  at: string;
+  pointCreatedAt: string;
+  /** Its check stage passed: MongoDB opened the restored copy. */
+  restorable: boolean;
+  /** Restore, locate, flatten and check as measured, plus the cutover estimate (minutes). */
+  projectedMinutes?: number;
+}
+
+/**
+ * A rehearsal of a restore on production's own volume: the same point, restore mode and data dir
+ * evidence as a restore plan, flattened into a drill's own directory (`targetRoot`,
+ * `/chatdb-drill_…`) that nothing is ever cut over to. Nobody confirms it: production does not change.
+ */
+export interface DrillPlan extends PlanCommon {
+  kind: 'drill';
+  recoveryPoint: PlanPoint;
+  restoreMode: RestoreMode;
+  expectedRelPath?: string;
+  /** The drill's directory (drillDirName); the rehearsed change set names it, none executes it. */
+  targetRoot: string;
+  rootEvidence?: RestorePlan['rootEvidence'];
+  /** What earlier drills that ended early left behind, for this drill's teardown to sweep. */
+  sweep?: DrillLeftovers[];
+  /** The cutover and verify a real restore adds, as this volume's restores measured them (display only). */
+  cutoverEstimateMs?: number;
+}
+
+/** What an ended drill left on the volume and the stack, each by its exact name. */
+export interface DrillLeftovers {
+  sessionId: string;
+  /** Names at the volume root: its `chatdb-drill_…` and `aws-backup-restore_…` directories. */
+  dirs: string[];
+  /** Its change set, when it may still exist. */
+  changeSetName?: string;
+  /**
+   * Its restore job, when the drill ended before it located the job's directory: the directory is
+   * found by elimination (listing now, minus the listing before the job, minus every restore dir a
+   * session claims, minus the live root), and only when exactly one remains and the job COMPLETED.
+   */
+  unlocatedJob?: { restoreJobId: string; before: string[]; claimed: string[] };
 }
 
 export interface RollbackPlan extends PlanCommon {
@@ -129,7 +182,7 @@ export interface CleanupPlan extends PlanCommon {
   paths: string[];
 }
 
-export type Plan = RestorePlan | RollbackPlan | CleanupPlan;
+export type Plan = RestorePlan | RollbackPlan | CleanupPlan | DrillPlan;
 
 // ---------------------------------------------------------------------------------------------
 // Building
@@ -191,6 +244,35 @@ export function buildCleanupPlan(input: {
     paths: [],
     expectedDurationMinutes: input.expectedDurationMinutes,
   };
+}
+
+/** A drill of `point`, flattened into the drill's own directory. */
+export function buildDrillPlan(input: {
+  sessionId: string;
+  target: PlanTarget;
+  requester: string;
+  point: PlanPoint;
+  restoreMode: RestoreMode;
+  expectedRelPath?: string;
+  expectedDurationMinutes: number;
+  rootEvidence?: RestorePlan['rootEvidence'];
+  sweep?: DrillLeftovers[];
+  cutoverEstimateMs?: number;
+}): DrillPlan {
+  const plan: DrillPlan = {
+    kind: 'drill',
+    ...pickTarget(input.target),
+    requester: input.requester,
+    recoveryPoint: { ...input.point },
+    restoreMode: { ...input.restoreMode },
+    targetRoot: drillDirName(input.point.createdAt, input.sessionId),
+    expectedDurationMinutes: input.expectedDurationMinutes,
+  };
+  if (input.expectedRelPath !== undefined) plan.expectedRelPath = input.expectedRelPath;
+  if (input.rootEvidence !== undefined) plan.rootEvidence = structuredClone(input.rootEvidence);
+  if (input.sweep !== undefined && input.sweep.length > 0) plan.sweep = structuredClone(input.sweep);
+  if (input.cutoverEstimateMs !== undefined) plan.cutoverEstimateMs = input.cutoverEstimateMs;
+  return plan;
 }
 
 /** Only the target's own fields, from anything that carries them (a RestoreTarget, a plan). */
@@ -255,6 +337,17 @@ export function bindingFields(plan: Plan): Record<string, unknown> {
     case 'cleanup':
       // A cleanup never touches the stack; only what it deletes and the live root it must spare.
       return { ...common, paths: [...plan.paths].sort() };
+    case 'drill':
+      // Nobody confirms a drill; the hash still names what it restores and deletes.
+      return {
+        ...common,
+        ...stack,
+        recoveryPoint: { arn: plan.recoveryPoint.arn, createdAt: plan.recoveryPoint.createdAt },
+        restoreMode: plan.restoreMode,
+        expectedRelPath: plan.expectedRelPath,
+        targetRoot: plan.targetRoot,
+        sweep: plan.sweep,
+      };
   }
 }
 
@@ -298,7 +391,10 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
     if (!ok) problems.push(what);
   };
   const str = (v: unknown, re: RegExp) => typeof v === 'string' && re.test(v);
-  need(['restore', 'rollback', 'cleanup'].includes(plan.kind), 'kind is not restore, rollback or cleanup');
+  need(
+    ['restore', 'rollback', 'cleanup', 'drill'].includes(plan.kind),
+    'kind is not restore, rollback, cleanup or drill',
+  );
   need(str(plan.stackName, STACK_NAME), 'stackName is not a CloudFormation stack name');
   need(str(plan.fileSystemId, FILE_SYSTEM_ID), 'fileSystemId is not an EFS id');
   need(str(plan.fileSystemArn, FILE_SYSTEM_ARN), 'fileSystemArn is not an EFS file system ARN');
@@ -320,24 +416,12 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
     'expectedDurationMinutes is not a number of minutes',
   );
   switch (plan.kind) {
+    case 'drill':
+      drillPlanProblems(plan, need, sessionId);
+      break;
     case 'restore': {
       const p = plan.recoveryPoint;
-      need(str(p?.arn, RECOVERY_POINT_ARN), 'recoveryPoint.arn is not a recovery point ARN');
-      need(
-        str(p?.id, RECOVERY_POINT_ID) && p.arn.endsWith(`:${p.id}`),
-        'recoveryPoint.id does not end its ARN',
-      );
-      need(str(p?.vault, BACKUP_VAULT), 'recoveryPoint.vault is not a backup vault name');
-      need(isIsoTime(p?.createdAt), 'recoveryPoint.createdAt is not an ISO time');
-      const mode = plan.restoreMode;
-      need(
-        mode?.kind === 'full' || (mode?.kind === 'item' && isRootDirectory(mode.path) && mode.path !== '/'),
-        "restoreMode is not full or an item path other than '/'",
-      );
-      need(
-        plan.expectedRelPath === undefined || isRelativeDirPath(plan.expectedRelPath),
-        'expectedRelPath is not a relative path of plain names',
-      );
+      pointProblems(plan, need);
       const reused = plan.reuses?.sessionId;
       need(reused === undefined || isSessionId(reused), 'reuses.sessionId is not a session id');
       if (
@@ -369,8 +453,62 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
   return problems;
 }
 
+/** The point, the restore mode and the expected data dir, as a restore and a drill of it have them. */
+function pointProblems(plan: RestorePlan | DrillPlan, need: (ok: boolean, what: string) => void): void {
+  const str = (v: unknown, re: RegExp) => typeof v === 'string' && re.test(v);
+  const p = plan.recoveryPoint;
+  need(str(p?.arn, RECOVERY_POINT_ARN), 'recoveryPoint.arn is not a recovery point ARN');
+  need(str(p?.id, RECOVERY_POINT_ID) && p.arn.endsWith(`:${p.id}`), 'recoveryPoint.id does not end its ARN');
+  need(str(p?.vault, BACKUP_VAULT), 'recoveryPoint.vault is not a backup vault name');
+  need(isIsoTime(p?.createdAt), 'recoveryPoint.createdAt is not an ISO time');
+  const mode = plan.restoreMode;
+  need(
+    mode?.kind === 'full' || (mode?.kind === 'item' && isRootDirectory(mode.path) && mode.path !== '/'),
+    "restoreMode is not full or an item path other than '/'",
+  );
+  need(
+    plan.expectedRelPath === undefined || isRelativeDirPath(plan.expectedRelPath),
+    'expectedRelPath is not a relative path of plain names',
+  );
+}
+
+/** A drill plan's own checks: its point, its mode, its directory, and what it sweeps. */
+function drillPlanProblems(plan: DrillPlan, need: (ok: boolean, what: string) => void, sessionId?: string) {
+  const p = plan.recoveryPoint;
+  pointProblems(plan, need);
+  need(
+    typeof plan.targetRoot === 'string' &&
+      isDrillDirName(plan.targetRoot.slice(1)) &&
+      plan.targetRoot.startsWith('/'),
+    'targetRoot is not a drill directory',
+  );
+  if (sessionId !== undefined && isIsoTime(p?.createdAt)) {
+    need(
+      plan.targetRoot === drillDirName(p.createdAt, sessionId),
+      "targetRoot is not this drill's directory",
+    );
+  }
+  const sweep = plan.sweep ?? [];
+  need(
+    Array.isArray(sweep) &&
+      sweep.every(
+        (left) =>
+          isSessionId(left?.sessionId) &&
+          Array.isArray(left.dirs) &&
+          left.dirs.every((name) => isRestoreDirName(name) || isDrillDirName(name)) &&
+          (left.changeSetName === undefined || DRILL_CHANGE_SET_NAME.test(left.changeSetName)) &&
+          (left.unlocatedJob === undefined ||
+            (RESTORE_JOB_ID.test(left.unlocatedJob.restoreJobId) &&
+              [...left.unlocatedJob.before, ...left.unlocatedJob.claimed].every((n) =>
+                LOOSE_RESTORE_DIR_NAME.test(n),
+              ))),
+      ),
+    "sweep names something that is not a drill's leftover",
+  );
+}
+
 /**
- * A directory cleanup may offer: `/aws-backup-restore_…`, `/chatdb-restore_…`,
+ * A directory cleanup may offer: `/aws-backup-restore_…`, `/chatdb-restore_…`, `/chatdb-drill_…`,
  * `/aws-backup-failed-restore_…` or `/aws-backup-lost+found` at the volume root. The names follow
  * the scripts' own patterns (script-values.ts), which accept odd timestamps too: cleanup must be
  * able to remove whatever is there.
@@ -378,7 +516,9 @@ export function planProblems(plan: Plan, sessionId?: string): string[] {
 export function isTopLevelCandidate(path: unknown): path is string {
   if (typeof path !== 'string' || !path.startsWith('/')) return false;
   const name = path.slice(1);
-  return isRestoreDirName(name) || isFlatDirName(name) || deletableKind(name) === 'dir';
+  return (
+    isRestoreDirName(name) || isFlatDirName(name) || isDrillDirName(name) || deletableKind(name) === 'dir'
+  );
 }
 
 /** A database file (or its journal, diagnostic.data, _tmp) at the volume root, as `/<name>`. */
@@ -434,6 +574,7 @@ export function whyNotDeletable(
 
 /** The root a plan points chat-db at: a cleanup's is the live one, which it never changes. */
 export function targetRootOf(plan: Plan): string {
-  if (plan.kind === 'cleanup') return plan.currentRoot;
+  // A cleanup never changes the live root, and nothing is ever cut over to a drill's directory.
+  if (plan.kind === 'cleanup' || plan.kind === 'drill') return plan.currentRoot;
   return plan.targetRoot;
 }

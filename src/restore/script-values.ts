@@ -3,7 +3,12 @@
 // `aws-backup-lost+found`), or no script is built at all. Single quotes around it in the script are
 // a second wall, not the first.
 
-import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, PATH_COMPONENT } from './names.js';
+import {
+  LOOSE_DRILL_DIR_NAME,
+  LOOSE_FLAT_DIR_NAME,
+  LOOSE_RESTORE_DIR_NAME,
+  PATH_COMPONENT,
+} from './names.js';
 
 export class ScriptValueError extends Error {
   readonly code = 'invalid_script_value';
@@ -63,11 +68,14 @@ export function checkRestoreDirName(value: unknown, field = 'restoreDir'): strin
   return value;
 }
 
-/** A flat `chatdb-restore_…` directory name; a leading '/' (as in a RootDirectory) is dropped. */
+/**
+ * A flat `chatdb-restore_…` directory name, or a drill's `chatdb-drill_…`; a leading '/' (as in a
+ * RootDirectory) is dropped.
+ */
 export function checkFlatDirName(value: unknown, field = 'toName'): string {
   const name = typeof value === 'string' && value.startsWith('/') ? value.slice(1) : value;
-  if (typeof name !== 'string' || !LOOSE_FLAT_DIR_NAME.test(name)) {
-    throw new ScriptValueError(field, 'a chatdb-restore_<…> directory name', value);
+  if (typeof name !== 'string' || !(LOOSE_FLAT_DIR_NAME.test(name) || LOOSE_DRILL_DIR_NAME.test(name))) {
+    throw new ScriptValueError(field, 'a chatdb-restore_<…> or chatdb-drill_<…> directory name', value);
   }
   return name;
 }
@@ -78,9 +86,13 @@ export type DeletableKind = 'dir' | 'db_file' | 'db_dir';
 export function deletableKind(value: unknown): DeletableKind | undefined {
   if (typeof value !== 'string') return undefined;
   if (
-    [LOOSE_RESTORE_DIR_NAME, LOOSE_FLAT_DIR_NAME, FAILED_RESTORE_NAME, LOST_FOUND_NAME].some((re) =>
-      re.test(value),
-    )
+    [
+      LOOSE_RESTORE_DIR_NAME,
+      LOOSE_FLAT_DIR_NAME,
+      LOOSE_DRILL_DIR_NAME,
+      FAILED_RESTORE_NAME,
+      LOST_FOUND_NAME,
+    ].some((re) => re.test(value))
   ) {
     return 'dir';
   }
@@ -90,14 +102,14 @@ export function deletableKind(value: unknown): DeletableKind | undefined {
 }
 
 /**
- * A name at the volume root the bot may delete: a restore, retired flat, failed-restore or
+ * A name at the volume root the bot may delete: a restore, retired flat, drill, failed-restore or
  * lost+found directory, or one of a MongoDB data dir's own files and directories.
  */
 export function checkDeletableName(value: unknown, field = 'name'): string {
   if (deletableKind(value) !== undefined) return value as string;
   throw new ScriptValueError(
     field,
-    'an aws-backup-restore_…, chatdb-restore_…, aws-backup-failed-restore_… or aws-backup-lost+found directory name, or a MongoDB data file name',
+    'an aws-backup-restore_…, chatdb-restore_…, chatdb-drill_…, aws-backup-failed-restore_… or aws-backup-lost+found directory name, or a MongoDB data file name',
     value,
   );
 }

@@ -9,7 +9,12 @@
 // Any other output (a login banner, a tool's chatter) is ignored.
 
 import { readFileSync } from 'node:fs';
-import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, LOOSE_RESTORE_DIR_PATH } from './names.js';
+import {
+  LOOSE_DRILL_DIR_NAME,
+  LOOSE_FLAT_DIR_NAME,
+  LOOSE_RESTORE_DIR_NAME,
+  LOOSE_RESTORE_DIR_PATH,
+} from './names.js';
 import {
   checkDeletableName,
   checkFlatDirName,
@@ -503,7 +508,12 @@ export function parseFlatten(stdout: string): FlattenResult {
         const [from = '', to = '', already = ''] = fieldsOf(script, record, 3);
         moved = {
           from: name(script, record, from, LOOSE_RESTORE_DIR_PATH),
-          to: name(script, record, to, LOOSE_FLAT_DIR_NAME),
+          to: name(
+            script,
+            record,
+            to,
+            LOOSE_DRILL_DIR_NAME.test(to) ? LOOSE_DRILL_DIR_NAME : LOOSE_FLAT_DIR_NAME,
+          ),
           already: flag(script, record, already),
         };
         break;
@@ -548,12 +558,16 @@ export function parseFlatten(stdout: string): FlattenResult {
   return { ...moved, movedAside, asideSkipped, shellsRemoved, leftovers, target, warnings };
 }
 
-/** `restore`: aws-backup-restore_*; `retired`: a flat chatdb-restore_*; the rest AWS Backup's leftovers. */
-export type CleanupDirKind = 'restore' | 'retired' | 'failed_restore' | 'lost_found';
+/**
+ * `restore`: aws-backup-restore_*; `retired`: a flat chatdb-restore_*; `drill`: a drill's
+ * chatdb-drill_*; the rest AWS Backup's leftovers.
+ */
+export type CleanupDirKind = 'restore' | 'retired' | 'drill' | 'failed_restore' | 'lost_found';
 
 const CLEANUP_DIR_NAMES: Readonly<Record<CleanupDirKind, RegExp>> = {
   restore: LOOSE_RESTORE_DIR_NAME,
   retired: LOOSE_FLAT_DIR_NAME,
+  drill: LOOSE_DRILL_DIR_NAME,
   failed_restore: FAILED_RESTORE_NAME,
   lost_found: LOST_FOUND_NAME,
 };

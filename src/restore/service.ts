@@ -60,6 +60,12 @@ export interface RestoreService {
    * session holds the file system; a resolve failure comes back as a failed session.
    */
   start(actor: Actor, point: PointSpec, pointInput: string): Promise<RestoreSession>;
+  /**
+   * Opens a drill of `point`: restore, locate, flatten and check into the drill's own directory,
+   * the cutover's change set created and deleted unexecuted, everything torn down. Nobody
+   * confirms it. Throws RestoreError `locked` like start; a restore's start takes a drill's lock over.
+   */
+  drill(actor: Actor, point: PointSpec, pointInput: string): Promise<RestoreSession>;
   /** `of`: the session whose cutover the clicked button offered to undo; refused if another cut over since. */
   rollback(actor: Actor, of?: string): Promise<RestoreSession>;
   /** Restores the point of a session whose restore job failed again, as a new session. */

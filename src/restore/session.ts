@@ -51,6 +51,10 @@ export const STAGE_NAMES = [
   'cutover',
   'verify',
   'delete',
+  /** A drill's: the cutover's change set created, its diff recorded, deleted unexecuted. */
+  'rehearse',
+  /** A drill's: its directories deleted and its change set gone, whatever happened before. */
+  'teardown',
 ] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
@@ -58,6 +62,8 @@ export const STAGES_BY_KIND: Readonly<Record<SessionKind, readonly StageName[]>>
   restore: ['resolve', 'confirm', 'restore', 'locate', 'flatten', 'check', 'cutover', 'verify'],
   rollback: ['resolve', 'confirm', 'cutover', 'verify'],
   cleanup: ['resolve', 'confirm', 'delete'],
+  // No confirm: production does not change. A drill that fails or is cancelled still tears down.
+  drill: ['resolve', 'restore', 'locate', 'flatten', 'check', 'rehearse', 'teardown'],
 };
 
 /** Once this stage has started, cancel is refused: the stack update or the deletion is under way. */
@@ -65,6 +71,7 @@ export const POINT_OF_NO_RETURN: Readonly<Record<SessionKind, StageName>> = {
   restore: 'cutover',
   rollback: 'cutover',
   cleanup: 'delete',
+  drill: 'teardown',
 };
 
 export const STAGE_STATUSES = ['pending', 'running', 'done', 'failed', 'skipped'] as const;
@@ -128,8 +135,10 @@ export interface SessionAws {
   newTaskArn?: string;
   /** Unified diff of the template change, for the summary and the merge request. */
   templateDiff?: string;
-  /** What a cleanup deleted (directories and database files at the volume root). */
+  /** What a cleanup deleted (directories and database files at the volume root), or a drill's teardown. */
   deletedPaths?: string[];
+  /** A drill's change set is gone (deleted by the rehearse or the teardown, or never created). */
+  changeSetDeletedAt?: string;
   /** Every SSM command the session's scripts were sent as, oldest first: each one's output is linked. */
   ssmCommands?: SsmCommandRecord[];
 }
@@ -208,12 +217,12 @@ export interface SessionEventRecord {
 
 export interface CleanupCandidate {
   /**
-   * `/aws-backup-restore_…`, `/chatdb-restore_…`, `/aws-backup-failed-restore_…` or
+   * `/aws-backup-restore_…`, `/chatdb-restore_…`, `/chatdb-drill_…`, `/aws-backup-failed-restore_…` or
    * `/aws-backup-lost+found` at the volume root; `/` for the database files at the volume root.
    */
   path: string;
   sizeBytes: number;
-  kind: 'restore' | 'retired' | 'failed_restore' | 'lost_found' | 'root_files';
+  kind: 'restore' | 'retired' | 'drill' | 'failed_restore' | 'lost_found' | 'root_files';
   /** `root_files`: the exact names at the volume root it deletes (plan paths `/<name>`). */
   files?: string[];
   retiredAt?: string;
@@ -303,7 +312,9 @@ export function createSession(input: NewSessionInput): { session: RestoreSession
     });
   }
   if (!(input.kind in STAGES_BY_KIND)) {
-    throw new RestoreError('invalid_value', 'kind must be restore, rollback or cleanup.', { field: 'kind' });
+    throw new RestoreError('invalid_value', 'kind must be restore, rollback, cleanup or drill.', {
+      field: 'kind',
+    });
   }
   const at = input.now.toISOString();
   const session: RestoreSession = {

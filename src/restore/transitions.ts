@@ -8,6 +8,8 @@
 // - cancel: until the point of no return (the cutover's stack update, or a cleanup's deletion) has
 //   begun; before the work starts the requester or any approver, once it runs only the requester,
 //   the confirmer or a named approver (cancelRule in approval.ts, which the card reads too).
+// - a drill: nobody confirms it; anyone the approvers allow may cancel it until its teardown, and
+//   a restore's start ends it at once (`take_over`, whoever starts the restore).
 // - choosing what a cleanup deletes: the requester, before confirmation.
 // - picking a data dir locate could not choose (awaiting_pick): the requester; confirming the
 //   pick: like confirming a plan (not the requester, an approver, the pick's hash as shown).
@@ -65,6 +67,8 @@ export type SessionEvent =
   | { type: 'reject'; user: string; isApprover: ApproverVerdict; reason?: string; planHash?: string }
   /** `approversNamed`: CHATDB_APPROVERS names people or a group (not "anyone"); default true. */
   | { type: 'cancel'; user: string; isApprover: ApproverVerdict; approversNamed?: boolean }
+  /** A drill gives way: `by` started restore session `sessionId`, which needs the file system now. */
+  | { type: 'take_over'; by: string; sessionId: string }
   /** The expiry timer fired. */
   | { type: 'expire' }
   /** The requester's choice of directories for a cleanup (replaces the previous choice). */
@@ -116,6 +120,7 @@ export const SESSION_EVENT_TYPES = [
   'confirm',
   'reject',
   'cancel',
+  'take_over',
   'expire',
   'cleanup_choose',
   'stage_started',
@@ -179,6 +184,9 @@ function eventRefusal(d: RestoreSession, e: SessionEvent): Refusal | undefined {
   }
   if (e.type === 'cleanup_choose' && d.kind !== 'cleanup') {
     return refuse('unexpected_event', `A ${d.kind} session has nothing to choose.`);
+  }
+  if (e.type === 'take_over' && d.kind !== 'drill') {
+    return refuse('unexpected_event', `Only a drill gives way to another session; this is a ${d.kind}.`);
   }
   if (e.type === 'start_staged' && d.kind !== 'restore') {
     return refuse('unexpected_event', `A ${d.kind} session restores nothing to start early.`);
@@ -261,6 +269,7 @@ function statusGate(d: RestoreSession, e: SessionEvent): Refusal | undefined {
 function logRecord(e: SessionEvent, at: string) {
   const record: RestoreSession['events'][number] = { at, type: e.type };
   if ('user' in e) record.by = e.user;
+  if (e.type === 'take_over') record.by = e.by;
   const detail: JsonObject = {};
   if ('stage' in e && e.stage !== undefined) detail.stage = e.stage;
   if (e.type === 'stage_failed') {

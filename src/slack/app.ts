@@ -5,6 +5,7 @@ import type { SlackMode } from '../config.js';
 import { boltLogger } from '../log.js';
 import { slackClientOptions, slackFailure, socketClientOptions } from './client.js';
 import type { SlackDeps } from './deps.js';
+import { type DrillSchedule, startDrillSchedule } from './drill-schedule.js';
 import { healthHandler } from './health.js';
 import { register } from './index.js';
 import { answerMalformedPayload } from './malformed-payload.js';
@@ -51,6 +52,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
   };
   let healthServer: Server | undefined;
   let socket: SocketConnection | undefined;
+  let drills: DrillSchedule | undefined;
 
   // deferInitialization: Bolt would otherwise fire auth.test from the constructor and a bad token
   // would surface as an unhandled rejection; start() awaits it and reports it plainly instead.
@@ -120,6 +122,17 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
 
       // The cards follow the sessions from here on; sessions resumed after start() are picked up too.
       notifier.start();
+      const drill = config.chatdb.drill;
+      if (drill !== undefined && drills === undefined) {
+        drills = startDrillSchedule({
+          drill,
+          approvers: config.chatdb.approvers,
+          restore: deps.restore,
+          client: deps.client,
+          logger,
+          now,
+        });
+      }
 
       if (config.slack.mode === 'http') {
         let server: Server;
@@ -168,6 +181,8 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       return { mode: 'socket', port };
     },
     async stop() {
+      drills?.stop();
+      drills = undefined;
       socket?.close();
       await app.stop().catch((error: unknown) => {
         logger.debug({ err: error }, 'Slack receiver was not running');

@@ -69,11 +69,12 @@ function parseErrorText(error: ParseError, command: string): string {
     }
     case 'missing_argument':
       if (error.argument === 'before') {
-        return `\`start before\` needs a time: an ISO time like \`2026-05-14T08:00Z\` (UTC if no zone), or how long ago, like \`2h\`, \`30m\` or \`1d\`.`;
+        return `\`${sub ?? 'start'} before\` needs a time: an ISO time like \`2026-05-14T08:00Z\` (UTC if no zone), or how long ago, like \`2h\`, \`30m\` or \`1d\`.`;
       }
       return `\`${sub}\` needs a recovery point: ${POINT_FORMS}.`;
     case 'unexpected_argument':
-      if (sub === 'start') return `\`start\` takes one recovery point; ${arg} is one word too many.`;
+      if (sub === 'start' || sub === 'drill')
+        return `\`${sub}\` takes one recovery point; ${arg} is one word too many.`;
       if (sub === 'list') return `\`list\` takes at most one number; ${arg} is one word too many.`;
       return `\`${sub}\` takes no arguments; remove ${arg}.`;
     case 'invalid_argument':

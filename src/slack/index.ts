@@ -3,6 +3,7 @@ import { requestLogger } from '../log.js';
 import { registerActions } from './actions/index.js';
 import { cancelCommand } from './commands/cancel.js';
 import { cleanupCommand } from './commands/cleanup.js';
+import { drillCommand } from './commands/drill.js';
 import { helpCommand } from './commands/help.js';
 import { listCommand } from './commands/list.js';
 import { rejectCommand } from './commands/reject.js';
@@ -29,6 +30,7 @@ const COMMANDS: Handlers = {
   reject: rejectCommand,
   rollback: rollbackCommand,
   cleanup: cleanupCommand,
+  drill: drillCommand,
 };
 
 /** Registers every listener of the bot on a Bolt app. Listeners hold no business logic. */

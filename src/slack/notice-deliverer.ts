@@ -14,6 +14,7 @@ import { unreadable } from './history-read.js';
 import type { MergeRequests } from './merge-requests.js';
 import { metadataPayload, NOTICE_EVENT_TYPE, noticeMetadata } from './message-metadata.js';
 import type { SlackMessage } from './views/blocks.js';
+import { drillSummaryMessage } from './views/drill.js';
 import { noticeMessage } from './views/notices.js';
 import { productionLine, sessionTitle } from './views/session-text.js';
 import { type SummaryExtras, summaryMessage } from './views/summary.js';
@@ -133,6 +134,8 @@ export function createNoticeDeliverer(deps: NoticeDelivererDeps): NoticeDelivere
 
   /** The summary, after the diff upload and the merge request (each done once per session). */
   async function summary(s: RestoreSession, thread: ThreadState, cardTs: string): Promise<SlackMessage> {
+    // A drill's report: its diff inline, no file to check in and no merge request, nothing changed.
+    if (s.kind === 'drill') return drillSummaryMessage(s, deps.viewContext().approvers);
     thread.summary ??= {};
     const extras = thread.summary;
     if (mergeRequests !== undefined) extras.templatePath = mergeRequests.templatePath;

@@ -15,6 +15,7 @@ export const SUBCOMMANDS = [
   'reject',
   'rollback',
   'cleanup',
+  'drill',
   'help',
 ] as const;
 /** A rejection's reason: free words, stored and shown escaped, never run. */
@@ -47,6 +48,8 @@ export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'list'; limit: number }
   | { kind: 'start'; point: PointRef }
+  /** A rehearsal of a restore of `point` (default `latest`) that changes nothing in production. */
+  | { kind: 'drill'; point: PointRef }
   | { kind: 'status' }
   | { kind: 'cancel' }
   /** Rejects this channel's session awaiting confirmation, with the rest of the line as the reason. */
@@ -104,6 +107,8 @@ export function parseCommand(text: string): ParsedCommand | ParseError {
       return parseList(args);
     case 'start':
       return parseStart(args);
+    case 'drill':
+      return parseDrill(args);
     case 'reject': {
       const reason = text.trim().slice(first.length).trim();
       if (reason.length > MAX_REJECT_REASON) return argumentError('reject', reason, 'invalid_argument');
@@ -162,49 +167,61 @@ function parseList(args: string[]): ParsedCommand | ParseError {
 }
 
 function parseStart(args: string[]): ParsedCommand | ParseError {
-  const [word, ...rest] = args;
-  if (word === undefined) return new ParseError('missing_argument', { subcommand: 'start' });
+  if (args[0] === undefined) return new ParseError('missing_argument', { subcommand: 'start' });
+  const point = parsePoint('start', args);
+  return point instanceof ParseError ? point : { kind: 'start', point };
+}
+
+/** `drill [point]`: the same points as `start`, `latest` when none is named. */
+function parseDrill(args: string[]): ParsedCommand | ParseError {
+  if (args[0] === undefined) return { kind: 'drill', point: { kind: 'latest' } };
+  const point = parsePoint('drill', args);
+  return point instanceof ParseError ? point : { kind: 'drill', point };
+}
+
+/** A recovery point as `start` and `drill` take it (at least one word). */
+function parsePoint(sub: 'start' | 'drill', args: string[]): PointRef | ParseError {
+  const [word = '', ...rest] = args;
   const unsafe = args.find((a) => UNSAFE.test(a));
-  if (unsafe !== undefined) return argumentError('start', unsafe, 'unsafe_argument');
+  if (unsafe !== undefined) return argumentError(sub, unsafe, 'unsafe_argument');
 
   const keyword = word.toLowerCase();
-  if (keyword === 'before') return parseBefore(rest);
+  if (keyword === 'before') return parseBefore(sub, rest);
   const extra = rest[0];
-  if (extra !== undefined) return argumentError('start', extra, 'unexpected_argument');
-  if (keyword === 'latest') return { kind: 'start', point: { kind: 'latest' } };
-  if (INDEX.test(word)) return { kind: 'start', point: { kind: 'index', index: Number(word) } };
+  if (extra !== undefined) return argumentError(sub, extra, 'unexpected_argument');
+  if (keyword === 'latest') return { kind: 'latest' };
+  if (INDEX.test(word)) return { kind: 'index', index: Number(word) };
   const arn = RECOVERY_POINT_ARN.exec(word);
   if (arn) {
     const [, region, account, id] = arn as unknown as [string, string, string, string];
-    return { kind: 'start', point: { kind: 'arn', arn: word, id, region, account } };
+    return { kind: 'arn', arn: word, id, region, account };
   }
   // A bare number out of the index range is a typo for an index, never an id.
   if (RECOVERY_POINT_ID.test(word) && !/^\d+$/.test(word)) {
-    return { kind: 'start', point: { kind: 'id', id: word } };
+    return { kind: 'id', id: word };
   }
-  return argumentError('start', word, 'invalid_argument');
+  return argumentError(sub, word, 'invalid_argument');
 }
 
-function parseBefore(args: string[]): ParsedCommand | ParseError {
+function parseBefore(sub: 'start' | 'drill', args: string[]): PointRef | ParseError {
   // `before 2h ago` reads naturally; `ago` adds nothing.
   const words = args.at(-1)?.toLowerCase() === 'ago' ? args.slice(0, -1) : args;
   const [first, second, extra] = words;
-  if (first === undefined)
-    return new ParseError('missing_argument', { subcommand: 'start', argument: 'before' });
-  if (extra !== undefined) return argumentError('start', extra, 'unexpected_argument');
+  if (first === undefined) return new ParseError('missing_argument', { subcommand: sub, argument: 'before' });
+  if (extra !== undefined) return argumentError(sub, extra, 'unexpected_argument');
 
   const relative = second === undefined ? RELATIVE.exec(first.toLowerCase()) : null;
   if (relative) {
     const agoMs = parseDuration(first.toLowerCase()) ?? 0;
-    if (agoMs <= 0) return argumentError('start', first, 'invalid_argument');
-    return { kind: 'start', point: { kind: 'before', agoMs, text: first.toLowerCase() } };
+    if (agoMs <= 0) return argumentError(sub, first, 'invalid_argument');
+    return { kind: 'before', agoMs, text: first.toLowerCase() };
   }
   // `before 2026-05-14 08:00` arrives as two words.
   const text = second === undefined ? first : `${first}T${second}`;
   const at = parseIsoTime(text);
   if (at === undefined)
-    return argumentError('start', second === undefined ? first : `${first} ${second}`, 'invalid_argument');
-  return { kind: 'start', point: { kind: 'before', at } };
+    return argumentError(sub, second === undefined ? first : `${first} ${second}`, 'invalid_argument');
+  return { kind: 'before', at };
 }
 
 /** A strict ISO 8601 time; calendar-checked (no 30 February), UTC where no zone is given. */

@@ -173,6 +173,20 @@ describe('deploy/iam-policy.json', () => {
     expect(section).toContain('deploy/chatdb-restore.cf.yaml');
   });
 
+  it('lets the bot execute only a cutover’s change sets, and delete only a drill’s', () => {
+    const namesFor = (action: string) =>
+      policy.Statement.filter((s) => asList(s.Action).includes(action)).flatMap((s) =>
+        asList(
+          (s.Condition as { StringLike?: Record<string, string | string[]> } | undefined)?.StringLike?.[
+            'cloudformation:ChangeSetName'
+          ] ?? [],
+        ),
+      );
+    expect(namesFor('cloudformation:ExecuteChangeSet')).toEqual(['chatdb-restore-*']);
+    expect(namesFor('cloudformation:DeleteChangeSet')).toEqual(['chatdb-drill-*']);
+    expect(namesFor('cloudformation:CreateChangeSet').sort()).toEqual(['chatdb-drill-*', 'chatdb-restore-*']);
+  });
+
   it('holds each scoped action to its own resource', () => {
     const resourcesOf = (action: string) =>
       policy.Statement.filter((s) => asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource));
@@ -189,7 +203,7 @@ describe('deploy/iam-policy.json', () => {
       expect(resourcesOf(`cloudformation:${a}`)).toEqual([stack]);
     }
     // Change set actions are authorised on the stack; the name is held by a condition key.
-    for (const a of ['CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet']) {
+    for (const a of ['CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet', 'DeleteChangeSet']) {
       expect(resourcesOf(`cloudformation:${a}`)).toEqual([stack]);
     }
     expect(resourcesOf('elasticfilesystem:DescribeFileSystems')).toEqual([

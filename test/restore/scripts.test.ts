@@ -14,7 +14,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOOSE_FLAT_DIR_NAME, LOOSE_RESTORE_DIR_NAME, PATH_COMPONENT } from '../../src/restore/names.js';
+import {
+  LOOSE_DRILL_DIR_NAME,
+  LOOSE_FLAT_DIR_NAME,
+  LOOSE_RESTORE_DIR_NAME,
+  PATH_COMPONENT,
+} from '../../src/restore/names.js';
 import { ScriptValueError } from '../../src/restore/script-values.js';
 import {
   type BuiltScript,
@@ -536,6 +541,7 @@ describe('prelude.sh', () => {
     const pattern = (name: string) => new RegExp(`^readonly ${name}='([^']*)'$`, 'm').exec(prelude)?.[1];
     expect(pattern('RESTORE_RE')).toBe(LOOSE_RESTORE_DIR_NAME.source);
     expect(pattern('FLAT_RE')).toBe(LOOSE_FLAT_DIR_NAME.source);
+    expect(pattern('DRILL_RE')).toBe(LOOSE_DRILL_DIR_NAME.source);
     expect(pattern('NAME_RE')).toBe(PATH_COMPONENT.source);
   });
 });

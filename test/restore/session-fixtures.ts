@@ -2,8 +2,10 @@
 // the plans and AWS values they carry.
 
 import type { CandidateEvidence } from '../../src/restore/data-evidence.js';
+import { drillChangeSetName } from '../../src/restore/names.js';
 import {
   buildCleanupPlan,
+  buildDrillPlan,
   buildRestorePlan,
   buildRollbackPlan,
   type Plan,
@@ -131,6 +133,16 @@ export function planFor(kind: SessionKind, sessionId = SESSION, target: PlanTarg
       });
     case 'cleanup':
       return buildCleanupPlan({ target, requester: REQUESTER, expectedDurationMinutes: 1 });
+    case 'drill':
+      return buildDrillPlan({
+        sessionId,
+        target,
+        requester: REQUESTER,
+        point: POINT,
+        restoreMode: { kind: 'item', path: LIVE_ROOT },
+        expectedRelPath: LIVE_ROOT.slice(1),
+        expectedDurationMinutes: 12,
+      });
   }
 }
 
@@ -151,7 +163,7 @@ export function created(kind: SessionKind = 'restore', id = SESSION): RestoreSes
     kind,
     channel: CHANNEL,
     requester: REQUESTER,
-    ...(kind === 'restore' ? { pointInput: 'latest' } : {}),
+    ...(kind === 'restore' || kind === 'drill' ? { pointInput: 'latest' } : {}),
     now: T0,
     confirmTtlMs: TTL_MS,
   }).session;
@@ -178,6 +190,8 @@ export function awaiting(kind: SessionKind = 'restore', { choose = true } = {}):
 }
 
 export function confirm(s: RestoreSession, now = at(60_000), user = CONFIRMER): RestoreSession {
+  // A drill is never confirmed: once resolved it runs.
+  if (s.kind === 'drill') return s;
   return step(s, { type: 'confirm', user, planHash: s.planHash ?? '', isApprover: true }, now);
 }
 
@@ -206,7 +220,31 @@ export function stageReport(stage: string, s: RestoreSession): SessionEvent & { 
       return {
         type: 'stage_done',
         stage,
-        aws: { flatDir: s.plan?.kind === 'restore' ? s.plan.targetRoot : '' },
+        aws: { flatDir: s.plan?.kind === 'restore' || s.plan?.kind === 'drill' ? s.plan.targetRoot : '' },
+      };
+    case 'rehearse':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: {
+          templateDiff: '-      RootDirectory: /a\n+      RootDirectory: /b\n',
+          changeSetName: drillChangeSetName(s.id),
+          changeSetDeletedAt: at(400_000).toISOString(),
+        },
+        detail: { changes: ['Modify ChatDbTask (AWS::ECS::TaskDefinition)'], executed: false },
+      };
+    case 'teardown':
+      return {
+        type: 'stage_done',
+        stage,
+        aws: {
+          deletedPaths: [
+            ...(s.plan?.kind === 'drill' ? [s.plan.targetRoot] : []),
+            ...(s.aws.restoreDir === undefined ? [] : [`/${s.aws.restoreDir}`]),
+          ],
+          changeSetDeletedAt: s.aws.changeSetDeletedAt ?? at(450_000).toISOString(),
+        },
+        detail: { deleted: [], absent: [] },
       };
     case 'check':
       return {
@@ -276,8 +314,21 @@ export function picked(s = awaitingPick(), path = TWINS[1]?.path ?? '', now = at
   return step(s, { type: 'pick', user: REQUESTER, path }, now);
 }
 
-/** Only a restore locates data (so only a restore can wait for a pick) or restores before its confirmation. */
+/**
+ * Only a restore locates data (so only a restore can wait for a pick) or restores before its
+ * confirmation; a drill never waits for anyone (no confirmation, so nothing to reject or let expire).
+ */
 export function statusesOf(kind: SessionKind): readonly SessionStatus[] {
+  if (kind === 'drill') {
+    const never: readonly SessionStatus[] = [
+      'awaiting_confirmation',
+      'awaiting_pick',
+      'staging',
+      'rejected',
+      'expired',
+    ];
+    return SESSION_STATUSES.filter((s) => !never.includes(s));
+  }
   return kind === 'restore'
     ? SESSION_STATUSES
     : SESSION_STATUSES.filter((s) => s !== 'awaiting_pick' && s !== 'staging');
@@ -318,7 +369,8 @@ export function stageUntil(s: RestoreSession, stopAt?: string, t = 40_000): Rest
 
 /** A representative session of each kind in each status. */
 export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'): RestoreSession {
-  const firstWork = kind === 'restore' ? 'restore' : kind === 'rollback' ? 'cutover' : 'delete';
+  const firstWork =
+    kind === 'restore' || kind === 'drill' ? 'restore' : kind === 'rollback' ? 'cutover' : 'delete';
   switch (status) {
     case 'resolving':
       return resolving(kind);
@@ -334,15 +386,22 @@ export function sessionIn(status: SessionStatus, kind: SessionKind = 'restore'):
       return runUntil(confirm(awaiting(kind)), firstWork);
     case 'succeeded':
       return runUntil(confirm(awaiting(kind)));
-    case 'failed':
-      return step(runUntil(confirm(awaiting(kind)), firstWork), {
+    case 'failed': {
+      const failed = step(runUntil(confirm(awaiting(kind)), firstWork), {
         type: 'stage_failed',
         stage: firstWork,
         reason: 'Access Denied',
         production: 'unchanged',
       });
+      // A drill tears down before it ends.
+      return kind === 'drill' ? runUntil(failed) : failed;
+    }
     case 'cancelled':
-      return step(awaiting(kind), { type: 'cancel', user: REQUESTER, isApprover: false }, at(5000));
+      return step(
+        kind === 'drill' ? runUntil(awaiting(kind), firstWork) : awaiting(kind),
+        { type: 'cancel', user: REQUESTER, isApprover: false },
+        at(kind === 'drill' ? 200_000 : 5000),
+      );
     case 'rejected':
       return step(awaiting(kind), { type: 'reject', user: CONFIRMER, isApprover: true }, at(5000));
     case 'expired':

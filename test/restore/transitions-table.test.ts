@@ -45,8 +45,13 @@ type Expect = SessionStatus | `!${string}`;
 type Outcomes = Partial<Record<SessionStatus, Partial<Record<SessionEventType, Expect>>>>;
 
 const RESTORE_OR_ROLLBACK: Outcomes = {
-  // A cleanup's choice, sent to another kind: refused before the status is looked at.
-  resolving: { cleanup_choose: '!unexpected_event' },
+  // A cleanup's choice, sent to another kind: refused before the status is looked at. Only a
+  // drill gives way to another session: take_over is refused the same way.
+  resolving: {
+    cleanup_choose: '!unexpected_event',
+    take_over: '!unexpected_event',
+    resolved: 'awaiting_confirmation',
+  },
   awaiting_confirmation: { cleanup_choose: '!unexpected_event' },
   awaiting_pick: {
     cleanup_choose: '!unexpected_event',
@@ -56,8 +61,10 @@ const RESTORE_OR_ROLLBACK: Outcomes = {
   },
   running: {
     cleanup_choose: '!unexpected_event',
+    take_over: '!unexpected_event',
     // The stage reported is not the last one.
     stage_done: 'running',
+    stage_failed: 'failed',
   },
 };
 
@@ -115,9 +122,29 @@ const SAMPLE_OUTCOMES: Record<SessionKind, Outcomes> = {
     running: { cancel: '!cancel_too_late' },
   }),
   cleanup: merge(NOT_STAGED, {
+    resolving: { take_over: '!unexpected_event', resolved: 'awaiting_confirmation' },
     // Running at the deletion: its point of no return, and its last stage. Its plan never changes
     // once confirmed.
-    running: { cancel: '!cancel_too_late', stage_done: 'succeeded', plan_changed: '!wrong_stage' },
+    running: {
+      cancel: '!cancel_too_late',
+      stage_done: 'succeeded',
+      stage_failed: 'failed',
+      plan_changed: '!wrong_stage',
+      take_over: '!unexpected_event',
+    },
+  }),
+  drill: merge(NOT_STAGED, {
+    // Nobody confirms a drill: resolved, it runs.
+    resolving: { resolved: 'running', cleanup_choose: '!unexpected_event' },
+    running: {
+      cleanup_choose: '!unexpected_event',
+      // The stage reported is not the last one.
+      stage_done: 'running',
+      // A drill's failure first runs its teardown.
+      stage_failed: 'running',
+      // Its plan never changes: it has no cutover to renew.
+      plan_changed: '!wrong_stage',
+    },
   }),
 };
 
@@ -161,6 +188,8 @@ function sampleEvent(type: SessionEventType, s: RestoreSession): SessionEvent {
       return { type, user: CONFIRMER, isApprover: true };
     case 'cancel':
       return { type, user: REQUESTER, isApprover: false };
+    case 'take_over':
+      return { type, by: CONFIRMER, sessionId: 'r20260518-zzzzzz' };
     case 'expire':
       return { type };
     case 'cleanup_choose':
@@ -219,7 +248,7 @@ describe('every status × every event', () => {
     expect(new Set(SESSION_EVENT_TYPES).size).toBe(SESSION_EVENT_TYPES.length);
   });
 
-  for (const kind of ['restore', 'rollback', 'cleanup'] as const) {
+  for (const kind of ['restore', 'rollback', 'cleanup', 'drill'] as const) {
     describe(kind, () => {
       for (const status of statusesOf(kind)) {
         const base = sessionIn(status, kind);

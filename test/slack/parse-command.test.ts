@@ -201,3 +201,35 @@ describe('parseIsoTime', () => {
     expect(parseIsoTime('2026-05-14T08:00+15:00')).toBeUndefined();
   });
 });
+
+describe('parseCommand: drill', () => {
+  it.each([
+    ['drill', { kind: 'drill', point: { kind: 'latest' } }],
+    ['DRILL   ', { kind: 'drill', point: { kind: 'latest' } }],
+    ['drill latest', { kind: 'drill', point: { kind: 'latest' } }],
+    ['drill 3', { kind: 'drill', point: { kind: 'index', index: 3 } }],
+    [
+      'drill 8E1A3C5F-7B9D-4F2A-A4C6-738495A6B7C8',
+      { kind: 'drill', point: { kind: 'id', id: '8E1A3C5F-7B9D-4F2A-A4C6-738495A6B7C8' } },
+    ],
+    ['drill before 2h ago', { kind: 'drill', point: { kind: 'before', agoMs: 2 * 3_600_000, text: '2h' } }],
+    [
+      'drill before 2026-05-14 08:00',
+      { kind: 'drill', point: { kind: 'before', at: new Date('2026-05-14T08:00:00Z') } },
+    ],
+  ])('%j', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['drill $(id)', 'unsafe_argument', '$(id)'],
+    ['drill latest now', 'unexpected_argument', 'now'],
+    ['drill 1000', 'invalid_argument', '1000'],
+    ['drill before', 'missing_argument', 'before'],
+    ['drill before tomorrow', 'invalid_argument', 'tomorrow'],
+  ] as const)('refuses %j, naming drill', (text, code, argument) => {
+    const error = expectError(text, code, argument);
+    expect(error.subcommand).toBe('drill');
+    expect(userMessage(error, '/chatdb-restore')).toMatch(/drill|recovery point|shell/);
+  });
+});

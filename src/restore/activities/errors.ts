@@ -67,7 +67,11 @@ export type ActivityName =
   /** The cutover from the stack update on: production may be anywhere. */
   | 'stack_update'
   | 'verify'
-  | 'delete';
+  | 'delete'
+  /** A drill's rehearsal of the cutover: a change set created and deleted, never executed. */
+  | 'rehearse'
+  /** A drill's teardown: its change sets and directories, and what earlier drills left. */
+  | 'teardown';
 
 /**
  * A stage failed. `reason` is AWS's (or the script's) own words wherever they exist, because the

@@ -8,10 +8,17 @@ import type { StagedTeardown } from '../staged.js';
 import { type CheckCheckpoint, type CheckInput, checkRestoredData } from './check.js';
 import { cleanupCandidates, deleteDirs } from './cleanup.js';
 import { type CutoverHooks, type CutoverInput, cutover } from './cutover.js';
+import { findUnlocatedDirs, type UnlocatedJob } from './drill-sweep.js';
 import { type FlattenInput, flattenData } from './flatten-data.js';
 import { type LocateInput, locate } from './locate.js';
 import { planRestore } from './plan-restore.js';
 import { preflight } from './preflight.js';
+import {
+  deleteChangeSets,
+  type RehearseCheckpoint,
+  type RehearseInput,
+  rehearseCutover,
+} from './rehearse.js';
 import { inConfiguredVault, listPoints, resolvePoint, whyNotRestorable } from './resolve-point.js';
 import { resolveTarget } from './resolve-target.js';
 import { readRootHistory } from './root-history.js';
@@ -52,6 +59,12 @@ export function createActivities(deps: ActivityDeps) {
     cutover: (input: CutoverInput, hooks: CutoverHooks) => cutover(deps, input, hooks),
     verify: (input: VerifyInput, hooks?: { signal?: AbortSignal }) => verify(deps, input, hooks),
     serviceHealth: (target: RestoreTarget) => serviceHealth(deps, target),
+    rehearseCutover: (input: RehearseInput, hooks: ActivityHooks<RehearseCheckpoint>) =>
+      rehearseCutover(deps, input, hooks),
+    deleteChangeSets: (target: RestoreTarget, names: readonly string[]) =>
+      deleteChangeSets(deps, target, names),
+    findUnlocatedDirs: (jobs: readonly UnlocatedJob[], exclude: readonly string[], hooks?: ScriptHooks) =>
+      findUnlocatedDirs(deps, jobs, exclude, hooks),
     cleanupCandidates: (
       target: RestoreTarget,
       opts: { liveRoot: string; retiredRoots: readonly { root: string; retiredAt: Date }[]; now: Date },
@@ -80,6 +93,7 @@ export type {
   CutoverState,
 } from './cutover.js';
 export { firstFailureReason } from './cutover.js';
+export type { FoundLeftover, UnlocatedJob } from './drill-sweep.js';
 export type { ActivityName, PlanChange, StageFailureCode } from './errors.js';
 export { PickNeeded, PlanChanged, StageFailure } from './errors.js';
 export type { FlattenDataResult, FlattenInput } from './flatten-data.js';
@@ -88,6 +102,7 @@ export { DEPLOYMENT_MARGIN_MS, ESTIMATE, expectedDurationMinutes, rootAt } from 
 export { isTransient } from './poll.js';
 export type { PreflightResult } from './preflight.js';
 export { UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE } from './preflight.js';
+export type { RehearseCheckpoint, RehearseInput, RehearseResult } from './rehearse.js';
 export { retiredByRevisions } from './root-history.js';
 export type {
   RestoreJobCheckpoint,

@@ -5,6 +5,7 @@
 
 import type { RestoreTarget } from '../activities/index.js';
 import { RestoreError } from '../errors.js';
+import type { LockHolder } from '../lock.js';
 import type { Actor } from '../service.js';
 import { createSession, isOpen, type RestoreSession, type SessionKind } from '../session.js';
 import type { SessionEvent } from '../transitions.js';
@@ -49,7 +50,7 @@ export async function open(
   const started = await apply(rt, id, { type: 'stage_started', stage: 'resolve' });
   if (!started.ok) throw RestoreError.fromRefusal(started);
 
-  if (target !== undefined) await takeLock(rt, id, actor, at, target, told);
+  if (target !== undefined) await takeLock(rt, id, kind, actor, at, target, told);
 
   let event: SessionEvent;
   if (target === undefined) {
@@ -70,8 +71,10 @@ export async function open(
       code: resolved.code,
       ...told,
     });
-    if (!failed.ok) throw RestoreError.fromRefusal(failed);
     if (target !== undefined) await rt.deps.lock.release(target.fileSystemId, id).catch(() => undefined);
+    // Ended while it resolved (cancelled, or a drill taken over by a restore): that is its story.
+    if (!failed.ok && failed.code === 'finished' && failed.session !== undefined) return failed.session;
+    if (!failed.ok) throw RestoreError.fromRefusal(failed);
     return failed.session;
   }
   if (target !== undefined && !isOpen(resolved.session)) {
@@ -92,17 +95,24 @@ function resolveFailed(error: unknown): SessionEvent {
 async function takeLock(
   rt: Runner,
   id: string,
+  kind: SessionKind,
   actor: Actor,
   at: Date,
   target: RestoreTarget,
   told: { told?: boolean },
 ): Promise<void> {
-  const held = await rt.deps.lock.acquire(target.fileSystemId, {
+  const holder = {
     sessionId: id,
     requester: actor.user,
     channel: actor.channel,
     since: at.toISOString(),
-  });
+  };
+  let held = await rt.deps.lock.acquire(target.fileSystemId, holder);
+  // A restore never waits for a drill: the drill gives way (persisted as cancelled first), and
+  // its lock is then stale and reclaimed under the lock's guard, so both never hold it.
+  if (!held.ok && kind !== 'drill' && (await takeOverDrill(rt, held.held, id, actor.user))) {
+    held = await rt.deps.lock.acquire(target.fileSystemId, holder);
+  }
   if (held.ok) return;
   await apply(rt, id, {
     type: 'resolve_failed',
@@ -114,4 +124,18 @@ async function takeLock(
     ...held.held,
     fileSystemId: target.fileSystemId,
   });
+}
+
+/** Ends an open drill holding the lock in favour of session `sessionId`; false when the holder is no drill. */
+async function takeOverDrill(
+  rt: Runner,
+  held: LockHolder,
+  sessionId: string,
+  user: string,
+): Promise<boolean> {
+  const drill = rt.sessions.get(held.sessionId);
+  if (drill?.kind !== 'drill' || !isOpen(drill)) return false;
+  const outcome = await apply(rt, drill.id, { type: 'take_over', by: user, sessionId });
+  if (!outcome.ok) rt.deps.log.warn({ session: drill.id, code: outcome.code }, 'the drill did not give way');
+  return outcome.ok;
 }

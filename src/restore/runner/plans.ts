@@ -7,15 +7,16 @@ import {
   retiredByRevisions,
   UPDATE_ACTIONS_WITHOUT_SERVICE_ROLE,
 } from '../activities/index.js';
-import { estimateRestore, restoreSamples } from '../estimate.js';
+import { drillPlanEvent } from '../drill-plan.js';
+import { estimateRestore, lastDrill, restoreSamples } from '../estimate.js';
 import {
   buildCleanupPlan,
   buildRestorePlan,
   buildRollbackPlan,
-  planPoint,
   type RestorePlan,
   type RollbackPlan,
 } from '../plan.js';
+import { outlinePoint } from '../point-outline.js';
 import type { Actor, PointSpec } from '../service.js';
 import {
   type CleanupCandidate,
@@ -56,26 +57,13 @@ export async function restorePlanEvent(
   actor: Actor,
   spec: PointSpec,
 ): Promise<SessionEvent> {
-  const { activities } = rt.deps;
-  const point = await activities.resolvePoint(target, spec);
   const sessionsSoFar = await allSessions(rt);
-  const history = cutoverHistory(sessionsSoFar, target.fileSystemId).map((c) => ({
-    root: c.to,
-    cutAt: new Date(c.cutAt),
-    from: c.from,
-    ...(c.startedAt === undefined ? {} : { startedAt: new Date(c.startedAt) }),
-  }));
-  const revisions = await activities.readRootHistory(target);
-  const outline = activities.planRestore(target, point, revisions, history);
+  const { point, outline, basis } = await outlinePoint(rt.deps.activities, target, spec, sessionsSoFar);
   const plan = buildRestorePlan({
+    ...basis,
     sessionId: session.id,
-    target,
     requester: actor.user,
-    point: planPoint(point),
-    restoreMode: outline.restoreMode,
-    ...(outline.expectedRelPath === undefined ? {} : { expectedRelPath: outline.expectedRelPath }),
     expectedDurationMinutes: outline.expectedDurationMinutes,
-    rootEvidence: outline.evidence,
   });
   const live = livePoint(sessionsSoFar, target.fileSystemId, target.currentRoot);
   if (live?.arn === point.arn) plan.liveFrom = live.sessionId;
@@ -88,6 +76,8 @@ export async function restorePlanEvent(
       samples: estimate.samples,
     };
   }
+  const drilled = lastDrill(sessionsSoFar, target.fileSystemId);
+  if (drilled !== undefined) plan.lastDrill = drilled;
   return { type: 'resolved', plan: await checkedPlan(rt, target, plan) };
 }
 
@@ -166,6 +156,17 @@ export async function cleanupPlanEvent(
     expectedDurationMinutes: 1,
   });
   return { type: 'resolved', plan, cleanupCandidates: candidates };
+}
+
+/** A drill of the point: its plan, with what earlier drills left for its teardown to sweep. */
+export async function drillPlanEventOf(
+  rt: Runner,
+  session: RestoreSession,
+  target: RestoreTarget,
+  actor: Actor,
+  spec: PointSpec,
+): Promise<SessionEvent> {
+  return drillPlanEvent(rt.deps.activities, session, target, actor, spec, await allSessions(rt));
 }
 
 /** Restores again the point of `failed`, a session whose restore job failed. */

@@ -1,14 +1,15 @@
-# cleanup-candidates: top-level restore, retired (chatdb-restore_*), failed-restore and lost+found
+# cleanup-candidates: top-level restore, retired (chatdb-restore_*), drill (chatdb-drill_*), failed-restore and lost+found
 # directories with sizes, marking the one that holds the live root (LIVE_TOP, its top-level name, or
 # ''); then the database files at the volume root when the volume root holds a data dir.
 readonly FAILED_RE='^aws-backup-failed-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
 readonly DB_FILE_RE='^(WiredTiger|WiredTiger\.lock|WiredTiger\.turtle|WiredTiger\.wt|WiredTigerHS\.wt|WiredTigerLAS\.wt|WiredTiger\.backup|_mdb_catalog\.wt|sizeStorer\.wt|storage\.bson|mongod\.lock|(collection|index)-[0-9]{1,20}--?[0-9]{1,20}\.wt)$'
 readonly DB_DIR_RE='^(journal|diagnostic\.data|_tmp)$'
-find . -mindepth 1 -maxdepth 1 \( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' -o -name 'aws-backup-failed-restore_*' -o -name 'aws-backup-lost+found' \) -printf '%y\t%T@\t%f\0' |
+find . -mindepth 1 -maxdepth 1 \( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' -o -name 'chatdb-drill_*' -o -name 'aws-backup-failed-restore_*' -o -name 'aws-backup-lost+found' \) -printf '%y\t%T@\t%f\0' |
   while IFS= read -r -d '' entry; do
     type=${entry%%$'\t'*}; rest=${entry#*$'\t'}; mtime=${rest%%$'\t'*}; name=${rest#*$'\t'}
     if [[ $name =~ $RESTORE_RE ]]; then kind=restore
     elif [[ $name =~ $FLAT_RE ]]; then kind=retired
+    elif [[ $name =~ $DRILL_RE ]]; then kind=drill
     elif [[ $name =~ $FAILED_RE ]]; then kind=failed_restore
     elif [ "$name" = 'aws-backup-lost+found' ]; then kind=lost_found
     else odd unexpected odd_name "$name"; continue

@@ -1,4 +1,5 @@
-# flatten: renames the data dir FROM (inside the top-level restore dir RESTORE) to the top-level TO,
+# flatten: renames the data dir FROM (inside the top-level restore dir RESTORE) to the top-level TO
+# (a restore's chatdb-restore_… or a drill's chatdb-drill_…),
 # never touching the live root LIVE ('' when it is the volume root); safe to run again after a crash.
 within() { [ "$1" = "$2" ] || [[ $1 == "$2"/* ]]; }
 if [ -n "$LIVE" ] && { within "$FROM" "$LIVE" || within "$LIVE" "$RESTORE" || within "$LIVE" "$TO"; }; then
@@ -30,7 +31,7 @@ fi
 emit moved "$FROM" "$TO" "$already"
 # Stale chains the data dir carried (a whole-volume restore of a point taken while the database
 # lived at the volume root) go back into the restore dir, left there for cleanup.
-find "./$TO" -mindepth 1 -maxdepth 1 \( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' \) -printf '%f\0' |
+find "./$TO" -mindepth 1 -maxdepth 1 \( -name 'aws-backup-restore_*' -o -name 'chatdb-restore_*' -o -name 'chatdb-drill_*' \) -printf '%f\0' |
   while IFS= read -r -d '' name; do
     if ! [[ $name =~ $NAME_RE ]]; then odd aside_skipped odd_name "$name"; continue; fi
     if [ -L "./$TO/$name" ] || [ ! -d "./$TO/$name" ]; then emit aside_skipped not_a_directory "$name"; continue; fi

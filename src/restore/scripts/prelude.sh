@@ -12,12 +12,13 @@ fail() { printf 'CHATDB_ERROR\t%s\t%s\n' "$1" "$2"; exit 3; }
 odd() { printf 'CHATDB\t%s\t%s\t%q\n' "$1" "$2" "$3"; }
 readonly RESTORE_RE='^aws-backup-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
 readonly FLAT_RE='^chatdb-restore_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
+readonly DRILL_RE='^chatdb-drill_[A-Za-z0-9][A-Za-z0-9._-]{0,200}$'
 readonly NAME_RE='^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$'
 readonly REL_RE='^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,254})*$'
 # files, bytes, WiredTiger files and the newest WiredTiger mtime of a data dir, leaving out any
 # restore chains nested in it; no file names are printed, so odd names cannot skew the counts.
 stats() {
-  ( cd -- "$1" && find . -mindepth 1 \( -path './aws-backup-restore_*' -o -path './chatdb-restore_*' \) -prune \
+  ( cd -- "$1" && find . -mindepth 1 \( -path './aws-backup-restore_*' -o -path './chatdb-restore_*' -o -path './chatdb-drill_*' \) -prune \
       -o -type f \( \( -name '*.wt' -o -name 'WiredTiger*' \) -printf 'w\t%s\t%T@\n' -o -printf 'f\t%s\t%T@\n' \) ) |
     awk -F'\t' 'BEGIN { n = 0; s = 0; w = 0; m = "0" } { n++; s += $2; if ($1 == "w") { w++; if ($3 + 0 > m + 0) m = $3 } } END { printf "%d\t%.0f\t%d\t%s\n", n, s, w, m }'
 }

@@ -8,8 +8,10 @@ import { cutoverStage } from './cutover.js';
 import { deleteStage } from './delete.js';
 import { flattenStage } from './flatten.js';
 import { locateStage } from './locate.js';
+import { rehearseStage } from './rehearse.js';
 import { restoreStage } from './restore.js';
 import type { StageDefinition } from './stage.js';
+import { teardownStage } from './teardown.js';
 import { verifyStage } from './verify.js';
 
 export const STAGES: Readonly<Partial<Record<StageName, StageDefinition>>> = {
@@ -20,6 +22,8 @@ export const STAGES: Readonly<Partial<Record<StageName, StageDefinition>>> = {
   cutover: cutoverStage,
   verify: verifyStage,
   delete: deleteStage,
+  rehearse: rehearseStage,
+  teardown: teardownStage,
 };
 
 /** The module of a stage that runs as an activity; undefined for resolve and confirm. */

@@ -48,6 +48,7 @@ export function onCleanupChoose(
 const CANDIDATE_KINDS: readonly CleanupCandidate['kind'][] = [
   'restore',
   'retired',
+  'drill',
   'failed_restore',
   'lost_found',
   'root_files',

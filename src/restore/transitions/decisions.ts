@@ -145,6 +145,27 @@ export function onCancel(
   return undefined;
 }
 
+/** A drill gives way to a restore's start: it ends cancelled, its stage aborted. */
+export function onTakeOver(
+  d: RestoreSession,
+  e: EventOf<'take_over'>,
+  { now, effects }: Step,
+): Refusal | undefined {
+  const running = runningStage(d);
+  if (running !== undefined) {
+    effects.push({ type: 'abort_stage', stage: running });
+    endStage(d, running, 'skipped', now, `taken over by session ${e.sessionId}`);
+  }
+  finish(d, effects, 'cancelled', now, e.by);
+  d.ended = { ...(d.ended ?? { at: now }), reason: `taken over by session ${e.sessionId}` };
+  notify(d, effects, now, undefined, 'cancelled', {
+    by: e.by,
+    takenOverBy: e.sessionId,
+    ...(d.aws.restoreJobId === undefined ? {} : { restoreJobId: d.aws.restoreJobId }),
+  });
+  return undefined;
+}
+
 export function onExpire(
   d: RestoreSession,
   _e: EventOf<'expire'>,

@@ -19,7 +19,10 @@ import { stageDefinition } from '../stages/index.js';
 export function setPlan(d: RestoreSession, plan: Plan): void {
   d.plan = structuredClone(plan);
   d.planHash = planHash(plan);
-  if (plan.kind !== 'cleanup') {
+  if (plan.kind === 'drill') {
+    // Production stays on its root; nothing is ever cut over to the drill's directory.
+    d.roots.previous = plan.currentRoot;
+  } else if (plan.kind !== 'cleanup') {
     d.roots.previous = plan.currentRoot;
     d.roots.next = plan.targetRoot;
   }
@@ -96,7 +99,16 @@ export function fail(
   d.failure = { stage: f.stage, reason, production: f.production };
   if (f.code !== undefined) d.failure.code = f.code;
   if (f.activity !== undefined) d.failure.activity = f.activity;
-  finish(d, effects, 'failed', now);
+  if (d.kind === 'drill' && d.status === 'running' && stageState(d, 'teardown')?.status === 'pending') {
+    // A drill never leaves anything behind: the stages after the failure are skipped and its
+    // teardown runs; the drill ends (failed) when the teardown has.
+    for (const stage of d.stages)
+      if (stage.status === 'pending' && stage.name !== 'teardown') stage.status = 'skipped';
+    delete d.progress;
+    effects.push({ type: 'run_stage', stage: 'teardown' });
+  } else {
+    finish(d, effects, 'failed', now);
+  }
   notify(d, effects, now, f.stage, 'failed', {
     reason,
     production: f.production,

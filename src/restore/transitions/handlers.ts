@@ -4,7 +4,7 @@
 
 import type { SessionEventType } from '../transitions.js';
 import { onCleanupChoose } from './cleanup.js';
-import { onCancel, onConfirm, onExpire, onReject, onStartStaged } from './decisions.js';
+import { onCancel, onConfirm, onExpire, onReject, onStartStaged, onTakeOver } from './decisions.js';
 import { askForPick, confirmPick, pickDataDir } from './pick-events.js';
 import { onPlanChanged, onResolved, onResolveFailed } from './plan-events.js';
 import { onCardPosted, onNoticePosted, onTeardownDone } from './records.js';
@@ -24,6 +24,7 @@ export const HANDLERS: { readonly [T in SessionEventType]: Handler<T> } = {
   confirm: onConfirm,
   reject: onReject,
   cancel: onCancel,
+  take_over: onTakeOver,
   expire: onExpire,
   cleanup_choose: onCleanupChoose,
   stage_started: onStageStarted,

@@ -5,6 +5,7 @@ import type { Refusal } from '../errors.js';
 import { planHash } from '../plan.js';
 import {
   type CleanupCandidate,
+  nextPendingStage,
   POINT_OF_NO_RETURN,
   type RestoreSession,
   runningStage,
@@ -45,6 +46,13 @@ export function onResolved(
   if (e.plan.kind === 'restore' && e.plan.reuses !== undefined)
     reuseRestored(d, e.plan.targetRoot, e.plan.reuses.sessionId);
   endStage(d, 'resolve', 'done', now);
+  if (d.kind === 'drill') {
+    // Nobody confirms a drill: production does not change. Its stages start at once.
+    d.status = 'running';
+    const first = nextPendingStage(d);
+    if (first !== undefined) effects.push({ type: 'run_stage', stage: first });
+    return undefined;
+  }
   startStage(d, 'confirm', now);
   d.status = 'awaiting_confirmation';
   effects.push({ type: 'await_confirmation', expiresAt: d.expiresAt });

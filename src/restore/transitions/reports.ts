@@ -6,6 +6,7 @@ import type { Refusal } from '../errors.js';
 import {
   CHANGE_SET_NAME,
   changeSetName,
+  drillChangeSetName,
   isDataDirPath,
   isRestoreDirName,
   isRootDirectory,
@@ -108,10 +109,15 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
         ok = count(v);
         break;
       case 'flatDir':
-        ok = d.plan?.kind === 'restore' && v === d.plan.targetRoot;
+        ok = (d.plan?.kind === 'restore' || d.plan?.kind === 'drill') && v === d.plan.targetRoot;
         break;
       case 'changeSetName':
-        ok = str(v, CHANGE_SET_NAME) && v === changeSetName(d.id, d.attempt);
+        ok =
+          str(v, CHANGE_SET_NAME) &&
+          v === (d.kind === 'drill' ? drillChangeSetName(d.id) : changeSetName(d.id, d.attempt));
+        break;
+      case 'changeSetDeletedAt':
+        ok = d.kind === 'drill' && isIsoTime(v);
         break;
       case 'changeSetId':
         ok = typeof v === 'string' && v.length > 0 && v.length <= 2048 && !/\p{Cc}/u.test(v);
@@ -138,8 +144,9 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
       case 'deletedPaths':
         ok =
           Array.isArray(v) &&
-          d.plan?.kind === 'cleanup' &&
-          v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p));
+          (d.plan?.kind === 'cleanup'
+            ? v.every((p) => (d.plan as { paths: unknown[] }).paths.includes(p))
+            : d.plan?.kind === 'drill' && v.every((p) => isDrillDeletable(d, p)));
         break;
       default:
         ok = false;
@@ -147,4 +154,15 @@ function awsPatchProblems(d: RestoreSession, aws: AwsPatch): string[] {
     if (!ok) problems.push(`aws.${key}`);
   }
   return problems;
+}
+
+/** What a drill's teardown may report deleted: its own directories and those it sweeps. */
+function isDrillDeletable(d: RestoreSession, path: unknown): boolean {
+  if (d.plan?.kind !== 'drill' || typeof path !== 'string' || !path.startsWith('/')) return false;
+  const name = path.slice(1);
+  const own = [d.plan.targetRoot.slice(1), d.aws.restoreDir];
+  const swept = (d.plan.sweep ?? []).flatMap((left) => left.dirs);
+  // An earlier drill's job directory found by elimination is named only by the teardown.
+  const unlocated = (d.plan.sweep ?? []).some((left) => left.unlocatedJob !== undefined);
+  return [...own, ...swept].includes(name) || (unlocated && isRestoreDirName(name));
 }

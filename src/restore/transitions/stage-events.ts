@@ -93,7 +93,8 @@ export function onStageDone(
   } else if (next !== undefined) {
     effects.push({ type: 'run_stage', stage: next });
   } else {
-    finish(d, effects, 'succeeded', now);
+    // A drill that failed before its teardown ends failed once the teardown is done.
+    finish(d, effects, d.failure === undefined ? 'succeeded' : 'failed', now);
     notify(d, effects, now, undefined, 'summary', {});
   }
   return undefined;

@@ -10,6 +10,7 @@ import {
   pastPointOfNoReturn,
   type RestoreSession,
   runningStage,
+  stageState,
 } from '../../restore/session.js';
 import { ACTION_IDS } from '../ids.js';
 import {
@@ -30,6 +31,7 @@ import {
   section,
 } from './blocks.js';
 import { consoleLinksLine } from './console-links.js';
+import { drillReportLines, lastDrillText } from './drill.js';
 import { failureText } from './failure.js';
 import { age, approversMention, bytes, formatDuration, progressBar, user, utc, utcShort } from './format.js';
 import { pickBlocks, pickButtonRow } from './pick.js';
@@ -104,6 +106,9 @@ export function sessionCard(s: RestoreSession, ctx: CardContext): SlackMessage {
     const pairs = figures(s, now);
     if (pairs.length > 0) blocks.push(...fields(pairs, id('figures')));
   }
+  if (s.kind === 'drill' && s.plan !== undefined && s.status !== 'resolving') {
+    blocks.push(section(drillReportLines(s).join('\n'), { blockId: id('drill') }));
+  }
   if (s.status === 'failed' || s.status === 'succeeded' || s.status === 'cancelled') {
     blocks.push(section(postmortemTimeline(s), { blockId: id('postmortem') }));
   }
@@ -164,6 +169,17 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
       pairs.push(['Target service', service]);
       pairs.push(['Root', `${from === undefined ? '?' : code(from)} → ${to === undefined ? '?' : code(to)}`]);
       pairs.push(['Restore mode', restoreModeText(plan)]);
+      pairs.push(['Last drill', lastDrillText(plan.lastDrill, now)]);
+      break;
+    }
+    case 'drill': {
+      const p = plan.recoveryPoint;
+      pairs.push([
+        'Recovery point',
+        `${utc(p.createdAt)} (${age(p.createdAt, now)})\n${code(p.id)} · ${bytes(p.sizeBytes)}`,
+      ]);
+      pairs.push(['Drill directory', `${code(plan.targetRoot)}, deleted at the end`]);
+      pairs.push(['Production', `untouched: chat-db stays on ${code(plan.currentRoot)}`]);
       break;
     }
     case 'rollback':
@@ -196,6 +212,8 @@ function planFields(s: RestoreSession, plan: Plan, now: Date): [string, string][
   }
   pairs.push(['Expected duration', expectedDuration(plan)]);
   pairs.push(['Requested by', `${user(s.requester)} at ${utcShort(s.createdAt, now)}`]);
+  // Nobody confirms a drill.
+  if (s.kind === 'drill') return pairs;
   pairs.push([
     'Confirmed by',
     s.confirmer === undefined
@@ -297,6 +315,7 @@ const MAX_FILE_NAMES = 60;
 const KIND_WORDS: Readonly<Record<CleanupCandidate['kind'], string>> = {
   restore: 'restore',
   retired: 'retired',
+  drill: 'left by a drill',
   failed_restore: 'left by a failed AWS Backup restore',
   lost_found: "AWS Backup's lost+found",
   root_files: 'the database before its first move away from the volume root',
@@ -414,6 +433,9 @@ function followUpButtons(s: RestoreSession) {
   const rollback = button({ text: 'Rollback', actionId: ACTION_IDS.rollback, value: s.id });
   const cleanup = button({ text: 'Cleanup', actionId: ACTION_IDS.cleanup, value: s.id });
   if (s.kind === 'cleanup') return [];
+  // A drill never cuts over; what it leaves is swept by the next drill, or by cleanup.
+  if (s.kind === 'drill')
+    return stageState(s, 'teardown')?.status === 'done' || s.status === 'running' ? [] : [cleanup];
   const cutOver = s.status === 'succeeded' || s.failure?.production === 'cut_over';
   // A cancelled restore job still finishes in AWS and leaves its directory; a failed one leaves none.
   const leftOver =

@@ -120,11 +120,15 @@ export function checkFailureText(s: RestoreSession): string | undefined {
     codeBlock(said.length > 0 ? said.slice(0, 5).join('\n') : f.reason),
     productionLine(s),
   ];
+  // A drill tears its copy down and rehearses the next point with another drill.
+  const drill = s.kind === 'drill';
   if (olderId !== undefined) {
-    lines.push(`*Next older point:* ${code(olderId)}${olderAt}: \`/chatdb-restore start ${olderId}\``);
+    lines.push(
+      `*Next older point:* ${code(olderId)}${olderAt}: \`/chatdb-restore ${drill ? 'drill' : 'start'} ${olderId}\``,
+    );
   }
   const left = s.aws.flatDir;
-  if (left !== undefined) lines.push(`${code(left)} stays on the volume for \`cleanup\`.`);
+  if (left !== undefined && !drill) lines.push(`${code(left)} stays on the volume for \`cleanup\`.`);
   lines.push(`*Next:* ${escapeText(nextStep(s))}`);
   return lines.join('\n');
 }

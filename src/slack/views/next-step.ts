@@ -5,6 +5,7 @@
 
 import type { Production, RestoreSession } from '../../restore/session.js';
 import { leftOnVolume } from '../../restore/transitions.js';
+import { drillNext } from './drill.js';
 
 /** What a failure says about itself; a session's `failure`, or a StageFailure a command caught. */
 export interface FailureFacts {
@@ -22,6 +23,8 @@ export function nextStep(s: RestoreSession): string {
   const f = s.failure;
   if (f === undefined) return '';
   if (typeof f.next === 'string') return f.next;
+  // A drill changed nothing and tears down whatever failed: its own words.
+  if (s.kind === 'drill') return drillNext(s);
   return activityNextStep(f, s) ?? defaultNextStep(f.production, s);
 }
 

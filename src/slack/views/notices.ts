@@ -15,6 +15,7 @@ import {
 } from './blocks.js';
 import type { CardContext } from './card.js';
 import { checkDoneText, checkStartedText } from './check-text.js';
+import { drillNoticeText } from './drill.js';
 import { reasonIntro } from './failure.js';
 import { approversMention, approversRule, bytes, formatDuration, user, utcShort } from './format.js';
 import { nextStep } from './next-step.js';
@@ -57,6 +58,8 @@ function strings(data: JsonObject | undefined, key: string): string[] {
 }
 
 function noticeText(n: Notice, s: RestoreSession, ctx: CardContext): string {
+  const drill = s.kind === 'drill' ? drillNoticeText(n, s, ctx.approvers) : undefined;
+  if (drill !== undefined) return drill;
   const d = n.data;
   const stage = n.stage === undefined ? undefined : STAGE_LABELS[n.stage];
   const { from, to } = roots(s);

@@ -15,6 +15,7 @@ import {
 } from '../../restore/session.js';
 import { code, escapeText } from './blocks.js';
 import { checkStageDetail } from './check-text.js';
+import { drillSituation, drillTitle } from './drill.js';
 import { approversRule, bytes, formatDuration, stageWindow, user, utc, utcShort } from './format.js';
 import { pickSituation } from './pick.js';
 import { stagedSituation } from './staged.js';
@@ -29,6 +30,8 @@ export const STAGE_LABELS: Readonly<Record<StageName, string>> = {
   cutover: 'Cut over (CloudFormation)',
   verify: 'Verify the new task',
   delete: 'Delete the chosen directories',
+  rehearse: 'Rehearse the cutover (change set, never executed)',
+  teardown: 'Tear the drill down',
 };
 
 const STAGE_EMOJI: Readonly<Record<StageState['status'], string>> = {
@@ -214,6 +217,8 @@ export function sessionTitle(s: RestoreSession): string {
       return plan?.kind === 'rollback' ? `Roll chat-db back to ${plan.targetRoot}` : 'Roll chat-db back';
     case 'cleanup':
       return 'Clean up old chat-db restore directories';
+    case 'drill':
+      return drillTitle(s);
   }
 }
 
@@ -242,6 +247,7 @@ export function timeToConfirm(s: RestoreSession, now: Date): string {
 
 /** The session's situation in one or two sentences: what is happening, and what can be done next. */
 export function situation(s: RestoreSession, now: Date, approvers: ApproversSetting): string {
+  if (s.kind === 'drill') return drillSituation(s, approvers);
   const rule = approversRule(approvers, s.requester);
   const cancel = cancelWho(s, approvers);
   switch (s.status) {

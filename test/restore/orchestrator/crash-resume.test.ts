@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RestoreService } from '../../../src/restore/service.js';
@@ -8,6 +8,7 @@ import { type SimWithPorts, startSimWithPorts } from '../../helpers/sim-ports.js
 import { waitFor } from '../../helpers/wait.js';
 import {
   CRASH_STEPS,
+  DRILL_CRASH_STEPS,
   livePick,
   PICK_CRASH_STEPS,
   PICK_POINT,
@@ -109,6 +110,44 @@ describe('a restore killed at every persisted step resumes and finishes once', (
     expect(ids.filter((id) => id.includes('#'))).toEqual([]);
     expect(ids).toContain('session:summary');
     expect(done.notices.some((n) => n.kind === 'resumed')).toBe(true);
+    await second.runtime.close();
+  });
+});
+
+describe('a drill killed at its persisted steps resumes, finishes once and leaves nothing behind', () => {
+  let env: SimWithPorts;
+  beforeEach(async () => {
+    env = await startSimWithPorts({ speed: 4000 });
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it.each(DRILL_CRASH_STEPS)('killed %s', async (_name, when) => {
+    const rootBefore = readdirSync(env.settings.inspectorMount).sort();
+    const first = harness(env);
+    const { store, service: dying } = await dyingService(first, when);
+    const session = await dying.drill({ channel: CHANNEL, user: REQUESTER }, { kind: 'latest' }, 'latest');
+    await waitFor(() => store.dead, { timeoutMs: 60_000, what: 'the crash point' });
+    void dying.close();
+
+    const second = harness(env, { stateDir: first.stateDir });
+    const resumed = await second.runtime.service.resumeAll();
+    expect(resumed.map((s) => s.id)).toContain(session.id);
+    const done = await settled(second.runtime, session.id);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+
+    const state = await env.state();
+    expect(state.restoreJobs).toHaveLength(1);
+    // The killed process's in-flight CreateChangeSet may race the resumed one's: the name is the
+    // session's, so the second is refused (AlreadyExists) or finds the first; never two change sets.
+    expect(state.calls['cloudformation:CreateChangeSet'] ?? 0).toBeGreaterThanOrEqual(1);
+    expect(state.calls['cloudformation:ExecuteChangeSet'] ?? 0).toBe(0);
+    expect((state.stack as { changeSets: unknown[] }).changeSets).toEqual([]);
+    expect(readdirSync(env.settings.inspectorMount).sort()).toEqual(rootBefore);
+    const ids = done.notices.map((n) => n.id).filter((id) => !id.includes(':resumed'));
+    expect(ids.filter((id) => id.includes('#'))).toEqual([]);
     await second.runtime.close();
   });
 });

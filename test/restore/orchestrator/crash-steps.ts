@@ -73,6 +73,30 @@ export function livePick(s: RestoreSession): string | undefined {
   return s.pick?.candidates.find((c) => c.path.endsWith(LIVE_DB_DIR))?.path;
 }
 
+/** Persisted steps of a drill past its restore job (which it shares with a restore), in order. */
+export const DRILL_CRASH_STEPS: [string, (s: RestoreSession) => boolean][] = [
+  [
+    'after the drill resolved',
+    (s) => s.kind === 'drill' && s.status === 'running' && stage(s, 'restore') === 'pending',
+  ],
+  ['after StartRestoreJob', (s) => s.aws.restoreJobId !== undefined && stage(s, 'restore') === 'running'],
+  [
+    'after flatten into the drill directory',
+    (s) => stage(s, 'flatten') === 'done' && stage(s, 'check') === 'pending',
+  ],
+  ['during the check task', (s) => s.aws.checkTaskArn !== undefined && stage(s, 'check') === 'running'],
+  ['after the template diff', (s) => s.aws.templateDiff !== undefined && !s.aws.changeSetId],
+  ['after CreateChangeSet', (s) => s.aws.changeSetId !== undefined && !s.aws.changeSetDeletedAt],
+  [
+    'after DeleteChangeSet',
+    (s) => s.aws.changeSetDeletedAt !== undefined && stage(s, 'rehearse') === 'running',
+  ],
+  [
+    'during the teardown',
+    (s) => stage(s, 'teardown') === 'running' && s.aws.ssmCommands?.at(-1)?.stage === 'teardown',
+  ],
+];
+
 /**
  * Persisted steps of a restore its requester started before the confirmation (staged.ts), in the
  * order a run passes them: each kill is followed by a restart and a second engineer's confirmation.

@@ -8,6 +8,7 @@ import { RestoreError } from '../../../src/restore/errors.js';
 import { newSessionId } from '../../../src/restore/names.js';
 import {
   buildCleanupPlan,
+  buildDrillPlan,
   buildRestorePlan,
   buildRollbackPlan,
   type PlanTarget,
@@ -28,6 +29,7 @@ import {
   isOpen,
   type Production,
   type RestoreSession,
+  type SessionKind,
   type StageName,
 } from '../../../src/restore/session.js';
 import { type SessionEvent, transition } from '../../../src/restore/transitions.js';
@@ -100,6 +102,27 @@ export class FakeRestore implements RestoreService {
         ...(point.status === 'COMPLETED' ? {} : { whyNot: `its status is ${point.status}` }),
       })),
     };
+  }
+
+  drill(actor: Actor, spec: PointSpec, pointInput: string): Promise<RestoreSession> {
+    this.calls.push({ method: 'drill', args: [actor, spec, pointInput] });
+    return this.openSession(actor, 'drill', pointInput, (id) => {
+      const point = this.pick(spec);
+      if (point === undefined)
+        return { type: 'resolve_failed', reason: 'No recovery point matches.', code: 'point_not_found' };
+      return {
+        type: 'resolved',
+        plan: buildDrillPlan({
+          sessionId: id,
+          target: TARGET,
+          requester: actor.user,
+          point: planPoint(point),
+          restoreMode: { kind: 'item', path: TARGET.currentRoot },
+          expectedRelPath: TARGET.currentRoot.slice(1),
+          expectedDurationMinutes: 12,
+        }),
+      };
+    });
   }
 
   start(actor: Actor, spec: PointSpec, pointInput: string): Promise<RestoreSession> {
@@ -363,7 +386,7 @@ export class FakeRestore implements RestoreService {
 
   private async openSession(
     actor: Actor,
-    kind: 'restore' | 'rollback' | 'cleanup',
+    kind: SessionKind,
     pointInput: string | undefined,
     resolve: (id: string) => SessionEvent,
   ): Promise<RestoreSession> {
