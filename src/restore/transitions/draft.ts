@@ -6,7 +6,6 @@ import {
   type JsonObject,
   type Notice,
   type NoticeKind,
-  type Production,
   type RestoreSession,
   releaseLockEffect,
   type SessionEffect,
@@ -15,6 +14,7 @@ import {
   stageState,
 } from '../session.js';
 import { stageDefinition } from '../stages/index.js';
+import type { EventOf } from './step.js';
 
 export function setPlan(d: RestoreSession, plan: Plan): void {
   d.plan = structuredClone(plan);
@@ -85,14 +85,7 @@ export function fail(
   d: RestoreSession,
   effects: SessionEffect[],
   now: string,
-  f: {
-    stage: StageName;
-    reason: string;
-    production: Production;
-    activity?: string;
-    code?: string;
-    detail?: JsonObject;
-  },
+  f: Omit<EventOf<'stage_failed'>, 'type' | 'service'>,
 ): void {
   const reason = typeof f.reason === 'string' && f.reason !== '' ? f.reason : 'No reason was given.';
   endStage(d, f.stage, 'failed', now, reason, f.detail);
