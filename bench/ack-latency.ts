@@ -6,6 +6,7 @@ import { startBotProcess } from '../test/helpers/bot-process.js';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { startBareApp } from './bare-app.js';
+import type { BenchSection, Row } from './lib/section.js';
 import { percentile, round } from './lib/stats.js';
 
 export const ACK_SIZES = { simLatencyMs: 2000, singleSamples: 20, burst: 100, burstRounds: 2 };
@@ -124,3 +125,31 @@ export async function measureAckLatency(): Promise<AckResult> {
     await sim.close();
   }
 }
+
+export const ackSection: BenchSection = {
+  name: 'ack',
+  title: 'ack latency (bot and bare Bolt app, simulator latency 2 s)',
+  async run() {
+    const ack = await measureAckLatency();
+    const f = (target: string, command: string, burst: number) =>
+      ack.figures.find((x) => x.target === target && x.command === command && x.burst === burst);
+    const rows: Row[] = [];
+    for (const command of ['help', 'list']) {
+      for (const burst of [1, ACK_SIZES.burst]) {
+        const b = f('bot', command, burst);
+        const a = f('bare', command, burst);
+        rows.push([
+          `ack ${command}, burst ${burst}: p50 / p99 (bot vs bare)`,
+          `${b?.p50Ms} / ${b?.p99Ms} ms vs ${a?.p50Ms} / ${a?.p99Ms} ms`,
+          '',
+        ]);
+      }
+    }
+    rows.push([
+      'ackP99Ratio (burst 100, worse of list/help)',
+      `${ack.ackP99Ratio} (list ${ack.ratios.list}, help ${ack.ratios.help})`,
+      '≤ 1.2',
+    ]);
+    return { sizes: ACK_SIZES, figures: { ackP99Ratio: ack.ackP99Ratio, ack }, rows };
+  },
+};

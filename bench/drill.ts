@@ -15,8 +15,9 @@ import type { RestoreSession } from '../src/restore/session.js';
 import { botEnv } from '../test/helpers/bot-env.js';
 import { startSimWithPorts } from '../test/helpers/sim-ports.js';
 import { waitFor } from '../test/helpers/wait.js';
+import type { BenchSection } from './lib/section.js';
 import { round } from './lib/stats.js';
-import { RESTORE_SIZES } from './restore-run.js';
+import { RESTORE_SIZES, restoreWallMs } from './restore-run.js';
 
 export interface DrillRun {
   status: string;
@@ -95,3 +96,31 @@ export async function measureDrill(restoreWallMs: number): Promise<DrillRun> {
     await env.close();
   }
 }
+
+const seconds = (ms: number) => `${round(ms / 1000, 2)} s`;
+
+export const drillSection: BenchSection = {
+  name: 'drill',
+  title: 'a drill of the same point, against the restore',
+  async run() {
+    const drill = await measureDrill(await restoreWallMs());
+    const rto = drill.projectedRto;
+    return {
+      figures: { drill },
+      rows: [
+        [
+          'drill: start to end / the same restore, confirmation to verified',
+          `${seconds(drill.wallMs)} / ${seconds(drill.restoreWallMs)} (${drill.ratio}), ${drill.status}`,
+          '',
+        ],
+        [
+          'drill: projected RTO (measured stages + cutover and verify estimate)',
+          rto === undefined
+            ? 'none'
+            : `${seconds(rto.totalMs)} (${seconds(rto.measuredMs)} measured + ${seconds(rto.cutoverMs)})`,
+          '',
+        ],
+      ],
+    };
+  },
+};

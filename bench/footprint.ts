@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { botEnv } from '../test/helpers/bot-env.js';
 import { REPO_ROOT, startBotProcess } from '../test/helpers/bot-process.js';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
+import type { BenchSection, Row } from './lib/section.js';
 import { MB, percentile, procMemory, round } from './lib/stats.js';
 
 export const FOOTPRINT_SIZES = { starts: 3, idleWaitMs: 2000 };
@@ -67,3 +68,21 @@ export async function measureFootprint(): Promise<Footprint> {
     allNodeModulesMb: round(duBytes(`${REPO_ROOT}node_modules`) / MB, 1),
   };
 }
+
+export const footprintSection: BenchSection = {
+  name: 'footprint',
+  title: 'start-up, idle RSS, production dependencies',
+  async run() {
+    const footprint = await measureFootprint();
+    const rows: Row[] = [
+      ['start-up to ready (median / max)', `${footprint.startMsMedian} / ${footprint.startMsMax} ms`, ''],
+      ['RSS at idle', `${footprint.idleRssMb} MB`, ''],
+      [
+        'production dependencies',
+        `${footprint.prodDeps.packages} packages, ${footprint.prodDeps.sizeMb} MB (all node_modules ${footprint.allNodeModulesMb} MB)`,
+        '',
+      ],
+    ];
+    return { sizes: FOOTPRINT_SIZES, figures: { footprint }, rows };
+  },
+};

@@ -5,6 +5,7 @@ import { slashCommandBody } from '../src/slack-stand-in/request-bodies.js';
 import { botEnv, TEST_SIGNING_SECRET } from '../test/helpers/bot-env.js';
 import { startBotProcess } from '../test/helpers/bot-process.js';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
+import type { BenchSection, Row } from './lib/section.js';
 import { MB, procMemory, resetPeakRss, round } from './lib/stats.js';
 
 export const LIST_SIZES = { points: [500, 5000], pageSize: 100, listLimit: 10, repeats: 3 };
@@ -81,3 +82,17 @@ export async function measureListScale(): Promise<ListFigure[]> {
   for (const n of LIST_SIZES.points) out.push(await listOver(n));
   return out;
 }
+
+export const listSection: BenchSection = {
+  name: 'list',
+  title: 'list over 500 and 5,000 recovery points',
+  async run() {
+    const list = await measureListScale();
+    const rows: Row[] = list.map((l) => [
+      `list over ${l.points} points (${l.pages} pages): answer, peak RSS Δ`,
+      `${l.answerMsMin}–${l.answerMsMax} ms, ${l.peakRssDeltaMb} MB`,
+      '< 1.5 s',
+    ]);
+    return { sizes: LIST_SIZES, figures: { list }, rows };
+  },
+};

@@ -1,18 +1,31 @@
 // `npm run bench`: every figure of issue 7 measured in one run, printed as a table and written to
 // bench/results.json. Kept out of `npm test`: it takes minutes and its figures are not assertions.
+// `npm run bench -- ack restore` runs only the sections named and prints their table, leaving
+// bench/results.json as it was (its figures come from one whole run).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NAMES } from '../src/sim/faults.js';
-import { ACK_SIZES, measureAckLatency } from './ack-latency.js';
-import { measureDrill } from './drill.js';
-import { FOOTPRINT_SIZES, measureFootprint } from './footprint.js';
+import { ackSection } from './ack-latency.js';
+import { drillSection } from './drill.js';
+import { footprintSection } from './footprint.js';
+import type { BenchSection, Row } from './lib/section.js';
 import { round } from './lib/stats.js';
-import { LIST_SIZES, measureListScale } from './list-scale.js';
-import { RESTORE_SIZES, runRestore, wholeVolumeBytes } from './restore-run.js';
-import { measureStaged, stagedRows } from './staged.js';
+import { listSection } from './list-scale.js';
+import { restoreSection, throttledSection } from './restore-run.js';
+import { stagedSection } from './staged.js';
+
+/** In the order they run; a new part of the bench is one more entry. */
+const SECTIONS: BenchSection[] = [
+  ackSection,
+  restoreSection,
+  drillSection,
+  stagedSection,
+  throttledSection,
+  listSection,
+  footprintSection,
+];
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -21,10 +34,20 @@ function cpuModel(): string {
   return /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
 }
 
-function step(what: string): void {
-  process.stderr.write(`bench: ${what}…\n`);
+function selected(args: readonly string[]): BenchSection[] {
+  const names = args.filter((a) => a !== '--');
+  const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `bench: no section ${unknown.join(', ')}; the sections are ${SECTIONS.map((s) => s.name).join(', ')}\n`,
+    );
+    process.exit(2);
+  }
+  return names.length === 0 ? SECTIONS : SECTIONS.filter((s) => names.includes(s.name));
 }
 
+const chosen = selected(process.argv.slice(2));
+const whole = chosen.length === SECTIONS.length;
 const began = performance.now();
 const machine = {
   nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
@@ -33,152 +56,27 @@ const machine = {
   at: new Date().toISOString(),
 };
 
-step('1/5 ack latency (bot and bare Bolt app, simulator latency 2 s)');
-const ack = await measureAckLatency();
-
-step('2/5 a whole restore at a fixed speed');
-const plain = await runRestore({ keepOpen: true });
-const wholeBytes = await wholeVolumeBytes(plain);
-await plain.env.close();
-
-step('3/5 the same restore with 30 % of calls throttled on every service');
-const throttle = Object.fromEntries(SERVICE_NAMES.map((s) => [s, RESTORE_SIZES.throttleFraction]));
-const throttled = await runRestore({ faults: { throttle } });
-
-step('4/5 list over 500 and 5,000 recovery points');
-const list = await measureListScale();
-
-step('5/5 start-up, idle RSS, production dependencies');
-const footprint = await measureFootprint();
-
-const overheadMs = plain.wallMs - plain.simulatedMs;
-const overheadRatio = plain.wallMs / plain.simulatedMs;
-const overheadGoalMs = 0.05 * plain.simulatedMs + 2000;
-const sum = (r: Record<string, { throttle: number }>) => Object.values(r).reduce((a, b) => a + b.throttle, 0);
-
-const results = {
-  machine,
-  sizes: {
-    ack: ACK_SIZES,
-    restore: RESTORE_SIZES,
-    list: LIST_SIZES,
-    footprint: FOOTPRINT_SIZES,
-  },
-  ackP99Ratio: ack.ackP99Ratio,
-  overheadRatio: round(overheadRatio, 4),
-  ack,
-  restore: {
-    status: plain.status,
-    wallMs: round(plain.wallMs),
-    simulatedMs: round(plain.simulatedMs),
-    simulatedParts: plain.simulatedParts,
-    overheadMs: round(overheadMs),
-    overheadGoalMs: round(overheadGoalMs),
-    simulatedMinutes: round(plain.simulatedMinutes, 2),
-    checkStageMs: round(plain.checkStageMs),
-    checkShare: round(plain.checkStageMs / plain.wallMs, 4),
-  },
-  awsCalls: {
-    perRestore: plain.totalCalls,
-    byOperation: plain.calls,
-    perSimulatedMinute: round(plain.totalCalls / plain.simulatedMinutes, 2),
-  },
-  throttled: {
-    fraction: RESTORE_SIZES.throttleFraction,
-    status: throttled.status,
-    calls: throttled.totalCalls,
-    throttledCalls: sum(throttled.faultsInjected),
-    byOperation: throttled.calls,
-    wallMs: round(throttled.wallMs),
-    throttlingReachedSession: throttled.throttlingReachedSession,
-  },
-  list,
-  footprint,
-  drill: await measureDrill(plain.wallMs),
-  nestingBytes: {
-    itemLevel: plain.itemLevelBytes,
-    wholeVolume: wholeBytes,
-    ratio:
-      plain.itemLevelBytes !== undefined && wholeBytes !== undefined
-        ? round(plain.itemLevelBytes / wholeBytes, 3)
-        : undefined,
-  },
-  staged: await measureStaged(),
-  benchSeconds: 0,
-};
-results.benchSeconds = round((performance.now() - began) / 1000);
-writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-
-const f = (target: string, command: string, burst: number) =>
-  ack.figures.find((x) => x.target === target && x.command === command && x.burst === burst);
-const rows: [string, string, string][] = [];
-for (const command of ['help', 'list']) {
-  for (const burst of [1, ACK_SIZES.burst]) {
-    const b = f('bot', command, burst);
-    const a = f('bare', command, burst);
-    rows.push([
-      `ack ${command}, burst ${burst}: p50 / p99 (bot vs bare)`,
-      `${b?.p50Ms} / ${b?.p99Ms} ms vs ${a?.p50Ms} / ${a?.p99Ms} ms`,
-      '',
-    ]);
-  }
+const sizes: Record<string, unknown> = {};
+const figures: Record<string, unknown> = {};
+const rows: Row[] = [];
+for (const [i, section] of chosen.entries()) {
+  process.stderr.write(`bench: ${i + 1}/${chosen.length} ${section.title}…\n`);
+  const out = await section.run();
+  if (out.sizes !== undefined) sizes[section.name] = out.sizes;
+  Object.assign(figures, out.figures);
+  rows.push(...out.rows);
 }
-rows.push([
-  'ackP99Ratio (burst 100, worse of list/help)',
-  `${ack.ackP99Ratio} (list ${ack.ratios.list}, help ${ack.ratios.help})`,
-  '≤ 1.2',
-]);
-rows.push([
-  'restore: wall from confirmation / simulated AWS',
-  `${round(plain.wallMs / 1000, 2)} s / ${round(plain.simulatedMs / 1000, 2)} s (overhead ${round(overheadMs / 1000, 2)} s)`,
-  `≤ ${round(overheadGoalMs / 1000, 2)} s`,
-]);
-rows.push(['overheadRatio (wall / simulated)', String(results.overheadRatio), '']);
-rows.push([
-  'check stage: wall / share of the restore (simulated check task)',
-  `${round(plain.checkStageMs / 1000, 2)} s / ${round((100 * plain.checkStageMs) / plain.wallMs, 1)} % (${round((plain.simulatedParts.checkTask ?? 0) / 1000, 2)} s)`,
-  '',
-]);
-rows.push([
-  'AWS calls per restore / per simulated minute',
-  `${plain.totalCalls} / ${results.awsCalls.perSimulatedMinute}`,
-  '≤ 6 a minute',
-]);
-rows.push([
-  `30 % throttled: calls (throttled), outcome`,
-  `${throttled.totalCalls} (${results.throttled.throttledCalls}), ${throttled.status}, throttling in session: ${throttled.throttlingReachedSession ? 'YES' : 'no'}`,
-  'none reaches a user',
-]);
-for (const l of list) {
-  rows.push([
-    `list over ${l.points} points (${l.pages} pages): answer, peak RSS Δ`,
-    `${l.answerMsMin}–${l.answerMsMax} ms, ${l.peakRssDeltaMb} MB`,
-    '< 1.5 s',
-  ]);
-}
-rows.push([
-  'start-up to ready (median / max)',
-  `${footprint.startMsMedian} / ${footprint.startMsMax} ms`,
-  '',
-]);
-rows.push(['RSS at idle', `${footprint.idleRssMb} MB`, '']);
-rows.push([
-  'production dependencies',
-  `${footprint.prodDeps.packages} packages, ${footprint.prodDeps.sizeMb} MB (all node_modules ${footprint.allNodeModulesMb} MB)`,
-  '',
-]);
-rows.push([
-  'nesting scenario: bytes copied, item-level vs whole-volume',
-  `${plain.itemLevelBytes} vs ${wholeBytes} (${results.nestingBytes.ratio})`,
-  '',
-]);
 
-rows.push(...stagedRows(results.staged));
+const benchSeconds = round((performance.now() - began) / 1000);
+const results = { machine, sizes, ...figures, benchSeconds };
+if (whole) writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+else process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+
 const table = [
   '| Measure | Result | Goal |',
   '| --- | --- | --- |',
   ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`),
 ].join('\n');
 process.stdout.write(
-  `\n${table}\n\nMachine: ${machine.nproc} CPUs (${machine.cpu}), Node ${machine.node}; bench took ${results.benchSeconds} s.\nWritten: bench/results.json\n`,
+  `\n${table}\n\nMachine: ${machine.nproc} CPUs (${machine.cpu}), Node ${machine.node}; bench took ${benchSeconds} s.\n${whole ? 'Written: bench/results.json' : `Sections ${chosen.map((s) => s.name).join(', ')} only: bench/results.json unchanged`}\n`,
 );

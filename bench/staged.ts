@@ -6,6 +6,7 @@
 // `node --import tsx bench/staged.ts` runs this part alone; bench/run.ts runs it with the rest.
 
 import { pathToFileURL } from 'node:url';
+import type { BenchSection } from './lib/section.js';
 import { round } from './lib/stats.js';
 import { RESTORE_SIZES, type RestoreRun, runRestore } from './restore-run.js';
 
@@ -60,6 +61,15 @@ export function stagedRows(m: Awaited<ReturnType<typeof measureStaged>>): [strin
     ],
   ];
 }
+
+export const stagedSection: BenchSection = {
+  name: 'staged',
+  title: 'request to verified with a 5-minute confirmation wait, staged vs waiting',
+  async run() {
+    const staged = await measureStaged();
+    return { sizes: STAGED_SIZES, figures: { staged }, rows: stagedRows(staged) };
+  },
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const m = await measureStaged();

@@ -4,8 +4,12 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import type { LogLevelName } from './config.js';
+import { CENSOR, redactLine, redactSecrets, SECRET_KEYS } from './log-redaction.js';
 
 export type { Logger } from 'pino';
+
+/** pino's key for an Error (`log.error({ err }, …)`, or `log.error(err)`). */
+const ERROR_KEY = 'err';
 
 export interface LoggerSetup {
   level: LogLevelName;
@@ -20,44 +24,27 @@ export interface LoggerSetup {
   secrets?: readonly string[];
 }
 
-const CENSOR = '[redacted]';
-
-const SECRET_KEYS = [
-  'token',
-  'botToken',
-  'appToken',
-  'bot_token',
-  'access_token',
-  'signingSecret',
-  'signing_secret',
-  'client_secret',
-  'secret',
-  'password',
-  'authorization',
-  'Authorization',
-  'signature',
-  'x-slack-signature',
-  'cookie',
-];
-
-const PREFIXES = ['', '*.', '*.*.', '*.*.*.', 'headers.', '*.headers.', '*.*.headers.'];
-
-/** Each secret key at the top level and a few levels down (`*.token`, `*.headers.authorization`). */
-export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) =>
-  PREFIXES.map((prefix) => {
-    if (/^\w+$/.test(key)) return `${prefix}${key}`;
-    // Keys with hyphens need fast-redact's bracket form: `*.headers["x-slack-signature"]`.
-    return `${prefix.replace(/\.$/, '')}["${key}"]`;
-  }),
-);
-
 export function createLogger(setup: LoggerSetup): Logger {
   const options: LoggerOptions = {
     name: 'chatdb-restore',
     level: setup.level,
-    redact: { paths: [...REDACT_PATHS], censor: CENSOR },
+    // Secret-named fields are censored by one walk per line (log-redaction.ts), not pino's `redact`.
+    // pino applies the bindings formatter to the root's bindings only; a child's are censored by
+    // name through the serializers, which pino also runs over bindings.
+    formatters: {
+      bindings: (bindings) => redactSecrets(bindings),
+      log: (obj) => redactLine(obj, ERROR_KEY),
+    },
+    serializers: {
+      ...Object.fromEntries([...SECRET_KEYS].map((key) => [key, () => CENSOR])),
+      [ERROR_KEY]: (err: unknown) => redactSecrets(pino.stdSerializers.err(err as Error), 2),
+    },
   };
-  let sink: DestinationStream = setup.destination ?? pino.destination({ dest: 1, sync: true });
+  // Asynchronous: lines written together while one write is under way go out as one, and a slow
+  // reader of stdout cannot stall the bot (stdout is a non-blocking pipe in a container, and a
+  // synchronous SonicBoom sleeps 100 ms on the event loop at every EAGAIN). pino flushes what is
+  // left when the process exits, a fatal line before process.exit included.
+  let sink: DestinationStream = setup.destination ?? pino.destination({ dest: 1, sync: false });
   if (setup.pretty && setup.destination === undefined) sink = prettyStdout() ?? sink;
   const secrets = (setup.secrets ?? []).filter((s) => s.length >= 8);
   if (secrets.length > 0) {

@@ -6,6 +6,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { AwsCallError, call, isAwsError } from './errors.js';
+import { nextPollDelayMs } from './poll-delay.js';
 import type { CommandResult, SsmPort, WaitTiming } from './ports.js';
 
 /**
@@ -79,7 +80,7 @@ async function waitForInvocation(
   timing: WaitTiming,
   w: { commandId: string; instanceId: string; deadline: number; signal: AbortSignal | undefined },
 ): Promise<GetCommandInvocationCommandOutput> {
-  let delay = timing.minDelaySeconds;
+  const began = Date.now();
   for (;;) {
     if (w.signal?.aborted) throw abortError();
     try {
@@ -94,15 +95,19 @@ async function waitForInvocation(
         });
       }
     }
-    if (Date.now() + delay * 1000 > w.deadline) {
+    const delayMs = nextPollDelayMs(
+      Date.now() - began,
+      timing.minDelaySeconds * 1000,
+      timing.maxDelaySeconds * 1000,
+    );
+    if (Date.now() + delayMs > w.deadline) {
       throw new AwsCallError(
         'GetCommandInvocation',
         'WaiterTimeout',
         `command ${w.commandId} did not finish`,
       );
     }
-    await sleep(delay * 1000, w.signal);
-    delay = Math.min(timing.maxDelaySeconds, delay * 2);
+    await sleep(delayMs, w.signal);
   }
 }
 

@@ -17,11 +17,13 @@ import { AwsCallError, call, isAwsError, toAwsCallError } from './errors.js';
 import type { ChangeSet, Stack, StackEvent, StackPort, StackResource, WaitTiming } from './ports.js';
 
 export function createStackPort(client: CloudFormationClient, timing: WaitTiming): StackPort {
-  const waiter = (maxWaitTime: number) => ({
+  // A change set is ready in seconds: asked for at the minimum interval, not backing off towards
+  // the maximum, which could add most of a minute after it was ready.
+  const changeSetWaiter = (maxWaitTime: number) => ({
     client,
     maxWaitTime,
     minDelay: timing.minDelaySeconds,
-    maxDelay: timing.maxDelaySeconds,
+    maxDelay: timing.minDelaySeconds,
   });
 
   async function describeStack(name: string): Promise<Stack> {
@@ -126,7 +128,7 @@ export function createStackPort(client: CloudFormationClient, timing: WaitTiming
         );
       }
       try {
-        await waitUntilChangeSetCreateComplete(waiter(600), {
+        await waitUntilChangeSetCreateComplete(changeSetWaiter(600), {
           StackName: stackName,
           ChangeSetName: changeSetName,
         });

@@ -56,6 +56,8 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
 
   // deferInitialization: Bolt would otherwise fire auth.test from the constructor and a bad token
   // would surface as an unhandled rejection; start() awaits it and reports it plainly instead.
+  // convoStore false: no listener keeps conversation state, and Bolt's default in-memory store
+  // looked every request up and built an Error for the miss (issue 17: acks under a burst).
   let app: App;
   if (config.slack.mode === 'http') {
     const signingSecret = config.slack.signingSecret?.reveal();
@@ -75,6 +77,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       logger: log,
       clientOptions,
       deferInitialization: true,
+      convoStore: false,
     });
   } else {
     const appToken = config.slack.appToken?.reveal();
@@ -94,6 +97,7 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       logger: log,
       clientOptions,
       deferInitialization: true,
+      convoStore: false,
     });
   }
 

@@ -18,6 +18,7 @@ import { nearestSubcommand, type ParsedCommand, ParseError, parseCommand } from 
 import { replyPrivately } from './reply.js';
 import { registerRejectDialog } from './submissions/reject-dialog.js';
 import { usageText } from './views/help.js';
+import { yieldToPendingRequests } from './yield.js';
 
 type Handlers = { [K in ParsedCommand['kind']]: CommandHandler<CommandOf<K>> };
 
@@ -72,6 +73,9 @@ export function register(app: App, deps: SlackDeps): void {
     };
     await ack(handler.ack(ctx));
     if (!handler.run) return;
+    // The work after the ack starts once the requests already received are acked: during a burst
+    // of commands, one `list`'s AWS calls would otherwise delay the acks queued behind it.
+    await yieldToPendingRequests();
     try {
       await handler.run(ctx);
     } catch (error) {

@@ -52,6 +52,51 @@ describe('createLogger', () => {
     expect(logs.lines[0]).toMatchObject({ token: '[redacted]', headers: { authorization: '[redacted]' } });
   });
 
+  it("redacts down to the fourth level, inside arrays and in a child's bindings by name, leaving the objects logged as they were", () => {
+    const { logs, logger } = setup();
+    const logged = {
+      a: { b: { c: { password: 'level-four-value' } } },
+      list: [{ token: 'array-token-value' }],
+      other: 'kept',
+    };
+    logger.child({ secret: 'binding-secret-value', user: 'U0REQUESTER' }).info(logged, 'deep');
+    const text = logs.text();
+    for (const v of ['level-four-value', 'array-token-value', 'binding-secret-value']) {
+      expect(text).not.toContain(v);
+    }
+    expect(logs.lines[0]).toMatchObject({
+      secret: '[redacted]',
+      user: 'U0REQUESTER',
+      a: { b: { c: { password: '[redacted]' } } },
+      list: [{ token: '[redacted]' }],
+      other: 'kept',
+    });
+    expect(logged.a.b.c.password).toBe('level-four-value');
+    expect(logged.list[0]?.token).toBe('array-token-value');
+  });
+
+  it('keeps an error whole (type, message) while redacting what it carries, such as a request header', () => {
+    const { logs, logger } = setup();
+    // As an HTTP client's error carries the request it made.
+    const err = Object.assign(new TypeError('request failed'), {
+      config: { headers: { Authorization: 'Bearer header-bearer-value' } },
+    });
+    logger.error({ err, session: 'r1' }, 'call failed');
+    logger.error(err);
+    expect(logs.text()).not.toContain('header-bearer-value');
+    for (const line of logs.lines) {
+      expect(line).toMatchObject({
+        err: {
+          type: 'TypeError',
+          message: 'request failed',
+          config: { headers: { Authorization: '[redacted]' } },
+        },
+      });
+    }
+    expect(logs.lines[0]).toMatchObject({ session: 'r1' });
+    expect(err.config.headers.Authorization).toBe('Bearer header-bearer-value');
+  });
+
   it('blanks the configured secrets wherever they appear, even inside message text', () => {
     const { logs, logger, config } = setup();
     logger.info(`formatted by someone else: ${TEST_BOT_TOKEN} and ${TEST_SIGNING_SECRET}`);

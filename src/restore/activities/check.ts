@@ -14,12 +14,13 @@
 import type { CheckTask, CheckTaskDefinition, DescribedCheckTaskDefinition } from '../../aws/ecs-task.js';
 import { checkLogStream } from '../../aws/ecs-task.js';
 import { AwsCallError } from '../../aws/errors.js';
+import { nextPollDelayMs } from '../../aws/poll-delay.js';
 import { checkCommand, DEFAULT_CHECK_DATABASE } from '../check/check-command.js';
 import { type CheckOutcome, type CheckReport, parseCheckOutput } from '../check/report.js';
 import { checkSessionId } from '../names.js';
 import type { JsonObject } from '../session.js';
 import { asStage, isAbort, StageFailure, type StageFailureCode } from './errors.js';
-import { clamp, isTransient, sleep, throwIfAborted } from './poll.js';
+import { isTransient, sleep, throwIfAborted } from './poll.js';
 import { whyNotRestorable } from './resolve-point.js';
 import { familyOf } from './root-history.js';
 import type { ActivityDeps, ActivityHooks, RestoreTarget } from './types.js';
@@ -165,7 +166,7 @@ async function waitStopped(
   const maxWait = settings.checkMaxWaitMs ?? DEFAULT_CHECK_MAX_WAIT_MS;
   const deadline = input.startedAt.getTime() + maxWait;
   let stopRequested = false;
-  let delay = settings.pollMinMs;
+  const began = Date.now();
   for (;;) {
     throwIfAborted(signal);
     let task: CheckTask | undefined;
@@ -191,8 +192,7 @@ async function waitStopped(
     } else if (stopRequested && Date.now() >= deadline + STOP_GRACE_MS) {
       throw timedOut(maxWait, task);
     }
-    await sleep(delay, signal);
-    delay = clamp(settings.pollMinMs, settings.pollMaxMs, delay * 2);
+    await sleep(nextPollDelayMs(Date.now() - began, settings.pollMinMs, settings.pollMaxMs), signal);
   }
 }
 
