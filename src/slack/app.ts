@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { SlackMode } from '../config.js';
@@ -155,20 +155,9 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       }
 
       // Socket Mode needs no inbound HTTP, but containers and load balancers still probe /healthz.
-      const server = createServer((req, res) => {
-        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-        if (req.method === 'GET' && path === HEALTH_PATH) health(req, res);
-        else res.writeHead(404).end();
-      });
+      const server = createServer(healthOnly(health));
       healthServer = server;
-      const port = await new Promise<number>((resolve, reject) => {
-        server.once('error', (error) =>
-          reject(
-            new SlackStartError('listen_failed', `cannot listen on port ${listen.port}: ${error.message}`),
-          ),
-        );
-        server.listen(listen, () => resolve((server.address() as AddressInfo).port));
-      });
+      const port = await listenOn(server, listen);
       try {
         await socket?.open();
       } catch (error) {
@@ -197,6 +186,25 @@ export function createSlackApp(deps: SlackDeps): SlackAppHandle {
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Answers the health probe and nothing else: Socket Mode's only inbound HTTP. */
+function healthOnly(health: RequestListener): RequestListener {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'GET' && path === HEALTH_PATH) health(req, res);
+    else res.writeHead(404).end();
+  };
+}
+
+/** The port `server` bound, or a SlackStartError saying why it could not listen. */
+function listenOn(server: Server, listen: { port: number; host?: string }): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(new SlackStartError('listen_failed', `cannot listen on port ${listen.port}: ${error.message}`)),
+    );
+    server.listen(listen, () => resolve((server.address() as AddressInfo).port));
+  });
 }
 
 /** auth.test failed: a refusal names the token; no answer (a 5xx, a timeout) says Slack is unreachable. */

@@ -2,10 +2,11 @@
 // production is when it fails in a way its activity did not classify, what it must have recorded
 // when it ends, what its 'started' notice says, and `run`, which reads what it needs from the
 // session, does its work over the activities, and returns what it records (the `stage_done`
-// event's aws, roots and detail). The runner (orchestrator.ts) starts it, hands it the abort signal,
-// the checkpoint hook (which persists AWS ids before the next mutation) and the progress hook, and
-// turns its outcome or its failure into the session's next event. transitions.ts reads `requires`
-// and `startData`; a stage with no definition (resolve, confirm) ends through its own events.
+// event's aws, roots and detail). The runner (runner/stage-runner.ts) starts it, hands it the
+// abort signal, the checkpoint hook (which persists AWS ids before the next mutation) and the
+// progress hook, and turns its outcome or its failure into the session's next event. The
+// transitions (transitions/) read `requires` and `startData`; a stage with no definition
+// (resolve, confirm) ends through its own events.
 
 import type { Activities, RestoreTarget, SsmCommandRef } from '../activities/index.js';
 import type {
