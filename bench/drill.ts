@@ -3,21 +3,13 @@
 // production AWS ports. The drill runs restore, locate, flatten and check like the restore, then
 // rehearses the cutover (a change set created and deleted) instead of executing it, and tears down.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
+import { rmSync } from 'node:fs';
 import { projectedRtoMs } from '../src/restore/estimate.js';
-import { createRestoreRuntime } from '../src/restore/runtime.js';
 import type { RestoreSession } from '../src/restore/session.js';
-import { botEnv } from '../test/helpers/bot-env.js';
-import { startSimWithPorts } from '../test/helpers/sim-ports.js';
 import { waitFor } from '../test/helpers/wait.js';
 import type { BenchSection } from './lib/section.js';
 import { round } from './lib/stats.js';
-import { RESTORE_SIZES, restoreWallMs } from './restore-run.js';
+import { RESTORE_SIZES, restoreWallMs, startBenchWorld } from './restore-run.js';
 
 export interface DrillRun {
   status: string;
@@ -40,22 +32,8 @@ export interface DrillRun {
 }
 
 export async function measureDrill(restoreWallMs: number): Promise<DrillRun> {
-  const { speed, durations, pollMs } = RESTORE_SIZES;
-  const env = await startSimWithPorts({ speed, scenario: { durations } });
-  const stateDir = mkdtempSync(join(tmpdir(), 'chatdb-bench-drill-'));
-  const config = loadConfig({
-    ...botEnv(),
-    ...env.sim.env(),
-    CHATDB_STATE_DIR: stateDir,
-    CHATDB_POLL_INTERVAL: `${pollMs.min / speed}ms`,
-    CHATDB_POLL_MAX_INTERVAL: `${pollMs.max / speed}ms`,
-  });
-  const log = createLogger({
-    level: 'info',
-    pretty: false,
-    destination: new Writable({ write: (_chunk, _enc, done) => done() }),
-  });
-  const runtime = createRestoreRuntime({ config, log, groupMembers: async () => [], ports: env.ports });
+  const { speed } = RESTORE_SIZES;
+  const { env, runtime, stateDir } = await startBenchWorld('chatdb-bench-drill-');
   try {
     const t0 = performance.now();
     const started = await runtime.service.drill(

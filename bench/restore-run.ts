@@ -93,19 +93,14 @@ export async function wholeVolumeBytes(run: RestoreRun): Promise<number | undefi
   return job.restoredBytes;
 }
 
-export async function runRestore(
-  opts: {
-    faults?: FaultSpec;
-    keepOpen?: boolean;
-    /** Real ms between the plan shown and the second engineer's confirmation. */
-    confirmAfterMs?: number;
-    /** The requester presses Start restoring now as soon as the plan is shown. */
-    staged?: boolean;
-  } = {},
-): Promise<RestoreRun> {
+/**
+ * The bench's world: the simulator at RESTORE_SIZES's speed and durations, and the production
+ * restore runtime over it (its poll intervals divided by the speed, its log discarded).
+ */
+export async function startBenchWorld(stateDirPrefix: string) {
   const { speed, durations, pollMs } = RESTORE_SIZES;
   const env = await startSimWithPorts({ speed, scenario: { durations } });
-  const stateDir = mkdtempSync(join(tmpdir(), 'chatdb-bench-'));
+  const stateDir = mkdtempSync(join(tmpdir(), stateDirPrefix));
   const config = loadConfig({
     ...botEnv(),
     ...env.sim.env(),
@@ -119,6 +114,21 @@ export async function runRestore(
     destination: new Writable({ write: (_chunk, _enc, done) => done() }),
   });
   const runtime = createRestoreRuntime({ config, log, groupMembers: async () => [], ports: env.ports });
+  return { env, runtime, stateDir };
+}
+
+export async function runRestore(
+  opts: {
+    faults?: FaultSpec;
+    keepOpen?: boolean;
+    /** Real ms between the plan shown and the second engineer's confirmation. */
+    confirmAfterMs?: number;
+    /** The requester presses Start restoring now as soon as the plan is shown. */
+    staged?: boolean;
+  } = {},
+): Promise<RestoreRun> {
+  const { speed } = RESTORE_SIZES;
+  const { env, runtime, stateDir } = await startBenchWorld('chatdb-bench-');
   try {
     const actor = { channel: 'C0INCIDENT', user: 'U0REQUESTER' };
     const requested = performance.now();
