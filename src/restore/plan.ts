@@ -187,7 +187,8 @@ export type Plan = RestorePlan | RollbackPlan | CleanupPlan | DrillPlan;
 // ---------------------------------------------------------------------------------------------
 // Building
 
-export function buildRestorePlan(input: {
+/** What a restore's and a drill's plans are both built from: a point restored into a directory. */
+interface PointPlanInput {
   sessionId: string;
   target: PlanTarget;
   requester: string;
@@ -196,21 +197,31 @@ export function buildRestorePlan(input: {
   expectedRelPath?: string;
   expectedDurationMinutes: number;
   rootEvidence?: RestorePlan['rootEvidence'];
-  /** A retried cut-over onto this failed session's flat directory. */
-  reuses?: string;
-}): RestorePlan {
-  const plan: RestorePlan = {
-    kind: 'restore',
+}
+
+/** The fields a restore plan and a drill plan share, restoring `input.point` into `targetRoot`. */
+function pointPlanFields(input: PointPlanInput, targetRoot: string) {
+  return {
     ...pickTarget(input.target),
     requester: input.requester,
     recoveryPoint: { ...input.point },
     restoreMode: { ...input.restoreMode },
-    targetRoot: flatDirName(input.point.createdAt, input.reuses ?? input.sessionId),
+    targetRoot,
     expectedDurationMinutes: input.expectedDurationMinutes,
+    ...(input.expectedRelPath === undefined ? {} : { expectedRelPath: input.expectedRelPath }),
+    ...(input.rootEvidence === undefined ? {} : { rootEvidence: structuredClone(input.rootEvidence) }),
   };
+}
+
+export function buildRestorePlan(
+  input: PointPlanInput & {
+    /** A retried cut-over onto this failed session's flat directory. */
+    reuses?: string;
+  },
+): RestorePlan {
+  const targetRoot = flatDirName(input.point.createdAt, input.reuses ?? input.sessionId);
+  const plan: RestorePlan = { kind: 'restore', ...pointPlanFields(input, targetRoot) };
   if (input.reuses !== undefined) plan.reuses = { sessionId: input.reuses };
-  if (input.expectedRelPath !== undefined) plan.expectedRelPath = input.expectedRelPath;
-  if (input.rootEvidence !== undefined) plan.rootEvidence = structuredClone(input.rootEvidence);
   return plan;
 }
 
@@ -247,29 +258,11 @@ export function buildCleanupPlan(input: {
 }
 
 /** A drill of `point`, flattened into the drill's own directory. */
-export function buildDrillPlan(input: {
-  sessionId: string;
-  target: PlanTarget;
-  requester: string;
-  point: PlanPoint;
-  restoreMode: RestoreMode;
-  expectedRelPath?: string;
-  expectedDurationMinutes: number;
-  rootEvidence?: RestorePlan['rootEvidence'];
-  sweep?: DrillLeftovers[];
-  cutoverEstimateMs?: number;
-}): DrillPlan {
-  const plan: DrillPlan = {
-    kind: 'drill',
-    ...pickTarget(input.target),
-    requester: input.requester,
-    recoveryPoint: { ...input.point },
-    restoreMode: { ...input.restoreMode },
-    targetRoot: drillDirName(input.point.createdAt, input.sessionId),
-    expectedDurationMinutes: input.expectedDurationMinutes,
-  };
-  if (input.expectedRelPath !== undefined) plan.expectedRelPath = input.expectedRelPath;
-  if (input.rootEvidence !== undefined) plan.rootEvidence = structuredClone(input.rootEvidence);
+export function buildDrillPlan(
+  input: PointPlanInput & { sweep?: DrillLeftovers[]; cutoverEstimateMs?: number },
+): DrillPlan {
+  const targetRoot = drillDirName(input.point.createdAt, input.sessionId);
+  const plan: DrillPlan = { kind: 'drill', ...pointPlanFields(input, targetRoot) };
   if (input.sweep !== undefined && input.sweep.length > 0) plan.sweep = structuredClone(input.sweep);
   if (input.cutoverEstimateMs !== undefined) plan.cutoverEstimateMs = input.cutoverEstimateMs;
   return plan;
